@@ -1,0 +1,25 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from 'winston';
+import { Topics } from '@vigil/contracts';
+import { InfraModule } from '@vigil/runtime';
+import { SERVICE, type AuditWriterConfig } from './config';
+import { migrations } from './migrations';
+
+/** audit-writer: consumes *.events.v1 and security.alerts.v1 into the append-only, hash-chained audit_logs; serves the audit query API. */
+@Module({})
+export class AppModule {
+  static register(config: AuditWriterConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        InfraModule.forRoot({
+          service: SERVICE,
+          config,
+          logger,
+          migrations,
+          topics: [{ topic: Topics.AUTH_EVENTS }, { topic: Topics.OPS_EVENTS }, { topic: Topics.SECURITY_ALERTS }, { topic: Topics.AUDIT_CHECKPOINTS }],
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,12 @@
+// Telemetry first: the OpenTelemetry SDK must exist before Nest and its dependencies load.
+import '@vigil/telemetry/register';
+import { bootstrapService } from '@vigil/runtime';
+import { AppModule } from './app.module';
+import { describeAuthGatewayConfig, loadAuthGatewayConfig, SERVICE } from './config';
+
+void bootstrapService({
+  service: SERVICE,
+  loadConfig: () => loadAuthGatewayConfig(),
+  describeConfig: describeAuthGatewayConfig,
+  module: (config, logger) => AppModule.register(config, logger),
+});

@@ -1,0 +1,12 @@
+// Telemetry first: the OpenTelemetry SDK must exist before Nest and its dependencies load.
+import '@vigil/telemetry/register';
+import { bootstrapService } from '@vigil/runtime';
+import { AppModule } from './app.module';
+import { describeSecurityMonitorConfig, loadSecurityMonitorConfig, SERVICE } from './config';
+
+void bootstrapService({
+  service: SERVICE,
+  loadConfig: () => loadSecurityMonitorConfig(),
+  describeConfig: describeSecurityMonitorConfig,
+  module: (config, logger) => AppModule.register(config, logger),
+});

@@ -1,0 +1,25 @@
+import { env } from './env';
+
+/** Variables every Vigil service reads; each app adds its own to this schema. */
+export function serviceSchema(defaults: { port: number; schema: string; groupId?: string }) {
+  return {
+    nodeEnv: env.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, { default: 'development' }),
+    logLevel: env.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, { default: 'info' }),
+    httpHost: env.string('HTTP_HOST', { default: '0.0.0.0' }),
+    httpPort: env.int('HTTP_PORT', { default: defaults.port, min: 1, max: 65535 }),
+    databaseUrl: env.url('DATABASE_URL', {
+      default: 'postgres://postgres@127.0.0.1:5432/vigil',
+      protocols: ['postgres', 'postgresql'],
+      secret: true,
+    }),
+    dbSchema: env.string('DB_SCHEMA', { default: defaults.schema, pattern: /^[a-z_][a-z0-9_]{0,62}$/ }),
+    dbPoolMax: env.int('DB_POOL_MAX', { default: 10, min: 1, max: 200 }),
+    dbMigrateOnStart: env.bool('DB_MIGRATE_ON_START', { default: true }),
+    kafkaBrokers: env.hostPorts('KAFKA_BROKERS', { default: ['127.0.0.1:9092'] }),
+    kafkaClientId: env.string('KAFKA_CLIENT_ID', { default: `vigil-${defaults.schema}` }),
+    kafkaGroupId: env.string('KAFKA_GROUP_ID', { default: defaults.groupId ?? `vigil-${defaults.schema}` }),
+    kafkaTopicPartitions: env.int('KAFKA_TOPIC_PARTITIONS', { default: 3, min: 1, max: 1000 }),
+    kafkaReplicationFactor: env.int('KAFKA_REPLICATION_FACTOR', { default: 1, min: 1, max: 7 }),
+    shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', { default: 25000, min: 1000, max: 600000 }),
+  };
+}

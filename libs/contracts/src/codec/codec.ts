@@ -1,0 +1,114 @@
+import { plainToInstance } from 'class-transformer';
+import { ValidationError, Validator, ValidatorOptions } from 'class-validator';
+import { isEventType } from '../event-type/event-type';
+import { EventEnvelope, SUPPORTED_SCHEMA_VERSIONS } from '../envelope/envelope';
+import { AnyEvent, envelopeClassFor } from '../registry/event-registry';
+import { formatValidationErrors, rootIssue } from './decode-detail';
+
+/** Stable reason codes: DLQ headers, metrics labels and alerts key on them. */
+export const DecodeFailureReason = {
+  EMPTY: 'empty',
+  INVALID_JSON: 'invalid_json',
+  SCHEMA_VIOLATION: 'schema_violation',
+  UNKNOWN_TYPE: 'unknown_type',
+  UNSUPPORTED_VERSION: 'unsupported_version',
+} as const;
+export type DecodeFailureReason = (typeof DecodeFailureReason)[keyof typeof DecodeFailureReason];
+
+/** `detail` names property paths and rule names, never values: a rejected value may be a secret. */
+export type DecodeResult =
+  | { ok: true; event: AnyEvent }
+  | { ok: false; reason: DecodeFailureReason; detail: string };
+
+/** Far above any valid event (a full alert is ~2 KiB); stops parsing of junk early. */
+export const MAX_EVENT_BYTES = 64 * 1024;
+/** Valid events nest 4 levels; deeper input is junk, and would recurse through class-transformer. */
+export const MAX_EVENT_DEPTH = 8;
+
+/** Thrown by producers' helpers (createEvent, assertValidEvent, encodeEvent) with the decode vocabulary. */
+export class EventContractError extends Error {
+  constructor(
+    readonly reason: DecodeFailureReason,
+    readonly detail: string,
+  ) {
+    super(`event contract violation (${reason}): ${detail}`);
+    this.name = 'EventContractError';
+  }
+}
+
+// Built once: whitelist + forbidNonWhitelisted turns any unknown property (a `password`, a typo)
+// into an error. forbidUnknownValues is off because empty attribute classes have no metadata and
+// every nested object here has an explicit @Type. Errors keep neither target nor value.
+const validator = new Validator();
+const VALIDATOR_OPTIONS: ValidatorOptions = Object.freeze({
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: false,
+  validationError: { target: false, value: false },
+});
+
+const fail = (reason: DecodeFailureReason, detail: string): DecodeResult => ({ ok: false, reason, detail });
+
+/** Serialises an event for Kafka (UTF-8 JSON). Events come from `createEvent`, already validated. */
+export function encodeEvent(event: EventEnvelope): Buffer {
+  const bytes = Buffer.from(JSON.stringify(event), 'utf8');
+  if (bytes.length > MAX_EVENT_BYTES) {
+    throw new EventContractError(DecodeFailureReason.SCHEMA_VIOLATION, `(root): maxBytes ${MAX_EVENT_BYTES}`);
+  }
+  return bytes;
+}
+
+/** Parses and validates a Kafka message value. Never throws. */
+export function decodeEvent(bytes: Uint8Array | string | null | undefined): DecodeResult {
+  if (bytes === null || bytes === undefined || bytes.length === 0) return fail('empty', '(root): no bytes');
+  const size = typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
+  if (size > MAX_EVENT_BYTES) return fail('schema_violation', `(root): maxBytes ${MAX_EVENT_BYTES}`);
+  const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+  if (text.trim().length === 0) return fail('empty', '(root): only whitespace');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // The parser's message quotes the input around the error position: not passed on.
+    return fail('invalid_json', '(root): not parseable as JSON');
+  }
+  return validateEvent(parsed);
+}
+
+/** Validates an already-parsed object; on success `event` is that same object, typed. Never throws. */
+export function validateEvent(candidate: unknown): DecodeResult {
+  if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) {
+    return fail('schema_violation', '(root): isObject');
+  }
+  const structural = rootIssue(candidate, MAX_EVENT_DEPTH);
+  if (structural !== null) return fail('schema_violation', structural);
+
+  const { type, schemaVersion } = candidate as { type?: unknown; schemaVersion?: unknown };
+  if (typeof type !== 'string') return fail('schema_violation', 'type: isDefined');
+  if (!isEventType(type)) return fail('unknown_type', 'type: not a registered event type');
+  if (
+    typeof schemaVersion === 'number' &&
+    Number.isInteger(schemaVersion) &&
+    schemaVersion >= 1 &&
+    !SUPPORTED_SCHEMA_VERSIONS.includes(schemaVersion)
+  ) {
+    return fail('unsupported_version', `schemaVersion: supported ${SUPPORTED_SCHEMA_VERSIONS.join(',')}`);
+  }
+
+  let errors: ValidationError[];
+  try {
+    const instance = plainToInstance(envelopeClassFor(type), candidate);
+    errors = validator.validateSync(instance, VALIDATOR_OPTIONS);
+  } catch {
+    return fail('schema_violation', '(root): unprocessable');
+  }
+  if (errors.length > 0) return fail('schema_violation', formatValidationErrors(errors));
+  return { ok: true, event: candidate as AnyEvent };
+}
+
+/** Like `validateEvent`, for producers: returns the typed event or throws EventContractError. */
+export function assertValidEvent(candidate: unknown): AnyEvent {
+  const result = validateEvent(candidate);
+  if (result.ok) return result.event;
+  throw new EventContractError(result.reason, result.detail);
+}

@@ -1,0 +1,45 @@
+/**
+ * Every event type on the bus. The names are the `action` values of `audit_logs`, spelled as the
+ * seeds' SQL spells them, so the runbook queries (seed 001) work as written.
+ */
+export const EventType = {
+  AUTH_LOGIN: 'AUTH_LOGIN',
+  FAILED_AUTH_LOGIN: 'FAILED_AUTH_LOGIN',
+  AUTH_LOGOUT: 'AUTH_LOGOUT',
+  TOKEN_REFRESH: 'TOKEN_REFRESH',
+  TOKEN_REFRESH_REUSE: 'TOKEN_REFRESH_REUSE',
+  TOKEN_REVOKED: 'TOKEN_REVOKED',
+  TOKEN_VALIDATION_FAILED: 'TOKEN_VALIDATION_FAILED',
+  ROLE_CHANGED: 'ROLE_CHANGED',
+  ACCOUNT_LOCKED: 'ACCOUNT_LOCKED',
+  ACCOUNT_UNLOCKED: 'ACCOUNT_UNLOCKED',
+  USER_CREATED: 'USER_CREATED',
+  USER_DEACTIVATED: 'USER_DEACTIVATED',
+  USER_REACTIVATED: 'USER_REACTIVATED',
+  /** HTTP 403. */
+  ACCESS_DENIED: 'ACCESS_DENIED',
+  /** HTTP 429. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** HTTP 5xx. */
+  SERVER_ERROR: 'SERVER_ERROR',
+  AUDIT_LOG_READ: 'AUDIT_LOG_READ',
+  RETENTION_RUN: 'RETENTION_RUN',
+  SCHEMA_MIGRATION: 'SCHEMA_MIGRATION',
+  DEPLOYMENT: 'DEPLOYMENT',
+  /** An alert on security.alerts.v1; the `SECURITY_` prefix is what seed 001's `action LIKE 'SECURITY_%'` finds. */
+  SECURITY_ALERT: 'SECURITY_ALERT',
+  /** A response command on security.actions.v1 (lock account, block IP, revoke sessions), with a TTL. */
+  SECURITY_ACTION: 'SECURITY_ACTION',
+  /** A signed chain head on audit.checkpoints.v1. */
+  AUDIT_CHECKPOINT: 'AUDIT_CHECKPOINT',
+} as const;
+
+export type EventType = (typeof EventType)[keyof typeof EventType];
+
+export const EVENT_TYPES: readonly EventType[] = Object.freeze(Object.values(EventType));
+
+const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && EVENT_TYPE_SET.has(value);
+}

@@ -1,0 +1,22 @@
+// @vigil/contracts: the one source of truth for topics, event types, the envelope and its codec.
+// Depends on nothing of ours, and on no Nest, Kafka or TypeORM package.
+
+export * from './event-type/event-type';
+export * from './topics/topics';
+export * from './envelope/envelope';
+export * from './events/auth/auth.attributes';
+export * from './events/users/user.attributes';
+export * from './events/http/http.attributes';
+export * from './events/ops/ops.attributes';
+export * from './events/security-alert/severity';
+export * from './events/security-alert/alert-dedup-key';
+export * from './events/security-alert/security-alert.attributes';
+export * from './events/security-action/security-action.attributes';
+export * from './events/audit-checkpoint/audit-checkpoint.attributes';
+export * from './registry/event-registry';
+export * from './codec/codec';
+export * from './factory/create-event';
+export * from './keys/event-key';
+export { isUtcTimestamp } from './validation/patterns';
+// Plain data, no test-framework imports: shared fixtures for every suite's tests.
+export { SAMPLE_EVENTS, sampleEvent } from './testing/samples';

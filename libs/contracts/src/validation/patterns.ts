@@ -1,0 +1,63 @@
+/**
+ * Shapes shared by the envelope and the attribute classes. Deliberately narrow: a field that can
+ * only hold an identifier cannot carry a pasted secret, a stack trace or a log-injection payload.
+ */
+
+/** User ids, session ids, refresh-family ids, request ids, chain ids. */
+export const IDENTIFIER = /^[A-Za-z0-9._:@-]+$/;
+
+/** Machine-readable codes (`reason`, rule ids, migration names). */
+export const CODE = /^[A-Za-z0-9._:-]+$/;
+
+/** Role names as stored in `users`/JWT claims. */
+export const ROLE_NAME = /^[A-Za-z0-9._:-]+$/;
+
+/** Service / component names: `auth-gateway`, `retention-worker`, `deploy-tool`. */
+export const SERVICE_NAME = /^[a-z][a-z0-9._-]*$/;
+
+/** Free text without control characters (usernames, user agents, summaries): no log injection. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
+
+/**
+ * A route template or path, never with a query string or fragment: query strings can carry
+ * tokens (`?access_token=`), which must not reach events.
+ */
+export const ROUTE = /^\/[^?#\s]*$/;
+
+export const HEX_SHA256 = /^[0-9a-f]{64}$/;
+
+/** Lower-case canonical form only, so the idempotency key has one spelling. */
+export const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** W3C Trace Context `traceparent`, version 00. */
+export const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+export const GIT_SHA = /^[0-9a-f]{7,40}$/;
+
+export const VERSION_STRING = /^[0-9A-Za-z.+_-]+$/;
+
+/** MITRE ATT&CK tactic (TA0006), technique (T1110) or sub-technique (T1110.003) ids. */
+export const MITRE_ID = /^(TA\d{4}|T\d{4}(\.\d{3})?)$/;
+
+/** Names that must never be a key anywhere in an event, even in free-form maps. */
+export const SECRET_LIKE_NAME = /passw|passphrase|pwd|secret|token|credential|authoriz|cookie|api_?key|private_?key/i;
+
+const UTC_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?Z$/;
+
+/** ISO-8601 in UTC with a `Z` suffix, and a real calendar instant (no 2024-02-30). */
+export function isUtcTimestamp(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > 30) return false;
+  const m = UTC_TIMESTAMP.exec(value);
+  if (m === null) return false;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  return (
+    date.getUTCFullYear() === y &&
+    date.getUTCMonth() === mo - 1 &&
+    date.getUTCDate() === d &&
+    date.getUTCHours() === h &&
+    date.getUTCMinutes() === mi &&
+    date.getUTCSeconds() === s
+  );
+}

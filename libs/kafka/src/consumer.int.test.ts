@@ -1,0 +1,141 @@
+/**
+ * libs/kafka against the real broker (integration tier: Kafka real, nothing mocked).
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import winston from 'winston';
+import { createEvent, dlqTopic, type EventEnvelope } from '@vigil/contracts';
+import { committedOffsets, createTopics, deleteTopics, kafkaBrokers, readMessages, uniqueTopic, waitFor } from '@vigil/testing';
+import { createKafka } from './client';
+import { EventConsumer, type ConsumedEvent } from './consumer';
+import { EventProducer } from './producer';
+
+const logger = winston.createLogger({ silent: true });
+const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'vigil-kafka-int' });
+const root = path.resolve(__dirname, '../../..');
+
+function login(username: string): EventEnvelope {
+  return createEvent('FAILED_AUTH_LOGIN', {
+    producer: 'auth-gateway',
+    subject: { username },
+    source: { ip: '198.51.100.20' },
+    outcome: 'failure',
+    reason: 'invalid_credentials',
+    attributes: { attemptCount: 1, repeated: false },
+  }) as EventEnvelope;
+}
+
+describe('EventProducer → EventConsumer (real broker)', () => {
+  const topics: string[] = [];
+  let producer: EventProducer;
+  const consumers: EventConsumer[] = [];
+
+  beforeAll(async () => {
+    producer = new EventProducer(kafka, { logger });
+    await producer.connect();
+  });
+  afterEach(async () => {
+    await Promise.all(consumers.splice(0).map((c) => c.stop().catch(() => undefined)));
+  });
+  afterAll(async () => {
+    await producer.disconnect();
+    await deleteTopics(topics);
+  });
+
+  async function topicPair(name: string): Promise<string> {
+    const topic = uniqueTopic(name);
+    topics.push(topic, dlqTopic(topic));
+    await createTopics([topic, dlqTopic(topic)]);
+    return topic;
+  }
+
+  function consume(topic: string, groupId: string, handler: (events: ConsumedEvent[]) => Promise<void>, maxChunk = 100): EventConsumer {
+    const c = new EventConsumer(kafka, { groupId, topics: [topic], handler, dlqProducer: producer, logger, maxChunk, retryBackoffMs: 20 });
+    consumers.push(c);
+    return c;
+  }
+
+  it('delivers an event with key, event-time timestamp and W3C trace context headers', async () => {
+    const topic = await topicPair('roundtrip');
+    const event = login('Alice@Example.com');
+    await producer.publish(topic, [event]);
+    const [msg] = await readMessages(topic, 1);
+    expect(msg.key?.toString()).toBe('alice@example.com');
+    expect(Number(msg.timestamp)).toBe(Date.parse(event.occurredAt));
+    expect(msg.headers?.['event-id']?.toString()).toBe(event.id);
+    expect(msg.headers?.traceparent?.toString()).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+  });
+
+  it('sends a malformed message to <topic>.dlq with its reason, and still processes the next good one', async () => {
+    const topic = await topicPair('poison');
+    const good = login('bob');
+    await producer.send(topic, [{ key: 'x', value: Buffer.from('{"id": not json'), headers: { origin: 'test' } }]);
+    await producer.send(topic, [{ key: 'y', value: Buffer.from(JSON.stringify({ ...good, password: 'P@ss-marker-dlq' })) }]);
+    await producer.publish(topic, [good]);
+
+    const seen: string[] = [];
+    await consume(topic, `g-${topic}`, async (events) => void seen.push(...events.map((e) => e.event.id))).start();
+    await waitFor(() => seen.includes(good.id), { what: 'the good event after the poison ones' });
+
+    const dlq = await readMessages(dlqTopic(topic), 2);
+    const reasons = dlq.map((m) => m.headers?.['dlq-reason']?.toString()).sort();
+    expect(reasons).toEqual(['invalid_json', 'schema_violation']);
+    const json = dlq.find((m) => m.headers?.['dlq-reason']?.toString() === 'invalid_json')!;
+    expect(json.value?.toString()).toBe('{"id": not json'); // original bytes, untouched
+    expect(json.headers?.origin?.toString()).toBe('test'); // original headers kept
+    expect(json.headers?.['dlq-original-topic']?.toString()).toBe(topic);
+    expect(json.headers?.['dlq-original-offset']?.toString()).toBe('0');
+    const schema = dlq.find((m) => m.headers?.['dlq-reason']?.toString() === 'schema_violation')!;
+    expect(schema.headers?.['dlq-detail']?.toString()).toContain('password');
+    expect(schema.headers?.['dlq-detail']?.toString()).not.toContain('P@ss-marker-dlq');
+    await waitFor(async () => (await committedOffsets(`g-${topic}`, topic))[0] === '3', { what: 'offsets committed past all three' });
+  });
+
+  it('retries a failing handler a bounded number of times, isolates the culprit into the DLQ and goes on', async () => {
+    const topic = await topicPair('handler-fail');
+    const [a, bad, c] = [login('a'), login('poison-user'), login('c')];
+    await producer.publish(topic, [a, bad, c]);
+    let attemptsOnBad = 0;
+    const handled = new Set<string>();
+    await consume(topic, `g-${topic}`, async (events) => {
+      if (events.some((e) => e.event.id === bad.id)) {
+        attemptsOnBad++;
+        throw new Error('constraint violated');
+      }
+      events.forEach((e) => handled.add(e.event.id));
+    }).start();
+    await waitFor(() => handled.has(a.id) && handled.has(c.id), { what: 'the good events' });
+    const [dead] = await readMessages(dlqTopic(topic), 1);
+    expect(dead.headers?.['dlq-reason']?.toString()).toBe('handler_failed');
+    expect(dead.headers?.['dlq-detail']?.toString()).toContain('constraint violated');
+    expect(dead.headers?.['event-id']?.toString()).toBe(bad.id);
+    expect(attemptsOnBad).toBe(6); // 3 as part of the chunk, then 3 alone
+    expect(handled.has(bad.id)).toBe(false);
+  });
+
+  it('redelivers to a restarted consumer what a killed one had not committed', async () => {
+    const topic = await topicPair('redeliver');
+    const groupId = `g-${topic}`;
+    const event = login('carol');
+    await producer.publish(topic, [event]);
+
+    // A separate process receives the event and is SIGKILLed inside its handler, before any commit.
+    const child = spawn(process.execPath, ['-r', './tools/ts-register.js', 'libs/testing/src/crash-consumer.ts', topic, groupId], {
+      cwd: root,
+      env: { ...process.env, KAFKA_BROKERS: kafkaBrokers().join(',') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exit = await new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+    expect(exit).toBe('SIGKILL');
+    expect(out).toContain(`handling ${event.id}`);
+    expect(await committedOffsets(groupId, topic)).toEqual({ 0: '-1' });
+
+    const again: string[] = [];
+    await consume(topic, groupId, async (events) => void again.push(...events.map((e) => e.event.id))).start();
+    await waitFor(() => again.includes(event.id), { timeoutMs: 45000, what: 'redelivery after the crash' });
+    await waitFor(async () => (await committedOffsets(groupId, topic))[0] === '1', { what: 'commit after the redelivered event' });
+  });
+});

@@ -1,0 +1,59 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'winston';
+import { EventConsumer, EventProducer, type EventConsumerOptions, type Kafka } from '@vigil/kafka';
+import { KAFKA, LOGGER } from './tokens';
+
+export type ConsumerSpec = Omit<EventConsumerOptions, 'dlqProducer' | 'logger'> & { name: string };
+
+/**
+ * The service's Kafka consumers. Feature modules add theirs at init; the runtime starts them once
+ * the service is up and stops them first on SIGTERM (the chunk in hand finishes and commits).
+ */
+@Injectable()
+export class ConsumerRegistry {
+  private readonly specs: ConsumerSpec[] = [];
+  private readonly consumers = new Map<string, EventConsumer>();
+
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    private readonly producer: EventProducer,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  add(spec: ConsumerSpec): void {
+    this.specs.push(spec);
+  }
+
+  get names(): string[] {
+    return this.specs.map((s) => s.name);
+  }
+
+  isRunning(name: string): boolean {
+    return this.consumers.get(name)?.isRunning ?? false;
+  }
+
+  async startAll(): Promise<void> {
+    for (const spec of this.specs) {
+      if (this.consumers.has(spec.name)) continue;
+      const consumer = new EventConsumer(this.kafka, { ...spec, dlqProducer: this.producer, logger: this.logger });
+      try {
+        await consumer.start();
+      } catch (err) {
+        await consumer.stop().catch(() => undefined);
+        throw err;
+      }
+      this.consumers.set(spec.name, consumer);
+      this.logger.info('consumer started', { consumer: spec.name, groupId: spec.groupId, topics: spec.topics });
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(
+      [...this.consumers.entries()].map(async ([name, c]) => {
+        await c.stop().catch((err) => this.logger.error('consumer stop failed', { consumer: name, err }));
+        this.logger.info('consumer stopped', { consumer: name });
+      }),
+    );
+    this.consumers.clear();
+  }
+}

@@ -1,0 +1,4 @@
+export * from './env';
+export * from './wait';
+export * from './kafka';
+export * from './postgres';

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole suite: unit tests, then integration and end-to-end tests against a real Kafka broker
+# and PostgreSQL (started or prepared here if needed). Ends with "N passed, N failed".
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export VIGIL_DB="${VIGIL_DB:-vigil_test}"
+export NODE_ENV=test
+
+bash deploy/local/infra.sh up || { echo "infrastructure did not come up"; echo "0 passed, 1 failed"; exit 1; }
+
+mkdir -p test-results
+RESULTS=test-results/jest.json
+rm -f "$RESULTS"
+npx jest --ci --runInBand --json --outputFile="$RESULTS" "$@"
+status=$?
+
+if [[ ! -s "$RESULTS" ]]; then
+  echo "jest wrote no results"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+read -r passed failed total suites_failed < <(node -e '
+  const r = require(process.argv[1]);
+  console.log(r.numPassedTests, r.numFailedTests, r.numTotalTests, r.numFailedTestSuites + (r.numRuntimeErrorTestSuites || 0));
+' "$RESULTS")
+if [[ "$total" == 0 ]]; then echo "no test ran"; status=1; fi
+if [[ "$suites_failed" != 0 && "$failed" == 0 ]]; then failed=$suites_failed; fi
+echo "$passed passed, $failed failed"
+if [[ $status != 0 || $failed != 0 ]]; then exit 1; fi

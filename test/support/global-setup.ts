@@ -1,0 +1,28 @@
+/**
+ * Integration tier: the real Kafka broker and PostgreSQL must already be up (test/run-tests.sh
+ * runs deploy/local/infra.sh first). Fail fast with a clear message when they are not.
+ */
+import { Client } from 'pg';
+import { testDatabaseUrl, kafkaBrokers } from '../../libs/testing/src/env';
+import { Kafka, logLevel } from 'kafkajs';
+
+export default async function globalSetup(): Promise<void> {
+  const pg = new Client({ connectionString: testDatabaseUrl(), connectionTimeoutMillis: 5000 });
+  try {
+    await pg.connect();
+    await pg.query('SELECT 1');
+  } catch (err) {
+    throw new Error(`PostgreSQL not reachable at ${testDatabaseUrl().replace(/:[^:@/]+@/, ':***@')}: ${(err as Error).message}. Run: bash deploy/local/infra.sh up`);
+  } finally {
+    await pg.end().catch(() => undefined);
+  }
+  const admin = new Kafka({ clientId: 'vigil-test-setup', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+  } catch (err) {
+    throw new Error(`Kafka not reachable at ${kafkaBrokers().join(',')}: ${(err as Error).message}. Run: bash deploy/local/infra.sh up`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
