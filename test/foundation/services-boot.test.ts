@@ -1,6 +1,8 @@
 // seed 000-01, 000-05, 000-14, 000-17, 002-05: each service boots against the real PostgreSQL and
 // Kafka, migrates its own schema, and serves /health (readiness that checks both) and /metrics.
-import '@vigil/telemetry/register';
+import { startTelemetry } from '@vigil/telemetry/register';
+
+startTelemetry('vigil-test');
 import request from 'supertest';
 import { waitFor } from '@vigil/testing';
 import { APPS, startApp, type TestApp } from '../support/apps';

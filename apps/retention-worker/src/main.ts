@@ -1,5 +1,5 @@
 // Telemetry first: the OpenTelemetry SDK must exist before Nest and its dependencies load.
-import '@vigil/telemetry/register';
+import './instrumentation';
 import { bootstrapService } from '@vigil/runtime';
 import { AppModule } from './app.module';
 import { describeRetentionWorkerConfig, loadRetentionWorkerConfig, SERVICE } from './config';

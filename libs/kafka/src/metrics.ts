@@ -8,7 +8,7 @@ function build() {
   return {
     consumed: meter.createCounter('kafka.consumer.messages', { description: 'Messages handled, by outcome' }),
     dlq: meter.createCounter('kafka.consumer.dlq.messages', { description: 'Messages sent to a DLQ, by reason' }),
-    handlerDuration: meter.createHistogram('kafka.consumer.handler.duration', {
+    handlerDuration: meter.createHistogram('kafka.consumer.handler.duration.seconds', {
       unit: 's',
       description: 'Handler time per chunk',
       advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },

@@ -6,7 +6,7 @@ let instruments: ReturnType<typeof create> | undefined;
 function create() {
   const m = meter('vigil.http');
   return {
-    duration: m.createHistogram('http.server.request.duration', {
+    duration: m.createHistogram('http.server.request.duration.seconds', {
       description: 'HTTP server request duration',
       unit: 's',
       advice: { explicitBucketBoundaries: HTTP_DURATION_BUCKETS },

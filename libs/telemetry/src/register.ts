@@ -1,6 +1,6 @@
 /**
- * Starts the OpenTelemetry SDK. Import this module first in every main.ts, before Nest or any
- * instrumented library is loaded, so that the global meter and tracer providers exist when the
+ * Starts the OpenTelemetry SDK. Each app's instrumentation.ts calls it, and main.ts imports that
+ * file first, before Nest or any instrumented library is loaded, so that the global meter and tracer providers exist when the
  * rest of the process asks for them.
  *
  * Metrics are exported in Prometheus format on the service's own HTTP port (GET /metrics), not on a
@@ -19,22 +19,27 @@ class NonExportingSpanProcessor implements SpanProcessor {
   async shutdown(): Promise<void> {}
 }
 
-const exportTraces = Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
-process.env.OTEL_LOGS_EXPORTER ??= 'none';
-process.env.OTEL_METRICS_EXPORTER ??= 'none'; // the Prometheus reader below is the one we use
-if (!exportTraces) process.env.OTEL_TRACES_EXPORTER ??= 'none';
+let sdk: NodeSDK | undefined;
 
-const exporter = new PrometheusExporter({ preventServerStart: true });
-setPrometheusExporter(exporter);
+/** Starts the SDK once per process; later calls are no-ops. */
+export function startTelemetry(serviceName: string): void {
+  if (sdk) return;
+  const exportTraces = Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  process.env.OTEL_LOGS_EXPORTER ??= 'none';
+  process.env.OTEL_METRICS_EXPORTER ??= 'none'; // the Prometheus reader below is the one we use
+  if (!exportTraces) process.env.OTEL_TRACES_EXPORTER ??= 'none';
 
-const sdk = new NodeSDK({
-  serviceName: process.env.OTEL_SERVICE_NAME ?? process.env.VIGIL_SERVICE ?? 'vigil',
-  metricReaders: [exporter],
-  ...(exportTraces ? {} : { spanProcessors: [new NonExportingSpanProcessor()] }),
-  instrumentations: [],
-});
-sdk.start();
+  const exporter = new PrometheusExporter({ preventServerStart: true });
+  setPrometheusExporter(exporter);
+  sdk = new NodeSDK({
+    serviceName: process.env.OTEL_SERVICE_NAME ?? serviceName,
+    metricReaders: [exporter],
+    ...(exportTraces ? {} : { spanProcessors: [new NonExportingSpanProcessor()] }),
+    instrumentations: [],
+  });
+  sdk.start();
+}
 
 export async function shutdownTelemetry(): Promise<void> {
-  await sdk.shutdown().catch(() => undefined);
+  await sdk?.shutdown().catch(() => undefined);
 }

@@ -1,0 +1,3 @@
+import { startTelemetry } from '@vigil/telemetry/register';
+
+startTelemetry('security-monitor');
