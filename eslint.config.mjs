@@ -43,6 +43,6 @@ export default [
       ],
     },
   },
-  { files: ['libs/kafka/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
+  { files: ['libs/kafka/**/*.ts', 'libs/testing/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
   { files: ['**/*.spec.ts', '**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts', 'deploy/**/*.ts'], rules: { 'no-console': 'off' } },
 ];

@@ -37,8 +37,13 @@ async function main() {
     }
     for (const { role } of SERVICES) {
       const r = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-      const verb = r.rowCount === 0 ? 'CREATE' : 'ALTER';
-      await admin.query(`${verb} ROLE ${ident(role)} LOGIN PASSWORD ${literal(password)} NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+      // Roles are cluster-wide: reset an existing role's password only when one is given
+      // explicitly, so preparing a test database does not change a running stack's credentials.
+      if (r.rowCount === 0) {
+        await admin.query(`CREATE ROLE ${ident(role)} LOGIN PASSWORD ${literal(password)} NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+      } else if (process.env.VIGIL_DB_PASSWORD) {
+        await admin.query(`ALTER ROLE ${ident(role)} LOGIN PASSWORD ${literal(password)}`);
+      }
     }
     const op = await admin.query(`SELECT 1 FROM pg_roles WHERE rolname = 'vigil_operator'`);
     if (op.rowCount === 0) await admin.query('CREATE ROLE vigil_operator NOLOGIN');

@@ -14,7 +14,8 @@ bash deploy/local/infra.sh up
 log "building (tsc)"
 npx tsc -p tsconfig.build.json
 
-PGHOSTPORT="${VIGIL_PG_HOSTPORT:-127.0.0.1:5432}"
+# The services connect to the server db-setup prepared (DATABASE_ADMIN_URL), each as its own role.
+PGHOSTPORT="$(node -e 'const u=new URL(process.argv[1]);console.log(`${u.hostname}:${u.port||5432}`)' "${DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}")"
 PASSWORD="${VIGIL_DB_PASSWORD:-vigil-dev-only}"
 DB="${VIGIL_DB:-vigil}"
 LOGDIR="$ROOT/.cache/logs"; mkdir -p "$LOGDIR"
@@ -29,12 +30,13 @@ stop_all() {
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [[ $KAFKA_WAS_RUNNING == 0 ]]; then bash deploy/local/kafka.sh stop; fi
   log "stopped"
+  PIDS=()
 }
 trap stop_all INT TERM EXIT
 
 for app in auth-gateway audit-writer security-monitor retention-worker; do
   HTTP_PORT="${PORTS[$app]}" \
-  DATABASE_URL="${DATABASE_URL_OVERRIDE:-postgres://${ROLES[$app]}:${PASSWORD}@${PGHOSTPORT}/${DB}}" \
+  DATABASE_URL="postgres://${ROLES[$app]}:${PASSWORD}@${PGHOSTPORT}/${DB}" \
   OTEL_SERVICE_NAME="$app" \
     node -r ./deploy/runtime/register-paths.js "dist/apps/$app/src/main.js" >>"$LOGDIR/$app.log" 2>&1 &
   PIDS+=($!)
@@ -60,4 +62,4 @@ cat >&2 <<MSG
 [vigil] logs in .cache/logs/; press Ctrl-C to stop everything
 MSG
 wait -n "${PIDS[@]}" || true
-log "a service exited; stopping the rest"
+[[ ${#PIDS[@]} -gt 0 ]] && log "a service exited; stopping the rest"
