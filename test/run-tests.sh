@@ -21,7 +21,7 @@ if [[ ! -s "$RESULTS" ]]; then
   exit 1
 fi
 read -r passed failed total suites_failed < <(node -e '
-  const r = require(require('path').resolve(process.argv[1]));
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   console.log(r.numPassedTests, r.numFailedTests, r.numTotalTests, r.numFailedTestSuites + (r.numRuntimeErrorTestSuites || 0));
 ' "$RESULTS")
 if [[ "$total" == 0 ]]; then echo "no test ran"; status=1; fi
