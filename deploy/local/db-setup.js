@@ -13,9 +13,11 @@ const adminUrl = process.env.DATABASE_ADMIN_URL || 'postgres://postgres@127.0.0.
 const database = process.env.VIGIL_DB || 'vigil';
 const password = process.env.VIGIL_DB_PASSWORD || 'vigil-dev-only';
 
+// `owner` owns the schema and runs the migrations; `role` is what the service runs as. They differ
+// for the audit store: its runtime role may only INSERT and SELECT (append-only by privilege).
 const SERVICES = [
   { service: 'auth-gateway', role: 'vigil_gateway', schema: 'gateway' },
-  { service: 'audit-writer', role: 'vigil_audit_writer', schema: 'audit' },
+  { service: 'audit-writer', role: 'vigil_audit_writer', schema: 'audit', owner: 'vigil_audit_owner', group: 'vigil_audit_ingest' },
   { service: 'security-monitor', role: 'vigil_security_monitor', schema: 'monitor' },
   { service: 'retention-worker', role: 'vigil_retention', schema: 'retention' },
 ];
@@ -35,7 +37,8 @@ async function main() {
       await admin.query(`CREATE DATABASE ${ident(database)}`);
       console.error(`[db] created database ${database}`);
     }
-    for (const { role } of SERVICES) {
+    const logins = SERVICES.flatMap((s) => [s.role, ...(s.owner ? [s.owner] : [])]);
+    for (const role of logins) {
       const r = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
       // Roles are cluster-wide: reset an existing role's password only when one is given
       // explicitly, so preparing a test database does not change a running stack's credentials.
@@ -45,8 +48,13 @@ async function main() {
         await admin.query(`ALTER ROLE ${ident(role)} LOGIN PASSWORD ${literal(password)}`);
       }
     }
-    const op = await admin.query(`SELECT 1 FROM pg_roles WHERE rolname = 'vigil_operator'`);
-    if (op.rowCount === 0) await admin.query('CREATE ROLE vigil_operator NOLOGIN');
+    for (const group of ['vigil_operator', ...SERVICES.filter((s) => s.group).map((s) => s.group)]) {
+      const g = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [group]);
+      if (g.rowCount === 0) await admin.query(`CREATE ROLE ${ident(group)} NOLOGIN`);
+    }
+    for (const { role, group } of SERVICES.filter((s) => s.group)) {
+      await admin.query(`GRANT ${ident(group)} TO ${ident(role)}`);
+    }
   } finally {
     await admin.end();
   }
@@ -58,11 +66,14 @@ async function main() {
   try {
     await db.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
     await db.query(`REVOKE ALL ON DATABASE ${ident(database)} FROM PUBLIC`);
-    for (const { role, schema } of SERVICES) {
-      await db.query(`GRANT CONNECT ON DATABASE ${ident(database)} TO ${ident(role)}`);
-      await db.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)} AUTHORIZATION ${ident(role)}`);
-      await db.query(`ALTER SCHEMA ${ident(schema)} OWNER TO ${ident(role)}`);
-      await db.query(`ALTER ROLE ${ident(role)} IN DATABASE ${ident(database)} SET search_path = ${ident(schema)}, public`);
+    for (const { role, schema, owner } of SERVICES) {
+      const schemaOwner = owner ?? role;
+      for (const r of new Set([role, schemaOwner])) {
+        await db.query(`GRANT CONNECT ON DATABASE ${ident(database)} TO ${ident(r)}`);
+        await db.query(`ALTER ROLE ${ident(r)} IN DATABASE ${ident(database)} SET search_path = ${ident(schema)}, public`);
+      }
+      await db.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)} AUTHORIZATION ${ident(schemaOwner)}`);
+      await db.query(`ALTER SCHEMA ${ident(schema)} OWNER TO ${ident(schemaOwner)}`);
     }
     // Operators run the seeds' SQL (users joined with audit_logs) through this role.
     await db.query(`GRANT CONNECT ON DATABASE ${ident(database)} TO vigil_operator`);
@@ -73,8 +84,8 @@ async function main() {
   }
 
   const host = `${url.hostname}:${url.port || 5432}`;
-  for (const { service, role } of SERVICES) {
-    console.error(`[db] ${service}: postgres://${role}:***@${host}/${database}`);
+  for (const { service, role, owner } of SERVICES) {
+    console.error(`[db] ${service}: postgres://${role}:***@${host}/${database}${owner ? ` (migrations: ${owner})` : ''}`);
   }
 }
 

@@ -20,6 +20,7 @@ PASSWORD="${VIGIL_DB_PASSWORD:-vigil-dev-only}"
 DB="${VIGIL_DB:-vigil}"
 LOGDIR="$ROOT/.cache/logs"; mkdir -p "$LOGDIR"
 declare -A PORTS=([auth-gateway]=3000 [audit-writer]=3001 [security-monitor]=3002 [retention-worker]=3003)
+declare -A OWNERS=([audit-writer]=vigil_audit_owner)
 declare -A ROLES=([auth-gateway]=vigil_gateway [audit-writer]=vigil_audit_writer [security-monitor]=vigil_security_monitor [retention-worker]=vigil_retention)
 PIDS=()
 
@@ -32,11 +33,13 @@ stop_all() {
   log "stopped"
   PIDS=()
 }
-trap stop_all INT TERM EXIT
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
 
 for app in auth-gateway audit-writer security-monitor retention-worker; do
   HTTP_PORT="${PORTS[$app]}" \
   DATABASE_URL="postgres://${ROLES[$app]}:${PASSWORD}@${PGHOSTPORT}/${DB}" \
+  DATABASE_MIGRATION_URL="${OWNERS[$app]:+postgres://${OWNERS[$app]}:${PASSWORD}@${PGHOSTPORT}/${DB}}" \
   OTEL_SERVICE_NAME="$app" \
     node -r ./deploy/runtime/register-paths.js "dist/apps/$app/src/main.js" >>"$LOGDIR/$app.log" 2>&1 &
   PIDS+=($!)
@@ -58,7 +61,7 @@ cat >&2 <<MSG
   audit-writer      http://127.0.0.1:3001   (/health, /metrics)
   security-monitor  http://127.0.0.1:3002   (/health, /metrics)
   retention-worker  http://127.0.0.1:3003   (/health, /metrics)
-  kafka             127.0.0.1:9092          postgres  ${PGHOSTPORT}/${DB}
+  kafka             ${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}          postgres  ${PGHOSTPORT}/${DB}
 [vigil] logs in .cache/logs/; press Ctrl-C to stop everything
 MSG
 wait -n "${PIDS[@]}" || true

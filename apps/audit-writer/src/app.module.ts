@@ -3,6 +3,8 @@ import type { Logger } from 'winston';
 import { Topics } from '@vigil/contracts';
 import { InfraModule } from '@vigil/runtime';
 import { SERVICE, type AuditWriterConfig } from './config';
+import { CheckpointsModule } from './checkpoints/checkpoints.module';
+import { IngestModule } from './ingest/ingest.module';
 import { migrations } from './migrations';
 
 /** audit-writer: consumes *.events.v1 and security.alerts.v1 into the append-only, hash-chained audit_logs; serves the audit query API. */
@@ -17,8 +19,16 @@ export class AppModule {
           config,
           logger,
           migrations,
-          topics: [{ topic: Topics.AUTH_EVENTS }, { topic: Topics.OPS_EVENTS }, { topic: Topics.SECURITY_ALERTS }, { topic: Topics.AUDIT_CHECKPOINTS }],
+          topics: [
+            { topic: Topics.AUTH_EVENTS },
+            { topic: Topics.OPS_EVENTS },
+            { topic: Topics.SECURITY_ALERTS },
+            // Checkpoints outlive the archive year: a verifier outside the database reads them here.
+            { topic: Topics.AUDIT_CHECKPOINTS, config: { 'retention.ms': String(400 * 86400000) } },
+          ],
         }),
+        IngestModule,
+        CheckpointsModule,
       ],
     };
   }

@@ -1,10 +1,21 @@
-import { describeConfig, loadConfig, serviceSchema, type ConfigOf } from '@vigil/config';
+import { describeConfig, env, loadConfig, serviceSchema, type ConfigOf } from '@vigil/config';
+import { AUDITED_TOPICS } from '@vigil/contracts';
 
 export const SERVICE = 'audit-writer';
 
 /** Every variable audit-writer reads; start-up fails naming any that is missing or malformed. */
 export const schema = {
   ...serviceSchema({ port: 3001, schema: 'audit' }),
+  auditTopics: env.list('AUDIT_TOPICS', { default: [...AUDITED_TOPICS], pattern: /^[a-zA-Z0-9._-]+$/ }),
+  /** Events per ingest transaction (one COPY). */
+  auditBatchMax: env.int('AUDIT_BATCH_MAX', { default: 2000, min: 1, max: 20000 }),
+  auditPartitionsAheadDays: env.int('AUDIT_PARTITIONS_AHEAD_DAYS', { default: 7, min: 1, max: 90 }),
+  /** Tessera signs every 10 s; so do we, idle or not ("nothing happened" is provable). */
+  auditCheckpointIntervalMs: env.int('AUDIT_CHECKPOINT_INTERVAL_MS', { default: 10000, min: 200, max: 3600000 }),
+  /** Ed25519 private key (PEM). Required in production; in development one is made in AUDIT_KEY_DIR. */
+  auditSigningKeyFile: env.string('AUDIT_SIGNING_KEY_FILE', { optional: true }),
+  /** Where development keys are made, and where the public keys of every key ever used are kept. */
+  auditKeyDir: env.string('AUDIT_KEY_DIR', { default: '.cache/keys/audit' }),
 };
 
 export type AuditWriterConfig = ConfigOf<typeof schema>;

@@ -85,6 +85,15 @@ export const env = {
       return bad.length ? { problem: `must be host:port[,host:port...] (bad: ${bad.join(', ')})` } : { value: items };
     });
   },
+  /** A comma-separated list of non-empty items, each matching `pattern` when given. */
+  list(variable: string, opts: Common<string[]> & { pattern?: RegExp } = {}): Field<string[]> {
+    return field(variable, opts, (raw) => {
+      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const bad = opts.pattern ? items.filter((s) => !opts.pattern!.test(s)) : [];
+      if (items.length === 0) return { problem: 'must list at least one item' };
+      return bad.length ? { problem: `has invalid items: ${bad.join(', ')}` } : { value: items };
+    });
+  },
   url(variable: string, opts: Common<string> & { protocols?: string[] } = {}): Field<string> {
     return field(variable, opts, (raw) => {
       let parsed: URL;

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'winston';
-import { checkDatabase, registerPoolMetrics, runMigrations } from '@vigil/database';
+import { checkDatabase, createDataSource, registerPoolMetrics, runMigrations } from '@vigil/database';
 import { ensureTopics, EventProducer, KafkaHealth, type Kafka } from '@vigil/kafka';
 import { ConsumerRegistry } from './consumers';
 import { HealthRegistry } from './health';
@@ -47,10 +47,7 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
     this.health.register('producer', () => ({ ok: this.producer.isConnected, detail: this.producer.isConnected ? 'connected' : 'disconnected' }));
     await this.connectDatabase();
     registerPoolMetrics(this.dataSource, this.opts.config.dbPoolMax);
-    if (this.opts.config.dbMigrateOnStart) {
-      const report = await runMigrations(this.dataSource, `vigil:${this.opts.service}:migrations`);
-      if (report.applied.length) this.logger.info('migrations applied', { migrations: report.applied });
-    }
+    if (this.opts.config.dbMigrateOnStart) await this.migrate();
     const pending = await this.dataSource.showMigrations();
     this.migrationsOk = !pending;
     if (pending) this.logger.warn('migrations pending: not ready until they are applied (DB_MIGRATE_ON_START=false)');
@@ -76,6 +73,21 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
   async onApplicationShutdown(): Promise<void> {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
     this.logger.info('service stopped', { service: this.opts.service });
+  }
+
+  /** Migrations run as the schema owner when DATABASE_MIGRATION_URL is set, else as the service. */
+  private async migrate(): Promise<void> {
+    const c = this.opts.config;
+    const owner = c.databaseMigrationUrl
+      ? createDataSource({ url: c.databaseMigrationUrl, schema: c.dbSchema, poolMax: 1, applicationName: `vigil-${this.opts.service}-migrate`, migrations: this.opts.migrations })
+      : this.dataSource;
+    try {
+      if (!owner.isInitialized) await owner.initialize();
+      const report = await runMigrations(owner, `vigil:${this.opts.service}:migrations`);
+      if (report.applied.length) this.logger.info('migrations applied', { migrations: report.applied });
+    } finally {
+      if (owner !== this.dataSource && owner.isInitialized) await owner.destroy();
+    }
   }
 
   private async connectDatabase(): Promise<void> {

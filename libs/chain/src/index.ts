@@ -1,0 +1,4 @@
+export * from './canonical';
+export * from './chainer';
+export * from './checkpoint';
+export * from './verifier';
