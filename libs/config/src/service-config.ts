@@ -20,6 +20,8 @@ export function serviceSchema(defaults: { port: number; schema: string; groupId?
     kafkaBrokers: env.hostPorts('KAFKA_BROKERS', { default: ['127.0.0.1:9092'] }),
     kafkaClientId: env.string('KAFKA_CLIENT_ID', { default: `vigil-${defaults.schema}` }),
     kafkaGroupId: env.string('KAFKA_GROUP_ID', { default: defaults.groupId ?? `vigil-${defaults.schema}` }),
+    /** How long the group waits for a silent member (e.g. killed) before rebalancing its partitions. */
+    kafkaSessionTimeoutMs: env.int('KAFKA_SESSION_TIMEOUT_MS', { default: 30000, min: 6000, max: 300000 }),
     kafkaTopicPartitions: env.int('KAFKA_TOPIC_PARTITIONS', { default: 3, min: 1, max: 1000 }),
     kafkaReplicationFactor: env.int('KAFKA_REPLICATION_FACTOR', { default: 1, min: 1, max: 7 }),
     shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', { default: 25000, min: 1000, max: 600000 }),

@@ -39,6 +39,9 @@ export function toMessage(event: EventEnvelope): Message {
   };
 }
 
+/** Records per produce request: ~1,000 events of ~400 bytes stays well under message.max.bytes (1 MiB). */
+const MAX_PER_REQUEST = 1000;
+
 export class EventProducer {
   private readonly producer: Producer;
   private connected = false;
@@ -74,16 +77,21 @@ export class EventProducer {
     return this.send(topic, events.map(toMessage));
   }
 
-  /** Sends prepared records (the DLQ and the outbox relay use this). */
+  /**
+   * Sends prepared records (the DLQ and the outbox relay use this), in requests of at most
+   * MAX_PER_REQUEST records so a large batch stays under the broker's request size limit. On a
+   * failure some earlier requests may have landed: callers resend, and consumers deduplicate.
+   */
   async send(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
     try {
-      const result = await this.producer.send({
-        topic,
-        messages,
-        acks: -1,
-        compression: this.opts.compression ?? CompressionTypes.None,
-      });
-      kafkaMetrics().produced.add(messages.length, { topic });
+      const result: RecordMetadata[] = [];
+      for (let i = 0; i < messages.length; i += MAX_PER_REQUEST) {
+        const chunk = messages.slice(i, i + MAX_PER_REQUEST);
+        result.push(
+          ...(await this.producer.send({ topic, messages: chunk, acks: -1, compression: this.opts.compression ?? CompressionTypes.None })),
+        );
+        kafkaMetrics().produced.add(chunk.length, { topic });
+      }
       return result;
     } catch (err) {
       kafkaMetrics().produceErrors.add(1, { topic });

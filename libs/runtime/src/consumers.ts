@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'winston';
 import { EventConsumer, EventProducer, type EventConsumerOptions, type Kafka } from '@vigil/kafka';
-import { KAFKA, LOGGER } from './tokens';
+import type { BaseServiceConfig } from './service-config';
+import { KAFKA, LOGGER, SERVICE_CONFIG } from './tokens';
 
 export type ConsumerSpec = Omit<EventConsumerOptions, 'dlqProducer' | 'logger'> & { name: string };
 
@@ -18,6 +19,7 @@ export class ConsumerRegistry {
     @Inject(KAFKA) private readonly kafka: Kafka,
     private readonly producer: EventProducer,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: BaseServiceConfig,
   ) {}
 
   add(spec: ConsumerSpec): void {
@@ -35,7 +37,12 @@ export class ConsumerRegistry {
   async startAll(): Promise<void> {
     for (const spec of this.specs) {
       if (this.consumers.has(spec.name)) continue;
-      const consumer = new EventConsumer(this.kafka, { ...spec, dlqProducer: this.producer, logger: this.logger });
+      const consumer = new EventConsumer(this.kafka, {
+        sessionTimeoutMs: this.config.kafkaSessionTimeoutMs,
+        ...spec,
+        dlqProducer: this.producer,
+        logger: this.logger,
+      });
       try {
         await consumer.start();
       } catch (err) {
