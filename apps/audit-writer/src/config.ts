@@ -9,6 +9,8 @@ export const schema = {
   auditTopics: env.list('AUDIT_TOPICS', { default: [...AUDITED_TOPICS], pattern: /^[a-zA-Z0-9._-]+$/ }),
   /** Events per ingest transaction (one COPY). */
   auditBatchMax: env.int('AUDIT_BATCH_MAX', { default: 2000, min: 1, max: 20000 }),
+  /** Partitions (chains) written at once: each has its own transaction and chain head lock. */
+  auditPartitionsConcurrently: env.int('AUDIT_PARTITIONS_CONCURRENTLY', { default: 3, min: 1, max: 64 }),
   auditPartitionsAheadDays: env.int('AUDIT_PARTITIONS_AHEAD_DAYS', { default: 7, min: 1, max: 90 }),
   /** Tessera signs every 10 s; so do we, idle or not ("nothing happened" is provable). */
   auditCheckpointIntervalMs: env.int('AUDIT_CHECKPOINT_INTERVAL_MS', { default: 10000, min: 200, max: 3600000 }),

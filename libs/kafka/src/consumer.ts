@@ -48,6 +48,11 @@ export interface EventConsumerOptions {
   retryBackoffMs?: number;
   decode?: (value: Buffer | null) => DecodeResult;
   sessionTimeoutMs?: number;
+  /**
+   * Partitions handled at once (default 1). Order holds within a partition either way; more than
+   * one lets one partition's database round trip overlap another's CPU work.
+   */
+  partitionsConsumedConcurrently?: number;
 }
 
 type Failure = { message: KafkaMessage; reason: DlqReason | string; detail: string; attempts: number };
@@ -99,7 +104,7 @@ export class EventConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 1,
       eachBatch: async (payload) => this.processBatch(payload.batch, payload),
     });
     this.running = true;

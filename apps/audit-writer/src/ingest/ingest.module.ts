@@ -21,6 +21,7 @@ export class IngestModule implements OnModuleInit, OnApplicationBootstrap {
       groupId,
       topics: this.config.auditTopics,
       maxChunk: this.config.auditBatchMax,
+      partitionsConsumedConcurrently: this.config.auditPartitionsConcurrently,
       handler: (events, ctx) => this.ingest.write(groupId, events, ctx),
     });
   }
