@@ -1,10 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'winston';
 import { Topics } from '@vigil/contracts';
+import { AuthModule } from '@vigil/auth';
 import { InfraModule } from '@vigil/runtime';
 import { SERVICE, type AuditWriterConfig } from './config';
 import { CheckpointsModule } from './checkpoints/checkpoints.module';
 import { IngestModule } from './ingest/ingest.module';
+import { AuditApiAuthEvents } from './query/auth-events.sink';
+import { QueryModule } from './query/query.module';
 import { migrations } from './migrations';
 
 /** audit-writer: consumes *.events.v1 and security.alerts.v1 into the append-only, hash-chained audit_logs; serves the audit query API. */
@@ -27,8 +30,13 @@ export class AppModule {
             { topic: Topics.AUDIT_CHECKPOINTS, config: { 'retention.ms': String(400 * 86400000) } },
           ],
         }),
+        AuthModule.forRoot({
+          verifier: { jwksUrl: config.authJwksUrl, issuer: config.authIssuer, audience: config.authAudience },
+          eventsSink: AuditApiAuthEvents,
+        }),
         IngestModule,
         CheckpointsModule,
+        QueryModule,
       ],
     };
   }

@@ -18,6 +18,10 @@ export const schema = {
   auditSigningKeyFile: env.string('AUDIT_SIGNING_KEY_FILE', { optional: true }),
   /** Where development keys are made, and where the public keys of every key ever used are kept. */
   auditKeyDir: env.string('AUDIT_KEY_DIR', { default: '.cache/keys/audit' }),
+  /** The audit API verifies the gateway's access tokens against its published keys. */
+  authJwksUrl: env.url('AUTH_JWKS_URL', { default: 'http://127.0.0.1:3000/.well-known/jwks.json', protocols: ['http', 'https'] }),
+  authIssuer: env.string('AUTH_ISSUER', { default: 'vigil-auth-gateway', maxLength: 200 }),
+  authAudience: env.string('AUTH_AUDIENCE', { default: 'vigil', maxLength: 200 }),
 };
 
 export type AuditWriterConfig = ConfigOf<typeof schema>;

@@ -1,0 +1,159 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { schemaOf } from '@vigil/database';
+import type { LogQueryDto, SecurityQueryDto, StatsQueryDto } from './dto/log-query.dto';
+
+export interface AuditLogView {
+  id: string;
+  eventId: string;
+  createdAt: string;
+  action: string;
+  userId: string | null;
+  ipAddress: string | null;
+  userAgent: string | null;
+  username: string | null;
+  outcome: string;
+  reason: string | null;
+  producer: string;
+  requestId: string | null;
+  actorUserId: string | null;
+  actorRoles: string[] | null;
+  details: unknown;
+  chainId: string;
+  chainSeq: string;
+}
+
+const VIEW = `id::text, event_id, created_at, action, user_id, host(ip_address) AS ip_address, user_agent, username, outcome,
+  reason, producer, request_id, actor_user_id, actor_roles, details, chain_id, chain_seq::text`;
+
+/** Cursor: base64url of `<created_at ISO>|<id>`, the last row of the page (keyset, newest first). */
+export function encodeCursor(row: { createdAt: string; id: string }): string {
+  return Buffer.from(`${row.createdAt}|${row.id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!createdAt || Number.isNaN(Date.parse(createdAt)) || !/^\d+$/.test(id ?? '')) throw new BadRequestException('cursor is not one this API issued');
+  return { createdAt, id };
+}
+
+/** Read side of the audit store: filters served by the (action|user_id|ip_address, created_at) indexes. */
+@Injectable()
+export class AuditQueryRepository {
+  private readonly s: string;
+
+  constructor(private readonly ds: DataSource) {
+    this.s = `"${schemaOf(ds)}"`;
+  }
+
+  async page(q: LogQueryDto, limit: number, after?: { createdAt: string; id: string }): Promise<AuditLogView[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      args.push(value);
+      where.push(sql.replace('?', `$${args.length}`));
+    };
+    if (q.user_id) add('user_id = ?', q.user_id);
+    if (q.action) add(q.action.endsWith('%') ? 'action LIKE ?' : 'action = ?', q.action);
+    if (q.ip) add('ip_address = ?::inet', q.ip);
+    if (q.outcome) add('outcome = ?', q.outcome);
+    if (q.from) add('created_at >= ?', q.from);
+    if (q.to) add('created_at < ?', q.to);
+    if (after) {
+      args.push(after.createdAt, after.id);
+      where.push(`(created_at, id) < ($${args.length - 1}::timestamptz, $${args.length}::bigint)`);
+    }
+    args.push(limit);
+    const rows = await this.ds.query(
+      `SELECT ${VIEW} FROM ${this.s}.audit_logs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at DESC, id DESC LIMIT $${args.length}`,
+      args,
+    );
+    return rows.map(toView);
+  }
+
+  async stats(q: StatsQueryDto): Promise<Array<{ bucket: string; action: string; count: number }>> {
+    const bucket = q.bucket ?? 'hour';
+    const from = q.from ?? new Date(Date.now() - (bucket === 'hour' ? 24 : 30 * 24) * 3600e3).toISOString();
+    const args: unknown[] = [bucket, from, q.to ?? new Date().toISOString()];
+    const action = q.action ? `AND action = $${args.push(q.action)}` : '';
+    const rows = await this.ds.query(
+      `SELECT date_trunc($1, created_at) AS bucket, action, count(*)::int AS count FROM ${this.s}.audit_logs
+        WHERE created_at >= $2 AND created_at < $3 ${action} GROUP BY 1, 2 ORDER BY 1 DESC, 2`,
+      args,
+    );
+    return rows.map((r: { bucket: Date; action: string; count: number }) => ({ bucket: r.bucket.toISOString(), action: r.action, count: r.count }));
+  }
+
+  async security(q: SecurityQueryDto) {
+    const since = q.since ?? new Date(Date.now() - 24 * 3600e3).toISOString();
+    const limit = q.limit ?? 100;
+    const [alerts, failedByIp, failedByUser, counts] = await Promise.all([
+      this.ds.query(`SELECT ${VIEW} FROM ${this.s}.audit_logs WHERE action LIKE 'SECURITY_%' AND created_at >= $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [since, limit]),
+      this.ds.query(
+        `SELECT host(ip_address) AS ip, count(*)::int AS failures FROM ${this.s}.audit_logs
+          WHERE action = 'FAILED_AUTH_LOGIN' AND created_at >= $1 GROUP BY 1 ORDER BY 2 DESC LIMIT 20`,
+        [since],
+      ),
+      this.ds.query(
+        `SELECT coalesce(user_id, username) AS subject, count(*)::int AS failures FROM ${this.s}.audit_logs
+          WHERE action = 'FAILED_AUTH_LOGIN' AND created_at >= $1 GROUP BY 1 ORDER BY 2 DESC LIMIT 20`,
+        [since],
+      ),
+      this.ds.query(
+        `SELECT action, count(*)::int AS count FROM ${this.s}.audit_logs
+          WHERE created_at >= $1 AND action IN ('FAILED_AUTH_LOGIN','ACCOUNT_LOCKED','RATE_LIMITED','ACCESS_DENIED','TOKEN_REFRESH_REUSE','TOKEN_VALIDATION_FAILED','ROLE_CHANGED','SECURITY_ALERT')
+          GROUP BY 1 ORDER BY 1`,
+        [since],
+      ),
+    ]);
+    return { since, alerts: alerts.map(toView), topFailedIps: failedByIp, topFailedSubjects: failedByUser, counts };
+  }
+
+  /** Store-level health: seed 001's size check in the form that works on a partitioned table. */
+  async storeHealth() {
+    const [[size], [recent], heads, [checkpoint], [partitions]] = await Promise.all([
+      this.ds.query(`SELECT coalesce(sum(pg_total_relation_size(relid)), 0)::bigint AS bytes FROM pg_partition_tree('${this.s}.audit_logs')`),
+      this.ds.query(`SELECT count(*)::int AS last_hour FROM ${this.s}.audit_logs WHERE created_at > now() - interval '1 hour'`),
+      this.ds.query(`SELECT chain_id, position::text, head_created_at, updated_at FROM ${this.s}.chain_heads ORDER BY chain_id`),
+      this.ds.query(`SELECT max(signed_at) AS last_signed, count(*) FILTER (WHERE published_at IS NULL)::int AS unpublished FROM ${this.s}.audit_checkpoints`),
+      this.ds.query(`SELECT count(*)::int AS n FROM pg_partition_tree('${this.s}.audit_logs') WHERE isleaf`),
+    ]);
+    return {
+      storeBytes: Number(size.bytes),
+      partitions: partitions.n,
+      rowsLastHour: recent.last_hour,
+      chains: heads.map((h: { chain_id: string; position: string; head_created_at: Date | null; updated_at: Date }) => ({
+        chainId: h.chain_id,
+        position: Number(h.position),
+        headCreatedAt: h.head_created_at?.toISOString() ?? null,
+        updatedAt: h.updated_at.toISOString(),
+      })),
+      lastCheckpointAt: checkpoint.last_signed ? new Date(checkpoint.last_signed).toISOString() : null,
+      lastCheckpointAgeSeconds: checkpoint.last_signed ? Math.round((Date.now() - new Date(checkpoint.last_signed).getTime()) / 1000) : null,
+      unpublishedCheckpoints: checkpoint.unpublished,
+    };
+  }
+}
+
+function toView(r: Record<string, unknown>): AuditLogView {
+  return {
+    id: r.id as string,
+    eventId: r.event_id as string,
+    createdAt: new Date(r.created_at as Date).toISOString(),
+    action: r.action as string,
+    userId: (r.user_id as string) ?? null,
+    ipAddress: (r.ip_address as string) ?? null,
+    userAgent: (r.user_agent as string) ?? null,
+    username: (r.username as string) ?? null,
+    outcome: r.outcome as string,
+    reason: (r.reason as string) ?? null,
+    producer: r.producer as string,
+    requestId: (r.request_id as string) ?? null,
+    actorUserId: (r.actor_user_id as string) ?? null,
+    actorRoles: (r.actor_roles as string[]) ?? null,
+    details: r.details,
+    chainId: r.chain_id as string,
+    chainSeq: r.chain_seq as string,
+  };
+}
