@@ -10,7 +10,7 @@ export async function tokenIssuer(issuer = 'vigil-auth-gateway', audience = 'vig
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const kid = `test-${randomUUID().slice(0, 8)}`;
   const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
-  const server = http.createServer((req, res) => {
+  const server = http.createServer((_req, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ keys: [jwk] }));
   });

@@ -48,7 +48,11 @@ function field(value: string | number | null): string {
 }
 
 export function canonicalBytes(r: ChainedFields): Buffer {
-  return Buffer.from(
+  return Buffer.from(canonicalString(r), 'utf8');
+}
+
+function canonicalString(r: ChainedFields): string {
+  return (
     ENCODING_VERSION +
       '\n' +
       field(r.chainId) +
@@ -67,13 +71,12 @@ export function canonicalBytes(r: ChainedFields): Buffer {
       field(r.userAgentDigest) +
       field(r.usernameDigest) +
       field(canonicalJson(r.details)) +
-      field(r.prevHash),
-    'utf8',
+      field(r.prevHash)
   );
 }
 
 export function rowHash(r: ChainedFields): string {
-  return createHash('sha256').update(canonicalBytes(r)).digest('hex');
+  return createHash('sha256').update(canonicalString(r), 'utf8').digest('hex');
 }
 
 /** Salted digest of one PII value: sha256(salt || 0x00 || kind || 0x00 || value). */

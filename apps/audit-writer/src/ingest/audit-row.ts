@@ -15,6 +15,17 @@ export interface AuditRowDraft extends Omit<ChainedFields, 'chainId' | 'chainSeq
 
 export type AuditRow = AuditRowDraft & ChainedFields & { hash: string };
 
+const SALT_BYTES = 16;
+let saltPool = Buffer.alloc(0);
+
+/** A fresh random salt; drawn from a pooled buffer because one getrandom call per row is costly. */
+export function newSalt(): Buffer {
+  if (saltPool.length < SALT_BYTES) saltPool = randomBytes(SALT_BYTES * 4096);
+  const salt = Buffer.from(saltPool.subarray(0, SALT_BYTES));
+  saltPool = saltPool.subarray(SALT_BYTES);
+  return salt;
+}
+
 /** The chain a message belongs to: one per partition of each ingested topic. */
 export function chainIdOf(topic: string, partition: number): string {
   return `${topic}:${partition}`;
@@ -25,7 +36,7 @@ export function chainIdOf(topic: string, partition: number): string {
  * (seed 001's per-IP query needs it); the chain commits to salted digests of it instead, so it
  * can be redacted before archiving or erased on request without breaking verification.
  */
-export function toAuditRow(event: EventEnvelope, source: { topic: string; partition: number; offset: string }, salt = randomBytes(16)): AuditRowDraft {
+export function toAuditRow(event: EventEnvelope, source: { topic: string; partition: number; offset: string }, salt = newSalt()): AuditRowDraft {
   const ip = event.source?.ip ?? null;
   const userAgent = event.source?.userAgent ?? null;
   const username = event.subject?.username ?? null;

@@ -8,10 +8,12 @@ export const COPY_COLUMNS = [
 ] as const;
 
 const NULL = '\\N';
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
 
 /** PostgreSQL COPY text format: backslash, tab, newline and carriage return escaped. */
 export function copyText(value: string | null): string {
   if (value === null) return NULL;
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
