@@ -26,6 +26,13 @@ export function newSalt(): Buffer {
   return salt;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** user_id holds the gateway's user ids (uuid); any other id stays in details.subjectUserId. */
+function asUuid(id: string | undefined): string | null {
+  return id !== undefined && UUID.test(id) ? id.toLowerCase() : null;
+}
+
 /** The chain a message belongs to: one per partition of each ingested topic. */
 export function chainIdOf(topic: string, partition: number): string {
   return `${topic}:${partition}`;
@@ -48,7 +55,7 @@ export function toAuditRow(event: EventEnvelope, source: { topic: string; partit
     eventId: event.id,
     createdAt: new Date(event.occurredAt).toISOString(),
     action: event.type,
-    userId: event.subject?.userId ?? event.actor?.userId ?? null,
+    userId: asUuid(event.subject?.userId ?? event.actor?.userId),
     outcome: event.outcome,
     reason: event.reason ?? null,
     producer: event.producer,

@@ -7,7 +7,8 @@ import { schemaOf } from '@vigil/database';
  * month of rows past the 90-day check, DESIGN.md "Seed compatibility"), and is append-only by
  * construction: triggers refuse UPDATE, DELETE and TRUNCATE for every role, ENABLE ALWAYS so that
  * `session_replication_role = replica` does not silence them, and the runtime role is granted
- * nothing but INSERT and SELECT (deploy/local/db-setup.js). Dropping whole partitions (the
+ * nothing but INSERT and SELECT (deploy/local/db-setup.js). `user_id` is a uuid like the gateway's
+ * `users.id`, so seed 001's `user_id NOT IN (SELECT id FROM users)` and lockdown query compare them. Dropping whole partitions (the
  * retention worker's job) is DDL, which these triggers do not cover, and needs the owner role.
  */
 export class AuditStore1763900100000 implements MigrationInterface {
@@ -21,7 +22,7 @@ export class AuditStore1763900100000 implements MigrationInterface {
         id bigint NOT NULL DEFAULT nextval('${s}.audit_logs_id_seq'),
         event_id uuid NOT NULL,
         created_at timestamptz NOT NULL,
-        user_id text,
+        user_id uuid,
         action text NOT NULL,
         ip_address inet,
         user_agent text,

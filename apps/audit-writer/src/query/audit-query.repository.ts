@@ -96,7 +96,7 @@ export class AuditQueryRepository {
         [since],
       ),
       this.ds.query(
-        `SELECT coalesce(user_id, username) AS subject, count(*)::int AS failures FROM ${this.s}.audit_logs
+        `SELECT coalesce(user_id::text, username) AS subject, count(*)::int AS failures FROM ${this.s}.audit_logs
           WHERE action = 'FAILED_AUTH_LOGIN' AND created_at >= $1 GROUP BY 1 ORDER BY 2 DESC LIMIT 20`,
         [since],
       ),

@@ -1,11 +1,11 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsIP, IsISO8601, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsIP, IsISO8601, IsOptional, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
 
 /** Filters of GET /api/v1/audit/logs (seed 001-03). Unknown parameters are refused (400). */
 export class LogQueryDto {
-  @IsOptional() @MaxLength(64) @Matches(/^[A-Za-z0-9._:@-]+$/)
+  @IsOptional() @IsUUID()
   user_id?: string;
 
   @IsOptional() @MaxLength(64) @Matches(/^[A-Z][A-Z0-9_]*%?$/, { message: 'action must be an action name (a trailing % matches a prefix)' })
