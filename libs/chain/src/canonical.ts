@@ -82,5 +82,5 @@ export function rowHash(r: ChainedFields): string {
 /** Salted digest of one PII value: sha256(salt || 0x00 || kind || 0x00 || value). */
 export function piiDigest(salt: Buffer, kind: 'ip' | 'ua' | 'username', value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
-  return createHash('sha256').update(salt).update('\0').update(kind).update('\0').update(value, 'utf8').digest('hex');
+  return createHash('sha256').update(salt).update(`\0${kind}\0${value}`, 'utf8').digest('hex');
 }

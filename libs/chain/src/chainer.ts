@@ -13,7 +13,7 @@ export function genesis(chainId: string): ChainHead {
 
 /**
  * Links rows onto a chain head in order: each gets the next sequence number, the previous hash
- * and its own hash. Returns the rows with `hash` and the new head. Pure: no I/O.
+ * and its own hash (the rows are extended in place). Returns them and the new head. No I/O.
  */
 export function linkRows<R extends Omit<ChainedFields, 'chainId' | 'chainSeq' | 'prevHash'>>(
   head: ChainHead,
@@ -23,10 +23,11 @@ export function linkRows<R extends Omit<ChainedFields, 'chainId' | 'chainSeq' | 
   let prev = head.hash;
   const out = rows.map((r) => {
     position += 1;
-    const linked = { ...r, chainId: head.chainId, chainSeq: position, prevHash: prev } as R & ChainedFields;
-    const hash = rowHash(linked);
-    prev = hash;
-    return { ...linked, hash };
+    // Extends the caller's row in place (no copies: this runs once per ingested event).
+    const linked = Object.assign(r, { chainId: head.chainId, chainSeq: position, prevHash: prev, hash: '' });
+    linked.hash = rowHash(linked);
+    prev = linked.hash;
+    return linked;
   });
   return { rows: out, head: { chainId: head.chainId, position, hash: prev } };
 }
