@@ -44,5 +44,6 @@ export default [
     },
   },
   { files: ['libs/kafka/**/*.ts', 'libs/testing/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
-  { files: ['**/*.spec.ts', '**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts', 'deploy/**/*.ts'], rules: { 'no-console': 'off' } },
+  // Tests, benchmarks and operator CLIs (*.cli.ts) print on purpose.
+  { files: ['**/*.spec.ts', '**/*.test.ts', '**/*.cli.ts', 'test/**/*.ts', 'bench/**/*.ts', 'deploy/**/*.ts'], rules: { 'no-console': 'off' } },
 ];

@@ -10,7 +10,7 @@ import { count, failedLogin, superuser, writerFixture } from './support';
 import { spawnSync } from 'node:child_process';
 
 function verifyCli(schema: string, keyDir: string): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, ['-r', './tools/ts-register.js', path.join('apps/audit-writer/src/verify/verify.main.ts')], {
+  const r = spawnSync(process.execPath, ['-r', './tools/ts-register.js', path.join('apps/audit-writer/src/verify/verify.cli.ts')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, DATABASE_URL: testDatabaseUrl(), DB_SCHEMA: schema, AUDIT_KEY_DIR: keyDir },
     encoding: 'utf8',
