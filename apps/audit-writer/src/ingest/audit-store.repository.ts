@@ -61,10 +61,13 @@ export class AuditStoreRepository {
   /** Which of these (event_id, created_at) pairs are already stored. */
   async existingEventIds(tx: QueryRunner, keys: Array<{ eventId: string; createdAt: string }>): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
+    // LATERAL pins the plan to one index probe per key, pruned to the key's daily partition: a
+    // plain join may be planned as a scan of every partition, which grows with the table.
     const rows = await tx.query(
-      `SELECT a.event_id FROM "${this.schema}".audit_logs a
-         JOIN unnest($1::uuid[], $2::timestamptz[]) AS k(event_id, created_at)
-           ON a.event_id = k.event_id AND a.created_at = k.created_at`,
+      `SELECT k.event_id FROM unnest($1::uuid[], $2::timestamptz[]) AS k(event_id, created_at)
+         CROSS JOIN LATERAL (
+           SELECT 1 FROM "${this.schema}".audit_logs a
+            WHERE a.event_id = k.event_id AND a.created_at = k.created_at LIMIT 1) hit`,
       [keys.map((k) => k.eventId), keys.map((k) => k.createdAt)],
     );
     return new Set(rows.map((r: { event_id: string }) => r.event_id));
