@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     KAFKA_GROUP_ID: `bench-writer-${topic}`,
     AUDIT_KEY_DIR: keyDir,
     LOG_LEVEL: 'warn',
-    AUDIT_BATCH_MAX: process.env.BENCH_BATCH ?? '2000',
+    AUDIT_BATCH_MAX: process.env.BENCH_BATCH ?? '5000',
   });
   const db = new Client({ connectionString: (await import('@vigil/testing')).testDatabaseUrl() });
   await db.connect();
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
 
   const md = `# audit-writer benchmark
 
-Run: \`npm run bench audit-writer\` (BENCH_EVENTS=${N}, ${PARTITIONS} partitions, AUDIT_BATCH_MAX=${process.env.BENCH_BATCH ?? '2000'}), ${new Date().toISOString()},
+Run: \`npm run bench audit-writer\` (BENCH_EVENTS=${N}, ${PARTITIONS} partitions, AUDIT_BATCH_MAX=${process.env.BENCH_BATCH ?? '5000'}), ${new Date().toISOString()},
 ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, PostgreSQL on 127.0.0.1, Kafka 3.9.1 (KRaft, one node).
 
 | what | rate | vs COPY |

@@ -8,7 +8,7 @@ export const schema = {
   ...serviceSchema({ port: 3001, schema: 'audit' }),
   auditTopics: env.list('AUDIT_TOPICS', { default: [...AUDITED_TOPICS], pattern: /^[a-zA-Z0-9._-]+$/ }),
   /** Events per ingest transaction (one COPY). */
-  auditBatchMax: env.int('AUDIT_BATCH_MAX', { default: 2000, min: 1, max: 20000 }),
+  auditBatchMax: env.int('AUDIT_BATCH_MAX', { default: 5000, min: 1, max: 20000 }),
   /** Partitions (chains) written at once: each has its own transaction and chain head lock. */
   auditPartitionsConcurrently: env.int('AUDIT_PARTITIONS_CONCURRENTLY', { default: 3, min: 1, max: 64 }),
   auditPartitionsAheadDays: env.int('AUDIT_PARTITIONS_AHEAD_DAYS', { default: 7, min: 1, max: 90 }),

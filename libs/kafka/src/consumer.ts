@@ -53,6 +53,8 @@ export interface EventConsumerOptions {
    * one lets one partition's database round trip overlap another's CPU work.
    */
   partitionsConsumedConcurrently?: number;
+  /** Bytes fetched per partition per request (KafkaJS default 1 MiB); larger means fewer round trips. */
+  maxBytesPerPartition?: number;
 }
 
 type Failure = { message: KafkaMessage; reason: DlqReason | string; detail: string; attempts: number };
@@ -76,6 +78,7 @@ export class EventConsumer {
       sessionTimeout: opts.sessionTimeoutMs ?? 30000,
       heartbeatInterval: 3000,
       allowAutoTopicCreation: false,
+      ...(opts.maxBytesPerPartition ? { maxBytesPerPartition: opts.maxBytesPerPartition, maxBytes: Math.max(10485760, opts.maxBytesPerPartition * 4) } : {}),
     });
     this.maxChunk = Math.max(1, opts.maxChunk ?? 500);
     this.attempts = Math.max(1, opts.attempts ?? 3);

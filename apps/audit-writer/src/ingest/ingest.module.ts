@@ -22,6 +22,7 @@ export class IngestModule implements OnModuleInit, OnApplicationBootstrap {
       topics: this.config.auditTopics,
       maxChunk: this.config.auditBatchMax,
       partitionsConsumedConcurrently: this.config.auditPartitionsConcurrently,
+      maxBytesPerPartition: 4 * 1024 * 1024,
       handler: (events, ctx) => this.ingest.write(groupId, events, ctx),
     });
   }
