@@ -1,9 +1,10 @@
 import { plainToInstance } from 'class-transformer';
-import { ValidationError, Validator, ValidatorOptions } from 'class-validator';
-import { isEventType } from '../event-type/event-type';
+import { Validator, ValidatorOptions } from 'class-validator';
+import { EventType, isEventType } from '../event-type/event-type';
 import { EventEnvelope, SUPPORTED_SCHEMA_VERSIONS } from '../envelope/envelope';
 import { AnyEvent, envelopeClassFor } from '../registry/event-registry';
 import { formatValidationErrors, rootIssue } from './decode-detail';
+import { CompiledContract, compileContracts, compiledDetail } from './compiled/contracts';
 
 /** Stable reason codes: DLQ headers, metrics labels and alerts key on them. */
 export const DecodeFailureReason = {
@@ -36,9 +37,10 @@ export class EventContractError extends Error {
   }
 }
 
-// Built once: whitelist + forbidNonWhitelisted turns any unknown property (a `password`, a typo)
-// into an error. forbidUnknownValues is off because empty attribute classes have no metadata and
-// every nested object here has an explicit @Type. Errors keep neither target nor value.
+// The reference path, built once: whitelist + forbidNonWhitelisted turns any unknown property (a
+// `password`, a typo) into an error. forbidUnknownValues is off because empty attribute classes
+// have no metadata and every nested object here has an explicit @Type. Errors keep neither target
+// nor value.
 const validator = new Validator();
 const VALIDATOR_OPTIONS: ValidatorOptions = Object.freeze({
   whitelist: true,
@@ -60,6 +62,39 @@ export function encodeEvent(event: EventEnvelope): Buffer {
 
 /** Parses and validates a Kafka message value. Never throws. */
 export function decodeEvent(bytes: Uint8Array | string | null | undefined): DecodeResult {
+  return decodeWith(bytes, compiledCheck);
+}
+
+/** Validates an already-parsed object; on success `event` is that same object, typed. Never throws. */
+export function validateEvent(candidate: unknown): DecodeResult {
+  return validateWith(candidate, compiledCheck);
+}
+
+/** `decodeEvent` through class-transformer + class-validator: the reference the compiled path is tested against. */
+export function decodeEventReference(bytes: Uint8Array | string | null | undefined): DecodeResult {
+  return decodeWith(bytes, referenceCheck);
+}
+
+/** `validateEvent` through class-transformer + class-validator (slow; for tests and benchmarks). */
+export function validateEventReference(candidate: unknown): DecodeResult {
+  return validateWith(candidate, referenceCheck);
+}
+
+/** The schema step, after the shared pre-checks: null when valid, else the `detail`. May throw. */
+type SchemaCheck = (type: EventType, candidate: object) => string | null;
+
+// Compiled from the classes' metadata at load, so a contract the compiler cannot reproduce fails
+// at start-up rather than being validated differently on the hot path.
+const COMPILED: ReadonlyMap<EventType, CompiledContract> = compileContracts();
+
+const compiledCheck: SchemaCheck = (type, candidate) => compiledDetail(COMPILED.get(type)!, candidate);
+
+const referenceCheck: SchemaCheck = (type, candidate) => {
+  const errors = validator.validateSync(plainToInstance(envelopeClassFor(type), candidate), VALIDATOR_OPTIONS);
+  return errors.length > 0 ? formatValidationErrors(errors) : null;
+};
+
+function decodeWith(bytes: Uint8Array | string | null | undefined, check: SchemaCheck): DecodeResult {
   if (bytes === null || bytes === undefined || bytes.length === 0) return fail('empty', '(root): no bytes');
   const size = typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
   if (size > MAX_EVENT_BYTES) return fail('schema_violation', `(root): maxBytes ${MAX_EVENT_BYTES}`);
@@ -72,11 +107,10 @@ export function decodeEvent(bytes: Uint8Array | string | null | undefined): Deco
     // The parser's message quotes the input around the error position: not passed on.
     return fail('invalid_json', '(root): not parseable as JSON');
   }
-  return validateEvent(parsed);
+  return validateWith(parsed, check);
 }
 
-/** Validates an already-parsed object; on success `event` is that same object, typed. Never throws. */
-export function validateEvent(candidate: unknown): DecodeResult {
+function validateWith(candidate: unknown, check: SchemaCheck): DecodeResult {
   if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) {
     return fail('schema_violation', '(root): isObject');
   }
@@ -95,14 +129,13 @@ export function validateEvent(candidate: unknown): DecodeResult {
     return fail('unsupported_version', `schemaVersion: supported ${SUPPORTED_SCHEMA_VERSIONS.join(',')}`);
   }
 
-  let errors: ValidationError[];
+  let detail: string | null;
   try {
-    const instance = plainToInstance(envelopeClassFor(type), candidate);
-    errors = validator.validateSync(instance, VALIDATOR_OPTIONS);
+    detail = check(type, candidate);
   } catch {
     return fail('schema_violation', '(root): unprocessable');
   }
-  if (errors.length > 0) return fail('schema_violation', formatValidationErrors(errors));
+  if (detail !== null) return fail('schema_violation', detail);
   return { ok: true, event: candidate as AnyEvent };
 }
 

@@ -8,8 +8,12 @@ import { ValidationError } from 'class-validator';
 const MAX_ISSUES = 10;
 const SAFE_NAME = /^[A-Za-z0-9_$-]{1,64}$/;
 
-/** Keys that class-transformer drops silently, so validation would never see them. */
-const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Keys that class-transformer drops silently, so validation would never see them: `__proto__`,
+ * `constructor`, and any name of an Object.prototype member (`toString`, `hasOwnProperty`...),
+ * which it skips as a method of the target. Refused on both paths, so neither can let one through.
+ */
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 
 const RENAMED_CONSTRAINTS: Readonly<Record<string, string>> = { whitelistValidation: 'unknown_property' };
 
@@ -23,20 +27,29 @@ function join(path: string, name: string): string {
 
 /**
  * First structural problem (prototype-polluting key, excessive nesting) as `path: code`, or null.
- * Runs before class-transformer, which would drop those keys or recurse without bound.
+ * Runs before validation, and before class-transformer, which would drop those keys or recurse
+ * without bound. The path is only spelled out when there is a problem: this runs on every event.
  */
 export function rootIssue(value: object, maxDepth: number): string | null {
-  return scan(value, '', 1, maxDepth);
+  const trail: string[] = [];
+  const code = scan(value, 1, maxDepth, trail);
+  if (code === null) return null;
+  return `${trail.length === 0 ? '(root)' : trail.map(displayName).join('.')}: ${code}`;
 }
 
-function scan(value: object, path: string, depth: number, maxDepth: number): string | null {
-  if (depth > maxDepth) return `${path || '(root)'}: maxDepth ${maxDepth}`;
+function scan(value: object, depth: number, maxDepth: number, trail: string[]): string | null {
+  if (depth > maxDepth) return `maxDepth ${maxDepth}`;
   for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) return `${join(path, key)}: forbidden_key`;
+    if (FORBIDDEN_KEYS.has(key)) {
+      trail.push(key);
+      return 'forbidden_key';
+    }
     const child: unknown = (value as Record<string, unknown>)[key];
     if (typeof child === 'object' && child !== null) {
-      const issue = scan(child, join(path, key), depth + 1, maxDepth);
+      trail.push(key);
+      const issue = scan(child, depth + 1, maxDepth, trail);
       if (issue !== null) return issue;
+      trail.pop();
     }
   }
   return null;

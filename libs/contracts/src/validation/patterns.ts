@@ -50,14 +50,24 @@ export function isUtcTimestamp(value: unknown): value is string {
   if (typeof value !== 'string' || value.length > 30) return false;
   const m = UTC_TIMESTAMP.exec(value);
   if (m === null) return false;
-  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
-  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  // Field ranges rather than a Date round trip: this runs on every event. Years below 100 stay
+  // refused, as Date.UTC (which read them as 19xx) refused them; patterns.spec pins the two together.
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
   return (
-    date.getUTCFullYear() === y &&
-    date.getUTCMonth() === mo - 1 &&
-    date.getUTCDate() === d &&
-    date.getUTCHours() === h &&
-    date.getUTCMinutes() === mi &&
-    date.getUTCSeconds() === s
+    year >= 100 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    Number(m[4]) <= 23 &&
+    Number(m[5]) <= 59 &&
+    Number(m[6]) <= 59
   );
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
