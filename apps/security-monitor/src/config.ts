@@ -1,10 +1,32 @@
-import { describeConfig, loadConfig, serviceSchema, type ConfigOf } from '@vigil/config';
+import { describeConfig, env, loadConfig, serviceSchema, type ConfigOf } from '@vigil/config';
+import { Topics } from '@vigil/contracts';
 
 export const SERVICE = 'security-monitor';
+
+const TOPIC = /^[a-zA-Z0-9._-]+$/;
 
 /** Every variable security-monitor reads; start-up fails naming any that is missing or malformed. */
 export const schema = {
   ...serviceSchema({ port: 3002, schema: 'monitor' }),
+  /** The versioned rules file; reloaded on SIGHUP or POST /api/v1/monitor/rules/reload. Relative to the working directory. */
+  rulesFile: env.string('RULES_FILE', { default: 'apps/security-monitor/rules/default.rules.json', maxLength: 1000 }),
+  /** Events older than (newest event time - this) are dropped (and counted in monitor_events_late_dropped). */
+  allowedLatenessSeconds: env.int('MONITOR_ALLOWED_LATENESS_SECONDS', { default: 30, min: 0, max: 3600 }),
+  /** While an alert stays above threshold, at most one `updated` per this much event time. */
+  updateIntervalSeconds: env.int('MONITOR_UPDATE_INTERVAL_SECONDS', { default: 30, min: 1, max: 86400 }),
+  /** Monitor-only mode: no SECURITY_ACTION is published whatever the rules say; alerts say what would have been done. */
+  dryRun: env.bool('MONITOR_DRY_RUN', { default: false }),
+  /** IPs and CIDRs that never raise keyed alerts (scanners, health checkers); they still count system-wide. */
+  allowlistIps: env.list('MONITOR_ALLOWLIST_IPS', { default: [], pattern: /^[0-9A-Fa-f:.]+(\/\d{1,3})?$/ }),
+  /** User ids or usernames (service accounts) that never raise keyed alerts. */
+  allowlistUsers: env.list('MONITOR_ALLOWLIST_USERS', { default: [], pattern: /^[^\s,]{1,320}$/ }),
+  /** Keys kept per rule before idle ones are evicted (bounded memory under floods of one-shot IPs). */
+  maxKeysPerRule: env.int('MONITOR_MAX_KEYS_PER_RULE', { default: 100000, min: 100, max: 10000000 }),
+  /** Events per engine step (one publish, one snapshot). */
+  batchMax: env.int('MONITOR_BATCH_MAX', { default: 2000, min: 1, max: 20000 }),
+  inputTopic: env.string('MONITOR_INPUT_TOPIC', { default: Topics.AUTH_EVENTS, pattern: TOPIC }),
+  alertsTopic: env.string('MONITOR_ALERTS_TOPIC', { default: Topics.SECURITY_ALERTS, pattern: TOPIC }),
+  actionsTopic: env.string('MONITOR_ACTIONS_TOPIC', { default: Topics.SECURITY_ACTIONS, pattern: TOPIC }),
 };
 
 export type SecurityMonitorConfig = ConfigOf<typeof schema>;

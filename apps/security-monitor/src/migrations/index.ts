@@ -1,4 +1,5 @@
 import { Baseline1763900000000 } from './1763900000000-baseline';
+import { EngineSnapshots1763900200000 } from './1763900200000-engine-snapshots';
 
 /** Applied in this order; append new migrations, never edit a landed one. */
-export const migrations = [Baseline1763900000000];
+export const migrations = [Baseline1763900000000, EngineSnapshots1763900200000];

@@ -1,0 +1,28 @@
+import { metrics } from '@opentelemetry/api';
+
+let cache: ReturnType<typeof build> | undefined;
+
+function build() {
+  const m = metrics.getMeter('vigil.monitor');
+  return {
+    /** rate() of this is events/s. */
+    events: m.createCounter('monitor.events', { description: 'Auth events evaluated by the detection engine' }),
+    lateDropped: m.createCounter('monitor.events.late_dropped', { description: 'Events older than the watermark (beyond the allowed lateness), dropped' }),
+    skippedReplayed: m.createCounter('monitor.events.already_covered', { description: 'Redelivered events already covered by the saved state, skipped' }),
+    alerts: m.createCounter('monitor.alerts', { description: 'Alert transitions published, by rule, severity and status' }),
+    actions: m.createCounter('monitor.actions', { description: 'Responses, by action and mode (published, dry_run, skipped)' }),
+    detectionLatency: m.createHistogram('monitor.detection.latency.seconds', {
+      unit: 's',
+      description: 'Event time of the triggering event to the alert being published',
+      advice: { explicitBucketBoundaries: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
+    }),
+    ruleReloads: m.createCounter('monitor.rules.reloads', { description: 'Rules file reloads, by outcome (applied, refused)' }),
+    keysInState: m.createObservableGauge('monitor.state.keys', { description: 'Keys held in detection state, by rule' }),
+    activeAlerts: m.createObservableGauge('monitor.alerts.active', { description: 'Alerts currently firing' }),
+  };
+}
+
+export function monitorMetrics() {
+  cache ??= build();
+  return cache;
+}

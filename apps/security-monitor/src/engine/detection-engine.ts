@@ -1,0 +1,395 @@
+import { alertDedupKey, type AlertStatus, type EventEnvelope, type Severity } from '@vigil/contracts';
+import { DueQueue } from './due-queue';
+import { compileAllowlist, compileMatch, compileTotal, distinctValueOf, keyValueOf, type Allowlist } from './event-fields';
+import type { RuleDefinition, RuleKeyKind, RuleResponse, RuleSet } from './rule-definition';
+import {
+  SAMPLE_LIMIT,
+  addDistinct,
+  addToBucket,
+  bucketMsOf,
+  distinctInWindow,
+  expire,
+  holds,
+  isEmpty,
+  keyStateFromJson,
+  keyStateToJson,
+  newKeyState,
+  pushRecent,
+  windowFirst,
+  windowSums,
+  type KeyState,
+} from './window-state';
+
+/*
+ * The detection engine: pure, synchronous, deterministic. Events in (any order within the allowed
+ * lateness), alert transitions out. Time is the events' own (occurredAt): the watermark is the
+ * newest event time minus the allowed lateness, so replaying the same input gives the same alerts.
+ */
+
+export interface EngineOptions {
+  /** Events older than (newest event time - this) are dropped and counted. Default 30 s. */
+  allowedLatenessMs?: number;
+  /** While an alert stays above threshold, at most one `updated` per this much event time. Default 30 s. */
+  updateIntervalMs?: number;
+  /** Keys kept per rule; beyond it idle keys are evicted first, then the oldest. Default 100,000. */
+  maxKeysPerRule?: number;
+  allowlist?: Allowlist;
+}
+
+export interface EngineAlert {
+  status: AlertStatus;
+  alertId: string;
+  ruleId: string;
+  ruleVersion: number;
+  severity: Severity;
+  mitre: string[];
+  key: { kind: RuleKeyKind; value: string };
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  sampleEventIds: string[];
+  threshold: number;
+  windowSeconds: number;
+  summary: string;
+  /** Event time of this transition (the triggering event's, or window end for `resolved`). */
+  at: number;
+  /** On `firing` only, when the rule has a response: what to do (the service applies dry-run). */
+  response?: RuleResponse;
+}
+
+export interface EngineStats {
+  events: number;
+  lateDropped: number;
+  keys: number;
+  keysEvicted: number;
+  activeAlerts: number;
+  watermark: number;
+}
+
+interface CompiledRule {
+  def: RuleDefinition;
+  windowMs: number;
+  bucketMs: number;
+  match: (e: EventEnvelope) => boolean;
+  total?: (e: EventEnvelope) => boolean;
+  keys: Map<string, KeyState>;
+  /** Where eviction goes on from: a live iterator, so deleted slots are not rescanned every time. */
+  evictCursor?: Iterator<[string, KeyState]>;
+}
+
+export interface EngineSnapshot {
+  v: 1;
+  maxT: number | null;
+  lastSweep: number | null;
+  events: number;
+  lateDropped: number;
+  keysEvicted: number;
+  rules: Array<{ id: string; version: number; keys: Array<[string, unknown]> }>;
+}
+
+const SWEEP_EVERY_MS = 60_000;
+
+export class DetectionEngine {
+  private rules: CompiledRule[] = [];
+  private readonly latenessMs: number;
+  private readonly updateMs: number;
+  private readonly maxKeys: number;
+  private readonly allowlisted: (e: EventEnvelope) => boolean;
+  private maxT = -Infinity;
+  private lastSweep = -Infinity;
+  private readonly active = new Map<string, [CompiledRule, string]>();
+  /** Open alerts by the earliest time they could resolve. */
+  private readonly due = new DueQueue();
+  private events = 0;
+  private lateDropped = 0;
+  private keysEvicted = 0;
+
+  constructor(ruleSet: RuleSet, opts: EngineOptions = {}) {
+    this.latenessMs = opts.allowedLatenessMs ?? 30_000;
+    this.updateMs = opts.updateIntervalMs ?? 30_000;
+    this.maxKeys = opts.maxKeysPerRule ?? 100_000;
+    this.allowlisted = compileAllowlist(opts.allowlist ?? { ips: [], users: [] });
+    this.setRules(ruleSet);
+  }
+
+  get watermark(): number {
+    return this.maxT - this.latenessMs;
+  }
+
+  /** Swaps the rules; a rule whose id and version are unchanged keeps its windows and open alerts. */
+  setRules(ruleSet: RuleSet): void {
+    const old = new Map(this.rules.map((r) => [r.def.id, r]));
+    this.rules = ruleSet.rules
+      .filter((def) => def.enabled)
+      .map((def) => {
+        const prev = old.get(def.id);
+        const keep = prev && prev.def.version === def.version && JSON.stringify(prev.def) === JSON.stringify(def);
+        return {
+          def,
+          windowMs: def.window.seconds * 1000,
+          bucketMs: bucketMsOf(def.window.seconds),
+          match: compileMatch(def),
+          total: def.condition.kind === 'ratio' ? compileTotal(def) : undefined,
+          keys: keep ? prev.keys : new Map<string, KeyState>(),
+        };
+      });
+    this.rebuildActive();
+  }
+
+  get ruleIds(): string[] {
+    return this.rules.map((r) => r.def.id);
+  }
+
+  process(e: EventEnvelope): EngineAlert[] {
+    const t = Date.parse(e.occurredAt);
+    if (t < this.watermark) {
+      this.lateDropped++;
+      return [];
+    }
+    this.events++;
+    const out: EngineAlert[] = [];
+    let allow: boolean | undefined;
+    for (const rule of this.rules) {
+      const matched = rule.match(e);
+      const counted = rule.total !== undefined && rule.total(e);
+      if (!matched && !counted) continue;
+      if (rule.def.key !== 'global' && (allow ??= this.allowlisted(e))) continue;
+      const kv = keyValueOf(rule.def.key, e);
+      if (kv === undefined) continue;
+      this.apply(rule, kv, e, t, matched, counted, out);
+    }
+    if (t > this.maxT) {
+      this.maxT = t;
+      this.resolveDue(out);
+      if (this.watermark - this.lastSweep >= SWEEP_EVERY_MS) this.sweep();
+    }
+    return out;
+  }
+
+  /** Moves event time forward without an event (an idle stream still resolves its alerts). */
+  advanceTo(t: number): EngineAlert[] {
+    const out: EngineAlert[] = [];
+    if (t > this.maxT) {
+      this.maxT = t;
+      this.resolveDue(out);
+      if (this.watermark - this.lastSweep >= SWEEP_EVERY_MS) this.sweep();
+    }
+    return out;
+  }
+
+  private apply(rule: CompiledRule, kv: string, e: EventEnvelope, t: number, matched: boolean, counted: boolean, out: EngineAlert[]): void {
+    const { def, windowMs, bucketMs } = rule;
+    let s = rule.keys.get(kv);
+    if (!s) {
+      if (rule.keys.size >= this.maxKeys) this.evictOne(rule);
+      s = newKeyState(def.condition);
+      rule.keys.set(kv, s);
+    } else {
+      expire(s, this.watermark, windowMs, bucketMs);
+    }
+    addToBucket(s, t, bucketMs, matched ? 1 : 0, counted || (matched && rule.total === undefined) ? 1 : 0);
+    if (matched) {
+      pushRecent(s, e.id, t);
+      if (def.condition.kind === 'distinct') {
+        const dv = distinctValueOf(def.condition.field, e);
+        if (dv !== undefined) addDistinct(s, dv, t, def.condition.maxPerValue === undefined ? 1 : def.condition.maxPerValue + 1);
+      }
+      if (s.alert) {
+        s.alert.count++;
+        if (t > s.alert.lastSeen) s.alert.lastSeen = t;
+        if (s.alert.samples.length < SAMPLE_LIMIT) s.alert.samples.push(e.id);
+      }
+    }
+    const newest = Math.max(s.maxT, t);
+    s.maxT = newest;
+    // An out-of-order event also belongs to the later windows that contain it.
+    let at = holds(s, def.condition, t, windowMs, bucketMs) ? t : undefined;
+    if (at === undefined && newest > t) {
+      for (let i = 0; i < s.b.length; i++) {
+        const end = Math.min((s.b[i] + 1) * bucketMs - 1, newest);
+        if (end <= t) continue;
+        if (end - windowMs >= t) break;
+        if (holds(s, def.condition, end, windowMs, bucketMs)) {
+          at = end;
+          break;
+        }
+      }
+    }
+    if (at === undefined) return;
+    if (!s.alert) {
+      const [count] = windowSums(s, at, windowMs, bucketMs);
+      const samples: string[] = [];
+      let firstSeen = windowFirst(s, at, windowMs, bucketMs);
+      let lastSeen = at;
+      for (let i = 0; i < s.ri.length; i++) {
+        const x = s.rt[i];
+        if (x <= at - windowMs || x > at) continue;
+        samples.push(s.ri[i]);
+        if (x < firstSeen) firstSeen = x;
+        if (x > lastSeen) lastSeen = x;
+      }
+      s.alert = {
+        firstSeen,
+        lastSeen,
+        count: Math.max(1, count),
+        samples,
+        lastEmit: at,
+        lastAbove: at,
+      };
+      const ak = activeKey(def.id, kv);
+      this.active.set(ak, [rule, kv]);
+      this.due.push(at + windowMs, ak);
+      out.push(this.toAlert(rule, kv, s, 'firing', at));
+    } else {
+      if (at > s.alert.lastAbove) s.alert.lastAbove = at;
+      if (at - s.alert.lastEmit >= this.updateMs) {
+        s.alert.lastEmit = at;
+        out.push(this.toAlert(rule, kv, s, 'updated', at));
+      }
+    }
+  }
+
+  private resolveDue(out: EngineAlert[]): void {
+    const wm = this.watermark;
+    if (this.due.peek() > wm) return;
+    const due: Array<[number, number, string, string]> = [];
+    while (this.due.peek() <= wm) {
+      const [, k] = this.due.pop()!;
+      const entry = this.active.get(k);
+      const a = entry?.[0].keys.get(entry[1])?.alert;
+      if (!entry || !a) {
+        this.active.delete(k);
+        continue;
+      }
+      const at = a.lastAbove + entry[0].windowMs;
+      if (at > wm) this.due.push(at, k); // held again since: due later
+      else if (!due.some((d) => d[3] === k)) due.push([at, this.rules.indexOf(entry[0]), entry[1], k]);
+    }
+    if (due.length === 0) return;
+    // In (time, rule, key) order, so a restored engine resolves in the same order as a live one.
+    due.sort((x, y) => x[0] - y[0] || x[1] - y[1] || (x[2] < y[2] ? -1 : x[2] > y[2] ? 1 : 0));
+    for (const [at, ri, kv, k] of due) {
+      const rule = this.rules[ri];
+      const s = rule.keys.get(kv)!;
+      out.push(this.toAlert(rule, kv, s, 'resolved', at));
+      delete s.alert;
+      this.active.delete(k);
+    }
+  }
+
+  /** Drops expired buckets everywhere and keys left with nothing (a million one-shot IPs fade out). */
+  private sweep(): void {
+    const wm = this.watermark;
+    this.lastSweep = wm;
+    for (const rule of this.rules) {
+      for (const [kv, s] of rule.keys) {
+        expire(s, wm, rule.windowMs, rule.bucketMs);
+        if (isEmpty(s)) rule.keys.delete(kv);
+      }
+    }
+  }
+
+  /** Evicts the oldest key without an open alert (insertion order; Map iterators survive deletes). */
+  private evictOne(rule: CompiledRule): void {
+    for (let scanned = 0; scanned < 1000; scanned++) {
+      rule.evictCursor ??= rule.keys.entries();
+      const next = rule.evictCursor.next();
+      if (next.done) {
+        rule.evictCursor = undefined;
+        continue;
+      }
+      const [kv, s] = next.value;
+      if (!s.alert) {
+        rule.keys.delete(kv);
+        this.keysEvicted++;
+        return;
+      }
+    }
+  }
+
+  private toAlert(rule: CompiledRule, kv: string, s: KeyState, status: AlertStatus, at: number): EngineAlert {
+    const { def } = rule;
+    const a = s.alert!;
+    const cond = def.condition;
+    const what =
+      cond.kind === 'distinct'
+        ? `${distinctInWindow(s, Math.min(at, s.maxT), rule.windowMs, cond.maxPerValue).n} distinct ${cond.field === 'user' ? 'accounts' : 'IPs'} (threshold > ${cond.gt})`
+        : cond.kind === 'ratio'
+          ? `ratio above ${cond.gt * 100}% (min ${cond.minTotal} events)`
+          : `${a.count} events (threshold > ${cond.gt})`;
+    const summary = `${status}: ${def.id} on ${def.key} ${kv}: ${what} in ${def.window.seconds}s`.slice(0, 500);
+    return {
+      status,
+      alertId: alertDedupKey(def.id, def.key, kv),
+      ruleId: def.id,
+      ruleVersion: def.version,
+      severity: def.severity,
+      mitre: def.mitre,
+      key: { kind: def.key, value: kv },
+      firstSeen: a.firstSeen,
+      lastSeen: Math.max(a.lastSeen, a.firstSeen),
+      count: a.count,
+      sampleEventIds: [...a.samples],
+      threshold: cond.gt,
+      windowSeconds: def.window.seconds,
+      summary,
+      at,
+      ...(status === 'firing' && def.response ? { response: def.response } : {}),
+    };
+  }
+
+  stats(): EngineStats {
+    let keys = 0;
+    for (const r of this.rules) keys += r.keys.size;
+    return { events: this.events, lateDropped: this.lateDropped, keys, keysEvicted: this.keysEvicted, activeAlerts: this.active.size, watermark: this.watermark };
+  }
+
+  keysByRule(): Record<string, number> {
+    return Object.fromEntries(this.rules.map((r) => [r.def.id, r.keys.size]));
+  }
+
+  snapshot(): EngineSnapshot {
+    return {
+      v: 1,
+      maxT: Number.isFinite(this.maxT) ? this.maxT : null,
+      lastSweep: Number.isFinite(this.lastSweep) ? this.lastSweep : null,
+      events: this.events,
+      lateDropped: this.lateDropped,
+      keysEvicted: this.keysEvicted,
+      rules: this.rules.map((r) => ({ id: r.def.id, version: r.def.version, keys: [...r.keys].map(([k, s]) => [k, keyStateToJson(s)]) })),
+    };
+  }
+
+  /** Restores windows and open alerts; state of a rule whose version changed since is dropped. */
+  restore(snap: EngineSnapshot): void {
+    this.maxT = snap.maxT ?? -Infinity;
+    this.lastSweep = snap.lastSweep ?? -Infinity;
+    this.events = snap.events;
+    this.lateDropped = snap.lateDropped;
+    this.keysEvicted = snap.keysEvicted;
+    const saved = new Map(snap.rules.map((r) => [r.id, r]));
+    for (const rule of this.rules) {
+      const r = saved.get(rule.def.id);
+      rule.keys = new Map();
+      if (!r || r.version !== rule.def.version) continue;
+      for (const [k, j] of r.keys) rule.keys.set(k, keyStateFromJson(j as Record<string, unknown>));
+      rule.evictCursor = undefined;
+    }
+    this.rebuildActive();
+  }
+
+  private rebuildActive(): void {
+    this.active.clear();
+    this.due.clear();
+    for (const rule of this.rules) {
+      for (const [kv, s] of rule.keys) {
+        if (!s.alert) continue;
+        const k = activeKey(rule.def.id, kv);
+        this.active.set(k, [rule, kv]);
+        this.due.push(s.alert.lastAbove + rule.windowMs, k);
+      }
+    }
+  }
+}
+
+const activeKey = (ruleId: string, kv: string): string => `${ruleId}\u0000${kv}`;

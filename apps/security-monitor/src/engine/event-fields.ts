@@ -1,0 +1,101 @@
+import { BlockList, isIP } from 'node:net';
+import { EventType, GLOBAL_KEY_VALUE, normalizeUsername, type EventEnvelope } from '@vigil/contracts';
+import type { DistinctField, RuleDefinition, RuleKeyKind } from './rule-definition';
+
+/** The account an event is about: user id, else the normalised attempted username. */
+export function userOf(e: EventEnvelope): string | undefined {
+  const id = e.subject?.userId;
+  if (id) return id;
+  const name = e.subject?.username;
+  const n = name === undefined ? '' : normalizeUsername(name);
+  return n || undefined;
+}
+
+export function ipOf(e: EventEnvelope): string | undefined {
+  return e.source?.ip || undefined;
+}
+
+/** The key value a rule counts this event under, or undefined when the event lacks it. */
+export function keyValueOf(kind: RuleKeyKind, e: EventEnvelope): string | undefined {
+  switch (kind) {
+    case 'global':
+      return GLOBAL_KEY_VALUE;
+    case 'user':
+      return userOf(e);
+    case 'ip':
+      return ipOf(e);
+    case 'user_ip': {
+      const u = userOf(e);
+      const ip = ipOf(e);
+      return u && ip ? `${u}|${ip}` : undefined;
+    }
+  }
+}
+
+export function distinctValueOf(field: DistinctField, e: EventEnvelope): string | undefined {
+  return field === 'user' ? userOf(e) : ipOf(e);
+}
+
+/** A rule's `match`, compiled once per rule set. */
+export function compileMatch(rule: RuleDefinition): (e: EventEnvelope) => boolean {
+  const types = new Set<string>(rule.match.types);
+  const outcomes = rule.match.outcomes ? new Set<string>(rule.match.outcomes) : undefined;
+  const { excludeRepeated, grantsRole } = rule.match;
+  return (e) => {
+    if (!types.has(e.type)) return false;
+    if (outcomes && !outcomes.has(e.outcome)) return false;
+    const a = e.attributes as Record<string, unknown>;
+    if (excludeRepeated && e.type === EventType.FAILED_AUTH_LOGIN && a.repeated === true) return false;
+    if (grantsRole !== undefined) {
+      const before = Array.isArray(a.before) ? (a.before as string[]) : [];
+      const after = Array.isArray(a.after) ? (a.after as string[]) : [];
+      if (!after.includes(grantsRole) || before.includes(grantsRole)) return false;
+    }
+    return true;
+  };
+}
+
+/** The denominator of a ratio rule: its totalTypes, or every event. */
+export function compileTotal(rule: RuleDefinition): (e: EventEnvelope) => boolean {
+  if (rule.condition.kind !== 'ratio' || !rule.condition.totalTypes) return () => true;
+  const types = new Set<string>(rule.condition.totalTypes);
+  return (e) => types.has(e.type);
+}
+
+export interface Allowlist {
+  /** IPs and CIDRs (v4 or v6). */
+  ips: string[];
+  /** User ids or usernames (compared normalised). */
+  users: string[];
+}
+
+/**
+ * Allowlisted sources and accounts (scanners, service accounts) never raise keyed alerts; they
+ * still count in system-wide rules, which measure the system, not a suspect.
+ * @throws Error naming the entry that is neither an IP nor a CIDR
+ */
+export function compileAllowlist(list: Allowlist): (e: EventEnvelope) => boolean {
+  const blocks = new BlockList();
+  for (const entry of list.ips) {
+    const [addr, bits] = entry.split('/');
+    const family = isIP(addr);
+    if (!family) throw new Error(`allowlist entry ${entry}: not an IP or CIDR`);
+    const type = family === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) blocks.addAddress(addr, type);
+    else {
+      const n = Number(bits);
+      if (!Number.isInteger(n) || n < 0 || n > (family === 6 ? 128 : 32)) throw new Error(`allowlist entry ${entry}: bad prefix length`);
+      blocks.addSubnet(addr, n, type);
+    }
+  }
+  const users = new Set(list.users.map(normalizeUsername));
+  if (list.ips.length === 0 && users.size === 0) return () => false;
+  return (e) => {
+    const ip = ipOf(e);
+    if (ip && list.ips.length && blocks.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4')) return true;
+    if (users.size === 0) return false;
+    const u = userOf(e);
+    const name = e.subject?.username;
+    return (u !== undefined && users.has(normalizeUsername(u))) || (name !== undefined && users.has(normalizeUsername(name)));
+  };
+}

@@ -1,0 +1,111 @@
+import { createEvent, type EventEnvelope } from '@vigil/contracts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseRuleSet, type RuleSet } from './rule-definition';
+
+/*
+ * Event builders for rule fixtures, specs and the benchmark: valid contract events at a given
+ * event time (ms), so minutes of traffic are simulated in milliseconds.
+ */
+
+export const T0 = Date.parse('2025-01-15T09:00:00.000Z');
+export const sec = (s: number): number => T0 + s * 1000;
+const at = (t: number) => new Date(t).toISOString();
+
+export const DEFAULT_RULES_FILE = path.join(__dirname, '..', '..', 'rules', 'default.rules.json');
+export const defaultRules = (): RuleSet => parseRuleSet(readFileSync(DEFAULT_RULES_FILE, 'utf8'));
+
+/** Only the named rules of the default file (a fixture for one rule is not muddied by the others). */
+export const onlyRules = (...ids: string[]): RuleSet => {
+  const all = defaultRules();
+  return { ...all, rules: all.rules.filter((r) => ids.includes(r.id)) };
+};
+
+export function failedLogin(t: number, username: string, ip = '198.51.100.10', repeated = false): EventEnvelope {
+  return createEvent('FAILED_AUTH_LOGIN', {
+    producer: 'auth-gateway',
+    occurredAt: at(t),
+    subject: { username },
+    source: { ip },
+    outcome: 'failure',
+    reason: 'invalid_credentials',
+    attributes: { repeated },
+  });
+}
+
+export function login(t: number, userId: string, ip = '198.51.100.20'): EventEnvelope {
+  return createEvent('AUTH_LOGIN', { producer: 'auth-gateway', occurredAt: at(t), subject: { userId }, source: { ip }, outcome: 'success', attributes: {} });
+}
+
+export function refresh(t: number, userId: string): EventEnvelope {
+  return createEvent('TOKEN_REFRESH', { producer: 'auth-gateway', occurredAt: at(t), subject: { userId }, outcome: 'success', attributes: { familyId: `fam-${userId}` } });
+}
+
+export function refreshReuse(t: number, userId: string): EventEnvelope {
+  return createEvent('TOKEN_REFRESH_REUSE', {
+    producer: 'auth-gateway',
+    occurredAt: at(t),
+    subject: { userId },
+    source: { ip: '203.0.113.66' },
+    outcome: 'denied',
+    reason: 'refresh_token_reused',
+    attributes: { familyId: `fam-${userId}`, familyRevoked: true },
+  });
+}
+
+export function tokenInvalid(t: number, ip: string): EventEnvelope {
+  return createEvent('TOKEN_VALIDATION_FAILED', { producer: 'auth-gateway', occurredAt: at(t), source: { ip }, subject: { username: 'anonymous' }, outcome: 'failure', attributes: { failure: 'bad_signature' } });
+}
+
+export function roleChanged(t: number, userId: string, before: string[], after: string[]): EventEnvelope {
+  return createEvent('ROLE_CHANGED', {
+    producer: 'auth-gateway',
+    occurredAt: at(t),
+    actor: { dbRole: 'postgres' },
+    subject: { userId },
+    outcome: 'success',
+    attributes: { before, after, targetUserId: userId, channel: 'db_trigger' },
+  });
+}
+
+export function rateLimited(t: number, ip: string): EventEnvelope {
+  return createEvent('RATE_LIMITED', {
+    producer: 'auth-gateway',
+    occurredAt: at(t),
+    subject: { username: 'someone' },
+    source: { ip },
+    outcome: 'denied',
+    attributes: { route: '/api/v1/auth/token', scope: 'ip', retryAfterSeconds: 30 },
+  });
+}
+
+export function serverError(t: number): EventEnvelope {
+  return createEvent('SERVER_ERROR', {
+    producer: 'auth-gateway',
+    occurredAt: at(t),
+    subject: { username: 'someone' },
+    outcome: 'error',
+    attributes: { route: '/api/v1/auth/token', method: 'POST', status: 503 },
+  });
+}
+
+/** `n` events spread evenly over [from, from + spanSeconds). */
+export function spread(n: number, fromSec: number, spanSeconds: number, make: (t: number, i: number) => EventEnvelope): EventEnvelope[] {
+  return Array.from({ length: n }, (_, i) => make(sec(fromSec + (spanSeconds * i) / n), i));
+}
+
+/** A failed login built without validation: for volume (memory and speed), not for fixtures. */
+export function rawFailedLogin(t: number, username: string, ip: string, id: string): EventEnvelope {
+  return {
+    id,
+    type: 'FAILED_AUTH_LOGIN',
+    schemaVersion: 1,
+    occurredAt: at(t),
+    producer: 'auth-gateway',
+    subject: { username },
+    source: { ip },
+    outcome: 'failure',
+    reason: 'invalid_credentials',
+    attributes: {},
+  };
+}

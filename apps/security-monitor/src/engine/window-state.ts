@@ -1,0 +1,188 @@
+import { DISTINCT_CAP, type RuleCondition } from './rule-definition';
+
+/*
+ * Per-key sliding-window state in event time. Counts live in buckets (window / 60, at least 1 s),
+ * so memory per key is bounded by the bucket count, not by the event rate. The window ending at t
+ * holds the buckets after the one containing t - W, up to t's: it is never longer than W, so a
+ * near-miss can never be counted over a stretched window.
+ */
+
+export interface ActiveAlert {
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  samples: string[];
+  /** Event time of the last firing/updated emission (throttling is in event time: replays agree). */
+  lastEmit: number;
+  /** Event time at which the condition last held; resolution comes a full window after it. */
+  lastAbove: number;
+}
+
+export interface KeyState {
+  /** Bucket indices (floor(t / bucketMs)), ascending. */
+  b: number[];
+  /** Matching events per bucket. */
+  c: number[];
+  /** Earliest matching event time per bucket (exact firstSeen without keeping every event). */
+  f: number[];
+  /** Denominator events per bucket (ratio rules). */
+  d?: number[];
+  /** Newest event time seen for this key. */
+  maxT: number;
+  /** Recent matching events, newest last (parallel arrays: no allocation per event). */
+  ri: string[];
+  rt: number[];
+  /** Distinct rules: value -> its most recent event times, ascending (at most maxPerValue + 1). */
+  distinct?: Map<string, number[]>;
+  alert?: ActiveAlert;
+}
+
+export const SAMPLE_LIMIT = 10;
+
+export function bucketMsOf(windowSeconds: number): number {
+  return Math.max(1000, Math.floor((windowSeconds * 1000) / 60));
+}
+
+export function newKeyState(condition: RuleCondition): KeyState {
+  const s: KeyState = { b: [], c: [], f: [], maxT: -Infinity, ri: [], rt: [] };
+  if (condition.kind === 'ratio') s.d = [];
+  if (condition.kind === 'distinct') s.distinct = new Map();
+  return s;
+}
+
+/** Adds to the bucket of t (inserting it in order if a late event opens an older bucket). */
+export function addToBucket(s: KeyState, t: number, bucketMs: number, numerator: number, denominator: number): void {
+  const idx = Math.floor(t / bucketMs);
+  let i = s.b.length - 1;
+  while (i >= 0 && s.b[i] > idx) i--;
+  if (i < 0 || s.b[i] !== idx) {
+    s.b.splice(i + 1, 0, idx);
+    s.c.splice(i + 1, 0, 0);
+    s.f.splice(i + 1, 0, Infinity);
+    s.d?.splice(i + 1, 0, 0);
+    i++;
+  }
+  s.c[i] += numerator;
+  if (numerator && t < s.f[i]) s.f[i] = t;
+  if (s.d) s.d[i] += denominator;
+}
+
+/** Sums of the window ending at t: [matching, denominator]. */
+export function windowSums(s: KeyState, t: number, windowMs: number, bucketMs: number): [number, number] {
+  const lo = Math.floor((t - windowMs) / bucketMs); // exclusive
+  const hi = Math.floor(t / bucketMs);
+  let c = 0;
+  let d = 0;
+  for (let i = s.b.length - 1; i >= 0; i--) {
+    const idx = s.b[i];
+    if (idx <= lo) break;
+    if (idx > hi) continue;
+    c += s.c[i];
+    if (s.d) d += s.d[i];
+  }
+  return [c, d];
+}
+
+/** Time of the earliest matching event in the window ending at t. */
+export function windowFirst(s: KeyState, t: number, windowMs: number, bucketMs: number): number {
+  const lo = Math.floor((t - windowMs) / bucketMs);
+  for (let i = 0; i < s.b.length; i++) if (s.b[i] > lo && s.c[i] > 0) return s.f[i];
+  return t;
+}
+
+/** Drops buckets (and distinct values) no window ending at or after the watermark can reach. */
+export function expire(s: KeyState, watermark: number, windowMs: number, bucketMs: number): void {
+  const lo = Math.floor((watermark - windowMs) / bucketMs);
+  let n = 0;
+  while (n < s.b.length && s.b[n] <= lo) n++;
+  if (n) {
+    s.b.splice(0, n);
+    s.c.splice(0, n);
+    s.f.splice(0, n);
+    s.d?.splice(0, n);
+  }
+  // Distinct values can only have gone stale if a bucket did (every value's time is in one).
+  if (s.distinct && n) {
+    const cutoff = watermark - windowMs;
+    for (const [v, ts] of s.distinct) if (ts[ts.length - 1] <= cutoff) s.distinct.delete(v);
+  }
+}
+
+export function isEmpty(s: KeyState): boolean {
+  return s.b.length === 0 && !s.alert && (!s.distinct || s.distinct.size === 0);
+}
+
+/** Records one value of a distinct rule; keeps the newest `keep` times per value, capped in values. */
+export function addDistinct(s: KeyState, value: string, t: number, keep: number): void {
+  const map = s.distinct!;
+  let ts = map.get(value);
+  if (!ts) {
+    if (map.size >= DISTINCT_CAP) return; // saturated far above any threshold: stop growing
+    ts = [];
+    map.set(value, ts);
+  }
+  let i = ts.length - 1;
+  while (i >= 0 && ts[i] > t) i--;
+  ts.splice(i + 1, 0, t);
+  if (ts.length > keep) ts.splice(0, ts.length - keep);
+}
+
+/** Distinct values qualifying in the window ending at t, and the time span their events cover. */
+export function distinctInWindow(s: KeyState, t: number, windowMs: number, maxPerValue?: number): { n: number; span: number } {
+  const cutoff = t - windowMs;
+  let n = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const ts of s.distinct!.values()) {
+    let tries = 0;
+    let f = Infinity;
+    let l = -Infinity;
+    for (const x of ts) {
+      if (x > cutoff && x <= t) {
+        tries++;
+        if (x < f) f = x;
+        if (x > l) l = x;
+      }
+    }
+    if (tries === 0 || (maxPerValue !== undefined && tries > maxPerValue)) continue;
+    n++;
+    if (f < first) first = f;
+    if (l > last) last = l;
+  }
+  return { n, span: n ? last - first : 0 };
+}
+
+/** Whether the condition holds for the window ending at t. */
+export function holds(s: KeyState, cond: RuleCondition, t: number, windowMs: number, bucketMs: number): boolean {
+  if (cond.kind === 'count') return windowSums(s, t, windowMs, bucketMs)[0] > cond.gt;
+  if (cond.kind === 'ratio') {
+    const [c, d] = windowSums(s, t, windowMs, bucketMs);
+    return d >= cond.minTotal && c / d > cond.gt;
+  }
+  const { n, span } = distinctInWindow(s, t, windowMs, cond.maxPerValue);
+  return n > cond.gt && (cond.minSpanSeconds === undefined || span >= cond.minSpanSeconds * 1000);
+}
+
+export function pushRecent(s: KeyState, id: string, t: number): void {
+  s.ri.push(id);
+  s.rt.push(t);
+  if (s.ri.length > SAMPLE_LIMIT) {
+    s.ri.shift();
+    s.rt.shift();
+  }
+}
+
+/** Plain JSON for snapshots. */
+export function keyStateToJson(s: KeyState): unknown {
+  return { ...s, distinct: s.distinct ? [...s.distinct.entries()] : undefined, maxT: s.maxT === -Infinity ? null : s.maxT, f: s.f.map((x) => (x === Infinity ? null : x)) };
+}
+
+export function keyStateFromJson(j: Record<string, unknown>): KeyState {
+  const s = { ...j } as unknown as KeyState & { distinct?: unknown };
+  s.maxT = j.maxT === null ? -Infinity : (j.maxT as number);
+  s.f = (j.f as Array<number | null>).map((x) => (x === null ? Infinity : x));
+  s.distinct = Array.isArray(j.distinct) ? new Map(j.distinct as Array<[string, number[]]>) : undefined;
+  if (s.distinct === undefined) delete s.distinct;
+  if (s.alert === undefined) delete s.alert;
+  return s;
+}

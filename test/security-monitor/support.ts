@@ -1,0 +1,111 @@
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import winston from 'winston';
+import { createEvent, decodeEvent, dlqTopic, type EventEnvelope, type EventOf } from '@vigil/contracts';
+import { createServiceApp } from '@vigil/runtime';
+import { createLogger } from '@vigil/telemetry';
+import { createTopics, freshSchema, kafkaBrokers, testKafka, uniqueTopic } from '@vigil/testing';
+import { AppModule } from '../../apps/security-monitor/src/app.module';
+import { loadSecurityMonitorConfig } from '../../apps/security-monitor/src/config';
+import { DEFAULT_RULES_FILE } from '../../apps/security-monitor/src/engine/test-events';
+
+/** Unique input/output topics, group, schema and a private copy of the rules file for one suite. */
+export async function monitorFixture(name: string) {
+  const input = uniqueTopic(`${name}.auth`);
+  const alerts = uniqueTopic(`${name}.alerts`);
+  const actions = uniqueTopic(`${name}.actions`);
+  await createTopics([input, dlqTopic(input), alerts, dlqTopic(alerts), actions, dlqTopic(actions)], 1);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-rules-'));
+  const rulesFile = path.join(dir, 'rules.json');
+  copyFileSync(DEFAULT_RULES_FILE, rulesFile);
+  const db = await freshSchema('security_monitor');
+  return {
+    input,
+    alerts,
+    actions,
+    rulesFile,
+    db,
+    env: {
+      MONITOR_INPUT_TOPIC: input,
+      MONITOR_ALERTS_TOPIC: alerts,
+      MONITOR_ACTIONS_TOPIC: actions,
+      KAFKA_GROUP_ID: `vigil-monitor-${input}`,
+      RULES_FILE: rulesFile,
+      MONITOR_BATCH_MAX: '500',
+    } as Record<string, string>,
+  };
+}
+
+export interface MonitorApp {
+  app: NestExpressApplication;
+  logs: Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** Boots security-monitor in-process on an existing schema (so a second boot is a restart). */
+export async function bootMonitor(fx: Awaited<ReturnType<typeof monitorFixture>>, extra: Record<string, string> = {}): Promise<MonitorApp> {
+  const config = loadSecurityMonitorConfig({
+    DATABASE_URL: fx.db.url,
+    DB_SCHEMA: fx.db.schema,
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    KAFKA_CLIENT_ID: `test-${fx.db.schema}`,
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    LOG_LEVEL: 'info',
+    ...fx.env,
+    ...extra,
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({ write: (chunk, _e, cb) => (logs.push(JSON.parse(chunk.toString())), cb()) });
+  const logger = createLogger({ service: 'security-monitor', level: 'info', transports: [new winston.transports.Stream({ stream: sink })] });
+  const app = await createServiceApp({ module: (c, l) => AppModule.register(c as typeof config, l) }, config, logger);
+  await app.init();
+  return { app, logs, close: () => app.close() };
+}
+
+export type AlertEvent = EventOf<'SECURITY_ALERT'>;
+
+export interface Collector<T> {
+  events: T[];
+  stop(): Promise<void>;
+}
+
+/** Collects every event published on a topic from the beginning, as decoded contract events. */
+export async function collect<T extends EventEnvelope = AlertEvent>(topic: string): Promise<Collector<T>> {
+  const consumer = testKafka('vigil-test-collector').consumer({ groupId: `test-collect-${uniqueTopic('g')}` });
+  const got: T[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const d = decodeEvent(message.value);
+      if (!d.ok) throw new Error(`undecodable message on ${topic}: ${d.reason} ${d.detail}`);
+      got.push(d.event as T);
+    },
+  });
+  return { events: got, stop: () => consumer.disconnect() };
+}
+
+/** Event times a little in the past, so minutes of traffic play out in milliseconds. */
+export const clock = (base = Date.now() - 30 * 60_000) => (s: number) => new Date(base + s * 1000);
+
+export function failed(at: Date, username: string, ip = '198.51.100.10'): EventEnvelope {
+  return createEvent('FAILED_AUTH_LOGIN', {
+    producer: 'auth-gateway',
+    occurredAt: at,
+    subject: { username },
+    source: { ip },
+    outcome: 'failure',
+    reason: 'invalid_credentials',
+    attributes: { repeated: false },
+  });
+}
+
+export function loginOk(at: Date, userId: string): EventEnvelope {
+  return createEvent('AUTH_LOGIN', { producer: 'auth-gateway', occurredAt: at, subject: { userId }, source: { ip: '198.51.100.200' }, outcome: 'success', attributes: {} });
+}
+
+export const ofRule = (events: AlertEvent[], ruleId: string, keyValue?: string) =>
+  events.filter((e) => e.attributes.ruleId === ruleId && (keyValue === undefined || e.attributes.key.value === keyValue));
