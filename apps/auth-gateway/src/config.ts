@@ -1,13 +1,86 @@
-import { describeConfig, loadConfig, serviceSchema, type ConfigOf } from '@vigil/config';
+import { ConfigError, describeConfig, env, loadConfig, serviceSchema, type ConfigOf } from '@vigil/config';
+import { Topics } from '@vigil/contracts';
+import { checkPassword } from './passwords/password-policy';
 
 export const SERVICE = 'auth-gateway';
 
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+
+/** OWASP's Argon2id floor (m=19 MiB, t=2, p=1): production refuses to start below it. */
+export const ARGON2_OWASP_MIN = { memoryKiB: 19456, timeCost: 2, parallelism: 1 };
+
 /** Every variable auth-gateway reads; start-up fails naming any that is missing or malformed. */
 export const schema = {
-  ...serviceSchema({ port: 3000, schema: 'gateway' }),
+  ...serviceSchema({ port: 3000, schema: 'gateway', groupId: 'vigil-auth-gateway' }),
+
+  // Topics (overridable so test runs and tenants do not share them)
+  authEventsTopic: env.string('KAFKA_TOPIC_AUTH_EVENTS', { default: Topics.AUTH_EVENTS, pattern: TOPIC }),
+  securityActionsTopic: env.string('KAFKA_TOPIC_SECURITY_ACTIONS', { default: Topics.SECURITY_ACTIONS, pattern: TOPIC }),
+
+  // Tokens
+  jwtIssuer: env.string('JWT_ISSUER', { default: 'vigil-auth-gateway', maxLength: 200 }),
+  jwtAudience: env.string('JWT_AUDIENCE', { default: 'vigil', maxLength: 200 }),
+  accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', { default: 600, min: 30, max: 3600 }),
+  refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', { default: 14 * 86400, min: 60, max: 90 * 86400 }),
+  sessionMaxSeconds: env.int('SESSION_MAX_SECONDS', { default: 30 * 86400, min: 60, max: 365 * 86400 }),
+  refreshReuseGraceSeconds: env.int('REFRESH_REUSE_GRACE_SECONDS', { default: 10, min: 0, max: 300 }),
+
+  // Signing keys: on disk (mode 0600), never in the database or a log line
+  signingKeysDir: env.string('SIGNING_KEYS_DIR', { default: '.cache/auth-gateway-keys' }),
+  signingAlg: env.oneOf('SIGNING_ALG', ['EdDSA', 'ES256'] as const, { default: 'EdDSA' }),
+  signingKeyRotationDays: env.int('SIGNING_KEY_ROTATION_DAYS', { default: 30, min: 0, max: 3650 }),
+  signingKeyPrepublishSeconds: env.int('SIGNING_KEY_PREPUBLISH_SECONDS', { default: 60, min: 0, max: 86400 }),
+
+  // Passwords
+  argon2MemoryKiB: env.int('ARGON2_MEMORY_KIB', { default: ARGON2_OWASP_MIN.memoryKiB, min: 1024, max: 4 * 1024 * 1024 }),
+  argon2TimeCost: env.int('ARGON2_TIME_COST', { default: ARGON2_OWASP_MIN.timeCost, min: 1, max: 20 }),
+  argon2Parallelism: env.int('ARGON2_PARALLELISM', { default: ARGON2_OWASP_MIN.parallelism, min: 1, max: 16 }),
+  passwordMinLength: env.int('PASSWORD_MIN_LENGTH', { default: 12, min: 8, max: 128 }),
+
+  // Lockout and throttling (seed defaults: more than 5 failures in 10 minutes locks)
+  lockoutThreshold: env.int('LOCKOUT_THRESHOLD', { default: 5, min: 1, max: 1000 }),
+  lockoutWindowSeconds: env.int('LOCKOUT_WINDOW_SECONDS', { default: 600, min: 10, max: 86400 }),
+  lockoutBaseSeconds: env.int('LOCKOUT_BASE_SECONDS', { default: 300, min: 1, max: 86400 }),
+  lockoutMaxSeconds: env.int('LOCKOUT_MAX_SECONDS', { default: 3600, min: 1, max: 7 * 86400 }),
+  throttlePairFreeFailures: env.int('THROTTLE_ACCOUNT_IP_FREE_FAILURES', { default: 3, min: 1, max: 1000 }),
+  throttlePairBaseSeconds: env.int('THROTTLE_ACCOUNT_IP_BASE_SECONDS', { default: 10, min: 1, max: 3600 }),
+  throttleIpFreeFailures: env.int('THROTTLE_IP_FREE_FAILURES', { default: 20, min: 1, max: 100000 }),
+  throttleIpBaseSeconds: env.int('THROTTLE_IP_BASE_SECONDS', { default: 30, min: 1, max: 3600 }),
+  throttleMaxSeconds: env.int('THROTTLE_MAX_SECONDS', { default: 900, min: 1, max: 86400 }),
+
+  // Security actions from the monitor
+  securityActionDefaultTtlSeconds: env.int('SECURITY_ACTION_DEFAULT_TTL_SECONDS', { default: 3600, min: 1, max: 30 * 86400 }),
+
+  // Outbox relay
+  outboxPollMs: env.int('OUTBOX_POLL_MS', { default: 250, min: 10, max: 60000 }),
+  outboxBatchSize: env.int('OUTBOX_BATCH_SIZE', { default: 200, min: 1, max: 5000 }),
+  outboxRetentionHours: env.int('OUTBOX_RETENTION_HOURS', { default: 72, min: 1, max: 24 * 365 }),
+
+  // First administrator, created at start when no admin exists (USER_CREATED is emitted)
+  bootstrapAdminUsername: env.string('BOOTSTRAP_ADMIN_USERNAME', { optional: true, maxLength: 320 }),
+  bootstrapAdminEmail: env.string('BOOTSTRAP_ADMIN_EMAIL', { optional: true, maxLength: 320 }),
+  bootstrapAdminPassword: env.string('BOOTSTRAP_ADMIN_PASSWORD', { optional: true, secret: true, maxLength: 1024 }),
 };
 
 export type AuthGatewayConfig = ConfigOf<typeof schema>;
 
-export const loadAuthGatewayConfig = (source = process.env): AuthGatewayConfig => loadConfig(schema, source);
+export const loadAuthGatewayConfig = (source = process.env): AuthGatewayConfig => {
+  const config = loadConfig(schema, source);
+  const problems: string[] = [];
+  if (config.nodeEnv === 'production') {
+    if (config.argon2MemoryKiB < ARGON2_OWASP_MIN.memoryKiB) problems.push(`ARGON2_MEMORY_KIB must be >= ${ARGON2_OWASP_MIN.memoryKiB} in production`);
+    if (config.argon2TimeCost < ARGON2_OWASP_MIN.timeCost) problems.push(`ARGON2_TIME_COST must be >= ${ARGON2_OWASP_MIN.timeCost} in production`);
+  }
+  if (config.lockoutMaxSeconds < config.lockoutBaseSeconds) problems.push('LOCKOUT_MAX_SECONDS must be >= LOCKOUT_BASE_SECONDS');
+  if (config.sessionMaxSeconds < config.refreshTokenTtlSeconds) problems.push('SESSION_MAX_SECONDS must be >= REFRESH_TOKEN_TTL_SECONDS');
+  const admin = [config.bootstrapAdminUsername, config.bootstrapAdminEmail, config.bootstrapAdminPassword];
+  if (admin.some((v) => v !== undefined) && admin.some((v) => v === undefined)) {
+    problems.push('BOOTSTRAP_ADMIN_USERNAME, BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD go together');
+  } else if (config.bootstrapAdminPassword !== undefined) {
+    const weak = checkPassword(config.bootstrapAdminPassword, { minLength: config.passwordMinLength, username: config.bootstrapAdminUsername, email: config.bootstrapAdminEmail });
+    if (weak.length) problems.push(`BOOTSTRAP_ADMIN_PASSWORD fails the password policy (${weak.join(', ')})`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+};
 export const describeAuthGatewayConfig = (config: AuthGatewayConfig) => describeConfig(schema, config);

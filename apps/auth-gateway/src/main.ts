@@ -1,12 +1,11 @@
 // Telemetry first: the OpenTelemetry SDK must exist before Nest and its dependencies load.
 import './instrumentation';
 import { bootstrapService } from '@vigil/runtime';
-import { AppModule } from './app.module';
-import { describeAuthGatewayConfig, loadAuthGatewayConfig, SERVICE } from './config';
+import { gatewayDefinition } from './gateway.definition';
 
-void bootstrapService({
-  service: SERVICE,
-  loadConfig: () => loadAuthGatewayConfig(),
-  describeConfig: describeAuthGatewayConfig,
-  module: (config, logger) => AppModule.register(config, logger),
+bootstrapService(gatewayDefinition).catch((err: unknown) => {
+  // A start that fails after configuration (database, keys directory, bootstrap admin) must not
+  // leave a process that never listens.
+  process.stderr.write(JSON.stringify({ level: 'error', service: 'auth-gateway', message: 'start failed', error: err instanceof Error ? err.message : String(err) }) + '\n');
+  process.exit(1);
 });

@@ -1,0 +1,66 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ROLES, type Role } from '@vigil/auth';
+import { MAX_ACTION_TTL_SECONDS } from '@vigil/contracts';
+
+export class CreateUserDto {
+  @ApiProperty({ example: 'alice', maxLength: 320 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(320)
+  @Matches(/^[^\s\u0000-\u001f\u007f]+$/u, { message: 'username must not contain spaces or control characters' }) // eslint-disable-line no-control-regex
+  username!: string;
+
+  @ApiProperty({ example: 'alice@example.com' })
+  @IsEmail()
+  @MaxLength(320)
+  email!: string;
+
+  @ApiProperty({ format: 'password', maxLength: 1024 })
+  @IsString()
+  @MaxLength(1024)
+  password!: string;
+
+  @ApiPropertyOptional({ enum: ROLES, isArray: true, default: ['user'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(ROLES.length)
+  @IsIn(ROLES, { each: true })
+  roles?: Role[];
+}
+
+export class SetRolesDto {
+  @ApiProperty({ enum: ROLES, isArray: true })
+  @IsArray()
+  @ArrayMaxSize(ROLES.length)
+  @IsIn(ROLES, { each: true })
+  roles!: Role[];
+}
+
+export class LockUserDto {
+  @ApiPropertyOptional({ description: 'seconds; absent locks until an administrator unlocks' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_ACTION_TTL_SECONDS)
+  ttlSeconds?: number;
+}
+
+export class ResetPasswordDto {
+  @ApiProperty({ format: 'password', maxLength: 1024 })
+  @IsString()
+  @MaxLength(1024)
+  password!: string;
+}
+
+export class ListUsersQuery {
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'only administrators (seed 001-58)' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  admin?: 'true' | 'false';
+
+  @ApiPropertyOptional({ default: 100, maximum: 500 })
+  @IsOptional()
+  @Matches(/^\d{1,3}$/)
+  limit?: string;
+}

@@ -1,0 +1,47 @@
+import { ConfigError } from '@vigil/config';
+import { loadAuthGatewayConfig } from './config';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadAuthGatewayConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('auth-gateway configuration', () => {
+  it('defaults to OWASP Argon2id parameters, EdDSA and the seed lockout (more than 5 in 10 minutes)', () => {
+    const c = loadAuthGatewayConfig({});
+    expect([c.argon2MemoryKiB, c.argon2TimeCost, c.argon2Parallelism]).toEqual([19456, 2, 1]);
+    expect(c.signingAlg).toBe('EdDSA');
+    expect([c.lockoutThreshold, c.lockoutWindowSeconds]).toEqual([5, 600]);
+    expect(c.authEventsTopic).toBe('auth.events.v1');
+  });
+
+  it('names every bad variable', () => {
+    const p = problems({ ACCESS_TOKEN_TTL_SECONDS: '5', SIGNING_ALG: 'HS256', LOCKOUT_THRESHOLD: 'five', KAFKA_TOPIC_AUTH_EVENTS: 'bad topic' }).join('\n');
+    for (const v of ['ACCESS_TOKEN_TTL_SECONDS', 'SIGNING_ALG', 'LOCKOUT_THRESHOLD', 'KAFKA_TOPIC_AUTH_EVENTS']) expect(p).toContain(v);
+  });
+
+  it('refuses weaker-than-OWASP hashing in production (tests may lower it)', () => {
+    expect(problems({ NODE_ENV: 'production', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' })).toEqual([
+      'ARGON2_MEMORY_KIB must be >= 19456 in production',
+      'ARGON2_TIME_COST must be >= 2 in production',
+    ]);
+    expect(problems({ NODE_ENV: 'test', ARGON2_MEMORY_KIB: '1024' })).toEqual([]);
+  });
+
+  it('checks the bootstrap administrator password against the policy at start', () => {
+    const env = { BOOTSTRAP_ADMIN_USERNAME: 'admin', BOOTSTRAP_ADMIN_EMAIL: 'admin@example.com' };
+    expect(problems({ ...env, BOOTSTRAP_ADMIN_PASSWORD: 'password1234' })).toEqual(['BOOTSTRAP_ADMIN_PASSWORD fails the password policy (common)']);
+    expect(problems({ ...env, BOOTSTRAP_ADMIN_PASSWORD: 'Tidal-Crayon-Ferment-88' })).toEqual([]);
+  });
+
+  it('wants the bootstrap administrator complete, and never echoes its password', () => {
+    const p = problems({ BOOTSTRAP_ADMIN_USERNAME: 'admin', BOOTSTRAP_ADMIN_PASSWORD: 'S3cret-Value-Here' });
+    expect(p.join()).toContain('BOOTSTRAP_ADMIN_EMAIL');
+    expect(p.join()).not.toContain('S3cret-Value-Here');
+  });
+});

@@ -1,0 +1,29 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { ServiceDefinition } from '@vigil/runtime';
+import { AppModule } from './app.module';
+import { describeAuthGatewayConfig, loadAuthGatewayConfig, SERVICE, type AuthGatewayConfig } from './config';
+
+/** OpenAPI at /api/docs (UI) and /api/docs-json. */
+export function setupOpenApi(app: NestExpressApplication): void {
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Vigil auth-gateway')
+      .setDescription('Login, token refresh and revocation, and user administration. Every outcome is an event on auth.events.v1.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs-json' });
+}
+
+/** How the gateway is built: main.ts and the integration tests use the same definition. */
+export const gatewayDefinition: ServiceDefinition<AuthGatewayConfig> = {
+  service: SERVICE,
+  loadConfig: () => loadAuthGatewayConfig(),
+  describeConfig: describeAuthGatewayConfig,
+  module: (config, logger) => AppModule.register(config, logger),
+  configure: (app) => setupOpenApi(app),
+  bodyLimit: '16kb',
+};

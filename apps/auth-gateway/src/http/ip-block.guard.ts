@@ -1,0 +1,40 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import { clientIp } from '@vigil/auth';
+import { StandaloneEvents, methodOf } from '../auth/gateway-auth-events.sink';
+import { Db } from '../db/db';
+import { gatewayEvent } from '../events/event-builder';
+import { ipBlocked } from './problems';
+import { routeTemplateOf } from './request-meta';
+
+/**
+ * BLOCK_IP from the security monitor (fail2ban's role, seed 003): requests to the API from a
+ * blocked address get 403 and an ACCESS_DENIED event, on every instance (the block lives in
+ * PostgreSQL). Health, metrics and the JWKS stay reachable.
+ */
+@Injectable()
+export class IpBlockGuard implements CanActivate {
+  constructor(
+    private readonly db: Db,
+    private readonly events: StandaloneEvents,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    if (ctx.getType() !== 'http') return true;
+    const req = ctx.switchToHttp().getRequest<Request>();
+    if (!req.path.startsWith('/api/') || req.path.startsWith('/api/v1/health') || req.path.startsWith('/api/docs')) return true;
+    const ip = clientIp(req);
+    if (!ip) return true;
+    const [row] = await this.db.query<{ until: Date }>(`SELECT blocked_until AS until FROM ip_blocks WHERE ip = $1::inet AND blocked_until > now()`, [ip]);
+    if (!row) return true;
+    await this.events.emit(
+      gatewayEvent('ACCESS_DENIED', {
+        outcome: 'denied',
+        reason: 'ip_blocked',
+        attributes: { route: routeTemplateOf(req), method: methodOf(req.method), requiredRoles: [] },
+        meta: { ip, userAgent: req.header('user-agent') ?? undefined },
+      }),
+    );
+    throw ipBlocked();
+  }
+}

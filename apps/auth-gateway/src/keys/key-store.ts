@@ -1,0 +1,161 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { calculateJwkThumbprint, type JSONWebKeySet, type JWK } from 'jose';
+import type { Logger } from 'winston';
+import { planKeys, type KeyMeta, type KeyPlan } from './key-rotation';
+
+export type SigningAlg = 'EdDSA' | 'ES256';
+
+export interface KeyStoreOptions {
+  dir: string;
+  alg: SigningAlg;
+  accessTtlMs: number;
+  prepublishMs: number;
+  rotationMs: number;
+  clockSkewMs?: number;
+  logger: Logger;
+}
+
+interface LoadedKey extends KeyMeta {
+  alg: SigningAlg;
+  privateKey: KeyObject;
+  publicJwk: JWK;
+}
+
+interface KeyFile {
+  kid: string;
+  alg: SigningAlg;
+  createdAt: string;
+  activatesAt: string;
+  privateKeyPem: string;
+}
+
+const LOCK = '.rotate.lock';
+const STALE_LOCK_MS = 60_000;
+
+/**
+ * The gateway's signing keys, one JSON file per key in a directory (mode 0700, files 0600; shared
+ * by the instances, e.g. a Secret or volume), never in the database or a log line. The kid is the
+ * key's RFC 7638 thumbprint. Every instance rereads the directory, so a rotation made by one is
+ * picked up by all; file creation under an exclusive lock keeps two instances from rotating at once.
+ */
+export class KeyStore {
+  private keys: LoadedKey[] = [];
+  private plan: KeyPlan = { published: [], prunable: [], rotationDue: true };
+
+  constructor(private readonly opts: KeyStoreOptions) {}
+
+  private get planOptions() {
+    return { accessTtlMs: this.opts.accessTtlMs, clockSkewMs: this.opts.clockSkewMs ?? 60_000, rotationMs: this.opts.rotationMs };
+  }
+
+  /** Loads the keys, generating the first one (active at once) when the directory has none. */
+  async init(): Promise<void> {
+    await fs.mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
+    await this.maintain();
+    if (!this.plan.signing) throw new Error(`no signing key available in ${this.opts.dir}`);
+  }
+
+  /** Rereads the directory; rotates when due; deletes keys no live token can name. */
+  async maintain(now = Date.now()): Promise<void> {
+    await this.reload(now);
+    if (this.plan.rotationDue) await this.rotate(now, { onlyIfDue: true });
+    for (const kid of this.plan.prunable) {
+      await fs.rm(this.fileOf(kid), { force: true });
+      this.opts.logger.info('retired signing key deleted', { kid });
+    }
+    if (this.plan.prunable.length) await this.reload(now);
+  }
+
+  /** Generates a new key. It signs after the pre-publication delay, or at once when there is no key yet. */
+  async rotate(now = Date.now(), opts: { onlyIfDue?: boolean } = {}): Promise<string | undefined> {
+    const lock = path.join(this.opts.dir, LOCK);
+    if (!(await this.acquire(lock, now))) return undefined; // another instance is rotating
+    try {
+      await this.reload(now);
+      if (opts.onlyIfDue && !this.plan.rotationDue) return undefined;
+      const immediate = this.plan.signing === undefined;
+      const file = await this.generate(now, immediate ? now : now + this.opts.prepublishMs);
+      this.opts.logger.info('signing key generated', { kid: file.kid, alg: file.alg, activatesAt: file.activatesAt });
+      await this.reload(now);
+      return file.kid;
+    } finally {
+      await fs.rm(lock, { force: true });
+    }
+  }
+
+  async reload(now = Date.now()): Promise<void> {
+    const names = (await fs.readdir(this.opts.dir)).filter((n) => n.endsWith('.json'));
+    const loaded: LoadedKey[] = [];
+    for (const name of names) {
+      const file = path.join(this.opts.dir, name);
+      const stat = await fs.stat(file);
+      if ((stat.mode & 0o077) !== 0) {
+        throw new Error(`signing key file ${file} is readable by group or others (mode ${(stat.mode & 0o777).toString(8)}): chmod 600 it`);
+      }
+      const raw = JSON.parse(await fs.readFile(file, 'utf8')) as KeyFile;
+      const privateKey = createPrivateKey(raw.privateKeyPem);
+      const publicJwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
+      loaded.push({ kid: raw.kid, alg: raw.alg, createdAt: Date.parse(raw.createdAt), activatesAt: Date.parse(raw.activatesAt), privateKey, publicJwk });
+    }
+    this.keys = loaded;
+    this.plan = planKeys(loaded, now, this.planOptions);
+  }
+
+  /** The key new tokens are signed with. */
+  signingKey(now = Date.now()): { kid: string; alg: SigningAlg; privateKey: KeyObject } {
+    this.plan = planKeys(this.keys, now, this.planOptions);
+    const key = this.keys.find((k) => k.kid === this.plan.signing);
+    if (!key) throw new Error('no signing key loaded');
+    return { kid: key.kid, alg: key.alg, privateKey: key.privateKey };
+  }
+
+  /** Public keys for /.well-known/jwks.json: never a private member. */
+  jwks(now = Date.now()): JSONWebKeySet {
+    const published = new Set(planKeys(this.keys, now, this.planOptions).published);
+    return {
+      keys: this.keys
+        .filter((k) => published.has(k.kid))
+        .map((k) => ({ kty: k.publicJwk.kty, crv: k.publicJwk.crv, x: k.publicJwk.x, ...(k.publicJwk.y ? { y: k.publicJwk.y } : {}), kid: k.kid, alg: k.alg, use: 'sig' })),
+    };
+  }
+
+  private fileOf(kid: string): string {
+    return path.join(this.opts.dir, `${kid}.json`);
+  }
+
+  private async generate(now: number, activatesAt: number): Promise<KeyFile> {
+    const pair = this.opts.alg === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = pair.publicKey.export({ format: 'jwk' }) as JWK;
+    const kid = await calculateJwkThumbprint(jwk, 'sha256');
+    const file: KeyFile = {
+      kid,
+      alg: this.opts.alg,
+      createdAt: new Date(now).toISOString(),
+      activatesAt: new Date(activatesAt).toISOString(),
+      privateKeyPem: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    };
+    // Written 0600 under a temporary name, then renamed: no reader ever sees half a key.
+    const tmp = path.join(this.opts.dir, `.${kid}.tmp`);
+    await fs.writeFile(tmp, JSON.stringify(file), { mode: 0o600, flag: 'w' });
+    await fs.chmod(tmp, 0o600);
+    await fs.rename(tmp, this.fileOf(kid));
+    return file;
+  }
+
+  private async acquire(lock: string, now: number): Promise<boolean> {
+    try {
+      await (await fs.open(lock, 'wx', 0o600)).close();
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const stat = await fs.stat(lock).catch(() => undefined);
+      if (stat && now - stat.mtimeMs > STALE_LOCK_MS) {
+        await fs.rm(lock, { force: true });
+        return this.acquire(lock, now);
+      }
+      return false;
+    }
+  }
+}

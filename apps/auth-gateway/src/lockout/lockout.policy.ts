@@ -1,0 +1,99 @@
+/*
+ * Failure counting for logins: pure functions over one counter (per account, per IP, or per
+ * (account, IP)), so the thresholds are unit-tested without a database. The repository applies
+ * them under a row lock, so every gateway instance sees the same counts.
+ */
+
+export type ThrottleScope = 'account' | 'ip' | 'account_ip';
+
+export interface CounterState {
+  /** Epoch ms of the failures still inside the sliding window, oldest first (bounded). */
+  recent: number[];
+  lastFailureAt: number;
+  /** Epoch ms; attempts before it are refused (429, or a lock for the account scope). */
+  blockedUntil: number | null;
+  /** Locks imposed so far (account scope): each one lasts twice as long as the last. */
+  strikes: number;
+}
+
+export interface ThrottleRule {
+  scope: ThrottleScope;
+  /** Failures are counted over a sliding window this long ("more than 5 in 10 minutes"). */
+  windowMs: number;
+  /**
+   * `backoff`: after `limit` failures in the window each further failure imposes a wait that
+   * doubles (429). `lockout`: more than `limit` failures lock, for a duration that doubles per strike.
+   */
+  kind: 'backoff' | 'lockout';
+  limit: number;
+  baseMs: number;
+  maxMs: number;
+}
+
+/** A quiet day forgives earlier strikes, so the growing wait does not grow forever. */
+export const STRIKE_DECAY_MS = 24 * 3600_000;
+/** Failures remembered beyond the limit (back-off exponent); bounds the row size. */
+const EXTRA_REMEMBERED = 16;
+
+export interface FailureOutcome {
+  next: CounterState;
+  /** Set when this failure imposed a block (a wait or a lock) lasting until this instant. */
+  blockedUntil?: number;
+}
+
+export function registerFailure(state: CounterState | undefined, now: number, rule: ThrottleRule): FailureOutcome {
+  const strikes = state && now - state.lastFailureAt < STRIKE_DECAY_MS ? state.strikes : 0;
+  const recent = [...(state?.recent ?? []).filter((t) => now - t < rule.windowMs), now].slice(-(rule.limit + EXTRA_REMEMBERED));
+  const blockedUntil = state?.blockedUntil && state.blockedUntil > now ? state.blockedUntil : null;
+  const base: CounterState = { recent, lastFailureAt: now, blockedUntil, strikes };
+  const excess = recent.length - rule.limit;
+  if (rule.kind === 'backoff') {
+    if (excess <= 0) return { next: base };
+    const wait = Math.min(rule.baseMs * 2 ** (excess - 1), rule.maxMs);
+    const until = Math.max(blockedUntil ?? 0, now + wait);
+    return { next: { ...base, blockedUntil: until }, blockedUntil: until };
+  }
+  if (excess <= 0 || blockedUntil !== null) return { next: base };
+  const until = now + Math.min(rule.baseMs * 2 ** strikes, rule.maxMs);
+  // The count starts again after a lock: the next lock needs as many failures, and lasts longer.
+  return { next: { recent: [], lastFailureAt: now, blockedUntil: until, strikes: strikes + 1 }, blockedUntil: until };
+}
+
+/** Whole seconds until the counter allows another attempt (0: allowed now). */
+export function retryAfterSeconds(state: Pick<CounterState, 'blockedUntil'> | undefined, now: number): number {
+  if (!state?.blockedUntil || state.blockedUntil <= now) return 0;
+  return Math.ceil((state.blockedUntil - now) / 1000);
+}
+
+/** The IETF RateLimit fields for a counter: failures left in the window, and when it frees up. */
+export function rateLimitFields(state: CounterState | undefined, now: number, rule: ThrottleRule): { limit: number; remaining: number; resetSeconds: number } {
+  const live = (state?.recent ?? []).filter((t) => now - t < rule.windowMs);
+  const windowReset = live.length ? Math.ceil((live[0] + rule.windowMs - now) / 1000) : 0;
+  return {
+    limit: rule.limit,
+    remaining: Math.max(0, rule.limit - live.length),
+    resetSeconds: Math.max(windowReset, retryAfterSeconds(state, now)),
+  };
+}
+
+export interface LockoutSettings {
+  lockoutThreshold: number;
+  lockoutWindowSeconds: number;
+  lockoutBaseSeconds: number;
+  lockoutMaxSeconds: number;
+  throttlePairFreeFailures: number;
+  throttlePairBaseSeconds: number;
+  throttleIpFreeFailures: number;
+  throttleIpBaseSeconds: number;
+  throttleMaxSeconds: number;
+}
+
+/** The three rules from configuration, ordered so waits (429) come before the account lock. */
+export function rulesFrom(c: LockoutSettings): Record<ThrottleScope, ThrottleRule> {
+  const windowMs = c.lockoutWindowSeconds * 1000;
+  return {
+    account_ip: { scope: 'account_ip', windowMs, kind: 'backoff', limit: c.throttlePairFreeFailures, baseMs: c.throttlePairBaseSeconds * 1000, maxMs: c.throttleMaxSeconds * 1000 },
+    ip: { scope: 'ip', windowMs, kind: 'backoff', limit: c.throttleIpFreeFailures, baseMs: c.throttleIpBaseSeconds * 1000, maxMs: c.throttleMaxSeconds * 1000 },
+    account: { scope: 'account', windowMs, kind: 'lockout', limit: c.lockoutThreshold, baseMs: c.lockoutBaseSeconds * 1000, maxMs: c.lockoutMaxSeconds * 1000 },
+  };
+}

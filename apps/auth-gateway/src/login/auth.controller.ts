@@ -1,0 +1,84 @@
+import { Body, Controller, Get, Header, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
+import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { Authenticated, Principal, type VerifiedToken } from '@vigil/auth';
+import { currentUserOf } from '../auth/session-revocation.check';
+import { GatewayProblemFilter } from '../http/gateway-problem.filter';
+import { metaOf, routeTemplateOf } from '../http/request-meta';
+import { SessionsService } from '../sessions/sessions.service';
+import { LoginDto, LogoutDto, RefreshDto, RevokeDto, TokenRequestDto, TokenResponseDto } from './dto/login.dto';
+import { LoginService, type TokenResponse } from './login.service';
+
+@ApiTags('auth')
+@UseFilters(GatewayProblemFilter)
+@Controller()
+export class AuthController {
+  constructor(
+    private readonly logins: LoginService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  @Post('api/v1/auth/login')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Log in with a username (or e-mail) and password' })
+  @ApiOkResponse({ type: TokenResponseDto })
+  login(@Body() dto: LoginDto, @Req() req: Request): Promise<TokenResponse> {
+    return this.logins.login(dto.username, dto.password, metaOf(req), routeTemplateOf(req));
+  }
+
+  @Post('api/v1/auth/token')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiOperation({ summary: 'OAuth 2.0 token endpoint: grant_type=password (default) or refresh_token; form-encoded or JSON' })
+  @ApiOkResponse({ type: TokenResponseDto })
+  token(@Body() dto: TokenRequestDto, @Req() req: Request): Promise<TokenResponse> {
+    if (dto.grant_type === 'refresh_token') return this.sessions.refresh(dto.refresh_token!, metaOf(req));
+    return this.logins.login(dto.username!, dto.password!, metaOf(req), routeTemplateOf(req));
+  }
+
+  @Post('api/v1/auth/refresh')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Rotate a refresh token: a new pair; the old token must not be used again' })
+  @ApiOkResponse({ type: TokenResponseDto })
+  refresh(@Body() dto: RefreshDto, @Req() req: Request): Promise<TokenResponse> {
+    return this.sessions.refresh(dto.refreshToken, metaOf(req));
+  }
+
+  @Post('api/v1/auth/logout')
+  @HttpCode(204)
+  @Authenticated()
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'End this session (or all of them)' })
+  async logout(@Principal() who: VerifiedToken, @Body() dto: LogoutDto, @Req() req: Request): Promise<void> {
+    await this.sessions.logout(who.sub, who.sid, dto.allSessions === true, metaOf(req));
+  }
+
+  @Post('api/v1/auth/revoke')
+  @HttpCode(200)
+  @Authenticated()
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Revoke the bearer\'s own session and refresh family (no body needed), or a refresh token of theirs (RFC 7009)' })
+  async revoke(@Principal() who: VerifiedToken, @Body() dto: RevokeDto, @Req() req: Request): Promise<{ revoked: number }> {
+    return { revoked: await this.sessions.revoke(who.sub, who.sid, dto.token, metaOf(req)) };
+  }
+
+  @Get(['api/v1/auth/me', 'api/auth/me'])
+  @Authenticated()
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'The caller (also at /api/auth/me, seed 004)' })
+  me(@Principal() who: VerifiedToken, @Req() req: Request) {
+    const user = currentUserOf(req)!;
+    return {
+      id: user.id,
+      username: user.username,
+      email: user.email,
+      roles: user.roles,
+      isAdmin: user.is_admin,
+      sessionId: who.sid,
+      tokenExpiresAt: new Date(who.exp * 1000).toISOString(),
+    };
+  }
+}

@@ -1,0 +1,181 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { normalizeUsername, type EventEnvelope } from '@vigil/contracts';
+import { SERVICE_CONFIG } from '@vigil/runtime';
+import type { AuthGatewayConfig } from '../config';
+import { Db } from '../db/db';
+import { attemptedUsername, gatewayEvent, type RequestMeta } from '../events/event-builder';
+import { invalidCredentials, RateLimitedException } from '../http/problems';
+import { AccessTokenSigner } from '../keys/access-token.signer';
+import { rateLimitFields, retryAfterSeconds, rulesFrom, type ThrottleScope } from '../lockout/lockout.policy';
+import { counterKeys, recordFailure } from '../lockout/throttle.repository';
+import { gatewayMetrics } from '../metrics/gateway.metrics';
+import { OutboxWriter } from '../outbox/outbox.writer';
+import { PasswordHasher } from '../passwords/password-hasher';
+import { newRefreshToken } from '../sessions/refresh-tokens';
+import { hardLocked, type UserRow } from '../users/users.repository';
+import { loadLoginContext } from './login.repository';
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+  refresh_expires_in: number;
+  scope: string;
+}
+
+type FailureReason = 'unknown_user' | 'bad_password' | 'account_locked' | 'account_disabled';
+
+/**
+ * Password login. Every failure (unknown user, wrong password, locked, deactivated) does the same
+ * work and gets the same 401: an Argon2 verify (against a dummy hash when there is no user), one
+ * counting transaction, one event. Waits (429) come before any password check; the account lock
+ * (more than 5 failures in 10 minutes by default) does not apply from IPs where the user logged in
+ * before, so an attacker cannot lock the owner out.
+ */
+@Injectable()
+export class LoginService {
+  private readonly rules;
+
+  constructor(
+    private readonly db: Db,
+    private readonly hasher: PasswordHasher,
+    private readonly signer: AccessTokenSigner,
+    private readonly outbox: OutboxWriter,
+    @Inject(SERVICE_CONFIG) private readonly config: AuthGatewayConfig,
+  ) {
+    this.rules = rulesFrom(config);
+  }
+
+  async login(username: string, password: string, meta: RequestMeta, route: string): Promise<TokenResponse> {
+    const login = normalizeUsername(username);
+    const { user, accountKey, counters } = await loadLoginContext(this.db, login, meta.ip);
+    const keys = counterKeys(accountKey, meta.ip);
+    const now = Date.now();
+
+    // Waits first: no password check (costs nothing, says nothing), unknown names throttled alike.
+    for (const scope of ['ip', 'account_ip'] as ThrottleScope[]) {
+      const wait = retryAfterSeconds(counters.get(scope), now);
+      if (wait > 0) throw await this.rateLimited(scope, wait, counters.get(scope), now, user, login, meta, route);
+    }
+
+    const passwordOk = await this.hasher.verify(user?.password_hash, password);
+    const accountLocked = retryAfterSeconds(counters.get('account'), now) > 0 && !user?.familiar;
+    let reason: FailureReason | undefined;
+    if (!user) reason = 'unknown_user';
+    else if (!passwordOk) reason = 'bad_password';
+    else if (!user.is_active) reason = 'account_disabled';
+    else if (hardLocked(user) || accountLocked) reason = 'account_locked';
+    if (reason) {
+      await this.recordFailure(reason, keys, user, login, meta);
+      throw invalidCredentials();
+    }
+    return this.succeed(user!, password, meta, accountKey);
+  }
+
+  private async succeed(user: UserRow, password: string, meta: RequestMeta, accountKey: string): Promise<TokenResponse> {
+    const sessionId = randomUUID();
+    const refresh = newRefreshToken();
+    const event = gatewayEvent('AUTH_LOGIN', {
+      actor: { userId: user.id, roles: user.roles },
+      subject: { userId: user.id, username: attemptedUsername(user.username) },
+      outcome: 'success',
+      attributes: { sessionId, familyId: sessionId },
+      meta,
+    });
+    const rehash = this.hasher.needsRehash(user.password_hash) ? await this.hasher.hash(password) : null;
+    const c = this.config;
+    const ip = meta.ip ?? null;
+    // One statement, hence one transaction: session, first refresh token, familiar IP, cleared
+    // counters and the AUTH_LOGIN event commit together.
+    await this.db.query(
+      `WITH s AS (
+         INSERT INTO sessions (id, user_id, expires_at, ip, user_agent)
+         VALUES ($1, $2, now() + make_interval(secs => $3), $4::inet, $5)),
+       r AS (
+         INSERT INTO refresh_tokens (token_hash, session_id, generation, expires_at)
+         VALUES ($6, $1, 0, now() + make_interval(secs => least($7, $3)))),
+       k AS (
+         INSERT INTO known_ips (user_id, ip) SELECT $2, $4::inet WHERE $4::inet IS NOT NULL
+         ON CONFLICT (user_id, ip) DO UPDATE SET last_success_at = now()),
+       d AS (
+         DELETE FROM throttle_state
+          WHERE (scope = 'account_ip' AND key = $8)
+             OR (scope = 'account' AND key = $9 AND (blocked_until IS NULL OR blocked_until <= now()))),
+       h AS (
+         UPDATE users SET password_hash = $10 WHERE id = $2 AND $10::text IS NOT NULL)
+       ${OutboxWriter.insertFragment(11)}`,
+      [sessionId, user.id, c.sessionMaxSeconds, ip, meta.userAgent?.slice(0, 512) ?? null, refresh.hash, c.refreshTokenTtlSeconds, `${accountKey}|${ip ?? 'unknown'}`, accountKey, rehash, ...OutboxWriter.params([event])],
+    );
+    this.outbox.written();
+    gatewayMetrics().logins.add(1, { outcome: 'success' });
+    const access = await this.signer.sign({ sub: user.id, roles: user.roles, sid: sessionId });
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      refresh_token: refresh.token,
+      refresh_expires_in: Math.min(c.refreshTokenTtlSeconds, c.sessionMaxSeconds),
+      scope: user.roles.join(' '),
+    };
+  }
+
+  private async recordFailure(reason: FailureReason, keys: ReturnType<typeof counterKeys>, user: UserRow | undefined, login: string, meta: RequestMeta): Promise<void> {
+    const subject = user ? { userId: user.id, username: attemptedUsername(user.username) } : { username: attemptedUsername(login) };
+    await this.db.tx(async (sql) => {
+      const outcomes = await recordFailure(sql, keys, this.rules, Date.now());
+      const account = outcomes.get('account')!;
+      const events: EventEnvelope[] = [
+        gatewayEvent('FAILED_AUTH_LOGIN', {
+          subject,
+          outcome: 'failure',
+          reason,
+          attributes: {
+            attemptCount: account.blockedUntil ? this.config.lockoutThreshold + 1 : Math.max(1, account.next.recent.length),
+            ...(account.blockedUntil ? { lockedUntil: new Date(account.blockedUntil).toISOString() } : {}),
+          },
+          meta,
+        }),
+      ];
+      if (account.blockedUntil && user) {
+        events.push(
+          gatewayEvent('ACCOUNT_LOCKED', {
+            subject,
+            outcome: 'success',
+            reason: 'too_many_failures',
+            attributes: { trigger: 'failed_logins', lockedUntil: new Date(account.blockedUntil).toISOString() },
+            meta,
+          }),
+        );
+      }
+      await this.outbox.append(sql, events);
+    });
+    this.outbox.written();
+    gatewayMetrics().logins.add(1, { outcome: 'failure', reason });
+  }
+
+  private async rateLimited(
+    scope: ThrottleScope,
+    wait: number,
+    state: Parameters<typeof rateLimitFields>[0],
+    now: number,
+    user: UserRow | undefined,
+    login: string,
+    meta: RequestMeta,
+    route: string,
+  ): Promise<RateLimitedException> {
+    const event = gatewayEvent('RATE_LIMITED', {
+      subject: user ? { userId: user.id, username: attemptedUsername(user.username) } : { username: attemptedUsername(login) },
+      outcome: 'denied',
+      reason: 'rate_limited',
+      attributes: { route, scope, retryAfterSeconds: Math.min(wait, 86_400) },
+      meta,
+    });
+    await this.outbox.append(this.db, [event]);
+    this.outbox.written();
+    gatewayMetrics().logins.add(1, { outcome: 'rate_limited', scope });
+    const fields = rateLimitFields(state, now, this.rules[scope]);
+    return new RateLimitedException(wait, { ...fields, windowSeconds: this.config.lockoutWindowSeconds });
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Starts the auth-gateway in-process the way main.ts does (same definition: OpenAPI, body limits,
+ * filters), against the real PostgreSQL (a fresh schema, or a shared one for a second instance)
+ * and the real Kafka broker (topics unique to the run), with log lines captured for scanning.
+ */
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Client } from 'pg';
+import winston from 'winston';
+import { decodeEvent, dlqTopic, type AnyEvent } from '@vigil/contracts';
+import { createServiceApp } from '@vigil/runtime';
+import { createLogger } from '@vigil/telemetry';
+import { deleteTopics, freshSchema, kafkaBrokers, testDatabaseUrl, uniqueTopic, waitFor } from '@vigil/testing';
+import { loadAuthGatewayConfig, type AuthGatewayConfig } from '../../../apps/auth-gateway/src/config';
+import { gatewayDefinition } from '../../../apps/auth-gateway/src/gateway.definition';
+
+export const ADMIN = { username: 'admin', email: 'admin@vigil.test', password: 'Adm1n-Bootstrap-Pass!' };
+
+/** Cheap Argon2 for suites that do not measure it (defaults stay OWASP's; production refuses less). */
+export const FAST_ARGON2 = { ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' };
+
+export interface GatewayOptions {
+  env?: Record<string, string>;
+  /** Join another instance's schema, topics and keys (a second gateway instance). */
+  shareWith?: Gateway;
+  brokers?: string;
+}
+
+export interface Gateway {
+  app: NestExpressApplication;
+  config: AuthGatewayConfig;
+  schema: string;
+  keysDir: string;
+  topics: { auth: string; actions: string };
+  logs: Array<Record<string, unknown>>;
+  rawLogs: string[];
+  /** A superuser connection on the gateway's schema (search_path set). */
+  sql<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  close(): Promise<void>;
+}
+
+export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> {
+  const shared = opts.shareWith;
+  const fresh = shared ? undefined : await freshSchema('gw');
+  const schema = shared?.schema ?? fresh!.schema;
+  const url = testDatabaseUrl();
+  const keysDir = shared?.keysDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'vigil-gw-keys-')));
+  const topics = shared?.topics ?? { auth: uniqueTopic('gw-auth'), actions: uniqueTopic('gw-actions') };
+  const config = loadAuthGatewayConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: url,
+    DB_SCHEMA: schema,
+    KAFKA_BROKERS: opts.brokers ?? kafkaBrokers().join(','),
+    KAFKA_CLIENT_ID: `test-${schema}-${randomUUID().slice(0, 4)}`,
+    KAFKA_GROUP_ID: `test-gw-${schema}`,
+    KAFKA_TOPIC_AUTH_EVENTS: topics.auth,
+    KAFKA_TOPIC_SECURITY_ACTIONS: topics.actions,
+    SIGNING_KEYS_DIR: keysDir,
+    LOG_LEVEL: 'debug',
+    OUTBOX_POLL_MS: '50',
+    BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
+    BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
+    BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+    ...FAST_ARGON2,
+    ...opts.env,
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const rawLogs: string[] = [];
+  const sink = new Writable({
+    write: (chunk, _e, cb) => {
+      const line = chunk.toString();
+      rawLogs.push(line);
+      logs.push(JSON.parse(line));
+      cb();
+    },
+  });
+  const logger = createLogger({ service: 'auth-gateway', level: 'debug', transports: [new winston.transports.Stream({ stream: sink })] });
+  const app = await createServiceApp(gatewayDefinition, config, logger);
+  await app.init();
+  const pg = new Client({ connectionString: url, options: `-c search_path=${schema},public` });
+  await pg.connect();
+  return {
+    app,
+    config,
+    schema,
+    keysDir,
+    topics,
+    logs,
+    rawLogs,
+    sql: async <R>(text: string, params?: unknown[]) => (await pg.query(text, params)).rows as R[],
+    close: async () => {
+      await app.close();
+      await pg.end();
+      if (!shared) {
+        await fresh!.drop();
+        await fs.rm(keysDir, { recursive: true, force: true });
+        await deleteTopics([topics.auth, dlqTopic(topics.auth), topics.actions, dlqTopic(topics.actions)]).catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** Waits until the gateway is ready (PostgreSQL, migrations, Kafka, producer, consumer). */
+export async function waitReady(g: Gateway, timeoutMs = 60000): Promise<void> {
+  const request = (await import('supertest')).default;
+  await waitFor(async () => (await request(g.app.getHttpServer()).get('/health')).status === 200, { timeoutMs, what: 'gateway ready' });
+}
+
+/**
+ * Reads a topic from the beginning for as long as the suite runs, decoding every record: what
+ * consumers downstream (writer, monitor) would see.
+ */
+export class TopicTap {
+  readonly events: AnyEvent[] = [];
+  readonly raw: string[] = [];
+  readonly keys: Array<string | null> = [];
+  private consumer?: Consumer;
+
+  constructor(private readonly topic: string, private readonly brokers = kafkaBrokers()) {}
+
+  async start(): Promise<this> {
+    const kafka = new Kafka({ clientId: 'vigil-test-tap', brokers: this.brokers, logLevel: logLevel.NOTHING });
+    this.consumer = kafka.consumer({ groupId: `tap-${randomUUID()}`, allowAutoTopicCreation: false });
+    await this.consumer.connect();
+    await waitFor(
+      async () => {
+        await this.consumer!.subscribe({ topic: this.topic, fromBeginning: true });
+        return true;
+      },
+      { timeoutMs: 60000, what: `topic ${this.topic} to exist` },
+    );
+    await this.consumer.run({
+      eachMessage: async ({ message }) => {
+        const text = message.value?.toString() ?? '';
+        this.raw.push(text);
+        this.keys.push(message.key?.toString() ?? null);
+        const decoded = decodeEvent(text);
+        if (decoded.ok) this.events.push(decoded.event);
+      },
+    });
+    return this;
+  }
+
+  of<T extends AnyEvent['type']>(type: T): Extract<AnyEvent, { type: T }>[] {
+    return this.events.filter((e): e is Extract<AnyEvent, { type: T }> => e.type === type);
+  }
+
+  async waitFor<T extends AnyEvent['type']>(type: T, pred: (e: Extract<AnyEvent, { type: T }>) => boolean = () => true, timeoutMs = 30000): Promise<Extract<AnyEvent, { type: T }>> {
+    return waitFor(() => this.of(type).find(pred), { timeoutMs, what: `${type} on ${this.topic}` });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+}
