@@ -36,7 +36,19 @@ stop_all() {
 trap 'stop_all; exit 0' INT TERM
 trap stop_all EXIT
 
+# The first admin: a random password made once, kept in .cache/admin-credentials (mode 0600).
+CREDS="$ROOT/.cache/admin-credentials"
+if [[ ! -s "$CREDS" ]]; then
+  (umask 077; printf 'username=admin\npassword=%s\n' "$(node -e "console.log(require('crypto').randomBytes(18).toString('base64url'))")-Vg1" >"$CREDS")
+fi
+ADMIN_PASSWORD="$(sed -n 's/^password=//p' "$CREDS")"
+
 for app in auth-gateway audit-writer security-monitor retention-worker; do
+  if [[ $app == auth-gateway ]]; then
+    export BOOTSTRAP_ADMIN_USERNAME=admin BOOTSTRAP_ADMIN_EMAIL=admin@vigil.local BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD"
+  else
+    unset BOOTSTRAP_ADMIN_USERNAME BOOTSTRAP_ADMIN_EMAIL BOOTSTRAP_ADMIN_PASSWORD
+  fi
   HTTP_PORT="${PORTS[$app]}" \
   DATABASE_URL="postgres://${ROLES[$app]}:${PASSWORD}@${PGHOSTPORT}/${DB}" \
   DATABASE_MIGRATION_URL="${OWNERS[$app]:+postgres://${OWNERS[$app]}:${PASSWORD}@${PGHOSTPORT}/${DB}}" \
@@ -62,6 +74,8 @@ cat >&2 <<MSG
   security-monitor  http://127.0.0.1:3002   (/health, /metrics)
   retention-worker  http://127.0.0.1:3003   (/health, /metrics)
   kafka             ${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}          postgres  ${PGHOSTPORT}/${DB}
+[vigil] admin login: user "admin", password in .cache/admin-credentials
+  curl -d "username=admin&password=\$(sed -n 's/^password=//p' .cache/admin-credentials)" http://127.0.0.1:3000/api/v1/auth/token
 [vigil] logs in .cache/logs/; press Ctrl-C to stop everything
 MSG
 wait -n "${PIDS[@]}" || true

@@ -40,7 +40,15 @@ export async function bootstrapService<C extends BaseServiceConfig>(def: Service
   }
   const logger = createLogger({ service: def.service, level: config.logLevel });
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { err: reason }));
-  const app = await createServiceApp(def, config, logger);
+  let app: NestExpressApplication;
+  try {
+    app = await createServiceApp(def, config, logger);
+  } catch (err) {
+    // A dependency that never came up, or a failed migration: say so and exit, rather than hang.
+    logger.error('service failed to start', { service: def.service, err });
+    await new Promise((r) => setTimeout(r, 100)); // let the log line flush
+    process.exit(1);
+  }
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

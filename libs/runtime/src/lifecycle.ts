@@ -75,11 +75,14 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
     this.logger.info('service stopped', { service: this.opts.service });
   }
 
-  /** Migrations run as the schema owner when DATABASE_MIGRATION_URL is set, else as the service. */
+  /**
+   * Migrations run as the schema owner when DATABASE_MIGRATION_URL is set, else as the service.
+   * Two connections: one holds the advisory lock while TypeORM migrates on the other.
+   */
   private async migrate(): Promise<void> {
     const c = this.opts.config;
     const owner = c.databaseMigrationUrl
-      ? createDataSource({ url: c.databaseMigrationUrl, schema: c.dbSchema, poolMax: 1, applicationName: `vigil-${this.opts.service}-migrate`, migrations: this.opts.migrations })
+      ? createDataSource({ url: c.databaseMigrationUrl, schema: c.dbSchema, poolMax: 2, applicationName: `vigil-${this.opts.service}-migrate`, migrations: this.opts.migrations })
       : this.dataSource;
     try {
       if (!owner.isInitialized) await owner.initialize();
