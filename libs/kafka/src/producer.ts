@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka, Message, Producer, RecordMetadata } from 'kafkajs';
-import { CompressionTypes } from 'kafkajs';
+import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { Logger } from 'winston';
 import { encodeEvent, eventKey, type EventEnvelope } from '@vigil/contracts';
 import { injectContext } from './trace-headers';
@@ -52,6 +52,8 @@ export class EventProducer {
       idempotent,
       maxInFlightRequests: idempotent ? 1 : undefined,
       allowAutoTopicCreation: false,
+      // Java-compatible murmur2 partitioning (KafkaJS 2's default), named so it is a choice, not a warning.
+      createPartitioner: Partitioners.DefaultPartitioner,
       retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 },
     });
     this.producer.on('producer.disconnect', () => (this.connected = false));
