@@ -9,6 +9,7 @@ import request from 'supertest';
 import { createEvent, dlqTopic, type EventOf } from '@vigil/contracts';
 import { EventProducer } from '@vigil/kafka';
 import { readMessages, waitFor } from '@vigil/testing';
+import { tokenIssuer } from '../audit-writer/tokens';
 import { bootMonitor, clock, collect, type AlertEvent, type Collector, failed, loginOk, monitorFixture, ofRule, type MonitorApp } from './support';
 
 describe('security-monitor detection', () => {
@@ -19,6 +20,8 @@ describe('security-monitor detection', () => {
   let actions: Collector<EventOf<'SECURITY_ACTION'>>;
   const at = clock();
   const http = () => request(t.app.getHttpServer());
+  let issuer: Awaited<ReturnType<typeof tokenIssuer>>;
+  let admin: string;
 
   beforeAll(async () => {
     fx = await monitorFixture('monitor');
@@ -26,7 +29,9 @@ describe('security-monitor detection', () => {
     const rules = JSON.parse(readFileSync(fx.rulesFile, 'utf8'));
     rules.rules.find((r: { id: string }) => r.id === 'failed-logins-per-user-1m-critical').response.dryRun = false;
     writeFileSync(fx.rulesFile, JSON.stringify(rules));
-    t = await bootMonitor(fx);
+    issuer = await tokenIssuer();
+    admin = `Bearer ${await issuer.sign({ sub: 'u-admin-mon', roles: ['admin'] })}`;
+    t = await bootMonitor(fx, { AUTH_JWKS_URL: issuer.jwksUrl });
     producer = t.app.get(EventProducer);
     await waitFor(() => producer.isConnected, { what: 'producer connected' });
     alerts = await collect(fx.alerts);
@@ -37,6 +42,7 @@ describe('security-monitor detection', () => {
     await actions?.stop();
     await t?.close();
     await fx?.db.drop();
+    await issuer?.close();
   });
 
   it('seed 001-32 / 001-04: an attack is one alert that fires, updates (throttled) and resolves after the window; a near miss raises nothing', async () => {
@@ -87,10 +93,12 @@ describe('security-monitor detection', () => {
     const bad = JSON.parse(good);
     bad.rules[0].severity = 'urgent';
     writeFileSync(fx.rulesFile, JSON.stringify(bad));
-    const refused = await http().post('/api/v1/monitor/rules/reload').expect(422);
+    await http().post('/api/v1/monitor/rules/reload').expect(401);
+    await http().post('/api/v1/monitor/rules/reload').set('Authorization', `Bearer ${await issuer.sign({ sub: 'u-viewer', roles: ['viewer'] })}`).expect(403);
+    const refused = await http().post('/api/v1/monitor/rules/reload').set('Authorization', admin).expect(422);
     expect(refused.body.detail).toMatch(/the rules in force \(version 1\) stay/);
     expect(refused.body.errors).toEqual(['rule failed-logins-per-user-1m-warning.severity: one of critical, high, medium, low, info']);
-    expect((await http().get('/api/v1/monitor/rules').expect(200)).body.version).toBe(1);
+    expect((await http().get('/api/v1/monitor/rules').set('Authorization', admin).expect(200)).body.version).toBe(1);
     await producer.publish(fx.input, [0, 5, 10, 15, 20, 25].map((s) => failed(at(600 + s), 'still.on@example.com')));
     await waitFor(() => ofRule(alerts.events, 'failed-logins-per-user-1m-warning', 'still.on@example.com').length === 1, { what: 'old rules still alerting' });
 
@@ -100,7 +108,7 @@ describe('security-monitor detection', () => {
     Object.assign(v2.rules[0], { version: 2, condition: { kind: 'count', gt: 7 } });
     writeFileSync(fx.rulesFile, JSON.stringify(v2));
     process.emit('SIGHUP');
-    await waitFor(async () => (await http().get('/api/v1/monitor/rules')).body.version === 2, { what: 'rules v2 in force' });
+    await waitFor(async () => (await http().get('/api/v1/monitor/rules').set('Authorization', admin)).body.version === 2, { what: 'rules v2 in force' });
     await producer.publish(fx.input, [0, 5, 10, 15, 20, 25].map((s) => failed(at(700 + s), 'raised@example.com')));
     await producer.publish(fx.input, [0, 4, 8, 12, 16, 20, 24, 28].map((s) => failed(at(800 + s), 'marker@example.com')));
     await waitFor(() => ofRule(alerts.events, 'failed-logins-per-user-1m-warning', 'marker@example.com').length === 1, { what: 'v2 alert' });

@@ -1,4 +1,4 @@
-import { describeConfig, env, loadConfig, serviceSchema, type ConfigOf } from '@vigil/config';
+import { describeConfig, env, loadConfig, serviceSchema, tokenVerifierSchema, type ConfigOf } from '@vigil/config';
 import { AUDITED_TOPICS } from '@vigil/contracts';
 
 export const SERVICE = 'audit-writer';
@@ -19,9 +19,7 @@ export const schema = {
   /** Where development keys are made, and where the public keys of every key ever used are kept. */
   auditKeyDir: env.string('AUDIT_KEY_DIR', { default: '.cache/keys/audit' }),
   /** The audit API verifies the gateway's access tokens against its published keys. */
-  authJwksUrl: env.url('AUTH_JWKS_URL', { default: 'http://127.0.0.1:3000/.well-known/jwks.json', protocols: ['http', 'https'] }),
-  authIssuer: env.string('AUTH_ISSUER', { default: 'vigil-auth-gateway', maxLength: 200 }),
-  authAudience: env.string('AUTH_AUDIENCE', { default: 'vigil', maxLength: 200 }),
+  ...tokenVerifierSchema(),
 };
 
 export type AuditWriterConfig = ConfigOf<typeof schema>;

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'winston';
+import { AuthModule } from '@vigil/auth';
 import { InfraModule } from '@vigil/runtime';
 import { SERVICE, type SecurityMonitorConfig } from './config';
 import { DetectionModule } from './detection/detection.module';
@@ -14,6 +15,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         InfraModule.forRoot({ service: SERVICE, config, logger, migrations, topics: topics.map((topic) => ({ topic })) }),
+        AuthModule.forRoot({ verifier: { jwksUrl: config.authJwksUrl, issuer: config.authIssuer, audience: config.authAudience } }),
         DetectionModule,
       ],
     };

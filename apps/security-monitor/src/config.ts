@@ -1,4 +1,4 @@
-import { describeConfig, env, loadConfig, serviceSchema, type ConfigOf } from '@vigil/config';
+import { describeConfig, env, loadConfig, serviceSchema, tokenVerifierSchema, type ConfigOf } from '@vigil/config';
 import { Topics } from '@vigil/contracts';
 
 export const SERVICE = 'security-monitor';
@@ -8,6 +8,8 @@ const TOPIC = /^[a-zA-Z0-9._-]+$/;
 /** Every variable security-monitor reads; start-up fails naming any that is missing or malformed. */
 export const schema = {
   ...serviceSchema({ port: 3002, schema: 'monitor' }),
+  /** The rules endpoints are for admins: tokens verified against the gateway's published keys. */
+  ...tokenVerifierSchema(),
   /** The versioned rules file; reloaded on SIGHUP or POST /api/v1/monitor/rules/reload. Relative to the working directory. */
   rulesFile: env.string('RULES_FILE', { default: 'apps/security-monitor/rules/default.rules.json', maxLength: 1000 }),
   /** Events older than (newest event time - this) are dropped (and counted in monitor_events_late_dropped). */

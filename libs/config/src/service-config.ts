@@ -27,3 +27,12 @@ export function serviceSchema(defaults: { port: number; schema: string; groupId?
     shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', { default: 25000, min: 1000, max: 600000 }),
   };
 }
+
+/** For services that accept the gateway's access tokens: verified against its published keys. */
+export function tokenVerifierSchema() {
+  return {
+    authJwksUrl: env.url('AUTH_JWKS_URL', { default: 'http://127.0.0.1:3000/.well-known/jwks.json', protocols: ['http', 'https'] }),
+    authIssuer: env.string('AUTH_ISSUER', { default: 'vigil-auth-gateway', maxLength: 200 }),
+    authAudience: env.string('AUTH_AUDIENCE', { default: 'vigil', maxLength: 200 }),
+  };
+}

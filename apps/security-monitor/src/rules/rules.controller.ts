@@ -1,11 +1,13 @@
 import { Controller, Get, HttpCode, Post, UnprocessableEntityException } from '@nestjs/common';
+import { Roles } from '@vigil/auth';
 import { RuleStore } from './rule-store';
 
 /**
  * The rules in force, and their reload without a restart (SIGHUP does the same). Reload only
- * re-reads the file the operator controls on disk; it cannot inject rules.
+ * re-reads the file the operator controls on disk; it cannot inject rules. Admins only.
  */
 @Controller('api/v1/monitor/rules')
+@Roles('admin')
 export class RulesController {
   constructor(private readonly store: RuleStore) {}
 
