@@ -43,7 +43,7 @@ export default [
       ],
     },
   },
-  { files: ['libs/kafka/**/*.ts', 'libs/testing/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
+  { files: ['libs/kafka/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
   // Tests, benchmarks and operator CLIs (*.cli.ts) print on purpose.
   { files: ['**/*.spec.ts', '**/*.test.ts', '**/*.cli.ts', 'test/**/*.ts', 'bench/**/*.ts', 'deploy/**/*.ts'], rules: { 'no-console': 'off' } },
 ];

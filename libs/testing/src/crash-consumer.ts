@@ -5,11 +5,11 @@
  */
 import winston from 'winston';
 import { createKafka, EventConsumer, EventProducer } from '@vigil/kafka';
+import { kafkaBrokers } from './env';
 
 const [topic, groupId] = process.argv.slice(2);
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const logger = winston.createLogger({ silent: true });
-const kafka = createKafka({ brokers, clientId: 'vigil-crash-consumer' });
+const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'vigil-crash-consumer' });
 const producer = new EventProducer(kafka, { logger });
 
 void (async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { createKafka, type Kafka, type KafkaMessage } from '@vigil/kafka';
 import { kafkaBrokers } from './env';
 
 /** A topic name no other test (or run) uses. */
@@ -8,7 +8,7 @@ export function uniqueTopic(prefix: string): string {
 }
 
 export function testKafka(clientId = 'vigil-test'): Kafka {
-  return new Kafka({ clientId, brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  return createKafka({ clientId, brokers: kafkaBrokers() }); // no logger: KafkaJS stays silent in tests
 }
 
 export async function createTopics(topics: string[], partitions = 1): Promise<void> {
