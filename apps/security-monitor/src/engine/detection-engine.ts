@@ -1,9 +1,10 @@
-import { alertDedupKey, type AlertStatus, type EventEnvelope, type Severity } from '@vigil/contracts';
+import { alertDedupKey, GLOBAL_KEY_VALUE, type AlertStatus, type EventEnvelope, type Severity } from '@vigil/contracts';
 import { DueQueue } from './due-queue';
 import { compileAllowlist, compileMatch, compileTotal, distinctValueOf, keyValueOf, type Allowlist } from './event-fields';
-import type { RuleDefinition, RuleKeyKind, RuleResponse, RuleSet } from './rule-definition';
+import { DISTINCT_CAP, type RuleDefinition, type RuleKeyKind, type RuleResponse, type RuleSet } from './rule-definition';
 import {
   SAMPLE_LIMIT,
+  addCounts,
   addDistinct,
   addToBucket,
   bucketMsOf,
@@ -34,6 +35,49 @@ export interface EngineOptions {
   /** Keys kept per rule; beyond it idle keys are evicted first, then the oldest. Default 100,000. */
   maxKeysPerRule?: number;
   allowlist?: Allowlist;
+  /**
+   * Which rules this engine evaluates (default `all`). In a scaled-out deployment each stage sees
+   * the events keyed the way its rules need: `user` (user and user+IP rules, on auth.events.v1,
+   * keyed by user; it also counts the global rules into partial counts), `ip` (per-IP rules, on
+   * the IP repartition topic) and `global` (global rules, from the merged partial counts).
+   */
+  stage?: EngineStage;
+}
+
+export type EngineStage = 'all' | 'user' | 'ip' | 'global';
+
+const STAGE_KEYS: Record<EngineStage, readonly RuleKeyKind[]> = {
+  all: ['user', 'user_ip', 'ip', 'global'],
+  user: ['user', 'user_ip'],
+  ip: ['ip'],
+  global: ['global'],
+};
+
+/** Which stage evaluates rules keyed this way. */
+export const stageOfKey = (key: RuleKeyKind): EngineStage => (key === 'global' ? 'global' : key === 'ip' ? 'ip' : 'user');
+
+/**
+ * One source partition's counts for the global rules, after one step: the absolute (not delta)
+ * values of the buckets the step touched, so applying a record twice, or an older one after a
+ * newer, changes nothing. The global stage sums them over source partitions.
+ */
+export interface PartialCounts {
+  /** The source partition's newest event time (moves the global watermark; idle partitions too). */
+  maxT: number | null;
+  rules: PartialRuleCounts[];
+}
+
+export interface PartialRuleCounts {
+  id: string;
+  version: number;
+  /** [bucket index, matching, denominator, earliest matching event time] */
+  buckets: Array<[number, number, number, number | null]>;
+  /** Newest event time counted for this rule in the step. */
+  tmax: number;
+  /** Event ids counted in this step (evidence), at most SAMPLE_LIMIT, with their times. */
+  samples: Array<[string, number]>;
+  /** Distinct rules: the values counted in this step, with their times. */
+  values: Array<[string, number]>;
 }
 
 export interface EngineAlert {
@@ -75,6 +119,10 @@ interface CompiledRule {
   keys: Map<string, KeyState>;
   /** Where eviction goes on from: a live iterator, so deleted slots are not rescanned every time. */
   evictCursor?: Iterator<[string, KeyState]>;
+  /** A global rule in the `user` stage: counted here, evaluated by the global stage. */
+  partial?: { touched: Set<number>; samples: Array<[string, number]>; values: Array<[string, number]> };
+  /** In the `global` stage: bucket index -> source partition -> [matching, denominator] applied. */
+  merged?: Map<number, Map<number, [number, number]>>;
 }
 
 export interface EngineSnapshot {
@@ -84,7 +132,7 @@ export interface EngineSnapshot {
   events: number;
   lateDropped: number;
   keysEvicted: number;
-  rules: Array<{ id: string; version: number; keys: Array<[string, unknown]> }>;
+  rules: Array<{ id: string; version: number; keys: Array<[string, unknown]>; merged?: Array<[number, Array<[number, number, number]>]> }>;
 }
 
 const SWEEP_EVERY_MS = 60_000;
@@ -95,6 +143,7 @@ export class DetectionEngine {
   private readonly updateMs: number;
   private readonly maxKeys: number;
   private readonly allowlisted: (e: EventEnvelope) => boolean;
+  private readonly stage: EngineStage;
   private maxT = -Infinity;
   private lastSweep = -Infinity;
   private readonly active = new Map<string, [CompiledRule, string]>();
@@ -109,6 +158,7 @@ export class DetectionEngine {
     this.updateMs = opts.updateIntervalMs ?? 30_000;
     this.maxKeys = opts.maxKeysPerRule ?? 100_000;
     this.allowlisted = compileAllowlist(opts.allowlist ?? { ips: [], users: [] });
+    this.stage = opts.stage ?? 'all';
     this.setRules(ruleSet);
   }
 
@@ -119,8 +169,10 @@ export class DetectionEngine {
   /** Swaps the rules; a rule whose id and version are unchanged keeps its windows and open alerts. */
   setRules(ruleSet: RuleSet): void {
     const old = new Map(this.rules.map((r) => [r.def.id, r]));
+    const evaluated = STAGE_KEYS[this.stage];
+    const counted = this.stage === 'user' ? ['global'] : [];
     this.rules = ruleSet.rules
-      .filter((def) => def.enabled)
+      .filter((def) => def.enabled && (evaluated.includes(def.key) || counted.includes(def.key)))
       .map((def) => {
         const prev = old.get(def.id);
         const keep = prev && prev.def.version === def.version && JSON.stringify(prev.def) === JSON.stringify(def);
@@ -131,6 +183,8 @@ export class DetectionEngine {
           match: compileMatch(def),
           total: def.condition.kind === 'ratio' ? compileTotal(def) : undefined,
           keys: keep ? prev.keys : new Map<string, KeyState>(),
+          ...(counted.includes(def.key) ? { partial: keep && prev.partial ? prev.partial : { touched: new Set<number>(), samples: [], values: [] } } : {}),
+          ...(this.stage === 'global' ? { merged: keep && prev.merged ? prev.merged : new Map() } : {}),
         };
       });
     this.rebuildActive();
@@ -169,30 +223,109 @@ export class DetectionEngine {
   /** Moves event time forward without an event (an idle stream still resolves its alerts). */
   advanceTo(t: number): EngineAlert[] {
     const out: EngineAlert[] = [];
+    this.advance(t, out);
+    return out;
+  }
+
+  private advance(t: number, out: EngineAlert[]): void {
     if (t > this.maxT) {
       this.maxT = t;
       this.resolveDue(out);
       if (this.watermark - this.lastSweep >= SWEEP_EVERY_MS) this.sweep();
     }
+  }
+
+  /**
+   * `user` stage: the global rules' counts of the buckets touched since the last call (absolute
+   * values, see PartialCounts), and resets the record of what was touched.
+   */
+  drainPartials(): PartialCounts {
+    const rules: PartialRuleCounts[] = [];
+    for (const rule of this.rules) {
+      const p = rule.partial;
+      if (!p || p.touched.size === 0) continue;
+      const s = rule.keys.get(GLOBAL_KEY_VALUE);
+      const buckets: PartialRuleCounts['buckets'] = [];
+      if (s) {
+        for (let i = 0; i < s.b.length; i++) {
+          if (p.touched.has(s.b[i])) buckets.push([s.b[i], s.c[i], s.d ? s.d[i] : 0, Number.isFinite(s.f[i]) ? s.f[i] : null]);
+        }
+      }
+      rules.push({ id: rule.def.id, version: rule.def.version, buckets, tmax: s ? s.maxT : -1, samples: p.samples, values: p.values });
+      rule.partial = { touched: new Set(), samples: [], values: [] };
+    }
+    return { maxT: Number.isFinite(this.maxT) ? this.maxT : null, rules };
+  }
+
+  /**
+   * `global` stage: applies one source partition's partial counts. Counts are kept per source
+   * and only their growth is added, so a record applied twice (a redelivery, a replay after a
+   * crash upstream) or late (an older value) changes nothing.
+   */
+  mergePartial(source: number, partial: PartialCounts): EngineAlert[] {
+    const out: EngineAlert[] = [];
+    for (const pr of partial.rules) {
+      const rule = this.rules.find((r) => r.def.id === pr.id);
+      if (!rule?.merged || rule.def.version !== pr.version) continue;
+      const { def, windowMs, bucketMs } = rule;
+      const s = this.stateOf(rule, GLOBAL_KEY_VALUE);
+      const lo = Math.floor((this.watermark - windowMs) / bucketMs);
+      for (const idx of rule.merged.keys()) if (idx <= lo) rule.merged.delete(idx);
+      let grew = 0;
+      for (const [idx, c, d, f] of pr.buckets) {
+        if (idx <= lo) continue; // no window at or after the watermark reaches it any more
+        let bySource = rule.merged.get(idx);
+        if (!bySource) rule.merged.set(idx, (bySource = new Map()));
+        const [pc, pd] = bySource.get(source) ?? [0, 0];
+        const dc = Math.max(0, c - pc);
+        const dd = Math.max(0, d - pd);
+        if (dc === 0 && dd === 0) continue;
+        bySource.set(source, [pc + dc, pd + dd]);
+        addCounts(s, idx, dc, dd, f ?? Infinity);
+        grew += dc;
+      }
+      if (def.condition.kind === 'distinct') {
+        const keep = def.condition.maxPerValue === undefined ? 1 : def.condition.maxPerValue + 1;
+        for (const [v, t] of pr.values) if (t > this.watermark - windowMs && !s.distinct!.get(v)?.includes(t)) addDistinct(s, v, t, keep);
+      }
+      for (const [id, t] of pr.samples) if (!s.ri.includes(id)) pushRecent(s, id, t);
+      if (grew === 0 && pr.values.length === 0) continue;
+      if (s.alert) {
+        s.alert.count += grew;
+        if (pr.tmax > s.alert.lastSeen) s.alert.lastSeen = pr.tmax;
+        for (const [id] of pr.samples) if (s.alert.samples.length < SAMPLE_LIMIT && !s.alert.samples.includes(id)) s.alert.samples.push(id);
+      }
+      s.maxT = Math.max(s.maxT, pr.tmax);
+      this.evaluate(rule, GLOBAL_KEY_VALUE, s, pr.tmax, out);
+    }
+    if (partial.maxT !== null) this.advance(partial.maxT, out);
     return out;
   }
 
-  private apply(rule: CompiledRule, kv: string, e: EventEnvelope, t: number, matched: boolean, counted: boolean, out: EngineAlert[]): void {
-    const { def, windowMs, bucketMs } = rule;
+  private stateOf(rule: CompiledRule, kv: string): KeyState {
     let s = rule.keys.get(kv);
     if (!s) {
       if (rule.keys.size >= this.maxKeys) this.evictOne(rule);
-      s = newKeyState(def.condition);
+      s = newKeyState(rule.def.condition);
       rule.keys.set(kv, s);
     } else {
-      expire(s, this.watermark, windowMs, bucketMs);
+      expire(s, this.watermark, rule.windowMs, rule.bucketMs);
     }
+    return s;
+  }
+
+  private apply(rule: CompiledRule, kv: string, e: EventEnvelope, t: number, matched: boolean, counted: boolean, out: EngineAlert[]): void {
+    const { def, bucketMs } = rule;
+    const s = this.stateOf(rule, kv);
     addToBucket(s, t, bucketMs, matched ? 1 : 0, counted || (matched && rule.total === undefined) ? 1 : 0);
     if (matched) {
       pushRecent(s, e.id, t);
       if (def.condition.kind === 'distinct') {
         const dv = distinctValueOf(def.condition.field, e);
-        if (dv !== undefined) addDistinct(s, dv, t, def.condition.maxPerValue === undefined ? 1 : def.condition.maxPerValue + 1);
+        if (dv !== undefined) {
+          addDistinct(s, dv, t, def.condition.maxPerValue === undefined ? 1 : def.condition.maxPerValue + 1);
+          if (rule.partial && rule.partial.values.length < DISTINCT_CAP) rule.partial.values.push([dv, t]);
+        }
       }
       if (s.alert) {
         s.alert.count++;
@@ -200,8 +333,19 @@ export class DetectionEngine {
         if (s.alert.samples.length < SAMPLE_LIMIT) s.alert.samples.push(e.id);
       }
     }
-    const newest = Math.max(s.maxT, t);
-    s.maxT = newest;
+    s.maxT = Math.max(s.maxT, t);
+    if (rule.partial) {
+      rule.partial.touched.add(Math.floor(t / bucketMs));
+      if (matched && rule.partial.samples.length < SAMPLE_LIMIT) rule.partial.samples.push([e.id, t]);
+      return;
+    }
+    this.evaluate(rule, kv, s, t, out);
+  }
+
+  /** Fires or updates the key's alert if its condition holds for a window containing t. */
+  private evaluate(rule: CompiledRule, kv: string, s: KeyState, t: number, out: EngineAlert[]): void {
+    const { def, windowMs, bucketMs } = rule;
+    const newest = s.maxT;
     // An out-of-order event also belongs to the later windows that contain it.
     let at = holds(s, def.condition, t, windowMs, bucketMs) ? t : undefined;
     if (at === undefined && newest > t) {
@@ -356,7 +500,12 @@ export class DetectionEngine {
       events: this.events,
       lateDropped: this.lateDropped,
       keysEvicted: this.keysEvicted,
-      rules: this.rules.map((r) => ({ id: r.def.id, version: r.def.version, keys: [...r.keys].map(([k, s]) => [k, keyStateToJson(s)]) })),
+      rules: this.rules.map((r) => ({
+        id: r.def.id,
+        version: r.def.version,
+        keys: [...r.keys].map(([k, s]) => [k, keyStateToJson(s)]),
+        ...(r.merged ? { merged: [...r.merged].map(([idx, m]) => [idx, [...m].map(([src, [c, d]]) => [src, c, d])]) } : {}),
+      })) as EngineSnapshot['rules'],
     };
   }
 
@@ -371,8 +520,10 @@ export class DetectionEngine {
     for (const rule of this.rules) {
       const r = saved.get(rule.def.id);
       rule.keys = new Map();
+      if (rule.merged) rule.merged = new Map();
       if (!r || r.version !== rule.def.version) continue;
       for (const [k, j] of r.keys) rule.keys.set(k, keyStateFromJson(j as Record<string, unknown>));
+      if (rule.merged && r.merged) rule.merged = new Map(r.merged.map(([idx, m]) => [idx, new Map(m.map(([src, c, d]) => [src, [c, d] as [number, number]]))]));
       rule.evictCursor = undefined;
     }
     this.rebuildActive();

@@ -52,7 +52,11 @@ export function newKeyState(condition: RuleCondition): KeyState {
 
 /** Adds to the bucket of t (inserting it in order if a late event opens an older bucket). */
 export function addToBucket(s: KeyState, t: number, bucketMs: number, numerator: number, denominator: number): void {
-  const idx = Math.floor(t / bucketMs);
+  addCounts(s, Math.floor(t / bucketMs), numerator, denominator, t);
+}
+
+/** Adds counts to bucket idx (the global stage merging partial counts); f is the earliest matching time they carry. */
+export function addCounts(s: KeyState, idx: number, numerator: number, denominator: number, f: number): void {
   let i = s.b.length - 1;
   while (i >= 0 && s.b[i] > idx) i--;
   if (i < 0 || s.b[i] !== idx) {
@@ -63,7 +67,7 @@ export function addToBucket(s: KeyState, t: number, bucketMs: number, numerator:
     i++;
   }
   s.c[i] += numerator;
-  if (numerator && t < s.f[i]) s.f[i] = t;
+  if (numerator && f < s.f[i]) s.f[i] = f;
   if (s.d) s.d[i] += denominator;
 }
 
