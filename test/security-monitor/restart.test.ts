@@ -26,8 +26,8 @@ describe('security-monitor restart mid-window', () => {
   });
 
   const savedOffset = async (): Promise<string | undefined> => {
-    const { rows } = await db.query(`SELECT offsets FROM "${fx.db.schema}".engine_snapshots`);
-    return rows[0]?.offsets?.['0'];
+    const { rows } = await db.query(`SELECT input_offset::text AS o FROM "${fx.db.schema}".partition_state WHERE topic = $1 AND partition = 0`, [fx.input]);
+    return rows[0]?.o;
   };
 
   it('seed 001-36: 4 failures before a restart and 2 after fire the warning once, counting all 6, even when the input is redelivered', async () => {

@@ -13,11 +13,14 @@ import { loadSecurityMonitorConfig } from '../../apps/security-monitor/src/confi
 import { DEFAULT_RULES_FILE } from '../../apps/security-monitor/src/engine/test-events';
 
 /** Unique input/output topics, group, schema and a private copy of the rules file for one suite. */
-export async function monitorFixture(name: string) {
+export async function monitorFixture(name: string, partitions = 1) {
   const input = uniqueTopic(`${name}.auth`);
   const alerts = uniqueTopic(`${name}.alerts`);
   const actions = uniqueTopic(`${name}.actions`);
-  await createTopics([input, dlqTopic(input), alerts, dlqTopic(alerts), actions, dlqTopic(actions)], 1);
+  const repartition = uniqueTopic(`${name}.by-ip`);
+  const partials = uniqueTopic(`${name}.partials`);
+  await createTopics([input, dlqTopic(input), alerts, dlqTopic(alerts), actions, dlqTopic(actions), repartition, dlqTopic(repartition)], partitions);
+  await createTopics([partials, dlqTopic(partials)], 1);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-rules-'));
   const rulesFile = path.join(dir, 'rules.json');
   copyFileSync(DEFAULT_RULES_FILE, rulesFile);
@@ -26,12 +29,16 @@ export async function monitorFixture(name: string) {
     input,
     alerts,
     actions,
+    repartition,
+    partials,
     rulesFile,
     db,
     env: {
       MONITOR_INPUT_TOPIC: input,
       MONITOR_ALERTS_TOPIC: alerts,
       MONITOR_ACTIONS_TOPIC: actions,
+      MONITOR_REPARTITION_TOPIC: repartition,
+      MONITOR_PARTIALS_TOPIC: partials,
       KAFKA_GROUP_ID: `vigil-monitor-${input}`,
       RULES_FILE: rulesFile,
       MONITOR_BATCH_MAX: '500',

@@ -10,11 +10,22 @@ import { migrations } from './migrations';
 @Module({})
 export class AppModule {
   static register(config: SecurityMonitorConfig, logger: Logger): DynamicModule {
-    const topics = [...new Set([config.inputTopic, config.alertsTopic, config.actionsTopic])];
+    const topics = [...new Set([config.inputTopic, config.alertsTopic, config.actionsTopic, config.repartitionTopic])].map((topic) => ({ topic }));
+    // Internal topics hold a day: they are stages of a pipeline, not a record (the audit store is).
+    const internal = { 'retention.ms': String(86_400_000) };
     return {
       module: AppModule,
       imports: [
-        InfraModule.forRoot({ service: SERVICE, config, logger, migrations, topics: topics.map((topic) => ({ topic })) }),
+        InfraModule.forRoot({
+          service: SERVICE,
+          config,
+          logger,
+          migrations,
+          topics: [
+            ...topics.map((t) => (t.topic === config.repartitionTopic ? { ...t, config: internal } : t)),
+            { topic: config.partialsTopic, partitions: 1, config: internal },
+          ],
+        }),
         AuthModule.forRoot({ verifier: { jwksUrl: config.authJwksUrl, issuer: config.authIssuer, audience: config.authAudience } }),
         DetectionModule,
       ],

@@ -26,9 +26,20 @@ export const schema = {
   maxKeysPerRule: env.int('MONITOR_MAX_KEYS_PER_RULE', { default: 100000, min: 100, max: 10000000 }),
   /** Events per engine step (one publish, one snapshot). */
   batchMax: env.int('MONITOR_BATCH_MAX', { default: 2000, min: 1, max: 20000 }),
+  /** Partitions of a stage stepped at once by one instance (their state is independent). */
+  partitionsConcurrently: env.int('MONITOR_PARTITIONS_CONCURRENTLY', { default: 2, min: 1, max: 64 }),
+  /**
+   * A partition with no input for this long (wall time) moves its event clock to now, so alerts on
+   * a quiet partition still resolve and the global stage's watermark moves.
+   */
+  idleSeconds: env.int('MONITOR_IDLE_SECONDS', { default: 10, min: 1, max: 3600 }),
   inputTopic: env.string('MONITOR_INPUT_TOPIC', { default: Topics.AUTH_EVENTS, pattern: TOPIC }),
   alertsTopic: env.string('MONITOR_ALERTS_TOPIC', { default: Topics.SECURITY_ALERTS, pattern: TOPIC }),
   actionsTopic: env.string('MONITOR_ACTIONS_TOPIC', { default: Topics.SECURITY_ACTIONS, pattern: TOPIC }),
+  /** Internal: the events per-IP rules match, re-keyed by IP (created with KAFKA_TOPIC_PARTITIONS). */
+  repartitionTopic: env.string('MONITOR_REPARTITION_TOPIC', { default: 'monitor.repartition.ip.v1', pattern: TOPIC }),
+  /** Internal: per-partition counts for the global rules (one partition: one instance merges them). */
+  partialsTopic: env.string('MONITOR_PARTIALS_TOPIC', { default: 'monitor.partials.global.v1', pattern: TOPIC }),
 };
 
 export type SecurityMonitorConfig = ConfigOf<typeof schema>;

@@ -55,6 +55,8 @@ export interface EventConsumerOptions {
   partitionsConsumedConcurrently?: number;
   /** Bytes fetched per partition per request (KafkaJS default 1 MiB); larger means fewer round trips. */
   maxBytesPerPartition?: number;
+  /** Called with this member's partitions (topic -> partitions) each time the group (re)assigns them. */
+  onAssignment?: (assignment: Record<string, number[]>) => void;
 }
 
 type Failure = { message: KafkaMessage; reason: DlqReason | string; detail: string; attempts: number };
@@ -83,6 +85,10 @@ export class EventConsumer {
     this.maxChunk = Math.max(1, opts.maxChunk ?? 500);
     this.attempts = Math.max(1, opts.attempts ?? 3);
     this.decode = opts.decode ?? decodeEvent;
+    if (opts.onAssignment) {
+      const notify = opts.onAssignment;
+      this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => notify(e.payload.memberAssignment));
+    }
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       this.crashed = e.payload.error;
       if (!e.payload.restart) this.running = false;

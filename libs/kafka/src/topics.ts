@@ -38,3 +38,15 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], defaults: {
     await admin.disconnect();
   }
 }
+
+/** How many partitions a topic has (it must exist). */
+export async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    return meta.topics[0].partitions.length;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -16,6 +16,17 @@ function build() {
       description: 'Event time of the triggering event to the alert being published',
       advice: { explicitBucketBoundaries: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
     }),
+    repartitioned: m.createCounter('monitor.repartitioned', { description: 'Events re-keyed by IP onto the repartition topic for the per-IP rules' }),
+    stateSaveSeconds: m.createHistogram('monitor.state.save.seconds', {
+      unit: 's',
+      description: 'Saving one partition state after a step, by stage',
+      advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] },
+    }),
+    stateBytes: m.createHistogram('monitor.state.bytes', {
+      unit: 'By',
+      description: 'Serialised size of one partition state, by stage',
+      advice: { explicitBucketBoundaries: [1e3, 1e4, 1e5, 1e6, 1e7, 1e8] },
+    }),
     ruleReloads: m.createCounter('monitor.rules.reloads', { description: 'Rules file reloads, by outcome (applied, refused)' }),
     keysInState: m.createObservableGauge('monitor.state.keys', { description: 'Keys held in detection state, by rule' }),
     activeAlerts: m.createObservableGauge('monitor.alerts.active', { description: 'Alerts currently firing' }),

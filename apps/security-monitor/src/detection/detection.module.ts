@@ -3,11 +3,11 @@ import { ConsumerRegistry, SERVICE_CONFIG } from '@vigil/runtime';
 import type { SecurityMonitorConfig } from '../config';
 import { RuleStore } from '../rules/rule-store';
 import { RulesController } from '../rules/rules.controller';
-import { DetectionService } from './detection.service';
-import { SnapshotRepository } from './snapshot.repository';
+import { decodePartialRecord, DetectionService, type TopologyStage } from './detection.service';
+import { PartitionStateRepository } from './partition-state.repository';
 
-/** Consumes auth events into the detection engine; malformed events go to the DLQ (libs/kafka). */
-@Module({ controllers: [RulesController], providers: [RuleStore, SnapshotRepository, DetectionService], exports: [DetectionService, RuleStore] })
+/** The three stages' consumers (malformed input goes to each topic's DLQ, libs/kafka), and SIGHUP rule reloads. */
+@Module({ controllers: [RulesController], providers: [RuleStore, PartitionStateRepository, DetectionService], exports: [DetectionService, RuleStore] })
 export class DetectionModule implements OnModuleInit, OnModuleDestroy {
   private readonly onHangup = () => void this.rules.reload();
 
@@ -19,15 +19,20 @@ export class DetectionModule implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.consumers.add({
-      name: 'monitor-detect',
-      groupId: this.config.kafkaGroupId,
-      topics: [this.config.inputTopic],
-      maxChunk: this.config.batchMax,
-      // One engine per instance: partitions are stepped one at a time.
-      partitionsConsumedConcurrently: 1,
-      handler: (events, ctx) => this.detection.handle(events, ctx),
-    });
+    for (const stage of ['user', 'ip', 'global'] as TopologyStage[]) {
+      const topic = this.detection.topicOf(stage);
+      this.consumers.add({
+        name: `monitor-${stage}`,
+        groupId: this.detection.groupOf(stage),
+        topics: [topic],
+        maxChunk: this.config.batchMax,
+        // State is per partition: partitions of one stage step independently.
+        partitionsConsumedConcurrently: this.config.partitionsConcurrently,
+        ...(stage === 'global' ? { decode: decodePartialRecord } : {}),
+        onAssignment: (a) => this.detection.stages[stage].assigned(a[topic] ?? []),
+        handler: (events, ctx) => this.detection.handle(stage, events, ctx),
+      });
+    }
     process.on('SIGHUP', this.onHangup);
   }
 

@@ -1,99 +1,110 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'winston';
-import type { EventEnvelope } from '@vigil/contracts';
-import { EventProducer, type ConsumedEvent, type HandlerContext } from '@vigil/kafka';
-import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
+import { DecodeFailureReason, type AnyEvent, type DecodeResult } from '@vigil/contracts';
+import { EventProducer, partitionCount, type ConsumedEvent, type HandlerContext, type Kafka } from '@vigil/kafka';
+import { KAFKA, LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import type { SecurityMonitorConfig } from '../config';
-import { DetectionEngine, type EngineAlert, type EngineSnapshot } from '../engine/detection-engine';
+import type { EngineAlert, EngineOptions, EngineStage } from '../engine/detection-engine';
 import { RuleStore } from '../rules/rule-store';
 import { planAction, toActionEvent, toAlertEvent } from './alert-events';
 import { monitorMetrics } from './detection.metrics';
-import { SnapshotRepository } from './snapshot.repository';
+import { PartitionStateRepository } from './partition-state.repository';
+import { StageProcessor, type PartialRecord } from './stage-processor';
 
-/** An event stamped further ahead than this is a broken clock: it would drag the watermark forward and resolve everything. */
-const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+export type TopologyStage = Exclude<EngineStage, 'all'>;
 
 /**
- * One engine step per consumed chunk: evaluate, publish the alert transitions (and responses),
- * then save the engine's state with the input offsets it covers. Only then does the consumer
- * commit. A step that fails puts the engine back to the last saved state, so the redelivered
- * chunk is evaluated exactly once into the state; events at or below the saved offsets (a crash
- * between saving and committing) are skipped.
- *
- * One engine per instance, fed by every partition this instance holds (partitions are handled
- * one at a time): per-IP and global rules need all of an IP's events in one place, and
- * auth.events.v1 is keyed by user. Run one instance per consumer group until the IP repartition
- * topic exists (apps/security-monitor/README.md, "Scaling").
+ * The detection topology of one instance (engine/stages.ts): the user stage on the input topic,
+ * the IP stage on the repartition topic, the global stage on the partials topic, each in its own
+ * consumer group and with state per partition, so instances can be added to share the work and
+ * still raise the alerts one instance would. Alerts and responses are published here.
  */
 @Injectable()
-export class DetectionService {
-  private engine: DetectionEngine;
-  private offsets: Record<string, string> = {};
-  private saved?: { offsets: Record<string, string>; stateJson: string };
-  private loaded?: Promise<void>;
+export class DetectionService implements OnModuleDestroy {
+  readonly stages: Record<TopologyStage, StageProcessor>;
+  private readonly idleTimer: NodeJS.Timeout;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: SecurityMonitorConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly rules: RuleStore,
-    private readonly snapshots: SnapshotRepository,
+    repository: PartitionStateRepository,
     private readonly producer: EventProducer,
+    @Inject(KAFKA) kafka: Kafka,
   ) {
-    this.engine = this.newEngine();
-    rules.onChange((set) => this.engine.setRules(set));
+    let inputPartitions: Promise<number> | undefined;
+    const sourcePartitions = () => (inputPartitions ??= partitionCount(kafka, config.inputTopic).catch((err: unknown) => ((inputPartitions = undefined), Promise.reject(err))));
+    const engineOptions: EngineOptions = {
+      allowedLatenessMs: config.allowedLatenessSeconds * 1000,
+      updateIntervalMs: config.updateIntervalSeconds * 1000,
+      maxKeysPerRule: config.maxKeysPerRule,
+      allowlist: { ips: config.allowlistIps, users: config.allowlistUsers },
+    };
+    const stage = (s: TopologyStage) =>
+      new StageProcessor({
+        stage: s,
+        groupId: this.groupOf(s),
+        topic: this.topicOf(s),
+        rules: () => rules.current,
+        engineOptions,
+        repository,
+        producer,
+        logger,
+        publishAlerts: (alerts) => this.publish(alerts),
+        repartitionTopic: config.repartitionTopic,
+        partialsTopic: config.partialsTopic,
+        idleMs: config.idleSeconds * 1000,
+        ...(s === 'user' ? {} : { sourcePartitions }),
+      });
+    this.stages = { user: stage('user'), ip: stage('ip'), global: stage('global') };
+    rules.onChange((set) => Object.values(this.stages).forEach((s) => s.setRules(set)));
     const m = monitorMetrics();
     m.keysInState.addCallback((obs) => {
-      for (const [rule, n] of Object.entries(this.engine.keysByRule())) obs.observe(n, { rule });
+      for (const [name, s] of Object.entries(this.stages)) {
+        const byRule: Record<string, number> = {};
+        for (const e of s.engines()) for (const [rule, n] of Object.entries(e.keysByRule())) byRule[rule] = (byRule[rule] ?? 0) + n;
+        for (const [rule, n] of Object.entries(byRule)) obs.observe(n, { rule, stage: name });
+      }
     });
-    m.activeAlerts.addCallback((obs) => obs.observe(this.engine.stats().activeAlerts));
+    m.activeAlerts.addCallback((obs) => obs.observe(this.allEngines().reduce((n, e) => n + e.stats().activeAlerts, 0)));
+    this.idleTimer = setInterval(() => void this.tickIdle(), Math.min(5000, config.idleSeconds * 1000));
+    this.idleTimer.unref();
   }
 
-  get groupId(): string {
-    return this.config.kafkaGroupId;
+  onModuleDestroy(): void {
+    clearInterval(this.idleTimer);
+  }
+
+  groupOf(stage: TopologyStage): string {
+    return stage === 'user' ? this.config.kafkaGroupId : `${this.config.kafkaGroupId}.${stage}`;
+  }
+
+  topicOf(stage: TopologyStage): string {
+    return stage === 'user' ? this.config.inputTopic : stage === 'ip' ? this.config.repartitionTopic : this.config.partialsTopic;
+  }
+
+  handle(stage: TopologyStage, events: ConsumedEvent[], ctx: HandlerContext): Promise<void> {
+    return this.stages[stage].handle(events, ctx.partition);
   }
 
   stats() {
-    return { ...this.engine.stats(), offsets: { ...this.offsets }, rulesVersion: this.rules.current.version };
+    const sum = (k: 'events' | 'lateDropped' | 'keys' | 'activeAlerts') => this.allEngines().reduce((n, e) => n + e.stats()[k], 0);
+    return {
+      events: sum('events'),
+      lateDropped: sum('lateDropped'),
+      keys: sum('keys'),
+      activeAlerts: sum('activeAlerts'),
+      partitions: Object.fromEntries(Object.entries(this.stages).map(([k, s]) => [k, s.heldPartitions()])),
+      rulesVersion: this.rules.current.version,
+    };
   }
 
-  async handle(events: ConsumedEvent[], ctx: HandlerContext): Promise<void> {
-    await (this.loaded ??= this.restore());
-    const covered = this.offsets[String(ctx.partition)];
-    const fresh = covered === undefined ? events : events.filter((e) => BigInt(e.offset) > BigInt(covered));
-    const m = monitorMetrics();
-    if (fresh.length < events.length) m.skippedReplayed.add(events.length - fresh.length);
-    if (fresh.length === 0) return;
-    try {
-      const alerts = this.evaluate(fresh.map((e) => e.event));
-      this.offsets[String(ctx.partition)] = fresh[fresh.length - 1].offset;
-      await this.publish(alerts);
-      const stateJson = JSON.stringify(this.engine.snapshot());
-      await this.snapshots.save(this.groupId, this.config.inputTopic, this.offsets, this.rules.current.version, stateJson);
-      this.saved = { offsets: { ...this.offsets }, stateJson };
-    } catch (err) {
-      this.rollback();
-      throw err;
-    }
+  async tickIdle(now = Date.now()): Promise<void> {
+    for (const s of Object.values(this.stages)) await s.tickIdle(now).catch((err) => this.logger.warn('idle tick failed', { stage: s.stage, err }));
   }
 
-  private evaluate(events: EventEnvelope[]): EngineAlert[] {
-    const m = monitorMetrics();
-    const before = this.engine.stats().lateDropped;
-    const horizon = Date.now() + MAX_FUTURE_SKEW_MS;
-    const out: EngineAlert[] = [];
-    let future = 0;
-    for (const e of events) {
-      if (Date.parse(e.occurredAt) > horizon) {
-        future++;
-        continue;
-      }
-      out.push(...this.engine.process(e));
-    }
-    const late = this.engine.stats().lateDropped - before;
-    m.events.add(events.length - late - future);
-    if (late) m.lateDropped.add(late, { reason: 'beyond_lateness' });
-    if (future) m.lateDropped.add(future, { reason: 'future_clock' });
-    return out;
+  private allEngines() {
+    return Object.values(this.stages).flatMap((s) => s.engines());
   }
 
   private async publish(alerts: EngineAlert[]): Promise<void> {
@@ -126,32 +137,21 @@ export class DetectionService {
       this.logger.info('security alert', { alertId: a.alertId, rule: a.ruleId, status: a.status, severity: a.severity, key: a.key.kind, count: a.count });
     }
   }
+}
 
-  /** Loads the saved state once, before the first chunk (after migrations ran). */
-  private async restore(): Promise<void> {
-    const stored = await this.snapshots.load(this.groupId, this.config.inputTopic);
-    if (!stored) return;
-    this.engine.restore(stored.state);
-    this.offsets = { ...stored.offsets };
-    this.saved = { offsets: { ...stored.offsets }, stateJson: JSON.stringify(stored.state) };
-    this.logger.info('detection state restored', { offsets: stored.offsets, rulesVersion: stored.rulesVersion, ...this.engine.stats() });
+/** Decodes a partials-topic record (the global stage's input); anything else goes to its DLQ. */
+export function decodePartialRecord(value: Buffer | null): DecodeResult {
+  if (!value || value.length === 0) return { ok: false, reason: DecodeFailureReason.EMPTY, detail: 'empty record' };
+  let r: PartialRecord;
+  try {
+    r = JSON.parse(value.toString('utf8')) as PartialRecord;
+  } catch {
+    return { ok: false, reason: DecodeFailureReason.INVALID_JSON, detail: 'not JSON' };
   }
-
-  private rollback(): void {
-    this.engine = this.newEngine();
-    this.offsets = {};
-    if (this.saved) {
-      this.engine.restore(JSON.parse(this.saved.stateJson) as EngineSnapshot);
-      this.offsets = { ...this.saved.offsets };
-    }
-  }
-
-  private newEngine(): DetectionEngine {
-    return new DetectionEngine(this.rules.current, {
-      allowedLatenessMs: this.config.allowedLatenessSeconds * 1000,
-      updateIntervalMs: this.config.updateIntervalSeconds * 1000,
-      maxKeysPerRule: this.config.maxKeysPerRule,
-      allowlist: { ips: this.config.allowlistIps, users: this.config.allowlistUsers },
-    });
-  }
+  const ok =
+    typeof r === 'object' && r !== null && r.v === 1 && Number.isInteger(r.source) && r.source >= 0 && Array.isArray(r.rules) &&
+    (r.maxT === null || Number.isFinite(r.maxT)) &&
+    r.rules.every((x) => typeof x?.id === 'string' && Number.isInteger(x.version) && Array.isArray(x.buckets) && Array.isArray(x.samples) && Array.isArray(x.values) && Number.isFinite(x.tmax));
+  if (!ok) return { ok: false, reason: DecodeFailureReason.SCHEMA_VIOLATION, detail: 'not a partial-counts record (v, source, maxT, rules[])' };
+  return { ok: true, event: r as unknown as AnyEvent };
 }

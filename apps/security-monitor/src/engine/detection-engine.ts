@@ -120,10 +120,20 @@ interface CompiledRule {
   /** Where eviction goes on from: a live iterator, so deleted slots are not rescanned every time. */
   evictCursor?: Iterator<[string, KeyState]>;
   /** A global rule in the `user` stage: counted here, evaluated by the global stage. */
-  partial?: { touched: Set<number>; samples: Array<[string, number]>; values: Array<[string, number]> };
+  partial?: PartialPending;
   /** In the `global` stage: bucket index -> source partition -> [matching, denominator] applied. */
   merged?: Map<number, Map<number, [number, number]>>;
 }
+
+/** Bucket index -> its absolute [matching, denominator, first time] as of the last event in it this step. */
+interface PartialPending {
+  buckets: Map<number, [number, number, number]>;
+  tmax: number;
+  samples: Array<[string, number]>;
+  values: Array<[string, number]>;
+}
+
+const newPending = (): PartialPending => ({ buckets: new Map(), tmax: -Infinity, samples: [], values: [] });
 
 export interface EngineSnapshot {
   v: 1;
@@ -132,6 +142,8 @@ export interface EngineSnapshot {
   events: number;
   lateDropped: number;
   keysEvicted: number;
+  /** Per-source clocks (stages fed by several upstream partitions): [source, newest event time]. */
+  sources?: Array<[number, number | null]>;
   rules: Array<{ id: string; version: number; keys: Array<[string, unknown]>; merged?: Array<[number, Array<[number, number, number]>]> }>;
 }
 
@@ -146,6 +158,13 @@ export class DetectionEngine {
   private readonly stage: EngineStage;
   private maxT = -Infinity;
   private lastSweep = -Infinity;
+  /**
+   * Newest event time per upstream partition, for stages fed by several (the IP and global
+   * stages). Their clock is the slowest source's, so a source that is behind (one catching up
+   * after downtime) is not dropped as late because another raced ahead. Sources that go quiet
+   * are retired by the caller (retireSource), so one silent partition does not stop the clock.
+   */
+  private readonly sources = new Map<number, number>();
   private readonly active = new Map<string, [CompiledRule, string]>();
   /** Open alerts by the earliest time they could resolve. */
   private readonly due = new DueQueue();
@@ -183,7 +202,7 @@ export class DetectionEngine {
           match: compileMatch(def),
           total: def.condition.kind === 'ratio' ? compileTotal(def) : undefined,
           keys: keep ? prev.keys : new Map<string, KeyState>(),
-          ...(counted.includes(def.key) ? { partial: keep && prev.partial ? prev.partial : { touched: new Set<number>(), samples: [], values: [] } } : {}),
+          ...(counted.includes(def.key) ? { partial: keep && prev.partial ? prev.partial : newPending() } : {}),
           ...(this.stage === 'global' ? { merged: keep && prev.merged ? prev.merged : new Map() } : {}),
         };
       });
@@ -194,7 +213,7 @@ export class DetectionEngine {
     return this.rules.map((r) => r.def.id);
   }
 
-  process(e: EventEnvelope): EngineAlert[] {
+  process(e: EventEnvelope, source?: number): EngineAlert[] {
     const t = Date.parse(e.occurredAt);
     if (t < this.watermark) {
       this.lateDropped++;
@@ -212,19 +231,43 @@ export class DetectionEngine {
       if (kv === undefined) continue;
       this.apply(rule, kv, e, t, matched, counted, out);
     }
-    if (t > this.maxT) {
-      this.maxT = t;
-      this.resolveDue(out);
-      if (this.watermark - this.lastSweep >= SWEEP_EVERY_MS) this.sweep();
-    }
+    this.tick(t, source, out);
     return out;
   }
 
-  /** Moves event time forward without an event (an idle stream still resolves its alerts). */
+  /** Moves event time forward without an event (an idle stream still resolves its alerts); every source is caught up. */
   advanceTo(t: number): EngineAlert[] {
     const out: EngineAlert[] = [];
+    this.sources.clear();
     this.advance(t, out);
     return out;
+  }
+
+  /** A source gone quiet no longer holds the clock back; if it speaks again, it counts again. */
+  retireSource(source: number): EngineAlert[] {
+    const out: EngineAlert[] = [];
+    if (!this.sources.delete(source) || this.sources.size === 0) return out;
+    this.advance(Math.min(...this.sources.values()), out);
+    return out;
+  }
+
+  /** The upstream partitions there are: until each has been heard from (or retired), the clock waits for it. */
+  expectSources(ids: number[]): void {
+    for (const id of ids) if (!this.sources.has(id)) this.sources.set(id, -Infinity);
+  }
+
+  get sourceIds(): number[] {
+    return [...this.sources.keys()];
+  }
+
+  private tick(t: number, source: number | undefined, out: EngineAlert[]): void {
+    if (source === undefined) return this.advance(t, out);
+    const prev = this.sources.get(source);
+    if (prev !== undefined && prev >= t) return;
+    this.sources.set(source, t);
+    let slowest = Infinity;
+    for (const x of this.sources.values()) if (x < slowest) slowest = x;
+    this.advance(slowest, out);
   }
 
   private advance(t: number, out: EngineAlert[]): void {
@@ -243,16 +286,10 @@ export class DetectionEngine {
     const rules: PartialRuleCounts[] = [];
     for (const rule of this.rules) {
       const p = rule.partial;
-      if (!p || p.touched.size === 0) continue;
-      const s = rule.keys.get(GLOBAL_KEY_VALUE);
-      const buckets: PartialRuleCounts['buckets'] = [];
-      if (s) {
-        for (let i = 0; i < s.b.length; i++) {
-          if (p.touched.has(s.b[i])) buckets.push([s.b[i], s.c[i], s.d ? s.d[i] : 0, Number.isFinite(s.f[i]) ? s.f[i] : null]);
-        }
-      }
-      rules.push({ id: rule.def.id, version: rule.def.version, buckets, tmax: s ? s.maxT : -1, samples: p.samples, values: p.values });
-      rule.partial = { touched: new Set(), samples: [], values: [] };
+      if (!p || p.buckets.size === 0) continue;
+      const buckets: PartialRuleCounts['buckets'] = [...p.buckets].map(([idx, [c, d, f]]) => [idx, c, d, Number.isFinite(f) ? f : null]);
+      rules.push({ id: rule.def.id, version: rule.def.version, buckets, tmax: p.tmax, samples: p.samples, values: p.values });
+      rule.partial = newPending();
     }
     return { maxT: Number.isFinite(this.maxT) ? this.maxT : null, rules };
   }
@@ -271,34 +308,35 @@ export class DetectionEngine {
       const s = this.stateOf(rule, GLOBAL_KEY_VALUE);
       const lo = Math.floor((this.watermark - windowMs) / bucketMs);
       for (const idx of rule.merged.keys()) if (idx <= lo) rule.merged.delete(idx);
-      let grew = 0;
-      for (const [idx, c, d, f] of pr.buckets) {
-        if (idx <= lo) continue; // no window at or after the watermark reaches it any more
-        let bySource = rule.merged.get(idx);
-        if (!bySource) rule.merged.set(idx, (bySource = new Map()));
-        const [pc, pd] = bySource.get(source) ?? [0, 0];
-        const dc = Math.max(0, c - pc);
-        const dd = Math.max(0, d - pd);
-        if (dc === 0 && dd === 0) continue;
-        bySource.set(source, [pc + dc, pd + dd]);
-        addCounts(s, idx, dc, dd, f ?? Infinity);
-        grew += dc;
-      }
       if (def.condition.kind === 'distinct') {
         const keep = def.condition.maxPerValue === undefined ? 1 : def.condition.maxPerValue + 1;
         for (const [v, t] of pr.values) if (t > this.watermark - windowMs && !s.distinct!.get(v)?.includes(t)) addDistinct(s, v, t, keep);
       }
       for (const [id, t] of pr.samples) if (!s.ri.includes(id)) pushRecent(s, id, t);
-      if (grew === 0 && pr.values.length === 0) continue;
-      if (s.alert) {
-        s.alert.count += grew;
-        if (pr.tmax > s.alert.lastSeen) s.alert.lastSeen = pr.tmax;
-        for (const [id] of pr.samples) if (s.alert.samples.length < SAMPLE_LIMIT && !s.alert.samples.includes(id)) s.alert.samples.push(id);
-      }
       s.maxT = Math.max(s.maxT, pr.tmax);
-      this.evaluate(rule, GLOBAL_KEY_VALUE, s, pr.tmax, out);
+      // Bucket by bucket in time order, each evaluated at its own end: a long step upstream (a
+      // backlog) carries many buckets, and a burst in an early one must fire as it would live.
+      const grown = [...pr.buckets].filter(([idx]) => idx > lo).sort((x, y) => x[0] - y[0]);
+      for (const [idx, c, d, f] of grown) {
+        let bySource = rule.merged.get(idx);
+        if (!bySource) rule.merged.set(idx, (bySource = new Map()));
+        const [pc, pd] = bySource.get(source) ?? [0, 0];
+        const dc = Math.max(0, c - pc);
+        const dd = Math.max(0, d - pd);
+        const distinctOnly = def.condition.kind === 'distinct' && pr.values.length > 0;
+        if (dc === 0 && dd === 0 && !distinctOnly) continue;
+        bySource.set(source, [pc + dc, pd + dd]);
+        addCounts(s, idx, dc, dd, f ?? Infinity);
+        const at = Math.min((idx + 1) * bucketMs - 1, pr.tmax);
+        if (s.alert) {
+          s.alert.count += dc;
+          if (at > s.alert.lastSeen) s.alert.lastSeen = at;
+          for (const [id] of pr.samples) if (s.alert.samples.length < SAMPLE_LIMIT && !s.alert.samples.includes(id)) s.alert.samples.push(id);
+        }
+        this.evaluate(rule, GLOBAL_KEY_VALUE, s, at, out);
+      }
     }
-    if (partial.maxT !== null) this.advance(partial.maxT, out);
+    if (partial.maxT !== null) this.tick(partial.maxT, source, out);
     return out;
   }
 
@@ -335,7 +373,11 @@ export class DetectionEngine {
     }
     s.maxT = Math.max(s.maxT, t);
     if (rule.partial) {
-      rule.partial.touched.add(Math.floor(t / bucketMs));
+      // Kept aside now: a long step (a backlog) may expire the bucket before the step ends.
+      const idx = Math.floor(t / bucketMs);
+      const i = s.b.lastIndexOf(idx);
+      rule.partial.buckets.set(idx, [s.c[i], s.d ? s.d[i] : 0, s.f[i]]);
+      if (t > rule.partial.tmax) rule.partial.tmax = t;
       if (matched && rule.partial.samples.length < SAMPLE_LIMIT) rule.partial.samples.push([e.id, t]);
       return;
     }
@@ -500,6 +542,7 @@ export class DetectionEngine {
       events: this.events,
       lateDropped: this.lateDropped,
       keysEvicted: this.keysEvicted,
+      ...(this.sources.size ? { sources: [...this.sources].map(([src, t]): [number, number | null] => [src, Number.isFinite(t) ? t : null]) } : {}),
       rules: this.rules.map((r) => ({
         id: r.def.id,
         version: r.def.version,
@@ -516,6 +559,8 @@ export class DetectionEngine {
     this.events = snap.events;
     this.lateDropped = snap.lateDropped;
     this.keysEvicted = snap.keysEvicted;
+    this.sources.clear();
+    for (const [src, t] of snap.sources ?? []) this.sources.set(src, t ?? -Infinity);
     const saved = new Map(snap.rules.map((r) => [r.id, r]));
     for (const rule of this.rules) {
       const r = saved.get(rule.def.id);

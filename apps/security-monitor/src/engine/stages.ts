@@ -42,11 +42,13 @@ export function runPartitioned(
   const user = engines('user');
   const ip = engines('ip');
   const global = new DetectionEngine(rules, { ...engineOpts, stage: 'global' });
+  const sources = Array.from({ length: partitions }, (_, p) => p);
+  for (const engine of [...ip, global]) engine.expectSources(sources);
   const forward = compileIpForwarding(rules);
   const inputs: EventEnvelope[][] = Array.from({ length: partitions }, () => []);
   for (const e of events) inputs[partitionOf(keyOf(e), partitions)].push(e);
   const out: EngineAlert[] = [];
-  const repartitioned: EventEnvelope[][] = Array.from({ length: partitions }, () => []);
+  const repartitioned: Array<Array<[EventEnvelope, number]>> = Array.from({ length: partitions }, () => []);
   const next = inputs.map(() => 0);
   const timeOf = (e: EventEnvelope) => Date.parse(e.occurredAt);
   let until = Math.min(...events.map(timeOf));
@@ -57,14 +59,14 @@ export function runPartitioned(
       while (next[p] < inputs[p].length && timeOf(inputs[p][next[p]]) < until) next[p]++;
       for (const e of inputs[p].slice(from, next[p])) {
         out.push(...user[p].process(e));
-        if (forward(e)) repartitioned[partitionOf(ipOf(e)!, partitions)].push(e);
+        if (forward(e)) repartitioned[partitionOf(ipOf(e)!, partitions)].push([e, p]);
       }
     }
-    for (let p = 0; p < partitions; p++) for (const e of repartitioned[p].splice(0)) out.push(...ip[p].process(e));
+    for (let p = 0; p < partitions; p++) for (const [e, source] of repartitioned[p].splice(0)) out.push(...ip[p].process(e, source));
     // A partition with nothing new this round is idle: its clock moves on anyway (the service
     // does this after MONITOR_IDLE_SECONDS of wall time), so its alerts resolve.
-    for (const engine of [...user, ...ip]) out.push(...engine.advanceTo(until - 1));
     for (let p = 0; p < partitions; p++) out.push(...global.mergePartial(p, user[p].drainPartials()));
+    for (const engine of [...user, ...ip]) out.push(...engine.advanceTo(until - 1));
   }
   return out;
 }

@@ -1,0 +1,300 @@
+import type { Logger } from 'winston';
+import type { EventEnvelope } from '@vigil/contracts';
+import { toMessage, type ConsumedEvent, type EventProducer } from '@vigil/kafka';
+import { DetectionEngine, type EngineAlert, type EngineOptions, type EngineSnapshot, type EngineStage, type PartialCounts } from '../engine/detection-engine';
+import { ipOf } from '../engine/event-fields';
+import type { RuleSet } from '../engine/rule-definition';
+import { compileIpForwarding } from '../engine/stages';
+import { monitorMetrics } from './detection.metrics';
+import type { PartitionStateRepository } from './partition-state.repository';
+
+/** An event stamped further ahead than this is a broken clock: it would drag the watermark forward and resolve everything. */
+const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+
+/** Headers on repartitioned records: where the event came from, so a re-sent duplicate is skipped. */
+export const SOURCE_PARTITION_HEADER = 'vigil-source-partition';
+export const SOURCE_OFFSET_HEADER = 'vigil-source-offset';
+
+/** What a user-stage step sends on besides alerts. */
+interface StepOutput {
+  alerts: EngineAlert[];
+  forward: ConsumedEvent[];
+  partial?: PartialCounts;
+}
+
+interface PartitionRuntime {
+  engine: DetectionEngine;
+  /** Last input offset the engine covers ('-1': none yet). */
+  offset: string;
+  sources: Record<string, string>;
+  saved?: { offset: string; sources: Record<string, string>; stateJson: string };
+  /** Wall time of the last input (idle partitions move their clock on). */
+  lastInput: number;
+  /** Steps and idle ticks of one partition run one after another. */
+  queue: Promise<unknown>;
+  /** IP and global stages: wall time each upstream partition was last heard from. */
+  heard: Map<number, number>;
+}
+
+export interface StageDeps {
+  stage: Exclude<EngineStage, 'all'>;
+  groupId: string;
+  topic: string;
+  rules: () => RuleSet;
+  engineOptions: EngineOptions;
+  repository: PartitionStateRepository;
+  producer: EventProducer;
+  logger: Logger;
+  /** Publishes alert transitions (and responses) before the state that produced them is saved. */
+  publishAlerts: (alerts: EngineAlert[]) => Promise<void>;
+  repartitionTopic: string;
+  partialsTopic: string;
+  idleMs: number;
+  /** IP and global stages: how many upstream (input topic) partitions feed them. */
+  sourcePartitions?: () => Promise<number>;
+}
+
+/**
+ * One stage of the detection topology (see engine/stages.ts) for the partitions this instance
+ * holds: an engine per partition, its state loaded from PostgreSQL when the partition arrives,
+ * and saved (guarded, see PartitionStateRepository.save) after each step, once the step's output
+ * is on Kafka. A redelivered chunk is skipped up to the saved offset: no gap, no double count.
+ */
+export class StageProcessor {
+  private readonly partitions = new Map<number, PartitionRuntime>();
+  private owned?: Set<number>;
+  private forward: (e: EventEnvelope) => boolean;
+
+  constructor(private readonly d: StageDeps) {
+    this.forward = compileIpForwarding(d.rules());
+  }
+
+  get stage(): EngineStage {
+    return this.d.stage;
+  }
+
+  /** The group gave this member these partitions: state of any other is dropped (its new owner loads it). */
+  assigned(partitions: number[]): void {
+    this.owned = new Set(partitions);
+    for (const p of [...this.partitions.keys()]) if (!this.owned.has(p)) this.partitions.delete(p);
+  }
+
+  setRules(rules: RuleSet): void {
+    this.forward = compileIpForwarding(rules);
+    for (const rt of this.partitions.values()) rt.engine.setRules(rules);
+  }
+
+  engines(): DetectionEngine[] {
+    return [...this.partitions.values()].map((rt) => rt.engine);
+  }
+
+  heldPartitions(): Record<string, string> {
+    return Object.fromEntries([...this.partitions].map(([p, rt]) => [String(p), rt.offset]));
+  }
+
+  handle(events: ConsumedEvent[], partition: number): Promise<void> {
+    return this.serialized(partition, () => this.step(events, partition));
+  }
+
+  /** Moves the clock of every partition idle for idleMs to now (alerts resolve; the global watermark moves). */
+  async tickIdle(now = Date.now()): Promise<void> {
+    const idle = [...this.partitions].filter(([p, rt]) => now - rt.lastInput >= this.d.idleMs && (!this.owned || this.owned.has(p)));
+    await Promise.all(idle.map(([p]) => this.serialized(p, () => this.advance(p, now))));
+  }
+
+  private serialized<T>(partition: number, fn: () => Promise<T>): Promise<T> {
+    const rt = this.partitions.get(partition);
+    if (!rt) return fn();
+    const run = rt.queue.then(fn, fn);
+    rt.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private key(partition: number) {
+    return { groupId: this.d.groupId, topic: this.d.topic, partition };
+  }
+
+  private newEngine(): DetectionEngine {
+    return new DetectionEngine(this.d.rules(), { ...this.d.engineOptions, stage: this.d.stage });
+  }
+
+  /** The partition's runtime; (re)loaded from PostgreSQL when new here or when the input skipped ahead of it. */
+  private async runtimeFor(partition: number, firstOffset: string): Promise<PartitionRuntime> {
+    const held = this.partitions.get(partition);
+    if (held && BigInt(firstOffset) <= BigInt(held.offset) + 1n) return held;
+    const stored = await this.d.repository.load(this.key(partition));
+    const engine = this.newEngine();
+    const rt: PartitionRuntime = { engine, offset: '-1', sources: {}, lastInput: Date.now(), queue: held?.queue ?? Promise.resolve(), heard: new Map() };
+    if (stored) {
+      engine.restore(stored.state);
+      for (const src of engine.sourceIds) rt.heard.set(src, Date.now());
+      rt.offset = stored.offset;
+      rt.sources = { ...stored.sources };
+      rt.saved = { offset: stored.offset, sources: { ...stored.sources }, stateJson: JSON.stringify(stored.state) };
+      this.d.logger.info('detection state loaded', { stage: this.d.stage, topic: this.d.topic, partition, offset: stored.offset, rulesVersion: stored.rulesVersion, ...engine.stats() });
+    }
+    else if (this.d.sourcePartitions) {
+      const n = await this.d.sourcePartitions();
+      engine.expectSources(Array.from({ length: n }, (_, i) => i));
+      for (const src of engine.sourceIds) rt.heard.set(src, Date.now());
+    }
+    this.partitions.set(partition, rt);
+    return rt;
+  }
+
+  private async step(events: ConsumedEvent[], partition: number): Promise<void> {
+    const rt = await this.runtimeFor(partition, events[0].offset);
+    const m = monitorMetrics();
+    const fresh = events.filter((e) => BigInt(e.offset) > BigInt(rt.offset));
+    if (fresh.length < events.length) m.skippedReplayed.add(events.length - fresh.length, { stage: this.d.stage });
+    if (fresh.length === 0) return;
+    rt.lastInput = Date.now();
+    try {
+      const out = this.evaluate(rt, fresh);
+      rt.offset = fresh[fresh.length - 1].offset;
+      await this.emit(out, partition, rt.offset);
+      await this.save(rt, partition);
+    } catch (err) {
+      this.rollback(partition, rt);
+      throw err;
+    }
+  }
+
+  private async advance(partition: number, now: number): Promise<void> {
+    const rt = this.partitions.get(partition);
+    if (!rt || now - rt.lastInput < this.d.idleMs) return;
+    const before = rt.engine.stats().watermark;
+    const alerts = rt.engine.advanceTo(now);
+    const partial = this.d.stage === 'user' ? rt.engine.drainPartials() : undefined;
+    if (rt.engine.stats().watermark === before && alerts.length === 0) return;
+    try {
+      await this.emit({ alerts, forward: [], partial }, partition, rt.offset);
+      await this.save(rt, partition);
+    } catch (err) {
+      this.rollback(partition, rt);
+      this.d.logger.warn('idle clock advance failed; retried on the next tick', { stage: this.d.stage, partition, err });
+    }
+  }
+
+  private evaluate(rt: PartitionRuntime, events: ConsumedEvent[]): StepOutput {
+    const m = monitorMetrics();
+    const before = rt.engine.stats().lateDropped;
+    const alerts: EngineAlert[] = [];
+    const forward: ConsumedEvent[] = [];
+    let skipped = 0;
+    if (this.d.stage === 'global') {
+      for (const c of events) {
+        const record = c.event as unknown as PartialRecord;
+        rt.heard.set(record.source, Date.now());
+        alerts.push(...rt.engine.mergePartial(record.source, record));
+      }
+      alerts.push(...this.retireQuietSources(rt));
+      return { alerts, forward };
+    }
+    const horizon = Date.now() + MAX_FUTURE_SKEW_MS;
+    let future = 0;
+    for (const c of events) {
+      if (this.d.stage === 'ip' && this.isDuplicate(rt, c)) {
+        skipped++;
+        continue;
+      }
+      const e = c.event;
+      if (Date.parse(e.occurredAt) > horizon) {
+        future++;
+        continue;
+      }
+      const source = this.d.stage === 'ip' ? sourceOf(c) : undefined;
+      if (source !== undefined) rt.heard.set(source, Date.now());
+      alerts.push(...rt.engine.process(e, source));
+      if (this.d.stage === 'user' && this.forward(e)) forward.push(c);
+    }
+    if (this.d.stage === 'ip') alerts.push(...this.retireQuietSources(rt));
+    const late = rt.engine.stats().lateDropped - before;
+    m.events.add(events.length - late - future - skipped, { stage: this.d.stage });
+    if (skipped) m.skippedReplayed.add(skipped, { stage: this.d.stage });
+    if (late) m.lateDropped.add(late, { reason: 'beyond_lateness', stage: this.d.stage });
+    if (future) m.lateDropped.add(future, { reason: 'future_clock', stage: this.d.stage });
+    return { alerts, forward, partial: this.d.stage === 'user' ? rt.engine.drainPartials() : undefined };
+  }
+
+  /** Upstream partitions not heard from for idleMs stop holding this partition's clock back. */
+  private retireQuietSources(rt: PartitionRuntime): EngineAlert[] {
+    const now = Date.now();
+    const out: EngineAlert[] = [];
+    for (const src of rt.engine.sourceIds) {
+      if (now - (rt.heard.get(src) ?? 0) < this.d.idleMs) continue;
+      rt.heard.delete(src);
+      out.push(...rt.engine.retireSource(src));
+    }
+    return out;
+  }
+
+  /** A repartitioned event re-sent after an upstream crash: at or below what this partition applied from its source. */
+  private isDuplicate(rt: PartitionRuntime, c: ConsumedEvent): boolean {
+    const src = header(c, SOURCE_PARTITION_HEADER);
+    const off = header(c, SOURCE_OFFSET_HEADER);
+    if (src === undefined || off === undefined) return false;
+    const seen = rt.sources[src];
+    if (seen !== undefined && BigInt(off) <= BigInt(seen)) return true;
+    rt.sources[src] = off;
+    return false;
+  }
+
+  private async emit(out: StepOutput, partition: number, upto: string): Promise<void> {
+    await this.d.publishAlerts(out.alerts);
+    if (out.forward.length) {
+      await this.d.producer.send(
+        this.d.repartitionTopic,
+        out.forward.map((c) => {
+          const msg = toMessage(c.event);
+          return { ...msg, key: ipOf(c.event)!, headers: { ...msg.headers, [SOURCE_PARTITION_HEADER]: String(partition), [SOURCE_OFFSET_HEADER]: c.offset } };
+        }),
+      );
+      monitorMetrics().repartitioned.add(out.forward.length);
+    }
+    if (out.partial) {
+      const record: PartialRecord = { v: 1, source: partition, upto, ...out.partial };
+      await this.d.producer.send(this.d.partialsTopic, [{ key: String(partition), value: JSON.stringify(record), headers: { 'content-type': 'application/json' } }]);
+    }
+  }
+
+  private async save(rt: PartitionRuntime, partition: number): Promise<void> {
+    const stateJson = JSON.stringify(rt.engine.snapshot());
+    const started = performance.now();
+    const ok = await this.d.repository.save(this.key(partition), rt.offset, rt.sources, this.d.rules().version, stateJson);
+    monitorMetrics().stateSaveSeconds.record((performance.now() - started) / 1000, { stage: this.d.stage });
+    monitorMetrics().stateBytes.record(stateJson.length, { stage: this.d.stage });
+    if (!ok) {
+      // Another instance holds this partition now and has moved past us: its state wins.
+      this.partitions.delete(partition);
+      this.d.logger.warn('partition state is further along elsewhere; dropping ours', { stage: this.d.stage, topic: this.d.topic, partition, offset: rt.offset });
+      return;
+    }
+    rt.saved = { offset: rt.offset, sources: { ...rt.sources }, stateJson };
+  }
+
+  private rollback(partition: number, rt: PartitionRuntime): void {
+    const engine = this.newEngine();
+    if (rt.saved) engine.restore(JSON.parse(rt.saved.stateJson) as EngineSnapshot);
+    this.partitions.set(partition, { ...rt, engine, offset: rt.saved?.offset ?? '-1', sources: { ...(rt.saved?.sources ?? {}) } });
+  }
+}
+
+/** A record on the partials topic: one source partition's global-rule counts after one step. */
+export interface PartialRecord extends PartialCounts {
+  v: 1;
+  source: number;
+  /** The source offset these counts cover. */
+  upto: string;
+}
+
+function sourceOf(c: ConsumedEvent): number | undefined {
+  const v = header(c, SOURCE_PARTITION_HEADER);
+  return v === undefined ? undefined : Number(v);
+}
+
+function header(c: ConsumedEvent, name: string): string | undefined {
+  const v = c.headers[name];
+  if (v === undefined) return undefined;
+  return Buffer.isBuffer(v) ? v.toString() : Array.isArray(v) ? String(v[0]) : String(v);
+}
