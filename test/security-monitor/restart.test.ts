@@ -2,7 +2,8 @@
 // service stopped mid-window resumes where it was: the alert fires once, at the right count.
 import { Client } from 'pg';
 import { EventProducer } from '@vigil/kafka';
-import { testDatabaseUrl, testKafka, waitFor } from '@vigil/testing';
+import { committedOffsets, testDatabaseUrl, testKafka, waitFor } from '@vigil/testing';
+import { DetectionService } from '../../apps/security-monitor/src/detection/detection.service';
 import { bootMonitor, clock, collect, type AlertEvent, type Collector, failed, monitorFixture, ofRule, type MonitorApp } from './support';
 
 describe('security-monitor restart mid-window', () => {
@@ -59,5 +60,33 @@ describe('security-monitor restart mid-window', () => {
     // Each rule on this key fired exactly once across the restart: no double alert.
     const firings = alerts.events.filter((a) => a.attributes.status === 'firing').map((a) => a.attributes.ruleId).sort();
     expect(firings).toEqual(['failed-logins-per-user-10m', 'failed-logins-per-user-15m', 'failed-logins-per-user-1m-warning']);
+  });
+
+  it('offsets are committed only as far as the saved state reaches: a crash before a save replays the input, it never skips it', async () => {
+    const fx2 = await monitorFixture('monitor-commit');
+    const app = await bootMonitor(fx2, { MONITOR_STATE_SAVE_MS: '60000' });
+    try {
+      const producer = app.app.get(EventProducer);
+      await waitFor(() => producer.isConnected, { what: 'producer' });
+      const detection = app.app.get(DetectionService);
+      const group = fx2.env.KAFKA_GROUP_ID;
+      const evaluated = () => detection.stages.user.engines().reduce((n, e) => n + e.stats().events, 0);
+      const stateRows = async () => (await db.query(`SELECT input_offset::text AS o FROM "${fx2.db.schema}".partition_state WHERE topic = $1`, [fx2.input])).rows;
+      await producer.publish(fx2.input, [0, 5, 10].map((s) => failed(at(s), 'commit.victim@example.com')));
+      await waitFor(() => evaluated() === 3, { what: 'three events evaluated' });
+      // Evaluated, not yet saved: nothing may be committed (a crash now must deliver them again).
+      expect(await stateRows()).toEqual([]);
+      expect((await committedOffsets(group, fx2.input))[0]).toBe('-1');
+      await detection.flush();
+      expect(await stateRows()).toEqual([{ o: '2' }]);
+      // The next chunk commits up to what is saved (offset 2, so 3 is next), not its own end.
+      await producer.publish(fx2.input, [failed(at(15), 'commit.victim@example.com')]);
+      await waitFor(async () => (await committedOffsets(group, fx2.input))[0] === '3', { what: 'commit up to the saved state' });
+      expect(evaluated()).toBe(4);
+      expect((await committedOffsets(group, fx2.input))[0]).toBe('3');
+    } finally {
+      await app.close();
+      await fx2.db.drop();
+    }
   });
 });

@@ -33,6 +33,12 @@ export const schema = {
    * a quiet partition still resolve and the global stage's watermark moves.
    */
   idleSeconds: env.int('MONITOR_IDLE_SECONDS', { default: 10, min: 1, max: 3600 }),
+  /**
+   * Partition state is written to PostgreSQL at most this often while it changes (and on
+   * shutdown); consumer offsets are committed only up to what it covers, so a crash replays at
+   * most this much input, which the engine absorbs without double counting.
+   */
+  stateSaveMs: env.int('MONITOR_STATE_SAVE_MS', { default: 1000, min: 0, max: 60000 }),
   inputTopic: env.string('MONITOR_INPUT_TOPIC', { default: Topics.AUTH_EVENTS, pattern: TOPIC }),
   alertsTopic: env.string('MONITOR_ALERTS_TOPIC', { default: Topics.SECURITY_ALERTS, pattern: TOPIC }),
   actionsTopic: env.string('MONITOR_ACTIONS_TOPIC', { default: Topics.SECURITY_ACTIONS, pattern: TOPIC }),

@@ -24,6 +24,12 @@ export interface HandlerContext {
   heartbeat(): Promise<void>;
   topic: string;
   partition: number;
+  /**
+   * For handlers that keep state and make it durable now and then (not every chunk): only
+   * offsets up to `offset` (inclusive; null = none of this chunk) may be committed, so after a
+   * crash the group resumes where the durable state ends. By default the whole chunk is committed.
+   */
+  commitUpTo(offset: string | null): void;
 }
 
 /**
@@ -149,14 +155,18 @@ export class EventConsumer {
         if (decoded.ok) valid.push(this.toConsumed(decoded.event, topic, partition, message));
         else failures.push({ message, reason: decoded.reason, detail: decoded.detail, attempts: 0 });
       }
-      const handlerCtx: HandlerContext = { heartbeat: () => ctl.heartbeat(), topic, partition };
+      let durable: string | null | undefined;
+      const handlerCtx: HandlerContext = { heartbeat: () => ctl.heartbeat(), topic, partition, commitUpTo: (o) => (durable = o) };
       if (valid.length) failures.push(...(await this.handleWithIsolation(valid, chunk, handlerCtx)));
       if (failures.length) await this.sendToDlq(topic, partition, failures);
       const last = chunk[chunk.length - 1].offset;
       ctl.resolveOffset(last);
-      await ctl.commitOffsetsIfNecessary({
-        topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }],
-      });
+      const commit = durable === undefined ? last : durable;
+      if (commit !== null) {
+        await ctl.commitOffsetsIfNecessary({
+          topics: [{ topic, partitions: [{ partition, offset: (BigInt(commit) + 1n).toString() }] }],
+        });
+      }
       metrics.consumed.add(valid.length - failures.filter((f) => f.attempts > 0).length, { topic, outcome: 'handled' });
       await ctl.heartbeat();
     }

@@ -22,6 +22,7 @@ function build() {
       description: 'Saving one partition state after a step, by stage',
       advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] },
     }),
+    stateSaveFailures: m.createCounter('monitor.state.save.failures', { description: 'Partition state saves that failed (retried; commits wait for them)' }),
     stateBytes: m.createHistogram('monitor.state.bytes', {
       unit: 'By',
       description: 'Serialised size of one partition state, by stage',

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'winston';
 import { DecodeFailureReason, type AnyEvent, type DecodeResult } from '@vigil/contracts';
 import { EventProducer, partitionCount, type ConsumedEvent, type HandlerContext, type Kafka } from '@vigil/kafka';
@@ -20,7 +20,7 @@ export type TopologyStage = Exclude<EngineStage, 'all'>;
  * still raise the alerts one instance would. Alerts and responses are published here.
  */
 @Injectable()
-export class DetectionService implements OnModuleDestroy {
+export class DetectionService implements OnModuleDestroy, OnApplicationShutdown {
   readonly stages: Record<TopologyStage, StageProcessor>;
   private readonly idleTimer: NodeJS.Timeout;
 
@@ -54,6 +54,7 @@ export class DetectionService implements OnModuleDestroy {
         repartitionTopic: config.repartitionTopic,
         partialsTopic: config.partialsTopic,
         idleMs: config.idleSeconds * 1000,
+        saveIntervalMs: config.stateSaveMs,
         ...(s === 'user' ? {} : { sourcePartitions }),
       });
     this.stages = { user: stage('user'), ip: stage('ip'), global: stage('global') };
@@ -67,12 +68,28 @@ export class DetectionService implements OnModuleDestroy {
       }
     });
     m.activeAlerts.addCallback((obs) => obs.observe(this.allEngines().reduce((n, e) => n + e.stats().activeAlerts, 0)));
-    this.idleTimer = setInterval(() => void this.tickIdle(), Math.min(5000, config.idleSeconds * 1000));
+    this.idleTimer = setInterval(() => void this.tick(), Math.max(200, Math.min(1000, config.stateSaveMs || 1000)));
     this.idleTimer.unref();
+  }
+
+  /** Consumers have stopped by now (before shutdown) and the database is still open: what is in memory is saved. */
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.idleTimer);
+    await this.flush().catch((err) => this.logger.warn('final state save failed; the next owner replays from the last one', { err }));
   }
 
   onModuleDestroy(): void {
     clearInterval(this.idleTimer);
+  }
+
+  /** Saves every stage partition's unsaved state now (shutdown; operators and tests). */
+  async flush(): Promise<void> {
+    for (const s of Object.values(this.stages)) await s.flush();
+  }
+
+  private async tick(): Promise<void> {
+    await this.tickIdle();
+    for (const s of Object.values(this.stages)) await s.flush({ dueOnly: true }).catch((err) => this.logger.warn('periodic state save failed', { stage: s.stage, err }));
   }
 
   groupOf(stage: TopologyStage): string {
@@ -84,7 +101,7 @@ export class DetectionService implements OnModuleDestroy {
   }
 
   handle(stage: TopologyStage, events: ConsumedEvent[], ctx: HandlerContext): Promise<void> {
-    return this.stages[stage].handle(events, ctx.partition);
+    return this.stages[stage].handle(events, ctx);
   }
 
   stats() {

@@ -1,7 +1,7 @@
 import type { Logger } from 'winston';
 import type { EventEnvelope } from '@vigil/contracts';
-import { toMessage, type ConsumedEvent, type EventProducer } from '@vigil/kafka';
-import { DetectionEngine, type EngineAlert, type EngineOptions, type EngineSnapshot, type EngineStage, type PartialCounts } from '../engine/detection-engine';
+import { toMessage, type ConsumedEvent, type EventProducer, type HandlerContext } from '@vigil/kafka';
+import { DetectionEngine, type EngineAlert, type EngineOptions, type EngineStage, type PartialCounts } from '../engine/detection-engine';
 import { ipOf } from '../engine/event-fields';
 import type { RuleSet } from '../engine/rule-definition';
 import { compileIpForwarding } from '../engine/stages';
@@ -27,7 +27,12 @@ interface PartitionRuntime {
   /** Last input offset the engine covers ('-1': none yet). */
   offset: string;
   sources: Record<string, string>;
-  saved?: { offset: string; sources: Record<string, string>; stateJson: string };
+  saved?: { offset: string; sources: Record<string, string> };
+  /** Wall time of the last save; the state is written at most every saveIntervalMs while it changes. */
+  savedAt: number;
+  dirty: boolean;
+  /** Output computed but not yet on Kafka (sent before anything else on this partition). */
+  pending?: StepOutput;
   /** Wall time of the last input (idle partitions move their clock on). */
   lastInput: number;
   /** Steps and idle ticks of one partition run one after another. */
@@ -50,6 +55,7 @@ export interface StageDeps {
   repartitionTopic: string;
   partialsTopic: string;
   idleMs: number;
+  saveIntervalMs: number;
   /** IP and global stages: how many upstream (input topic) partitions feed them. */
   sourcePartitions?: () => Promise<number>;
 }
@@ -92,8 +98,8 @@ export class StageProcessor {
     return Object.fromEntries([...this.partitions].map(([p, rt]) => [String(p), rt.offset]));
   }
 
-  handle(events: ConsumedEvent[], partition: number): Promise<void> {
-    return this.serialized(partition, () => this.step(events, partition));
+  handle(events: ConsumedEvent[], ctx: HandlerContext): Promise<void> {
+    return this.serialized(ctx.partition, () => this.step(events, ctx.partition, ctx));
   }
 
   /** Moves the clock of every partition idle for idleMs to now (alerts resolve; the global watermark moves). */
@@ -124,13 +130,14 @@ export class StageProcessor {
     if (held && BigInt(firstOffset) <= BigInt(held.offset) + 1n) return held;
     const stored = await this.d.repository.load(this.key(partition));
     const engine = this.newEngine();
-    const rt: PartitionRuntime = { engine, offset: '-1', sources: {}, lastInput: Date.now(), queue: held?.queue ?? Promise.resolve(), heard: new Map() };
+    const rt: PartitionRuntime = { engine, offset: '-1', sources: {}, lastInput: Date.now(), queue: held?.queue ?? Promise.resolve(), heard: new Map(), savedAt: Date.now(), dirty: false };
     if (stored) {
       engine.restore(stored.state);
       for (const src of engine.sourceIds) rt.heard.set(src, Date.now());
       rt.offset = stored.offset;
       rt.sources = { ...stored.sources };
-      rt.saved = { offset: stored.offset, sources: { ...stored.sources }, stateJson: JSON.stringify(stored.state) };
+      rt.saved = { offset: stored.offset, sources: { ...stored.sources } };
+      rt.savedAt = Date.now();
       this.d.logger.info('detection state loaded', { stage: this.d.stage, topic: this.d.topic, partition, offset: stored.offset, rulesVersion: stored.rulesVersion, ...engine.stats() });
     }
     else if (this.d.sourcePartitions) {
@@ -142,37 +149,60 @@ export class StageProcessor {
     return rt;
   }
 
-  private async step(events: ConsumedEvent[], partition: number): Promise<void> {
+  private async step(events: ConsumedEvent[], partition: number, ctx: HandlerContext): Promise<void> {
     const rt = await this.runtimeFor(partition, events[0].offset);
     const m = monitorMetrics();
+    // Output of an earlier step that could not be sent goes first (its state has moved on already).
+    await this.flushPending(rt, partition);
     const fresh = events.filter((e) => BigInt(e.offset) > BigInt(rt.offset));
     if (fresh.length < events.length) m.skippedReplayed.add(events.length - fresh.length, { stage: this.d.stage });
-    if (fresh.length === 0) return;
-    rt.lastInput = Date.now();
-    try {
-      const out = this.evaluate(rt, fresh);
+    if (fresh.length > 0) {
+      rt.lastInput = Date.now();
+      rt.pending = this.evaluate(rt, fresh);
       rt.offset = fresh[fresh.length - 1].offset;
-      await this.emit(out, partition, rt.offset);
-      await this.save(rt, partition);
-    } catch (err) {
-      this.rollback(partition, rt);
-      throw err;
+      rt.dirty = true;
+      await this.flushPending(rt, partition);
     }
+    if (rt.dirty && Date.now() - rt.savedAt >= this.d.saveIntervalMs) await this.save(rt, partition);
+    // Only what the saved state covers may be committed: after a crash the group resumes there.
+    ctx.commitUpTo(rt.saved?.offset ?? null);
+  }
+
+  /**
+   * Saves partitions whose state moved since their last save: those due (saveIntervalMs) on the
+   * periodic tick, so a quiet partition's last steps are not left unsaved; all of them on shutdown.
+   */
+  async flush(opts: { dueOnly?: boolean } = {}): Promise<void> {
+    const due = (rt: PartitionRuntime) => rt.dirty && (!opts.dueOnly || Date.now() - rt.savedAt >= this.d.saveIntervalMs);
+    await Promise.all([...this.partitions].filter(([, rt]) => due(rt)).map(([p]) => this.serialized(p, () => this.saveIf(p, due))));
+  }
+
+  private async saveIf(partition: number, due: (rt: PartitionRuntime) => boolean): Promise<void> {
+    const rt = this.partitions.get(partition);
+    if (rt && due(rt)) await this.save(rt, partition);
+  }
+
+  private async flushPending(rt: PartitionRuntime, partition: number): Promise<void> {
+    if (!rt.pending) return;
+    await this.emit(rt.pending, partition, rt.offset);
+    rt.pending = undefined;
   }
 
   private async advance(partition: number, now: number): Promise<void> {
     const rt = this.partitions.get(partition);
     if (!rt || now - rt.lastInput < this.d.idleMs) return;
-    const before = rt.engine.stats().watermark;
-    const alerts = rt.engine.advanceTo(now);
-    const partial = this.d.stage === 'user' ? rt.engine.drainPartials() : undefined;
-    if (rt.engine.stats().watermark === before && alerts.length === 0) return;
     try {
-      await this.emit({ alerts, forward: [], partial }, partition, rt.offset);
+      await this.flushPending(rt, partition);
+      const before = rt.engine.stats().watermark;
+      const alerts = rt.engine.advanceTo(now);
+      const partial = this.d.stage === 'user' ? rt.engine.drainPartials() : undefined;
+      if (rt.engine.stats().watermark === before && alerts.length === 0) return;
+      rt.pending = { alerts, forward: [], partial };
+      rt.dirty = true;
+      await this.flushPending(rt, partition);
       await this.save(rt, partition);
     } catch (err) {
-      this.rollback(partition, rt);
-      this.d.logger.warn('idle clock advance failed; retried on the next tick', { stage: this.d.stage, partition, err });
+      this.d.logger.warn('idle clock advance: output not sent yet; retried with the next step or tick', { stage: this.d.stage, partition, err });
     }
   }
 
@@ -258,25 +288,35 @@ export class StageProcessor {
     }
   }
 
+  /**
+   * Writes the partition's state (guarded: see PartitionStateRepository.save). A failure is
+   * logged and retried on the next step or tick, never thrown: the events are in the state
+   * already, and the commit simply stays where the last saved state ends.
+   */
   private async save(rt: PartitionRuntime, partition: number): Promise<void> {
     const stateJson = JSON.stringify(rt.engine.snapshot());
+    const offset = rt.offset;
+    const sources = { ...rt.sources };
     const started = performance.now();
-    const ok = await this.d.repository.save(this.key(partition), rt.offset, rt.sources, this.d.rules().version, stateJson);
+    let ok: boolean;
+    try {
+      ok = await this.d.repository.save(this.key(partition), offset, sources, this.d.rules().version, stateJson);
+    } catch (err) {
+      monitorMetrics().stateSaveFailures.add(1, { stage: this.d.stage });
+      this.d.logger.error('saving detection state failed; kept in memory and retried', { stage: this.d.stage, topic: this.d.topic, partition, err });
+      return;
+    }
     monitorMetrics().stateSaveSeconds.record((performance.now() - started) / 1000, { stage: this.d.stage });
     monitorMetrics().stateBytes.record(stateJson.length, { stage: this.d.stage });
     if (!ok) {
       // Another instance holds this partition now and has moved past us: its state wins.
       this.partitions.delete(partition);
-      this.d.logger.warn('partition state is further along elsewhere; dropping ours', { stage: this.d.stage, topic: this.d.topic, partition, offset: rt.offset });
+      this.d.logger.warn('partition state is further along elsewhere; dropping ours', { stage: this.d.stage, topic: this.d.topic, partition, offset });
       return;
     }
-    rt.saved = { offset: rt.offset, sources: { ...rt.sources }, stateJson };
-  }
-
-  private rollback(partition: number, rt: PartitionRuntime): void {
-    const engine = this.newEngine();
-    if (rt.saved) engine.restore(JSON.parse(rt.saved.stateJson) as EngineSnapshot);
-    this.partitions.set(partition, { ...rt, engine, offset: rt.saved?.offset ?? '-1', sources: { ...(rt.saved?.sources ?? {}) } });
+    rt.saved = { offset, sources };
+    rt.savedAt = Date.now();
+    rt.dirty = rt.offset !== offset || rt.pending !== undefined;
   }
 }
 
