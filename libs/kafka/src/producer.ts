@@ -25,7 +25,10 @@ export function eventHeaders(event: EventEnvelope): Record<string, string> {
   if (event.traceparent) headers.traceparent = event.traceparent;
   else injectContext(headers);
   // No active trace (or no propagator installed): start one here, so every message is traceable.
-  headers.traceparent ??= `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+  if (headers.traceparent === undefined) {
+    const id = randomBytes(24).toString('hex'); // one call for trace id (16 bytes) and span id (8)
+    headers.traceparent = `00-${id.slice(0, 32)}-${id.slice(32)}-01`;
+  }
   return headers;
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'winston';
-import type { EventEnvelope } from '@vigil/contracts';
-import { toMessage, type ConsumedEvent, type EventProducer, type HandlerContext } from '@vigil/kafka';
+import { encodeEvent, type EventEnvelope } from '@vigil/contracts';
+import { type ConsumedEvent, type EventProducer, type HandlerContext } from '@vigil/kafka';
 import { DetectionEngine, type EngineAlert, type EngineOptions, type EngineStage, type PartialCounts } from '../engine/detection-engine';
 import { ipOf } from '../engine/event-fields';
 import type { RuleSet } from '../engine/rule-definition';
@@ -275,10 +275,13 @@ export class StageProcessor {
     if (out.forward.length) {
       await this.d.producer.send(
         this.d.repartitionTopic,
-        out.forward.map((c) => {
-          const msg = toMessage(c.event);
-          return { ...msg, key: ipOf(c.event)!, headers: { ...msg.headers, [SOURCE_PARTITION_HEADER]: String(partition), [SOURCE_OFFSET_HEADER]: c.offset } };
-        }),
+        // The event as it came (its headers carry its trace), re-keyed by IP, with where it came from.
+        out.forward.map((c) => ({
+          key: ipOf(c.event)!,
+          value: encodeEvent(c.event),
+          timestamp: String(c.timestamp),
+          headers: { ...c.headers, [SOURCE_PARTITION_HEADER]: String(partition), [SOURCE_OFFSET_HEADER]: c.offset },
+        })),
       );
       monitorMetrics().repartitioned.add(out.forward.length);
     }
