@@ -1,4 +1,4 @@
-import { alertDedupKey, GLOBAL_KEY_VALUE, type AlertStatus, type EventEnvelope, type Severity } from '@vigil/contracts';
+import { alertDedupKey, EVENT_TYPES, GLOBAL_KEY_VALUE, type AlertStatus, type EventEnvelope, type EventType, type Severity } from '@vigil/contracts';
 import { DueQueue } from './due-queue';
 import { compileAllowlist, compileMatch, compileTotal, distinctValueOf, keyValueOf, type Allowlist } from './event-fields';
 import { DISTINCT_CAP, type RuleDefinition, type RuleKeyKind, type RuleResponse, type RuleSet } from './rule-definition';
@@ -6,6 +6,8 @@ import {
   SAMPLE_LIMIT,
   addCounts,
   addDistinct,
+  addSequenceStep,
+  distinctCapOf,
   addToBucket,
   bucketMsOf,
   distinctInWindow,
@@ -16,6 +18,7 @@ import {
   keyStateToJson,
   newKeyState,
   pushRecent,
+  sequenceCount,
   windowFirst,
   windowSums,
   type KeyState,
@@ -151,6 +154,7 @@ const SWEEP_EVERY_MS = 60_000;
 
 export class DetectionEngine {
   private rules: CompiledRule[] = [];
+  private readonly byType = new Map<string, CompiledRule[]>();
   private readonly latenessMs: number;
   private readonly updateMs: number;
   private readonly maxKeys: number;
@@ -200,12 +204,15 @@ export class DetectionEngine {
           windowMs: def.window.seconds * 1000,
           bucketMs: bucketMsOf(def.window.seconds),
           match: compileMatch(def),
-          total: def.condition.kind === 'ratio' ? compileTotal(def) : undefined,
+          total: def.condition.kind === 'ratio' || def.condition.kind === 'sequence' ? compileTotal(def) : undefined,
           keys: keep ? prev.keys : new Map<string, KeyState>(),
           ...(counted.includes(def.key) ? { partial: keep && prev.partial ? prev.partial : newPending() } : {}),
           ...(this.stage === 'global' ? { merged: keep && prev.merged ? prev.merged : new Map() } : {}),
         };
       });
+    // Per event type, the rules it can reach (match, ratio denominator, sequence step), in rule order.
+    this.byType.clear();
+    for (const type of EVENT_TYPES) this.byType.set(type, this.rules.filter((r) => reaches(r.def, type)));
     this.rebuildActive();
   }
 
@@ -222,7 +229,7 @@ export class DetectionEngine {
     this.events++;
     const out: EngineAlert[] = [];
     let allow: boolean | undefined;
-    for (const rule of this.rules) {
+    for (const rule of this.byType.get(e.type) ?? this.rules) {
       const matched = rule.match(e);
       const counted = rule.total !== undefined && rule.total(e);
       if (!matched && !counted) continue;
@@ -310,7 +317,8 @@ export class DetectionEngine {
       for (const idx of rule.merged.keys()) if (idx <= lo) rule.merged.delete(idx);
       if (def.condition.kind === 'distinct') {
         const keep = def.condition.maxPerValue === undefined ? 1 : def.condition.maxPerValue + 1;
-        for (const [v, t] of pr.values) if (t > this.watermark - windowMs && !s.distinct!.get(v)?.includes(t)) addDistinct(s, v, t, keep);
+        const cap = distinctCapOf(def.condition.gt);
+        for (const [v, t] of pr.values) if (t > this.watermark - windowMs && !s.distinct!.get(v)?.includes(t)) addDistinct(s, v, t, keep, cap);
       }
       for (const [id, t] of pr.samples) if (!s.ri.includes(id)) pushRecent(s, id, t);
       s.maxT = Math.max(s.maxT, pr.tmax);
@@ -354,14 +362,21 @@ export class DetectionEngine {
 
   private apply(rule: CompiledRule, kv: string, e: EventEnvelope, t: number, matched: boolean, counted: boolean, out: EngineAlert[]): void {
     const { def, bucketMs } = rule;
+    if (def.condition.kind === 'sequence' && !counted) {
+      // A final step (a successful login: most traffic) on a key without enough earlier steps
+      // and no open alert cannot change anything: no state is made for it.
+      const existing = rule.keys.get(kv);
+      if (!existing || (!existing.alert && existing.seq!.length < def.condition.min)) return;
+    }
     const s = this.stateOf(rule, kv);
     addToBucket(s, t, bucketMs, matched ? 1 : 0, counted || (matched && rule.total === undefined) ? 1 : 0);
+    if (counted && def.condition.kind === 'sequence') addSequenceStep(s, t, def.condition.min + SAMPLE_LIMIT);
     if (matched) {
       pushRecent(s, e.id, t);
       if (def.condition.kind === 'distinct') {
         const dv = distinctValueOf(def.condition.field, e);
         if (dv !== undefined) {
-          addDistinct(s, dv, t, def.condition.maxPerValue === undefined ? 1 : def.condition.maxPerValue + 1);
+          addDistinct(s, dv, t, def.condition.maxPerValue === undefined ? 1 : def.condition.maxPerValue + 1, distinctCapOf(def.condition.gt));
           if (rule.partial && rule.partial.values.length < DISTINCT_CAP) rule.partial.values.push([dv, t]);
         }
       }
@@ -381,13 +396,15 @@ export class DetectionEngine {
       if (matched && rule.partial.samples.length < SAMPLE_LIMIT) rule.partial.samples.push([e.id, t]);
       return;
     }
+    // A sequence completes only on its final event: the steps alone (or after it) never fire.
+    if (def.condition.kind === 'sequence' && !matched) return;
     this.evaluate(rule, kv, s, t, out);
   }
 
   /** Fires or updates the key's alert if its condition holds for a window containing t. */
   private evaluate(rule: CompiledRule, kv: string, s: KeyState, t: number, out: EngineAlert[]): void {
     const { def, windowMs, bucketMs } = rule;
-    const newest = s.maxT;
+    const newest = def.condition.kind === 'sequence' ? t : s.maxT; // a sequence is judged at its final event only
     // An out-of-order event also belongs to the later windows that contain it.
     let at = holds(s, def.condition, t, windowMs, bucketMs) ? t : undefined;
     if (at === undefined && newest > t) {
@@ -502,7 +519,9 @@ export class DetectionEngine {
         ? `${distinctInWindow(s, Math.min(at, s.maxT), rule.windowMs, cond.maxPerValue).n} distinct ${cond.field === 'user' ? 'accounts' : 'IPs'} (threshold > ${cond.gt})`
         : cond.kind === 'ratio'
           ? `ratio above ${cond.gt * 100}% (min ${cond.minTotal} events)`
-          : `${a.count} events (threshold > ${cond.gt})`;
+          : cond.kind === 'sequence'
+            ? `${a.count} ${def.match.types.join('/')} after ${sequenceCount(s, a.firstSeen, rule.windowMs)} ${cond.after.types.join('/')} (threshold >= ${cond.min})`
+            : `${a.count} events (threshold > ${cond.gt})`;
     const summary = `${status}: ${def.id} on ${def.key} ${kv}: ${what} in ${def.window.seconds}s`.slice(0, 500);
     return {
       status,
@@ -516,7 +535,7 @@ export class DetectionEngine {
       lastSeen: Math.max(a.lastSeen, a.firstSeen),
       count: a.count,
       sampleEventIds: [...a.samples],
-      threshold: cond.gt,
+      threshold: cond.kind === 'sequence' ? cond.min : cond.gt,
       windowSeconds: def.window.seconds,
       summary,
       at,
@@ -586,6 +605,15 @@ export class DetectionEngine {
       }
     }
   }
+}
+
+/** Whether events of this type can count for the rule at all (its match, ratio denominator or sequence steps). */
+function reaches(def: RuleDefinition, type: EventType): boolean {
+  const c = def.condition;
+  if (def.match.types.includes(type)) return true;
+  if (c.kind === 'ratio') return c.totalTypes === undefined || c.totalTypes.includes(type);
+  if (c.kind === 'sequence') return c.after.types.includes(type);
+  return false;
 }
 
 const activeKey = (ruleId: string, kv: string): string => `${ruleId}\u0000${kv}`;

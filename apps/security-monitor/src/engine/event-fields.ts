@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { EventType, GLOBAL_KEY_VALUE, normalizeUsername, type EventEnvelope } from '@vigil/contracts';
-import type { DistinctField, RuleDefinition, RuleKeyKind } from './rule-definition';
+import type { DistinctField, RuleDefinition, RuleKeyKind, RuleMatch } from './rule-definition';
 
 /** The account an event is about: user id, else the normalised attempted username. */
 export function userOf(e: EventEnvelope): string | undefined {
@@ -38,9 +38,13 @@ export function distinctValueOf(field: DistinctField, e: EventEnvelope): string 
 
 /** A rule's `match`, compiled once per rule set. */
 export function compileMatch(rule: RuleDefinition): (e: EventEnvelope) => boolean {
-  const types = new Set<string>(rule.match.types);
-  const outcomes = rule.match.outcomes ? new Set<string>(rule.match.outcomes) : undefined;
-  const { excludeRepeated, grantsRole } = rule.match;
+  return compileEventMatch(rule.match);
+}
+
+export function compileEventMatch(match: RuleMatch): (e: EventEnvelope) => boolean {
+  const types = new Set<string>(match.types);
+  const outcomes = match.outcomes ? new Set<string>(match.outcomes) : undefined;
+  const { excludeRepeated, grantsRole } = match;
   return (e) => {
     if (!types.has(e.type)) return false;
     if (outcomes && !outcomes.has(e.outcome)) return false;
@@ -55,8 +59,9 @@ export function compileMatch(rule: RuleDefinition): (e: EventEnvelope) => boolea
   };
 }
 
-/** The denominator of a ratio rule: its totalTypes, or every event. */
+/** The denominator of a ratio rule (its totalTypes, or every event); the `after` steps of a sequence rule. */
 export function compileTotal(rule: RuleDefinition): (e: EventEnvelope) => boolean {
+  if (rule.condition.kind === 'sequence') return compileEventMatch(rule.condition.after);
   if (rule.condition.kind !== 'ratio' || !rule.condition.totalTypes) return () => true;
   const types = new Set<string>(rule.condition.totalTypes);
   return (e) => types.has(e.type);

@@ -42,6 +42,15 @@ export type RuleCondition =
       minSpanSeconds?: number;
     }
   | {
+      /**
+       * An event matching the rule's `match` (e.g. a successful login) preceded, within the
+       * window, by at least `min` events matching `after` (e.g. failed logins) on the same key.
+       */
+      kind: 'sequence';
+      after: RuleMatch;
+      min: number;
+    }
+  | {
       kind: 'ratio';
       gt: number;
       /** Below this many events in the window the ratio means nothing. */
@@ -162,29 +171,29 @@ function validateRule(r: unknown, name: string, p: string[]): RuleDefinition | u
   };
 }
 
-function validateMatch(m: unknown, name: string, p: string[]): RuleMatch | undefined {
+function validateMatch(m: unknown, name: string, p: string[], at = `${name}.match`): RuleMatch | undefined {
   if (!isObj(m)) {
-    p.push(`${name}.match: an object { types, outcomes?, excludeRepeated?, grantsRole? }`);
+    p.push(`${at}: an object { types, outcomes?, excludeRepeated?, grantsRole? }`);
     return undefined;
   }
-  unknownKeys(m, ['types', 'outcomes', 'excludeRepeated', 'grantsRole'], `${name}.match`, p);
+  unknownKeys(m, ['types', 'outcomes', 'excludeRepeated', 'grantsRole'], at, p);
   const before = p.length;
   if (!Array.isArray(m.types) || m.types.length === 0 || !m.types.every((t) => EVENT_TYPES.includes(t as EventType))) {
     const bad = Array.isArray(m.types) ? m.types.filter((t) => !EVENT_TYPES.includes(t as EventType)) : [];
-    p.push(`${name}.match.types: event types from the contracts${bad.length ? ` (unknown: ${bad.join(', ')})` : ''}`);
+    p.push(`${at}.types: event types from the contracts${bad.length ? ` (unknown: ${bad.join(', ')})` : ''}`);
   }
   if (m.outcomes !== undefined && (!Array.isArray(m.outcomes) || !m.outcomes.every((o) => OUTCOMES.includes(o as Outcome)))) {
-    p.push(`${name}.match.outcomes: some of ${OUTCOMES.join(', ')}`);
+    p.push(`${at}.outcomes: some of ${OUTCOMES.join(', ')}`);
   }
-  if (m.excludeRepeated !== undefined && typeof m.excludeRepeated !== 'boolean') p.push(`${name}.match.excludeRepeated: true or false`);
-  if (m.grantsRole !== undefined && (typeof m.grantsRole !== 'string' || !ROLE.test(m.grantsRole))) p.push(`${name}.match.grantsRole: a role name`);
+  if (m.excludeRepeated !== undefined && typeof m.excludeRepeated !== 'boolean') p.push(`${at}.excludeRepeated: true or false`);
+  if (m.grantsRole !== undefined && (typeof m.grantsRole !== 'string' || !ROLE.test(m.grantsRole))) p.push(`${at}.grantsRole: a role name`);
   return p.length === before ? (m as unknown as RuleMatch) : undefined;
 }
 
 function validateCondition(c: unknown, name: string, p: string[], window: unknown): RuleCondition | undefined {
   const at = `${name}.condition`;
   if (!isObj(c)) {
-    p.push(`${at}: an object with kind count | distinct | ratio`);
+    p.push(`${at}: an object with kind count | distinct | ratio | sequence`);
     return undefined;
   }
   const before = p.length;
@@ -207,8 +216,12 @@ function validateCondition(c: unknown, name: string, p: string[], window: unknow
     if (c.totalTypes !== undefined && (!Array.isArray(c.totalTypes) || !c.totalTypes.every((t) => EVENT_TYPES.includes(t as EventType)))) {
       p.push(`${at}.totalTypes: event types from the contracts`);
     }
+  } else if (c.kind === 'sequence') {
+    unknownKeys(c, ['kind', 'after', 'min'], at, p);
+    validateMatch(c.after, `${at}.after`, p, `${at}.after`);
+    if (!isInt(c.min, 1, 1000)) p.push(`${at}.min: an integer 1..1000`);
   } else {
-    p.push(`${at}.kind: one of count, distinct, ratio`);
+    p.push(`${at}.kind: one of count, distinct, ratio, sequence`);
   }
   return p.length === before ? (c as unknown as RuleCondition) : undefined;
 }

@@ -34,6 +34,8 @@ export interface KeyState {
   rt: number[];
   /** Distinct rules: value -> its most recent event times, ascending (at most maxPerValue + 1). */
   distinct?: Map<string, number[]>;
+  /** Sequence rules: times of the most recent `after` events, ascending (bounded). */
+  seq?: number[];
   alert?: ActiveAlert;
 }
 
@@ -47,6 +49,10 @@ export function newKeyState(condition: RuleCondition): KeyState {
   const s: KeyState = { b: [], c: [], f: [], maxT: -Infinity, ri: [], rt: [] };
   if (condition.kind === 'ratio') s.d = [];
   if (condition.kind === 'distinct') s.distinct = new Map();
+  if (condition.kind === 'sequence') {
+    s.d = [];
+    s.seq = [];
+  }
   return s;
 }
 
@@ -105,6 +111,12 @@ export function expire(s: KeyState, watermark: number, windowMs: number, bucketM
     s.f.splice(0, n);
     s.d?.splice(0, n);
   }
+  if (s.seq && n) {
+    const cutoff = watermark - windowMs;
+    let k = 0;
+    while (k < s.seq.length && s.seq[k] <= cutoff) k++;
+    if (k) s.seq.splice(0, k);
+  }
   // Distinct values can only have gone stale if a bucket did (every value's time is in one).
   if (s.distinct && n) {
     const cutoff = watermark - windowMs;
@@ -113,15 +125,53 @@ export function expire(s: KeyState, watermark: number, windowMs: number, bucketM
 }
 
 export function isEmpty(s: KeyState): boolean {
-  return s.b.length === 0 && !s.alert && (!s.distinct || s.distinct.size === 0);
+  return s.b.length === 0 && !s.alert && (!s.distinct || s.distinct.size === 0) && (!s.seq || s.seq.length === 0);
 }
 
-/** Records one value of a distinct rule; keeps the newest `keep` times per value, capped in values. */
-export function addDistinct(s: KeyState, value: string, t: number, keep: number): void {
+/** Records an `after` event of a sequence rule, keeping the newest `keep` times. */
+export function addSequenceStep(s: KeyState, t: number, keep: number): void {
+  const seq = s.seq!;
+  let i = seq.length - 1;
+  while (i >= 0 && seq[i] > t) i--;
+  seq.splice(i + 1, 0, t);
+  if (seq.length > keep) seq.splice(0, seq.length - keep);
+}
+
+/** `after` events in the window ending at t, up to and including t. */
+export function sequenceCount(s: KeyState, t: number, windowMs: number): number {
+  let n = 0;
+  for (const x of s.seq!) if (x > t - windowMs && x <= t) n++;
+  return n;
+}
+
+/**
+ * Values a distinct rule keeps per key: a few times its threshold (at least 64), at most
+ * DISTINCT_CAP. When full, the value seen least recently makes room, so the set always holds the
+ * most recent values, and "more than gt in the window" is decided exactly while memory per key
+ * stays small (a million one-shot IPs against a thousand accounts).
+ */
+export function distinctCapOf(gt: number): number {
+  return Math.min(DISTINCT_CAP, Math.max(64, 4 * (gt + 1)));
+}
+
+/** Records one value of a distinct rule; keeps the newest `keep` times per value and at most `cap` values. */
+export function addDistinct(s: KeyState, value: string, t: number, keep: number, cap = DISTINCT_CAP): void {
   const map = s.distinct!;
   let ts = map.get(value);
   if (!ts) {
-    if (map.size >= DISTINCT_CAP) return; // saturated far above any threshold: stop growing
+    if (map.size >= cap) {
+      let oldest: string | undefined;
+      let oldestT = Infinity;
+      for (const [v, vs] of map) {
+        const last = vs[vs.length - 1];
+        if (last < oldestT) {
+          oldestT = last;
+          oldest = v;
+        }
+      }
+      if (oldest === undefined || oldestT >= t) return; // everything held is newer: this one adds nothing
+      map.delete(oldest);
+    }
     ts = [];
     map.set(value, ts);
   }
@@ -159,6 +209,7 @@ export function distinctInWindow(s: KeyState, t: number, windowMs: number, maxPe
 /** Whether the condition holds for the window ending at t. */
 export function holds(s: KeyState, cond: RuleCondition, t: number, windowMs: number, bucketMs: number): boolean {
   if (cond.kind === 'count') return windowSums(s, t, windowMs, bucketMs)[0] > cond.gt;
+  if (cond.kind === 'sequence') return sequenceCount(s, t, windowMs) >= cond.min;
   if (cond.kind === 'ratio') {
     const [c, d] = windowSums(s, t, windowMs, bucketMs);
     return d >= cond.minTotal && c / d > cond.gt;
@@ -186,6 +237,7 @@ export function keyStateFromJson(j: Record<string, unknown>): KeyState {
   s.maxT = j.maxT === null ? -Infinity : (j.maxT as number);
   s.f = (j.f as Array<number | null>).map((x) => (x === null ? Infinity : x));
   s.distinct = Array.isArray(j.distinct) ? new Map(j.distinct as Array<[string, number[]]>) : undefined;
+  if (s.seq === undefined) delete s.seq;
   if (s.distinct === undefined) delete s.distinct;
   if (s.alert === undefined) delete s.alert;
   return s;
