@@ -117,6 +117,8 @@ interface CompiledRule {
   def: RuleDefinition;
   windowMs: number;
   bucketMs: number;
+  /** Fixed, aligned windows [k·W, (k+1)·W) instead of sliding ones. */
+  tumbling: boolean;
   match: (e: EventEnvelope) => boolean;
   total?: (e: EventEnvelope) => boolean;
   keys: Map<string, KeyState>;
@@ -202,7 +204,8 @@ export class DetectionEngine {
         return {
           def,
           windowMs: def.window.seconds * 1000,
-          bucketMs: bucketMsOf(def.window.seconds),
+          bucketMs: bucketMsOf(def.window.seconds, def.window.type === 'tumbling'),
+          tumbling: def.window.type === 'tumbling',
           match: compileMatch(def),
           total: def.condition.kind === 'ratio' || def.condition.kind === 'sequence' ? compileTotal(def) : undefined,
           keys: keep ? prev.keys : new Map<string, KeyState>(),
@@ -403,18 +406,28 @@ export class DetectionEngine {
 
   /** Fires or updates the key's alert if its condition holds for a window containing t. */
   private evaluate(rule: CompiledRule, kv: string, s: KeyState, t: number, out: EngineAlert[]): void {
-    const { def, windowMs, bucketMs } = rule;
-    const newest = def.condition.kind === 'sequence' ? t : s.maxT; // a sequence is judged at its final event only
-    // An out-of-order event also belongs to the later windows that contain it.
-    let at = holds(s, def.condition, t, windowMs, bucketMs) ? t : undefined;
-    if (at === undefined && newest > t) {
-      for (let i = 0; i < s.b.length; i++) {
-        const end = Math.min((s.b[i] + 1) * bucketMs - 1, newest);
-        if (end <= t) continue;
-        if (end - windowMs >= t) break;
-        if (holds(s, def.condition, end, windowMs, bucketMs)) {
-          at = end;
-          break;
+    const { def, bucketMs } = rule;
+    let at: number | undefined;
+    let windowMs = rule.windowMs;
+    if (rule.tumbling) {
+      // A fixed window [start, start + W): judged over everything it holds so far, late events included.
+      const start = Math.floor(t / rule.windowMs) * rule.windowMs;
+      const end = def.condition.kind === 'sequence' ? t : Math.min(s.maxT, start + rule.windowMs - 1);
+      windowMs = end - start + 1;
+      at = holds(s, def.condition, end, windowMs, bucketMs) ? end : undefined;
+    } else {
+      const newest = def.condition.kind === 'sequence' ? t : s.maxT; // a sequence is judged at its final event only
+      // An out-of-order event also belongs to the later windows that contain it.
+      at = holds(s, def.condition, t, windowMs, bucketMs) ? t : undefined;
+      if (at === undefined && newest > t) {
+        for (let i = 0; i < s.b.length; i++) {
+          const end = Math.min((s.b[i] + 1) * bucketMs - 1, newest);
+          if (end <= t) continue;
+          if (end - windowMs >= t) break;
+          if (holds(s, def.condition, end, windowMs, bucketMs)) {
+            at = end;
+            break;
+          }
         }
       }
     }
@@ -441,7 +454,7 @@ export class DetectionEngine {
       };
       const ak = activeKey(def.id, kv);
       this.active.set(ak, [rule, kv]);
-      this.due.push(at + windowMs, ak);
+      this.due.push(at + rule.windowMs, ak);
       out.push(this.toAlert(rule, kv, s, 'firing', at));
     } else {
       if (at > s.alert.lastAbove) s.alert.lastAbove = at;

@@ -9,6 +9,9 @@ import { EVENT_TYPES, OUTCOMES, SEVERITIES, SecurityActionKind, type EventType, 
 export const RULE_KEY_KINDS = ['user', 'ip', 'user_ip', 'global'] as const;
 export type RuleKeyKind = (typeof RULE_KEY_KINDS)[number];
 
+export const WINDOW_TYPES = ['sliding', 'tumbling'] as const;
+export type WindowType = (typeof WINDOW_TYPES)[number];
+
 export const DISTINCT_FIELDS = ['user', 'ip'] as const;
 export type DistinctField = (typeof DISTINCT_FIELDS)[number];
 
@@ -75,7 +78,8 @@ export interface RuleDefinition {
   enabled: boolean;
   match: RuleMatch;
   key: RuleKeyKind;
-  window: { seconds: number };
+  /** Sliding (default): the last `seconds` before each event. Tumbling: fixed windows aligned to multiples of `seconds`. */
+  window: { seconds: number; type?: WindowType };
   condition: RuleCondition;
   response?: RuleResponse;
   /** RUNBOOK-MAP rows this rule answers; documentation only. */
@@ -150,6 +154,10 @@ function validateRule(r: unknown, name: string, p: string[]): RuleDefinition | u
   if (r.enabled !== undefined && typeof r.enabled !== 'boolean') p.push(`${name}.enabled: true or false`);
   if (!RULE_KEY_KINDS.includes(r.key as RuleKeyKind)) p.push(`${name}.key: one of ${RULE_KEY_KINDS.join(', ')}`);
   if (!isObj(r.window) || !isInt(r.window.seconds, 1, MAX_WINDOW_SECONDS)) p.push(`${name}.window.seconds: an integer 1..${MAX_WINDOW_SECONDS}`);
+  if (isObj(r.window)) {
+    unknownKeys(r.window, ['seconds', 'type'], `${name}.window`, p);
+    if (r.window.type !== undefined && !WINDOW_TYPES.includes(r.window.type as WindowType)) p.push(`${name}.window.type: one of ${WINDOW_TYPES.join(', ')}`);
+  }
   const match = validateMatch(r.match, name, p);
   const condition = validateCondition(r.condition, name, p, r.window);
   const response = r.response === undefined ? undefined : validateResponse(r.response, name, p, r.key as RuleKeyKind);
@@ -164,7 +172,7 @@ function validateRule(r: unknown, name: string, p: string[]): RuleDefinition | u
     enabled: (r.enabled as boolean | undefined) ?? true,
     match,
     key: r.key as RuleKeyKind,
-    window: { seconds: (r.window as Obj)?.seconds as number },
+    window: { seconds: (r.window as Obj)?.seconds as number, ...((r.window as Obj)?.type === 'tumbling' ? { type: 'tumbling' as const } : {}) },
     condition,
     ...(response ? { response } : {}),
     ...(r.seeds ? { seeds: r.seeds as string[] } : {}),

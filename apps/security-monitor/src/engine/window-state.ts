@@ -41,8 +41,11 @@ export interface KeyState {
 
 export const SAMPLE_LIMIT = 10;
 
-export function bucketMsOf(windowSeconds: number): number {
-  return Math.max(1000, Math.floor((windowSeconds * 1000) / 60));
+export function bucketMsOf(windowSeconds: number, tumbling = false): number {
+  if (!tumbling) return Math.max(1000, Math.floor((windowSeconds * 1000) / 60));
+  // Tumbling windows start on bucket boundaries: the bucket is a whole number of seconds dividing W.
+  for (let b = Math.max(1, Math.floor(windowSeconds / 60)); b > 1; b--) if (windowSeconds % b === 0) return b * 1000;
+  return 1000;
 }
 
 export function newKeyState(condition: RuleCondition): KeyState {
