@@ -107,7 +107,7 @@ describe('security-monitor scale-out', () => {
       .map((a) => `${a.attributes.ruleId} ${a.attributes.key.value}`)
       .sort();
 
-  it('seed 003-27 / 001-32: two instances in one group, one of which leaves mid-window, raise exactly the alerts one instance raises', async () => {
+  it('seeds 000-18, 001-33, 001-36: two instances in one group, one of which leaves mid-window, raise exactly the alerts one instance raises', async () => {
     const [first, second] = traffic();
 
     // One instance.
@@ -160,7 +160,7 @@ describe('security-monitor scale-out', () => {
     expect(global.attributes.count).toBeGreaterThan(50);
   });
 
-  it('alerts on a stream that goes quiet resolve: idle partitions move their clock to the wall clock', async () => {
+  it('seed 001-04: alerts on a stream that goes quiet resolve: idle partitions move their clock to the wall clock', async () => {
     const fx = await monitorFixture('monitor-idle', PARTITIONS);
     fixtures.push(fx);
     const alerts = await collect(fx.alerts);

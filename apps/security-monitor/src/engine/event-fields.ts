@@ -44,7 +44,7 @@ export function compileMatch(rule: RuleDefinition): (e: EventEnvelope) => boolea
 export function compileEventMatch(match: RuleMatch): (e: EventEnvelope) => boolean {
   const types = new Set<string>(match.types);
   const outcomes = match.outcomes ? new Set<string>(match.outcomes) : undefined;
-  const { excludeRepeated, grantsRole } = match;
+  const { excludeRepeated, grantsRole, requiresRole } = match;
   return (e) => {
     if (!types.has(e.type)) return false;
     if (outcomes && !outcomes.has(e.outcome)) return false;
@@ -55,6 +55,7 @@ export function compileEventMatch(match: RuleMatch): (e: EventEnvelope) => boole
       const after = Array.isArray(a.after) ? (a.after as string[]) : [];
       if (!after.includes(grantsRole) || before.includes(grantsRole)) return false;
     }
+    if (requiresRole !== undefined && !(Array.isArray(a.requiredRoles) && (a.requiredRoles as string[]).includes(requiresRole))) return false;
     return true;
   };
 }

@@ -31,6 +31,8 @@ export interface RuleMatch {
   excludeRepeated?: boolean;
   /** ROLE_CHANGED only when `after` holds this role and `before` did not. */
   grantsRole?: string;
+  /** ACCESS_DENIED only when the refused route required this role (privilege escalation attempts). */
+  requiresRole?: string;
 }
 
 export type RuleCondition =
@@ -181,10 +183,10 @@ function validateRule(r: unknown, name: string, p: string[]): RuleDefinition | u
 
 function validateMatch(m: unknown, name: string, p: string[], at = `${name}.match`): RuleMatch | undefined {
   if (!isObj(m)) {
-    p.push(`${at}: an object { types, outcomes?, excludeRepeated?, grantsRole? }`);
+    p.push(`${at}: an object { types, outcomes?, excludeRepeated?, grantsRole?, requiresRole? }`);
     return undefined;
   }
-  unknownKeys(m, ['types', 'outcomes', 'excludeRepeated', 'grantsRole'], at, p);
+  unknownKeys(m, ['types', 'outcomes', 'excludeRepeated', 'grantsRole', 'requiresRole'], at, p);
   const before = p.length;
   if (!Array.isArray(m.types) || m.types.length === 0 || !m.types.every((t) => EVENT_TYPES.includes(t as EventType))) {
     const bad = Array.isArray(m.types) ? m.types.filter((t) => !EVENT_TYPES.includes(t as EventType)) : [];
@@ -195,6 +197,7 @@ function validateMatch(m: unknown, name: string, p: string[], at = `${name}.matc
   }
   if (m.excludeRepeated !== undefined && typeof m.excludeRepeated !== 'boolean') p.push(`${at}.excludeRepeated: true or false`);
   if (m.grantsRole !== undefined && (typeof m.grantsRole !== 'string' || !ROLE.test(m.grantsRole))) p.push(`${at}.grantsRole: a role name`);
+  if (m.requiresRole !== undefined && (typeof m.requiresRole !== 'string' || !ROLE.test(m.requiresRole))) p.push(`${at}.requiresRole: a role name`);
   return p.length === before ? (m as unknown as RuleMatch) : undefined;
 }
 

@@ -109,3 +109,16 @@ export function rawFailedLogin(t: number, username: string, ip: string, id: stri
     attributes: {},
   };
 }
+
+export function accessDenied(t: number, userId: string, requiredRoles: string[], route = '/api/v1/admin/users'): EventEnvelope {
+  return createEvent('ACCESS_DENIED', {
+    producer: 'auth-gateway',
+    occurredAt: at(t),
+    actor: { userId, roles: ['viewer'] },
+    subject: { userId },
+    source: { ip: '198.51.100.30' },
+    outcome: 'denied',
+    reason: 'forbidden',
+    attributes: { route, method: 'GET', requiredRoles },
+  });
+}
