@@ -17,7 +17,8 @@ import { PassThrough } from 'node:stream';
 import winston from 'winston';
 import { createEvent, dlqTopic, type EventEnvelope } from '@vigil/contracts';
 import { createKafka, EventProducer } from '@vigil/kafka';
-import { createTopics, deleteTopics, kafkaBrokers, testKafka, uniqueTopic, waitFor } from '@vigil/testing';
+import { createTopics, deleteTopics, kafkaBrokers, uniqueTopic, waitFor } from '@vigil/testing';
+import { rawConsumeRate } from './ceilings';
 import { startApp } from '../test/support/apps';
 
 const N = Number(process.env.BENCH_EVENTS ?? 200000);
@@ -33,26 +34,6 @@ function event(i: number): EventEnvelope {
     requestId: `req-${i}`,
     attributes: { attemptCount: 1 + (i % 5), repeated: false },
   }) as EventEnvelope;
-}
-
-async function rawConsumeRate(topic: string): Promise<number> {
-  const consumer = testKafka('bench-raw').consumer({ groupId: `bench-raw-${topic}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let n = 0;
-  let first = 0;
-  let last = 0;
-  await consumer.run({
-    eachBatchAutoResolve: true,
-    eachBatch: async ({ batch }) => {
-      if (!first) first = Date.now();
-      n += batch.messages.length;
-      last = Date.now();
-    },
-  });
-  await waitFor(() => n >= N, { timeoutMs: 120000, intervalMs: 50 });
-  await consumer.disconnect();
-  return N / ((last - first) / 1000);
 }
 
 async function main(): Promise<void> {
@@ -115,7 +96,7 @@ async function main(): Promise<void> {
   console.error(`[bench] COPY: ${copyRate.toFixed(0)} rows/s`);
 
   // Ceiling 2: KafkaJS consuming the same topic and doing nothing with it.
-  const consumeRate = await rawConsumeRate(topic);
+  const consumeRate = await rawConsumeRate(topic, N);
   console.error(`[bench] raw consume: ${consumeRate.toFixed(0)} msgs/s`);
 
   await db.query(`DROP SCHEMA ${s} CASCADE`);

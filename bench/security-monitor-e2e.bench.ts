@@ -21,6 +21,8 @@ import winston from 'winston';
 import { createEvent, decodeEvent, dlqTopic, type EventEnvelope, type EventOf } from '@vigil/contracts';
 import { createKafka, EventProducer } from '@vigil/kafka';
 import { createTopics, kafkaBrokers, testDatabaseUrl, testKafka, uniqueTopic, waitFor } from '@vigil/testing';
+import { rawConsumeRate } from './ceilings';
+import { stagesCaughtUp } from '../test/security-monitor/support';
 import { startApp, type TestApp } from '../test/support/apps';
 import { DetectionService } from '../apps/security-monitor/src/detection/detection.service';
 
@@ -83,41 +85,7 @@ const monitorEnv = (t: Awaited<ReturnType<typeof topics>>, extra: Record<string,
   ...extra,
 });
 
-/** Whether every stage's saved state covers its input topic's end. */
-async function caughtUp(db: Client, schema: string, t: Awaited<ReturnType<typeof topics>>): Promise<boolean> {
-  const admin = testKafka('bench-admin').admin();
-  await admin.connect();
-  try {
-    for (const topic of [t.input, t.repartition, t.partials]) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const { rows } = await db.query(`SELECT partition, input_offset::text AS o FROM "${schema}".partition_state WHERE topic = $1`, [topic]);
-      const saved = new Map(rows.map((r) => [Number(r.partition), BigInt(r.o)]));
-      for (const p of ends) if (BigInt(p.high) > 0n && saved.get(p.partition) !== BigInt(p.high) - 1n) return false;
-    }
-    return true;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function rawConsumeRate(topic: string): Promise<number> {
-  const consumer = testKafka('bench-raw').consumer({ groupId: `bench-raw-${topic}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let n = 0;
-  let first = 0;
-  let last = 0;
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      if (!first) first = Date.now();
-      n += batch.messages.length;
-      last = Date.now();
-    },
-  });
-  await waitFor(() => n >= N, { timeoutMs: 180_000, intervalMs: 50 });
-  await consumer.disconnect();
-  return N / ((last - first) / 1000);
-}
+const caughtUp = (db: Client, schema: string, t: Awaited<ReturnType<typeof topics>>) => stagesCaughtUp(db, schema, [t.input, t.repartition, t.partials]);
 
 async function throughput(db: Client) {
   const t = await topics('tput');
@@ -145,7 +113,7 @@ async function throughput(db: Client) {
   const stateMb = rows.reduce((n, r) => n + Number(r.bytes), 0) / 2 ** 20;
   const repartitioned = (await testKafka('bench-admin').admin().fetchTopicOffsets(t.repartition).catch(() => [])) as Array<{ high: string }>;
   await app.close();
-  const raw = await rawConsumeRate(t.input);
+  const raw = await rawConsumeRate(t.input, N);
   return { rate: N / seconds, seconds, steady: N / steadySeconds, steadySeconds, startSeconds: (firstEvaluated - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6, raw, stateMb, repartitioned: repartitioned.reduce((n, p) => n + Number(p.high), 0) };
 }
 

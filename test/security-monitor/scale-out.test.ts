@@ -7,23 +7,15 @@ import type { EventEnvelope } from '@vigil/contracts';
 import { EventProducer } from '@vigil/kafka';
 import { testDatabaseUrl, testKafka, waitFor } from '@vigil/testing';
 import { DetectionService } from '../../apps/security-monitor/src/detection/detection.service';
-import { bootMonitor, clock, collect, type AlertEvent, failed, loginOk, monitorFixture, ofRule, type MonitorApp } from './support';
-import { createEvent } from '@vigil/contracts';
+import { rateLimited as rateLimitedAt } from '../../apps/security-monitor/src/engine/test-events';
+import { bootMonitor, clock, collect, type AlertEvent, failed, loginOk, monitorFixture, ofRule, stagesCaughtUp, type MonitorApp } from './support';
 
 type Fixture = Awaited<ReturnType<typeof monitorFixture>>;
 
 const PARTITIONS = 4;
 const at = clock();
 
-const rateLimited = (s: number, ip: string): EventEnvelope =>
-  createEvent('RATE_LIMITED', {
-    producer: 'auth-gateway',
-    occurredAt: at(s),
-    subject: { username: 'someone' },
-    source: { ip },
-    outcome: 'denied',
-    attributes: { route: '/api/v1/auth/token', scope: 'ip', retryAfterSeconds: 30 },
-  });
+const rateLimited = (s: number, ip: string): EventEnvelope => rateLimitedAt(at(s).getTime(), ip);
 
 /** An attack mix whose windows straddle the two halves, so state has to move with the partitions. */
 function traffic(): [EventEnvelope[], EventEnvelope[]] {
@@ -65,22 +57,7 @@ describe('security-monitor scale-out', () => {
     return app;
   };
 
-  /** Every stage's saved state covers everything on its input topic. */
-  const caughtUp = async (fx: Fixture) => {
-    const admin = testKafka('vigil-test-admin').admin();
-    await admin.connect();
-    try {
-      for (const topic of [fx.input, fx.repartition, fx.partials]) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        const { rows } = await db.query(`SELECT partition, input_offset::text AS o FROM "${fx.db.schema}".partition_state WHERE topic = $1`, [topic]);
-        const saved = new Map(rows.map((r) => [Number(r.partition), BigInt(r.o)]));
-        for (const p of ends) if (BigInt(p.high) > 0n && saved.get(p.partition) !== BigInt(p.high) - 1n) return false;
-      }
-      return true;
-    } finally {
-      await admin.disconnect();
-    }
-  };
+  const caughtUp = (fx: Fixture) => stagesCaughtUp(db, fx.db.schema, [fx.input, fx.repartition, fx.partials]);
 
   /** The three stages' groups each have `members` members, settled. */
   const groupsSettled = async (fx: Fixture, members: number) => {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Client } from 'pg';
 import winston from 'winston';
 import { createEvent, decodeEvent, dlqTopic, type EventEnvelope, type EventOf } from '@vigil/contracts';
 import { createServiceApp } from '@vigil/runtime';
@@ -116,3 +117,23 @@ export function loginOk(at: Date, userId: string): EventEnvelope {
 
 export const ofRule = (events: AlertEvent[], ruleId: string, keyValue?: string) =>
   events.filter((e) => e.attributes.ruleId === ruleId && (keyValue === undefined || e.attributes.key.value === keyValue));
+
+/**
+ * Whether every stage's saved state (partition_state in `schema`) covers the end of its input
+ * topic: the user stage's input, the IP repartition topic, the partials topic.
+ */
+export async function stagesCaughtUp(db: Client, schema: string, topics: string[]): Promise<boolean> {
+  const admin = testKafka('vigil-test-admin').admin();
+  await admin.connect();
+  try {
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const { rows } = await db.query(`SELECT partition, input_offset::text AS o FROM "${schema}".partition_state WHERE topic = $1`, [topic]);
+      const saved = new Map(rows.map((r) => [Number(r.partition), BigInt(r.o)]));
+      for (const p of ends) if (BigInt(p.high) > 0n && saved.get(p.partition) !== BigInt(p.high) - 1n) return false;
+    }
+    return true;
+  } finally {
+    await admin.disconnect();
+  }
+}
