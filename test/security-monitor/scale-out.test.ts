@@ -119,7 +119,15 @@ describe('security-monitor scale-out', () => {
 
     const expected = summary(oneAlerts.events, 'firing');
     await waitFor(() => summary(twoAlerts.events, 'firing').length >= expected.length, { what: 'the two-instance alerts', timeoutMs: 30_000 });
-    await new Promise((r) => setTimeout(r, 1000)); // anything extra (a double alert) would show up now
+    // Both collectors have read every alert on their topics (a double alert would be among them).
+    const onTopic = async (topic: string) => {
+      const admin = testKafka('vigil-test-admin').admin();
+      await admin.connect();
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.disconnect();
+      return ends.reduce((n, p) => n + Number(p.high), 0);
+    };
+    await waitFor(async () => oneAlerts.events.length === (await onTopic(one.alerts)) && twoAlerts.events.length === (await onTopic(two.alerts)), { what: 'every alert read' });
     await oneAlerts.stop();
     await twoAlerts.stop();
 

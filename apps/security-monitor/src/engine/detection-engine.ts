@@ -1,7 +1,9 @@
-import { alertDedupKey, EVENT_TYPES, GLOBAL_KEY_VALUE, type AlertStatus, type EventEnvelope, type EventType, type Severity } from '@vigil/contracts';
+import { EVENT_TYPES, GLOBAL_KEY_VALUE, type EventEnvelope, type EventType } from '@vigil/contracts';
+import { transition } from './alert-transition';
+import { newPending, STAGE_KEYS, type CompiledRule, type EngineAlert, type EngineOptions, type EngineSnapshot, type EngineStage, type EngineStats, type PartialCounts, type PartialRuleCounts } from './engine-types';
 import { DueQueue } from './due-queue';
-import { compileAllowlist, compileMatch, compileTotal, distinctValueOf, keyValueOf, type Allowlist } from './event-fields';
-import { DISTINCT_CAP, type RuleDefinition, type RuleKeyKind, type RuleResponse, type RuleSet } from './rule-definition';
+import { compileAllowlist, compileMatch, compileTotal, distinctValueOf, keyValueOf } from './event-fields';
+import { DISTINCT_CAP, type RuleDefinition, type RuleSet } from './rule-definition';
 import {
   SAMPLE_LIMIT,
   addCounts,
@@ -10,7 +12,6 @@ import {
   distinctCapOf,
   addToBucket,
   bucketMsOf,
-  distinctInWindow,
   expire,
   holds,
   isEmpty,
@@ -18,139 +19,18 @@ import {
   keyStateToJson,
   newKeyState,
   pushRecent,
-  sequenceCount,
   windowFirst,
   windowSums,
   type KeyState,
 } from './window-state';
+
+export * from './engine-types';
 
 /*
  * The detection engine: pure, synchronous, deterministic. Events in (any order within the allowed
  * lateness), alert transitions out. Time is the events' own (occurredAt): the watermark is the
  * newest event time minus the allowed lateness, so replaying the same input gives the same alerts.
  */
-
-export interface EngineOptions {
-  /** Events older than (newest event time - this) are dropped and counted. Default 30 s. */
-  allowedLatenessMs?: number;
-  /** While an alert stays above threshold, at most one `updated` per this much event time. Default 30 s. */
-  updateIntervalMs?: number;
-  /** Keys kept per rule; beyond it idle keys are evicted first, then the oldest. Default 100,000. */
-  maxKeysPerRule?: number;
-  allowlist?: Allowlist;
-  /**
-   * Which rules this engine evaluates (default `all`). In a scaled-out deployment each stage sees
-   * the events keyed the way its rules need: `user` (user and user+IP rules, on auth.events.v1,
-   * keyed by user; it also counts the global rules into partial counts), `ip` (per-IP rules, on
-   * the IP repartition topic) and `global` (global rules, from the merged partial counts).
-   */
-  stage?: EngineStage;
-}
-
-export type EngineStage = 'all' | 'user' | 'ip' | 'global';
-
-const STAGE_KEYS: Record<EngineStage, readonly RuleKeyKind[]> = {
-  all: ['user', 'user_ip', 'ip', 'global'],
-  user: ['user', 'user_ip'],
-  ip: ['ip'],
-  global: ['global'],
-};
-
-/** Which stage evaluates rules keyed this way. */
-export const stageOfKey = (key: RuleKeyKind): EngineStage => (key === 'global' ? 'global' : key === 'ip' ? 'ip' : 'user');
-
-/**
- * One source partition's counts for the global rules, after one step: the absolute (not delta)
- * values of the buckets the step touched, so applying a record twice, or an older one after a
- * newer, changes nothing. The global stage sums them over source partitions.
- */
-export interface PartialCounts {
-  /** The source partition's newest event time (moves the global watermark; idle partitions too). */
-  maxT: number | null;
-  rules: PartialRuleCounts[];
-}
-
-export interface PartialRuleCounts {
-  id: string;
-  version: number;
-  /** [bucket index, matching, denominator, earliest matching event time] */
-  buckets: Array<[number, number, number, number | null]>;
-  /** Newest event time counted for this rule in the step. */
-  tmax: number;
-  /** Event ids counted in this step (evidence), at most SAMPLE_LIMIT, with their times. */
-  samples: Array<[string, number]>;
-  /** Distinct rules: the values counted in this step, with their times. */
-  values: Array<[string, number]>;
-}
-
-export interface EngineAlert {
-  status: AlertStatus;
-  alertId: string;
-  ruleId: string;
-  ruleVersion: number;
-  severity: Severity;
-  mitre: string[];
-  key: { kind: RuleKeyKind; value: string };
-  firstSeen: number;
-  lastSeen: number;
-  count: number;
-  sampleEventIds: string[];
-  threshold: number;
-  windowSeconds: number;
-  summary: string;
-  /** Event time of this transition (the triggering event's, or window end for `resolved`). */
-  at: number;
-  /** On `firing` only, when the rule has a response: what to do (the service applies dry-run). */
-  response?: RuleResponse;
-}
-
-export interface EngineStats {
-  events: number;
-  lateDropped: number;
-  keys: number;
-  keysEvicted: number;
-  activeAlerts: number;
-  watermark: number;
-}
-
-interface CompiledRule {
-  def: RuleDefinition;
-  windowMs: number;
-  bucketMs: number;
-  /** Fixed, aligned windows [k·W, (k+1)·W) instead of sliding ones. */
-  tumbling: boolean;
-  match: (e: EventEnvelope) => boolean;
-  total?: (e: EventEnvelope) => boolean;
-  keys: Map<string, KeyState>;
-  /** Where eviction goes on from: a live iterator, so deleted slots are not rescanned every time. */
-  evictCursor?: Iterator<[string, KeyState]>;
-  /** A global rule in the `user` stage: counted here, evaluated by the global stage. */
-  partial?: PartialPending;
-  /** In the `global` stage: bucket index -> source partition -> [matching, denominator] applied. */
-  merged?: Map<number, Map<number, [number, number]>>;
-}
-
-/** Bucket index -> its absolute [matching, denominator, first time] as of the last event in it this step. */
-interface PartialPending {
-  buckets: Map<number, [number, number, number]>;
-  tmax: number;
-  samples: Array<[string, number]>;
-  values: Array<[string, number]>;
-}
-
-const newPending = (): PartialPending => ({ buckets: new Map(), tmax: -Infinity, samples: [], values: [] });
-
-export interface EngineSnapshot {
-  v: 1;
-  maxT: number | null;
-  lastSweep: number | null;
-  events: number;
-  lateDropped: number;
-  keysEvicted: number;
-  /** Per-source clocks (stages fed by several upstream partitions): [source, newest event time]. */
-  sources?: Array<[number, number | null]>;
-  rules: Array<{ id: string; version: number; keys: Array<[string, unknown]>; merged?: Array<[number, Array<[number, number, number]>]> }>;
-}
 
 const SWEEP_EVERY_MS = 60_000;
 
@@ -455,12 +335,12 @@ export class DetectionEngine {
       const ak = activeKey(def.id, kv);
       this.active.set(ak, [rule, kv]);
       this.due.push(at + rule.windowMs, ak);
-      out.push(this.toAlert(rule, kv, s, 'firing', at));
+      out.push(transition(rule, kv, s, 'firing', at));
     } else {
       if (at > s.alert.lastAbove) s.alert.lastAbove = at;
       if (at - s.alert.lastEmit >= this.updateMs) {
         s.alert.lastEmit = at;
-        out.push(this.toAlert(rule, kv, s, 'updated', at));
+        out.push(transition(rule, kv, s, 'updated', at));
       }
     }
   }
@@ -487,7 +367,7 @@ export class DetectionEngine {
     for (const [at, ri, kv, k] of due) {
       const rule = this.rules[ri];
       const s = rule.keys.get(kv)!;
-      out.push(this.toAlert(rule, kv, s, 'resolved', at));
+      out.push(transition(rule, kv, s, 'resolved', at));
       delete s.alert;
       this.active.delete(k);
     }
@@ -521,39 +401,6 @@ export class DetectionEngine {
         return;
       }
     }
-  }
-
-  private toAlert(rule: CompiledRule, kv: string, s: KeyState, status: AlertStatus, at: number): EngineAlert {
-    const { def } = rule;
-    const a = s.alert!;
-    const cond = def.condition;
-    const what =
-      cond.kind === 'distinct'
-        ? `${distinctInWindow(s, Math.min(at, s.maxT), rule.windowMs, cond.maxPerValue).n} distinct ${cond.field === 'user' ? 'accounts' : 'IPs'} (threshold > ${cond.gt})`
-        : cond.kind === 'ratio'
-          ? `ratio above ${cond.gt * 100}% (min ${cond.minTotal} events)`
-          : cond.kind === 'sequence'
-            ? `${a.count} ${def.match.types.join('/')} after ${sequenceCount(s, a.firstSeen, rule.windowMs)} ${cond.after.types.join('/')} (threshold >= ${cond.min})`
-            : `${a.count} events (threshold > ${cond.gt})`;
-    const summary = `${status}: ${def.id} on ${def.key} ${kv}: ${what} in ${def.window.seconds}s`.slice(0, 500);
-    return {
-      status,
-      alertId: alertDedupKey(def.id, def.key, kv),
-      ruleId: def.id,
-      ruleVersion: def.version,
-      severity: def.severity,
-      mitre: def.mitre,
-      key: { kind: def.key, value: kv },
-      firstSeen: a.firstSeen,
-      lastSeen: Math.max(a.lastSeen, a.firstSeen),
-      count: a.count,
-      sampleEventIds: [...a.samples],
-      threshold: cond.kind === 'sequence' ? cond.min : cond.gt,
-      windowSeconds: def.window.seconds,
-      summary,
-      at,
-      ...(status === 'firing' && def.response ? { response: def.response } : {}),
-    };
   }
 
   stats(): EngineStats {

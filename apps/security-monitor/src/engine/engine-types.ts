@@ -1,0 +1,125 @@
+import type { AlertStatus, EventEnvelope, Severity } from '@vigil/contracts';
+import type { Allowlist } from './event-fields';
+import type { RuleDefinition, RuleKeyKind, RuleResponse } from './rule-definition';
+import type { KeyState } from './window-state';
+
+/* The engine's types: its options, what it emits, its compiled rules and its snapshot. */
+
+export interface EngineOptions {
+  /** Events older than (newest event time - this) are dropped and counted. Default 30 s. */
+  allowedLatenessMs?: number;
+  /** While an alert stays above threshold, at most one `updated` per this much event time. Default 30 s. */
+  updateIntervalMs?: number;
+  /** Keys kept per rule; beyond it idle keys are evicted first, then the oldest. Default 100,000. */
+  maxKeysPerRule?: number;
+  allowlist?: Allowlist;
+  /**
+   * Which rules this engine evaluates (default `all`). In a scaled-out deployment each stage sees
+   * the events keyed the way its rules need: `user` (user and user+IP rules, on auth.events.v1,
+   * keyed by user; it also counts the global rules into partial counts), `ip` (per-IP rules, on
+   * the IP repartition topic) and `global` (global rules, from the merged partial counts).
+   */
+  stage?: EngineStage;
+}
+
+export type EngineStage = 'all' | 'user' | 'ip' | 'global';
+
+export const STAGE_KEYS: Record<EngineStage, readonly RuleKeyKind[]> = {
+  all: ['user', 'user_ip', 'ip', 'global'],
+  user: ['user', 'user_ip'],
+  ip: ['ip'],
+  global: ['global'],
+};
+
+/**
+ * One source partition's counts for the global rules, after one step: the absolute (not delta)
+ * values of the buckets the step touched, so applying a record twice, or an older one after a
+ * newer, changes nothing. The global stage sums them over source partitions.
+ */
+export interface PartialCounts {
+  /** The source partition's newest event time (moves the global watermark; idle partitions too). */
+  maxT: number | null;
+  rules: PartialRuleCounts[];
+}
+
+export interface PartialRuleCounts {
+  id: string;
+  version: number;
+  /** [bucket index, matching, denominator, earliest matching event time] */
+  buckets: Array<[number, number, number, number | null]>;
+  /** Newest event time counted for this rule in the step. */
+  tmax: number;
+  /** Event ids counted in this step (evidence), at most SAMPLE_LIMIT, with their times. */
+  samples: Array<[string, number]>;
+  /** Distinct rules: the values counted in this step, with their times. */
+  values: Array<[string, number]>;
+}
+
+export interface EngineAlert {
+  status: AlertStatus;
+  alertId: string;
+  ruleId: string;
+  ruleVersion: number;
+  severity: Severity;
+  mitre: string[];
+  key: { kind: RuleKeyKind; value: string };
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  sampleEventIds: string[];
+  threshold: number;
+  windowSeconds: number;
+  summary: string;
+  /** Event time of this transition (the triggering event's, or window end for `resolved`). */
+  at: number;
+  /** On `firing` only, when the rule has a response: what to do (the service applies dry-run). */
+  response?: RuleResponse;
+}
+
+export interface EngineStats {
+  events: number;
+  lateDropped: number;
+  keys: number;
+  keysEvicted: number;
+  activeAlerts: number;
+  watermark: number;
+}
+
+export interface CompiledRule {
+  def: RuleDefinition;
+  windowMs: number;
+  bucketMs: number;
+  /** Fixed, aligned windows [k·W, (k+1)·W) instead of sliding ones. */
+  tumbling: boolean;
+  match: (e: EventEnvelope) => boolean;
+  total?: (e: EventEnvelope) => boolean;
+  keys: Map<string, KeyState>;
+  /** Where eviction goes on from: a live iterator, so deleted slots are not rescanned every time. */
+  evictCursor?: Iterator<[string, KeyState]>;
+  /** A global rule in the `user` stage: counted here, evaluated by the global stage. */
+  partial?: PartialPending;
+  /** In the `global` stage: bucket index -> source partition -> [matching, denominator] applied. */
+  merged?: Map<number, Map<number, [number, number]>>;
+}
+
+/** Bucket index -> its absolute [matching, denominator, first time] as of the last event in it this step. */
+export interface PartialPending {
+  buckets: Map<number, [number, number, number]>;
+  tmax: number;
+  samples: Array<[string, number]>;
+  values: Array<[string, number]>;
+}
+
+export const newPending = (): PartialPending => ({ buckets: new Map(), tmax: -Infinity, samples: [], values: [] });
+
+export interface EngineSnapshot {
+  v: 1;
+  maxT: number | null;
+  lastSweep: number | null;
+  events: number;
+  lateDropped: number;
+  keysEvicted: number;
+  /** Per-source clocks (stages fed by several upstream partitions): [source, newest event time]. */
+  sources?: Array<[number, number | null]>;
+  rules: Array<{ id: string; version: number; keys: Array<[string, unknown]>; merged?: Array<[number, Array<[number, number, number]>]> }>;
+}
