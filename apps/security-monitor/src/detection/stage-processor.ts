@@ -62,9 +62,10 @@ export interface StageDeps {
 
 /**
  * One stage of the detection topology (see engine/stages.ts) for the partitions this instance
- * holds: an engine per partition, its state loaded from PostgreSQL when the partition arrives,
- * and saved (guarded, see PartitionStateRepository.save) after each step, once the step's output
- * is on Kafka. A redelivered chunk is skipped up to the saved offset: no gap, no double count.
+ * holds: an engine per partition, its state loaded from PostgreSQL when the partition arrives and
+ * saved (guarded, see PartitionStateRepository.save) at most every saveIntervalMs once the step's
+ * output is on Kafka. Offsets are committed only up to the saved state, so after a crash the
+ * input is replayed from there; what the state already covers is skipped: no gap, no double count.
  */
 export class StageProcessor {
   private readonly partitions = new Map<number, PartitionRuntime>();
