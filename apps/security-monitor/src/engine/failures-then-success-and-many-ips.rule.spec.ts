@@ -54,6 +54,11 @@ describe('failures then a success, and one account from many IPs', () => {
     expect(() => parseRuleSet(JSON.stringify(bad))).toThrow(/condition\.after\.types: event types from the contracts \(unknown: NOPE\).*condition\.min: an integer 1\.\.1000/);
   });
 
+  it('a global sequence is refused: global rules run on merged counts, which keep no order', () => {
+    const global = { version: 1, rules: [{ ...sequence.rules[0], key: 'global', response: undefined }] };
+    expect(() => parseRuleSet(JSON.stringify(global))).toThrow(/condition\.kind: a sequence needs a user, ip or user_ip key, not global/);
+  });
+
   const manyIps = onlyRules('one-account-many-ips');
   it('failed logins on one account from 6 distinct IPs in 10 minutes fire; from 5 IPs do not', () => {
     const from = (ips: number) => spread(12, 0, 500, (t, i) => failedLogin(t, 'target@example.com', `198.51.100.${1 + (i % ips)}`));

@@ -162,6 +162,8 @@ function validateRule(r: unknown, name: string, p: string[]): RuleDefinition | u
   }
   const match = validateMatch(r.match, name, p);
   const condition = validateCondition(r.condition, name, p, r.window);
+  // Global rules are evaluated from per-partition counts (engine/stages.ts), which carry no order.
+  if (condition?.kind === 'sequence' && r.key === 'global') p.push(`${name}.condition.kind: a sequence needs a user, ip or user_ip key, not global`);
   const response = r.response === undefined ? undefined : validateResponse(r.response, name, p, r.key as RuleKeyKind);
   if (r.seeds !== undefined && (!Array.isArray(r.seeds) || !r.seeds.every((s) => typeof s === 'string'))) p.push(`${name}.seeds: strings`);
   if (!match || !condition) return undefined;
