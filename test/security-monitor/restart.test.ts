@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { EventProducer } from '@vigil/kafka';
 import { committedOffsets, testDatabaseUrl, testKafka, waitFor } from '@vigil/testing';
 import { DetectionService } from '../../apps/security-monitor/src/detection/detection.service';
+import { PartitionStateRepository } from '../../apps/security-monitor/src/detection/partition-state.repository';
 import { bootMonitor, clock, collect, type AlertEvent, type Collector, failed, monitorFixture, ofRule, type MonitorApp } from './support';
 
 describe('security-monitor restart mid-window', () => {
@@ -87,6 +88,27 @@ describe('security-monitor restart mid-window', () => {
     } finally {
       await app.close();
       await fx2.db.drop();
+    }
+  });
+
+  it('a partition state row only moves forward: an instance that lost the partition cannot overwrite its new owner', async () => {
+    const fx3 = await monitorFixture('monitor-fence');
+    const app = await bootMonitor(fx3);
+    try {
+      const repo = app.app.get(PartitionStateRepository);
+      const key = { groupId: 'g-fence', topic: fx3.input, partition: 0 };
+      const state = (n: number) => JSON.stringify({ v: 1, maxT: n, lastSweep: null, events: n, lateDropped: 0, keysEvicted: 0, rules: [] });
+      expect(await repo.save(key, '10', {}, 1, state(10))).toBe(true);
+      // The old owner, behind, tries to save what it had: refused, and the row is untouched.
+      expect(await repo.save(key, '5', {}, 1, state(5))).toBe(false);
+      expect(await repo.load(key)).toMatchObject({ offset: '10', state: { events: 10 } });
+      // The same offset again (an idle clock advance) and a later one are accepted.
+      expect(await repo.save(key, '10', {}, 1, state(11))).toBe(true);
+      expect(await repo.save(key, '12', { '3': '40' }, 1, state(12))).toBe(true);
+      expect(await repo.load(key)).toMatchObject({ offset: '12', sources: { '3': '40' }, state: { events: 12 } });
+    } finally {
+      await app.close();
+      await fx3.db.drop();
     }
   });
 });
