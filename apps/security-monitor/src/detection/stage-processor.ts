@@ -1,6 +1,6 @@
 import type { Logger } from 'winston';
 import { encodeEvent, type EventEnvelope } from '@vigil/contracts';
-import { type ConsumedEvent, type EventProducer, type HandlerContext } from '@vigil/kafka';
+import { headerString, type ConsumedEvent, type EventProducer, type HandlerContext } from '@vigil/kafka';
 import { DetectionEngine, type EngineAlert, type EngineOptions, type EngineStage, type PartialCounts } from '../engine/detection-engine';
 import { ipOf } from '../engine/event-fields';
 import type { RuleSet } from '../engine/rule-definition';
@@ -131,20 +131,23 @@ export class StageProcessor {
     if (held && BigInt(firstOffset) <= BigInt(held.offset) + 1n) return held;
     const stored = await this.d.repository.load(this.key(partition));
     const engine = this.newEngine();
-    const rt: PartitionRuntime = { engine, offset: '-1', sources: {}, lastInput: Date.now(), queue: held?.queue ?? Promise.resolve(), heard: new Map(), savedAt: Date.now(), dirty: false };
+    if (stored) engine.restore(stored.state);
+    else if (this.d.sourcePartitions) engine.expectSources(Array.from({ length: await this.d.sourcePartitions() }, (_, i) => i));
+    const now = Date.now();
+    const rt: PartitionRuntime = {
+      engine,
+      offset: stored?.offset ?? '-1',
+      sources: { ...stored?.sources },
+      ...(stored ? { saved: { offset: stored.offset, sources: { ...stored.sources } } } : {}),
+      lastInput: now,
+      savedAt: now,
+      dirty: false,
+      queue: held?.queue ?? Promise.resolve(),
+      // Every upstream partition counts as just heard from: each gets idleMs to speak before it is retired.
+      heard: new Map(engine.sourceIds.map((src) => [src, now])),
+    };
     if (stored) {
-      engine.restore(stored.state);
-      for (const src of engine.sourceIds) rt.heard.set(src, Date.now());
-      rt.offset = stored.offset;
-      rt.sources = { ...stored.sources };
-      rt.saved = { offset: stored.offset, sources: { ...stored.sources } };
-      rt.savedAt = Date.now();
       this.d.logger.info('detection state loaded', { stage: this.d.stage, topic: this.d.topic, partition, offset: stored.offset, rulesVersion: stored.rulesVersion, ...engine.stats() });
-    }
-    else if (this.d.sourcePartitions) {
-      const n = await this.d.sourcePartitions();
-      engine.expectSources(Array.from({ length: n }, (_, i) => i));
-      for (const src of engine.sourceIds) rt.heard.set(src, Date.now());
     }
     this.partitions.set(partition, rt);
     return rt;
@@ -262,8 +265,8 @@ export class StageProcessor {
 
   /** A repartitioned event re-sent after an upstream crash: at or below what this partition applied from its source. */
   private isDuplicate(rt: PartitionRuntime, c: ConsumedEvent): boolean {
-    const src = header(c, SOURCE_PARTITION_HEADER);
-    const off = header(c, SOURCE_OFFSET_HEADER);
+    const src = headerString(c.headers, SOURCE_PARTITION_HEADER);
+    const off = headerString(c.headers, SOURCE_OFFSET_HEADER);
     if (src === undefined || off === undefined) return false;
     const seen = rt.sources[src];
     if (seen !== undefined && BigInt(off) <= BigInt(seen)) return true;
@@ -333,12 +336,6 @@ export interface PartialRecord extends PartialCounts {
 }
 
 function sourceOf(c: ConsumedEvent): number | undefined {
-  const v = header(c, SOURCE_PARTITION_HEADER);
+  const v = headerString(c.headers, SOURCE_PARTITION_HEADER);
   return v === undefined ? undefined : Number(v);
-}
-
-function header(c: ConsumedEvent, name: string): string | undefined {
-  const v = c.headers[name];
-  if (v === undefined) return undefined;
-  return Buffer.isBuffer(v) ? v.toString() : Array.isArray(v) ? String(v[0]) : String(v);
 }
