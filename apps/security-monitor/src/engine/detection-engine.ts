@@ -136,8 +136,7 @@ export class DetectionEngine {
   /** A source gone quiet no longer holds the clock back; if it speaks again, it counts again. */
   retireSource(source: number): EngineAlert[] {
     const out: EngineAlert[] = [];
-    if (!this.sources.delete(source) || this.sources.size === 0) return out;
-    this.advance(Math.min(...this.sources.values()), out);
+    if (this.sources.delete(source)) this.advanceToSlowest(out);
     return out;
   }
 
@@ -155,9 +154,14 @@ export class DetectionEngine {
     const prev = this.sources.get(source);
     if (prev !== undefined && prev >= t) return;
     this.sources.set(source, t);
+    this.advanceToSlowest(out);
+  }
+
+  /** The clock of a stage fed by several sources: the slowest one's event time. */
+  private advanceToSlowest(out: EngineAlert[]): void {
     let slowest = Infinity;
     for (const x of this.sources.values()) if (x < slowest) slowest = x;
-    this.advance(slowest, out);
+    if (slowest !== Infinity) this.advance(slowest, out);
   }
 
   private advance(t: number, out: EngineAlert[]): void {
