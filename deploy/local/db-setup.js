@@ -78,6 +78,10 @@ async function main() {
     // Operators run the seeds' SQL (users joined with audit_logs) through this role.
     await db.query(`GRANT CONNECT ON DATABASE ${ident(database)} TO vigil_operator`);
     await db.query(`ALTER ROLE vigil_operator IN DATABASE ${ident(database)} SET search_path = gateway, audit, public`);
+    // Seed 001's SQL runs as written (`psql -d vigil -c "SELECT count(*) FROM audit_logs;"`) as
+    // postgres and as any login role granted vigil_operator: a role's own settings are not inherited
+    // by its members, so the default comes from the database. The services' roles set their own.
+    await db.query(`ALTER DATABASE ${ident(database)} SET search_path = "$user", public, gateway, audit`);
     for (const s of ['gateway', 'audit']) await db.query(`GRANT USAGE ON SCHEMA ${ident(s)} TO vigil_operator`);
   } finally {
     await db.end();
