@@ -4,6 +4,7 @@
  * someone with database superuser rights provable.
  */
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { assertRetentionCutBody, retentionCutBytes, type RetentionCutBody, type SignedRetentionCut } from './retention-cut';
 
 export interface CheckpointBody {
   chainId: string;
@@ -51,6 +52,14 @@ export class CheckpointSigner {
   sign(body: Omit<CheckpointBody, 'keyFingerprint'>): SignedCheckpoint {
     const full: CheckpointBody = { ...body, keyFingerprint: this.fingerprint };
     const signature = sign(null, checkpointBytes(full), this.key).toString('base64');
+    return { ...full, algorithm: 'ed25519', signature };
+  }
+
+  /** A signed retention cut (retention-cut.ts): same key, its own domain prefix. */
+  signRetentionCut(body: Omit<RetentionCutBody, 'keyFingerprint'>): SignedRetentionCut {
+    assertRetentionCutBody(body);
+    const full: RetentionCutBody = { ...body, keyFingerprint: this.fingerprint };
+    const signature = sign(null, retentionCutBytes(full), this.key).toString('base64');
     return { ...full, algorithm: 'ed25519', signature };
   }
 }

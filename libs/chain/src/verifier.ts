@@ -2,11 +2,13 @@
  * Walks a chain and its checkpoints and names every way it fails, as CloudTrail's validate-logs
  * does for its digest files: rows modified, deleted (with the time range of the gap), inserted,
  * reordered; checkpoints with a bad signature, an unknown key, or a head the rows do not match.
+ * A valid signed retention cut (retention-cut.ts) makes rows up to its seq "archived", not deleted.
  * Pure: the caller streams rows in chain_seq order (ties in insertion order) and passes the keyring.
  */
 import type { KeyObject } from 'node:crypto';
 import { GENESIS_HASH, piiDigest, rowHash, type ChainedFields } from './canonical';
 import { checkpointHash, verifyCheckpointSignature, type SignedCheckpoint } from './checkpoint';
+import { verifyRetentionCut, type SignedRetentionCut } from './retention-cut';
 
 export interface StoredRow extends ChainedFields {
   hash: string | null;
@@ -26,7 +28,19 @@ export type FindingKind =
   | 'checkpoint_unknown_key'
   | 'checkpoint_mismatch'
   | 'checkpoint_chain_broken'
-  | 'checkpoint_beyond_chain';
+  | 'checkpoint_beyond_chain'
+  | 'cut_bad_signature'
+  | 'cut_unknown_key'
+  | 'cut_mismatch'
+  // Found by comparing the store with the outside witness (witness.ts).
+  | 'chain_missing'
+  | 'chain_truncated'
+  | 'witness_checkpoint_missing'
+  | 'witness_checkpoint_differs'
+  | 'witness_cut_missing'
+  | 'witness_cut_differs'
+  | 'witness_bad_signature'
+  | 'witness_unknown_key';
 
 export interface Finding {
   kind: FindingKind;
@@ -49,6 +63,11 @@ export interface ChainReport {
   /** Time range covered by rows that verified and are anchored by a valid checkpoint. */
   verifiedFrom?: string;
   verifiedTo?: string;
+  /** Highest chain_seq present, and its created_at. */
+  lastSeq?: number;
+  lastCreatedAt?: string;
+  /** The valid signed retention cut the chain starts after, if any. */
+  archived?: Pick<SignedRetentionCut, 'upToSeq' | 'lastHash' | 'lastCreatedAt' | 'policy' | 'cutAt'>;
   findings: Finding[];
 }
 
@@ -70,19 +89,40 @@ export class ChainVerifier {
   private firstCreatedAt?: string;
   private count = 0;
   private valid = 0;
+  private last?: { seq: number; createdAt: string };
+  /** The valid cut with the highest seq: rows up to it may be gone. */
+  private readonly cut?: SignedRetentionCut;
 
   constructor(
     private readonly chainId: string,
     private readonly checkpoints: SignedCheckpoint[],
     private readonly keyring: Map<string, KeyObject>,
+    cuts: SignedRetentionCut[] = [],
   ) {
     this.wanted = new Set(checkpoints.map((c) => c.position));
+    for (const c of cuts) {
+      const sig = c.chainId === chainId ? verifyRetentionCut(c, keyring) : 'bad_signature';
+      if (sig === 'ok') {
+        if (!this.cut || c.upToSeq > this.cut.upToSeq) this.cut = c;
+      } else {
+        // An unverifiable cut excuses nothing: the rows it names count as deleted.
+        this.findings.push({
+          kind: sig === 'unknown_key' ? 'cut_unknown_key' : 'cut_bad_signature',
+          chainId,
+          at: c.upToSeq,
+          detail: `retention cut up to seq ${c.upToSeq} (policy ${c.policy}, ${c.cutAt}, key ${c.keyFingerprint}) does not verify`,
+        });
+      }
+    }
+    if (this.cut) this.wanted.add(this.cut.upToSeq);
   }
 
   push(row: StoredRow): void {
     const chainId = this.chainId;
     this.count++;
     this.firstCreatedAt ??= row.createdAt;
+    if (!this.last || row.chainSeq > this.last.seq) this.last = { seq: row.chainSeq, createdAt: row.createdAt };
+    if (this.cut && row.chainSeq > this.expectedSeq) this.skipArchived(row);
     const recomputed = rowHash(row);
     const problems: Finding[] = [];
     if (row.hash === null) {
@@ -130,6 +170,26 @@ export class ChainVerifier {
     }
     this.prevCreatedAt = row.createdAt;
     if (this.wanted.has(row.chainSeq)) this.headAt.set(row.chainSeq, { hash: row.hash ?? '', createdAt: row.createdAt });
+    if (this.cut && row.chainSeq === this.cut.upToSeq && row.hash !== this.cut.lastHash) {
+      this.findings.push({ kind: 'cut_mismatch', chainId, at: row.chainSeq, eventId: row.eventId, detail: `row ${row.chainSeq} differs from the last row named by the signed retention cut` });
+    }
+  }
+
+  /**
+   * Rows missing at or below the cut were removed by policy: no gap there, and the link into the
+   * first row after them is checked against the cut's signed hash instead of a row that is gone.
+   */
+  private skipArchived(row: StoredRow): void {
+    const cut = this.cut!;
+    if (row.chainSeq <= cut.upToSeq) {
+      // Its predecessor was archived: the link cannot be checked, the rest of the chain can.
+      this.expectedSeq = row.chainSeq;
+      this.prevHash = row.prevHash;
+    } else if (this.expectedSeq <= cut.upToSeq + 1) {
+      this.expectedSeq = cut.upToSeq + 1;
+      this.prevHash = cut.lastHash;
+      this.prevCreatedAt = cut.lastCreatedAt;
+    }
   }
 
   finish(): ChainReport {
@@ -151,8 +211,14 @@ export class ChainVerifier {
         ok = false;
         findings.push({ kind: 'checkpoint_chain_broken', chainId, at: cp.position, detail: `checkpoint signed at ${cp.signedAt} does not link to the previous checkpoint` });
       }
-      const head = cp.position === 0 ? { hash: GENESIS_HASH, createdAt: undefined } : this.headAt.get(cp.position);
-      if (!head) {
+      const cut = this.cut;
+      const head =
+        cp.position === 0
+          ? { hash: GENESIS_HASH, createdAt: undefined }
+          : (this.headAt.get(cp.position) ?? (cut?.upToSeq === cp.position ? { hash: cut.lastHash, createdAt: cut.lastCreatedAt } : undefined));
+      if (!head && cut && cp.position < cut.upToSeq) {
+        // Signed over rows since archived under the cut: nothing left to compare it with.
+      } else if (!head) {
         ok = false;
         findings.push({ kind: 'checkpoint_beyond_chain', chainId, at: cp.position, detail: `checkpoint at position ${cp.position} but the chain has no such row (rows deleted from the tail?)` });
       } else if (head.hash !== cp.headHash) {
@@ -174,14 +240,29 @@ export class ChainVerifier {
       validCheckpoints,
       verifiedFrom: anchoredTo ? this.firstCreatedAt : undefined,
       verifiedTo: anchoredTo,
+      lastSeq: this.last?.seq,
+      lastCreatedAt: this.last?.createdAt,
+      archived: this.cut && {
+        upToSeq: this.cut.upToSeq,
+        lastHash: this.cut.lastHash,
+        lastCreatedAt: this.cut.lastCreatedAt,
+        policy: this.cut.policy,
+        cutAt: this.cut.cutAt,
+      },
       findings: findings.sort((a, b) => a.at - b.at),
     };
   }
 }
 
 /** Verifies a whole chain given as an iterable (see ChainVerifier for streaming). */
-export function verifyChain(chainId: string, rows: Iterable<StoredRow>, checkpoints: SignedCheckpoint[], keyring: Map<string, KeyObject>): ChainReport {
-  const v = new ChainVerifier(chainId, checkpoints, keyring);
+export function verifyChain(
+  chainId: string,
+  rows: Iterable<StoredRow>,
+  checkpoints: SignedCheckpoint[],
+  keyring: Map<string, KeyObject>,
+  cuts: SignedRetentionCut[] = [],
+): ChainReport {
+  const v = new ChainVerifier(chainId, checkpoints, keyring, cuts);
   for (const row of rows) v.push(row);
   return v.finish();
 }
