@@ -13,6 +13,7 @@ export * from './events/security-alert/alert-dedup-key';
 export * from './events/security-alert/security-alert.attributes';
 export * from './events/security-action/security-action.attributes';
 export * from './events/audit-checkpoint/audit-checkpoint.attributes';
+export * from './events/audit-checkpoint/audit-retention-cut.attributes';
 export * from './registry/event-registry';
 export * from './codec/codec';
 export * from './factory/create-event';

@@ -184,6 +184,8 @@ describe('decodeEvent rejects', () => {
       ['a TTL over 30 days', 'SECURITY_ACTION', (e: Mutable) => (e.attributes.ttlSeconds = 31 * 86400), 'attributes.ttlSeconds'],
       ['a checkpoint without prevCheckpointHash', 'AUDIT_CHECKPOINT', (e: Mutable) => delete e.attributes.prevCheckpointHash, 'attributes.prevCheckpointHash'],
       ['a signature that is not base64', 'AUDIT_CHECKPOINT', (e: Mutable) => (e.attributes.signature = '!!'), 'attributes.signature'],
+      ['a retention cut at seq 0', 'AUDIT_RETENTION_CUT', (e: Mutable) => (e.attributes.upToSeq = 0), 'attributes.upToSeq'],
+      ['a retention cut whose last hash is not SHA-256', 'AUDIT_RETENTION_CUT', (e: Mutable) => (e.attributes.lastHash = 'abc'), 'attributes.lastHash'],
     ] satisfies Case[])('%s', (_label, type, mutate, path) => {
       expectRejected(decodeJson(variant(type, mutate)), 'schema_violation', path);
     });

@@ -32,6 +32,8 @@ export const EventType = {
   SECURITY_ACTION: 'SECURITY_ACTION',
   /** A signed chain head on audit.checkpoints.v1. */
   AUDIT_CHECKPOINT: 'AUDIT_CHECKPOINT',
+  /** A signed retention cut on audit.checkpoints.v1: a chain's oldest rows removed by policy. */
+  AUDIT_RETENTION_CUT: 'AUDIT_RETENTION_CUT',
 } as const;
 
 export type EventType = (typeof EventType)[keyof typeof EventType];

@@ -65,6 +65,10 @@ describe('eventKey', () => {
     expect(eventKey(SAMPLE_EVENTS.AUDIT_CHECKPOINT)).toBe('auth.events.v1:0');
   });
 
+  it(`keys a retention cut apart from its chain's checkpoints on ${Topics.AUDIT_CHECKPOINTS} (compaction keeps both)`, () => {
+    expect(eventKey(SAMPLE_EVENTS.AUDIT_RETENTION_CUT)).toBe('auth.events.v1:0#cut');
+  });
+
   it.each(EVENT_TYPES)('is a non-empty, bounded string for %s', (type) => {
     const key = eventKey(SAMPLE_EVENTS[type]);
     expect(typeof key).toBe('string');

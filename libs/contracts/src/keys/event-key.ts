@@ -15,7 +15,8 @@ export function normalizeUsername(username: string): string {
  * The Kafka record key (DESIGN.md "Topics"). It decides the partition, hence ordering and where
  * keyed detection state lives:
  * - auth events: subject user id, else normalised attempted username, else source IP, else event id;
- * - alerts: alertId (the dedup key); actions: target value; checkpoints: chainId;
+ * - alerts: alertId (the dedup key); actions: target value; checkpoints: chainId; retention cuts:
+ *   `<chainId>#cut` (the topic is compacted: one key each keeps a chain's latest checkpoint and cut);
  * - ops events: producer (the component).
  */
 export function eventKey(envelope: EventEnvelope): string {
@@ -28,6 +29,8 @@ export function eventKey(envelope: EventEnvelope): string {
       return event.attributes.target.value;
     case EventType.AUDIT_CHECKPOINT:
       return event.attributes.chainId;
+    case EventType.AUDIT_RETENTION_CUT:
+      return `${event.attributes.chainId}#cut`;
   }
   if (topicOf(event.type) === Topics.OPS_EVENTS) return event.producer;
 

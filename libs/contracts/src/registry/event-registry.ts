@@ -28,6 +28,7 @@ import {
 import { SecurityAlertAttributes } from '../events/security-alert/security-alert.attributes';
 import { SecurityActionAttributes } from '../events/security-action/security-action.attributes';
 import { AuditCheckpointAttributes } from '../events/audit-checkpoint/audit-checkpoint.attributes';
+import { AuditRetentionCutAttributes } from '../events/audit-checkpoint/audit-retention-cut.attributes';
 
 type AttributesClass = new () => object;
 
@@ -59,6 +60,7 @@ export const EVENT_ATTRIBUTES = Object.freeze({
   SECURITY_ALERT: SecurityAlertAttributes,
   SECURITY_ACTION: SecurityActionAttributes,
   AUDIT_CHECKPOINT: AuditCheckpointAttributes,
+  AUDIT_RETENTION_CUT: AuditRetentionCutAttributes,
 } as const satisfies { readonly [T in EventType]: AttributesClass });
 
 export type AttributesOf<T extends EventType> = InstanceType<(typeof EVENT_ATTRIBUTES)[T]>;

@@ -237,6 +237,23 @@ const samples: { [T in EventType]: EventOf<T> } = {
       headCreatedAt: AT,
     },
   }),
+  AUDIT_RETENTION_CUT: createEvent('AUDIT_RETENTION_CUT', {
+    id: sampleId(24),
+    occurredAt: AT,
+    producer: 'audit-writer',
+    outcome: 'success',
+    attributes: {
+      chainId: 'auth.events.v1:0',
+      upToSeq: 9120,
+      lastHash: 'd'.repeat(64),
+      lastCreatedAt: '2024-10-17T23:59:59.999Z',
+      policy: 'hot-90d',
+      cutAt: AT,
+      algorithm: 'ed25519',
+      keyFingerprint: 'c0ffee00c0ffee00',
+      signature: Buffer.alloc(64, 9).toString('base64'),
+    },
+  }),
 };
 
 function deepFreeze<T>(value: T): T {

@@ -60,7 +60,7 @@ export const TOPIC_EVENT_TYPES: { readonly [T in Topic]: readonly EventType[] } 
   ]),
   [Topics.SECURITY_ALERTS]: Object.freeze([EventType.SECURITY_ALERT]),
   [Topics.SECURITY_ACTIONS]: Object.freeze([EventType.SECURITY_ACTION]),
-  [Topics.AUDIT_CHECKPOINTS]: Object.freeze([EventType.AUDIT_CHECKPOINT]),
+  [Topics.AUDIT_CHECKPOINTS]: Object.freeze([EventType.AUDIT_CHECKPOINT, EventType.AUDIT_RETENTION_CUT]),
 });
 
 const HOME_TOPIC = new Map<EventType, Topic>();

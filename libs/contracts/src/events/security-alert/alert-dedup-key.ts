@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
-export const AlertKeyKind = { USER: 'user', IP: 'ip', USER_IP: 'user_ip', GLOBAL: 'global' } as const;
+/** `chain`: an audit hash chain (`<topic>:<partition>`), for the audit store's own integrity alerts. */
+export const AlertKeyKind = { USER: 'user', IP: 'ip', USER_IP: 'user_ip', GLOBAL: 'global', CHAIN: 'chain' } as const;
 export type AlertKeyKind = (typeof AlertKeyKind)[keyof typeof AlertKeyKind];
 
 /**
