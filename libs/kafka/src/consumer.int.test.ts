@@ -7,7 +7,9 @@ import winston from 'winston';
 import { createEvent, dlqTopic, type EventEnvelope } from '@vigil/contracts';
 import { committedOffsets, createTopics, deleteTopics, kafkaBrokers, readMessages, uniqueTopic, waitFor } from '@vigil/testing';
 import { createKafka } from './client';
-import { EventConsumer, type ConsumedEvent } from './consumer';
+import { EventConsumer, type ConsumedEvent, type EventConsumerOptions } from './consumer';
+import { replayDlq } from './dlq-replay';
+import { PermanentError } from './failure-class';
 import { EventProducer } from './producer';
 
 const logger = winston.createLogger({ silent: true });
@@ -49,8 +51,14 @@ describe('EventProducer → EventConsumer (real broker)', () => {
     return topic;
   }
 
-  function consume(topic: string, groupId: string, handler: (events: ConsumedEvent[]) => Promise<void>, maxChunk = 100): EventConsumer {
-    const c = new EventConsumer(kafka, { groupId, topics: [topic], handler, dlqProducer: producer, logger, maxChunk, retryBackoffMs: 20 });
+  function consume(
+    topic: string,
+    groupId: string,
+    handler: (events: ConsumedEvent[]) => Promise<void>,
+    maxChunk = 100,
+    extra: Partial<EventConsumerOptions> = {},
+  ): EventConsumer {
+    const c = new EventConsumer(kafka, { groupId, topics: [topic], handler, dlqProducer: producer, logger, maxChunk, retryBackoffMs: 20, ...extra });
     consumers.push(c);
     return c;
   }
@@ -137,5 +145,81 @@ describe('EventProducer → EventConsumer (real broker)', () => {
     await consume(topic, groupId, async (events) => void again.push(...events.map((e) => e.event.id))).start();
     await waitFor(() => again.includes(event.id), { timeoutMs: 45000, what: 'redelivery after the crash' });
     await waitFor(async () => (await committedOffsets(groupId, topic))[0] === '1', { what: 'commit after the redelivered event' });
+  });
+
+  it('holds the partition while a dependency is down: retries without limit, nothing to the DLQ, nothing committed past it', async () => {
+    const topic = await topicPair('transient');
+    const groupId = `g-${topic}`;
+    const events = Array.from({ length: 50 }, (_, i) => login(`user-${i}`));
+    await producer.publish(topic, events);
+    let down = true;
+    let calls = 0;
+    const handled = new Set<string>();
+    const c = consume(
+      topic,
+      groupId,
+      async (batch) => {
+        calls++;
+        if (down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        batch.forEach((e) => handled.add(e.event.id));
+      },
+      10,
+      { maxRetryBackoffMs: 200 },
+    );
+    await c.start();
+    // Far more tries than the 3 a poison message gets, and the partition is reported as waiting.
+    await waitFor(() => calls > 10 && c.waitingPartitions.length === 1, { what: 'retrying while the dependency is down' });
+    expect(c.waitingPartitions[0]).toMatchObject({ topic, partition: 0, error: expect.stringContaining('ECONNREFUSED') });
+    expect(await committedOffsets(groupId, topic)).toEqual({ 0: '-1' });
+    down = false;
+    await waitFor(() => handled.size === 50, { what: 'every event once the dependency is back' });
+    await waitFor(async () => (await committedOffsets(groupId, topic))[0] === '50', { what: 'commit after recovery' });
+    expect(c.waitingPartitions).toEqual([]);
+    expect(await readMessages(dlqTopic(topic), 1, 1500).catch(() => [])).toEqual([]);
+  });
+
+  it('screens well-formed events a consumer must refuse into the DLQ with the reason given', async () => {
+    const topic = await topicPair('screen');
+    const [ok, refused] = [login('ok'), login('future')];
+    await producer.publish(topic, [refused, ok]);
+    const handled: string[] = [];
+    await consume(topic, `g-${topic}`, async (batch) => void handled.push(...batch.map((e) => e.event.id)), 100, {
+      screen: (e) => (e.event.id === refused.id ? { reason: 'implausible_time', detail: 'too far ahead' } : undefined),
+    }).start();
+    await waitFor(() => handled.includes(ok.id), { what: 'the accepted event' });
+    const [dead] = await readMessages(dlqTopic(topic), 1);
+    expect(dead.headers?.['dlq-reason']?.toString()).toBe('implausible_time');
+    expect(handled).not.toContain(refused.id);
+  });
+
+  it('a DLQ replay reaches the group that failed the record once, and other groups not at all (run twice)', async () => {
+    const topic = await topicPair('replay');
+    const failing = `g-fail-${topic}`;
+    const other = `g-other-${topic}`;
+    const poison = login('fixed-later');
+    await producer.publish(topic, [poison]);
+    let fixed = false;
+    const byFailing: string[] = [];
+    const byOther: string[] = [];
+    await consume(topic, failing, async (batch) => {
+      if (!fixed) throw new PermanentError('handler_failed', 'not handled by this release');
+      byFailing.push(...batch.map((e) => e.event.id));
+    }).start();
+    await consume(topic, other, async (batch) => void byOther.push(...batch.map((e) => e.event.id))).start();
+    await readMessages(dlqTopic(topic), 1);
+    await waitFor(() => byOther.length === 1, { what: 'the other group handled the original' });
+
+    fixed = true; // a new release handles it
+    for (let run = 0; run < 2; run++) {
+      const r = await replayDlq(kafka, producer, { dlq: dlqTopic(topic) });
+      expect(r).toMatchObject({ read: 1, total: 1, replayed: 1, byTopic: { [topic]: 1 } });
+    }
+    await waitFor(async () => (await committedOffsets(failing, topic))[0] === '3' && (await committedOffsets(other, topic))[0] === '3', {
+      what: 'both groups past the two replays',
+    });
+    expect(byFailing).toEqual([poison.id]);
+    expect(byOther).toEqual([poison.id]);
+    const dry = await replayDlq(kafka, undefined, { dlq: dlqTopic(topic), dryRun: true, reasons: ['schema_violation'] });
+    expect(dry).toMatchObject({ read: 1, replayed: 0, filtered: 1 });
   });
 });

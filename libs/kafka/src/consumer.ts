@@ -3,7 +3,9 @@ import type { Logger } from 'winston';
 import { decodeEvent, dlqTopic, type DecodeResult, type EventEnvelope } from '@vigil/contracts';
 import { runWithContext } from '@vigil/telemetry';
 import { toDlqMessage, type DlqReason } from './dlq';
-import { kafkaMetrics } from './metrics';
+import { REPLAY_FOR_GROUP_HEADER, REPLAYED_AT_HEADER, REPLAYED_FROM_HEADER } from './dlq-replay';
+import { classifyFailure, PermanentError } from './failure-class';
+import { kafkaMetrics, trackWaiting } from './metrics';
 import type { EventProducer } from './producer';
 import { extractContext, headerString, withConsumerSpan } from './trace-headers';
 
@@ -49,9 +51,17 @@ export interface EventConsumerOptions {
   fromBeginning?: boolean;
   /** Events handed to the handler at once (1 = message at a time). Default 500. */
   maxChunk?: number;
-  /** Attempts per chunk before isolating the failing message. Default 3. */
+  /** Attempts per chunk before isolating the failing message (permanent failures only). Default 3. */
   attempts?: number;
+  /** First backoff after a failure; it doubles per retry. Default 100 ms. */
   retryBackoffMs?: number;
+  /** Ceiling of the backoff while a dependency is down (transient failures are retried without limit). Default 5 s. */
+  maxRetryBackoffMs?: number;
+  /**
+   * Checks a decoded event before the handler sees it: a returned reason sends it to the DLQ (for
+   * events that are well-formed but that this consumer must refuse, e.g. implausible times).
+   */
+  screen?: (event: ConsumedEvent) => { reason: string; detail: string } | undefined;
   decode?: (value: Buffer | null) => DecodeResult;
   sessionTimeoutMs?: number;
   /**
@@ -67,10 +77,36 @@ export interface EventConsumerOptions {
 
 type Failure = { message: KafkaMessage; reason: DlqReason | string; detail: string; attempts: number };
 
+/** A partition waiting for a dependency to come back. */
+export interface WaitingPartition {
+  topic: string;
+  partition: number;
+  since: Date;
+  retries: number;
+  error: string;
+}
+
+/** The consumer is stopping or lost the partition while waiting: leave the rest uncommitted. */
+class Abandoned extends Error {}
+
+type BatchControl = {
+  heartbeat(): Promise<void>;
+  isRunning(): boolean;
+  isStale(): boolean;
+  resolveOffset(offset: string): void;
+  commitOffsetsIfNecessary(offsets?: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }): Promise<void>;
+};
+
+const MAX_REMEMBERED_REPLAYS = 100_000;
+
+const REBALANCE = new Set(['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'NOT_COORDINATOR_FOR_GROUP']);
+
 /**
  * Consumes with manual commits: offsets advance only after the handler succeeded or the message was
- * safely written to `<topic>.dlq`. A poison message costs a bounded number of retries, then goes to
- * the DLQ with its reason, and the partition moves on.
+ * safely written to `<topic>.dlq`. Failures are classified (failure-class.ts): a poison message
+ * costs a bounded number of retries, then goes to the DLQ with its reason, and the partition moves
+ * on; a dependency that is down (transient) holds the partition, retrying with capped exponential
+ * backoff for as long as it takes, and nothing past it is committed or sent to a DLQ.
  */
 export class EventConsumer {
   private readonly consumer: Consumer;
@@ -79,6 +115,8 @@ export class EventConsumer {
   private readonly decode: (value: Buffer | null) => DecodeResult;
   private running = false;
   private crashed?: Error;
+  private readonly waiting = new Map<string, WaitingPartition>();
+  private readonly replayed = new Set<string>();
 
   constructor(kafka: Kafka, private readonly opts: EventConsumerOptions) {
     this.consumer = kafka.consumer({
@@ -111,6 +149,11 @@ export class EventConsumer {
     return this.crashed;
   }
 
+  /** Partitions held back by a dependency that is down (empty when all is well): health says degraded. */
+  get waitingPartitions(): WaitingPartition[] {
+    return [...this.waiting.values()];
+  }
+
   async start(): Promise<void> {
     await this.consumer.connect();
     for (const topic of this.opts.topics) {
@@ -132,16 +175,18 @@ export class EventConsumer {
     await this.consumer.disconnect();
   }
 
-  private async processBatch(
-    batch: Batch,
-    ctl: {
-      heartbeat(): Promise<void>;
-      isRunning(): boolean;
-      isStale(): boolean;
-      resolveOffset(offset: string): void;
-      commitOffsetsIfNecessary(offsets?: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }): Promise<void>;
-    },
-  ): Promise<void> {
+  private async processBatch(batch: Batch, ctl: BatchControl): Promise<void> {
+    try {
+      await this.processChunks(batch, ctl);
+    } catch (err) {
+      if (!(err instanceof Abandoned)) throw err;
+      this.opts.logger.info('partition released while waiting; the uncommitted rest is redelivered', { topic: batch.topic, partition: batch.partition });
+    } finally {
+      this.stopWaiting(batch.topic, batch.partition, false);
+    }
+  }
+
+  private async processChunks(batch: Batch, ctl: BatchControl): Promise<void> {
     const { topic, partition } = batch;
     const metrics = kafkaMetrics();
     metrics.lag.record(Number(batch.offsetLag()), { topic, partition: String(partition), group: this.opts.groupId });
@@ -151,14 +196,21 @@ export class EventConsumer {
       const valid: ConsumedEvent[] = [];
       const failures: Failure[] = [];
       for (const message of chunk) {
+        if (this.replayedElsewhere(message)) continue;
         const decoded = this.decode(message.value);
-        if (decoded.ok) valid.push(this.toConsumed(decoded.event, topic, partition, message));
-        else failures.push({ message, reason: decoded.reason, detail: decoded.detail, attempts: 0 });
+        if (!decoded.ok) {
+          failures.push({ message, reason: decoded.reason, detail: decoded.detail, attempts: 0 });
+          continue;
+        }
+        const consumed = this.toConsumed(decoded.event, topic, partition, message);
+        const refused = this.opts.screen?.(consumed);
+        if (refused) failures.push({ message, reason: refused.reason, detail: refused.detail, attempts: 0 });
+        else valid.push(consumed);
       }
       let durable: string | null | undefined;
       const handlerCtx: HandlerContext = { heartbeat: () => ctl.heartbeat(), topic, partition, commitUpTo: (o) => (durable = o) };
-      if (valid.length) failures.push(...(await this.handleWithIsolation(valid, chunk, handlerCtx)));
-      if (failures.length) await this.sendToDlq(topic, partition, failures);
+      if (valid.length) failures.push(...(await this.handleWithIsolation(valid, chunk, handlerCtx, ctl)));
+      if (failures.length) await this.untilDone(topic, partition, ctl, () => this.sendToDlq(topic, partition, failures));
       const last = chunk[chunk.length - 1].offset;
       ctl.resolveOffset(last);
       const commit = durable === undefined ? last : durable;
@@ -170,6 +222,28 @@ export class EventConsumer {
       metrics.consumed.add(valid.length - failures.filter((f) => f.attempts > 0).length, { topic, outcome: 'handled' });
       await ctl.heartbeat();
     }
+  }
+
+  /**
+   * A DLQ replay (dlq-replay.ts) is addressed to the group that failed the record: any other group
+   * handled the original and skips it. The addressed group sees a replayed event id once per
+   * process (bounded memory) on top of its handler's own deduplication. Replay headers are not
+   * passed on, so a forwarded event is not mistaken for a replay downstream.
+   */
+  private replayedElsewhere(message: KafkaMessage): boolean {
+    const headers = message.headers;
+    const group = headers && headerString(headers, REPLAY_FOR_GROUP_HEADER);
+    if (!headers || group === undefined) return false;
+    const eventId = headerString(headers, 'event-id');
+    delete headers[REPLAY_FOR_GROUP_HEADER];
+    delete headers[REPLAYED_FROM_HEADER];
+    delete headers[REPLAYED_AT_HEADER];
+    if (group !== this.opts.groupId) return true;
+    if (!eventId) return false;
+    if (this.replayed.has(eventId)) return true;
+    this.replayed.add(eventId);
+    if (this.replayed.size > MAX_REMEMBERED_REPLAYS) this.replayed.delete(this.replayed.values().next().value as string);
+    return false;
   }
 
   private toConsumed(event: EventEnvelope, topic: string, partition: number, m: KafkaMessage): ConsumedEvent {
@@ -185,14 +259,14 @@ export class EventConsumer {
   }
 
   /** Runs the chunk; if it keeps failing, runs each event alone so only the culprits go to the DLQ. */
-  private async handleWithIsolation(events: ConsumedEvent[], chunk: KafkaMessage[], ctx: HandlerContext): Promise<Failure[]> {
-    const first = await this.attempt(events, ctx);
+  private async handleWithIsolation(events: ConsumedEvent[], chunk: KafkaMessage[], ctx: HandlerContext, ctl: BatchControl): Promise<Failure[]> {
+    const first = await this.attempt(events, ctx, ctl);
     if (first === undefined) return [];
     if (events.length === 1) return [this.failure(events[0], chunk, first)];
     this.opts.logger.warn('chunk failed; isolating the failing events', { topic: ctx.topic, partition: ctx.partition, size: events.length, err: first });
     const failures: Failure[] = [];
     for (const one of events) {
-      const err = await this.attempt([one], ctx);
+      const err = await this.attempt([one], ctx, ctl);
       if (err !== undefined) failures.push(this.failure(one, chunk, err));
     }
     return failures;
@@ -200,29 +274,98 @@ export class EventConsumer {
 
   private failure(e: ConsumedEvent, chunk: KafkaMessage[], err: Error): Failure {
     const message = chunk.find((m) => m.offset === e.offset)!;
-    return { message, reason: 'handler_failed', detail: `${err.name}: ${err.message}`, attempts: this.attempts };
+    const reason = err instanceof PermanentError ? err.reason : 'handler_failed';
+    return { message, reason, detail: `${err.name}: ${err.message}`, attempts: this.attempts };
   }
 
-  /** Up to `attempts` tries with doubling backoff; returns the last error, or undefined on success. */
-  private async attempt(events: ConsumedEvent[], ctx: HandlerContext): Promise<Error | undefined> {
+  /**
+   * Runs the handler until it succeeds. A permanent failure is tried `attempts` times (a
+   * PermanentError once) and returned; a transient one is retried without limit (see untilDone).
+   */
+  private async attempt(events: ConsumedEvent[], ctx: HandlerContext, ctl: BatchControl): Promise<Error | undefined> {
     let backoff = this.opts.retryBackoffMs ?? 100;
-    let lastError: Error | undefined;
-    for (let n = 1; n <= this.attempts; n++) {
+    let permanentTries = 0;
+    for (;;) {
       const started = process.hrtime.bigint();
       try {
-        await this.invoke(events, ctx);
+        await this.untilDone(ctx.topic, ctx.partition, ctl, () => this.invoke(events, ctx));
         kafkaMetrics().handlerDuration.record(Number(process.hrtime.bigint() - started) / 1e9, { topic: ctx.topic });
         return undefined;
       } catch (err) {
-        lastError = err instanceof Error ? err : new Error(String(err));
-        if (n < this.attempts) {
-          await new Promise((r) => setTimeout(r, backoff));
-          backoff *= 2;
-          await ctx.heartbeat().catch(() => undefined);
-        }
+        if (err instanceof Abandoned) throw err;
+        const error = err instanceof Error ? err : new Error(String(err));
+        if (error instanceof PermanentError || ++permanentTries >= this.attempts) return error;
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff *= 2;
+        await ctx.heartbeat().catch(() => undefined);
       }
     }
-    return lastError;
+  }
+
+  /**
+   * Runs `work`, and while it fails transiently waits (capped exponential backoff with jitter) and
+   * runs it again, heartbeating so the group keeps the partition. Permanent failures are rethrown.
+   * Throws Abandoned if the consumer stops or the partition is taken away meanwhile.
+   */
+  private async untilDone<T>(topic: string, partition: number, ctl: BatchControl, work: () => Promise<T>): Promise<T> {
+    let backoff = this.opts.retryBackoffMs ?? 100;
+    const cap = this.opts.maxRetryBackoffMs ?? 5000;
+    for (;;) {
+      try {
+        const result = await work();
+        this.stopWaiting(topic, partition);
+        return result;
+      } catch (err) {
+        if (classifyFailure(err) !== 'transient') throw err;
+        this.noteWaiting(topic, partition, err);
+        const wait = Math.min(cap, backoff) * (0.8 + Math.random() * 0.4);
+        backoff = Math.min(cap, backoff * 2);
+        await this.pause(wait, ctl);
+      }
+    }
+  }
+
+  /** Sleeps in short slices so a stop or a lost partition is noticed promptly; heartbeats between. */
+  private async pause(ms: number, ctl: BatchControl): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (!ctl.isRunning() || ctl.isStale()) throw new Abandoned();
+      await new Promise((r) => setTimeout(r, Math.min(250, until - Date.now())));
+    }
+    try {
+      await ctl.heartbeat();
+    } catch (err) {
+      // The group moved on without us: the partition may be someone else's now.
+      const type = (err as { type?: string }).type;
+      if (type && REBALANCE.has(type)) throw new Abandoned();
+      // The broker itself is away: keep waiting; the session outlives short outages.
+    }
+    if (!ctl.isRunning() || ctl.isStale()) throw new Abandoned();
+  }
+
+  private noteWaiting(topic: string, partition: number, err: unknown): void {
+    const key = `${topic}:${partition}`;
+    const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const w = this.waiting.get(key);
+    kafkaMetrics().retries.add(1, { topic, group: this.opts.groupId });
+    if (w) {
+      w.retries++;
+      w.error = detail;
+      if (w.retries % 20 === 0) this.opts.logger.warn('still waiting for a dependency', { topic, partition, retries: w.retries, since: w.since, err: detail });
+      return;
+    }
+    this.waiting.set(key, { topic, partition, since: new Date(), retries: 1, error: detail });
+    trackWaiting(this.opts.groupId, key, true);
+    this.opts.logger.warn('dependency unavailable; holding the partition and retrying', { topic, partition, groupId: this.opts.groupId, err: detail });
+  }
+
+  private stopWaiting(topic: string, partition: number, resumed = true): void {
+    const key = `${topic}:${partition}`;
+    const w = this.waiting.get(key);
+    if (!w) return;
+    this.waiting.delete(key);
+    trackWaiting(this.opts.groupId, key, false);
+    if (resumed) this.opts.logger.info('dependency back; partition resumed', { topic, partition, retries: w.retries, waitedMs: Date.now() - w.since.getTime() });
   }
 
   /** A single event runs inside its producer's trace; a chunk gets one span in the first event's trace. */

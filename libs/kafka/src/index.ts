@@ -7,3 +7,5 @@ export * from './trace-headers';
 export * from './kafka-health';
 export { kafkaMetrics } from './metrics';
 export type { Kafka, KafkaMessage, IHeaders } from 'kafkajs';
+export * from './failure-class';
+export * from './dlq-replay';

@@ -16,7 +16,30 @@ function build() {
     lag: meter.createGauge('kafka.consumer.lag', { description: 'Offset lag at the last batch, per partition' }),
     produced: meter.createCounter('kafka.producer.messages', { description: 'Messages acknowledged by the broker' }),
     produceErrors: meter.createCounter('kafka.producer.errors', { description: 'Failed send calls' }),
+    retries: meter.createCounter('consumer.retry', { description: 'Handler retries while a dependency was down (transient failures)' }),
+    paused: pausedGauge(meter),
   };
+}
+
+/** Partitions each group holds back while a dependency is down (group -> topic:partition keys). */
+const waiting = new Map<string, Set<string>>();
+
+function pausedGauge(meter: ReturnType<typeof m>) {
+  const gauge = meter.createObservableGauge('consumer.paused.partitions', {
+    description: 'Partitions waiting for a dependency to come back (nothing past them is committed)',
+  });
+  gauge.addCallback((r) => {
+    for (const [group, keys] of waiting) r.observe(keys.size, { group });
+  });
+  return gauge;
+}
+
+export function trackWaiting(group: string, key: string, on: boolean): void {
+  kafkaMetrics();
+  let keys = waiting.get(group);
+  if (!keys) waiting.set(group, (keys = new Set()));
+  if (on) keys.add(key);
+  else keys.delete(key);
 }
 
 export function kafkaMetrics() {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'winston';
 import { EventConsumer, EventProducer, type EventConsumerOptions, type Kafka } from '@vigil/kafka';
+import type { CheckResult } from './health';
 import type { BaseServiceConfig } from './service-config';
 import { KAFKA, LOGGER, SERVICE_CONFIG } from './tokens';
 
@@ -32,6 +33,16 @@ export class ConsumerRegistry {
 
   isRunning(name: string): boolean {
     return this.consumers.get(name)?.isRunning ?? false;
+  }
+
+  /** Running or not, and which partitions wait for a dependency (then: degraded, with since when and why). */
+  health(name: string): CheckResult {
+    const consumer = this.consumers.get(name);
+    if (!consumer?.isRunning) return { ok: false, detail: 'stopped' };
+    const waiting = consumer.waitingPartitions;
+    if (waiting.length === 0) return { ok: true, detail: 'running' };
+    const parts = waiting.map((w) => `${w.topic}[${w.partition}] since ${w.since.toISOString()} (${w.retries} retries: ${w.error.slice(0, 200)})`);
+    return { ok: true, degraded: true, detail: `waiting for a dependency: ${parts.join('; ')}` };
   }
 
   async startAll(): Promise<void> {

@@ -3,7 +3,20 @@ import type { Response } from 'express';
 
 export interface CheckResult {
   ok: boolean;
+  /** Working, but held back (e.g. a consumer waiting for a dependency): still ready, reported degraded. */
+  degraded?: boolean;
   detail?: string;
+}
+
+/** ok: everything answers; degraded: alive but a check failed or is degraded (named in `failing`); shutting_down. */
+export type HealthStatus = 'ok' | 'degraded' | 'shutting_down';
+
+export interface HealthReport {
+  status: HealthStatus;
+  ready: boolean;
+  /** The checks that failed or are degraded. */
+  failing: string[];
+  checks: Record<string, CheckResult>;
 }
 export type Check = () => Promise<CheckResult> | CheckResult;
 
@@ -21,7 +34,7 @@ export class HealthRegistry {
     this.shuttingDown = true;
   }
 
-  async evaluate(): Promise<{ ready: boolean; checks: Record<string, CheckResult> }> {
+  async evaluate(): Promise<HealthReport> {
     const entries = await Promise.all(
       [...this.checks.entries()].map(async ([name, check]): Promise<[string, CheckResult]> => {
         try {
@@ -31,15 +44,20 @@ export class HealthRegistry {
         }
       }),
     );
-    const checks = Object.fromEntries(entries);
+    const checks: Record<string, CheckResult> = Object.fromEntries(entries);
     if (this.shuttingDown) checks.shutdown = { ok: false, detail: 'shutting down' };
-    return { ready: Object.values(checks).every((c) => c.ok), checks };
+    const failing = Object.entries(checks)
+      .filter(([, c]) => !c.ok || c.degraded)
+      .map(([name]) => name);
+    const ready = Object.values(checks).every((c) => c.ok);
+    const status: HealthStatus = this.shuttingDown ? 'shutting_down' : failing.length ? 'degraded' : 'ok';
+    return { status, ready, failing, checks };
   }
 }
 
 /**
  * GET /health: liveness plus readiness (200 when every dependency answers, 503 otherwise, with
- * each check's result). GET /health/live answers 200 while the process serves HTTP at all.
+ * each check's result; status "degraded" names the failing checks). GET /health/live answers 200 while the process serves HTTP at all.
  */
 @Controller()
 export class HealthController {
@@ -47,8 +65,8 @@ export class HealthController {
 
   @Get(['health', 'health/ready'])
   async health(@Res() res: Response): Promise<void> {
-    const { ready, checks } = await this.registry.evaluate();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'not_ready', live: true, ready, checks });
+    const report = await this.registry.evaluate();
+    res.status(report.ready ? 200 : 503).json({ ...report, live: true });
   }
 
   @Get('health/live')

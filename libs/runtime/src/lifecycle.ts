@@ -55,7 +55,7 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
 
   onApplicationBootstrap(): void {
     for (const name of this.consumers.names) {
-      this.health.register(`consumer:${name}`, () => ({ ok: this.consumers.isRunning(name), detail: this.consumers.isRunning(name) ? 'running' : 'stopped' }));
+      this.health.register(`consumer:${name}`, () => this.consumers.health(name));
     }
     this.kafkaLoop = this.connectKafka();
   }

@@ -11,8 +11,8 @@ export class HealthAliasController {
 
   @Get()
   async health(@Res() res: Response): Promise<void> {
-    const { ready, checks } = await this.registry.evaluate();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'not_ready', live: true, ready, checks });
+    const report = await this.registry.evaluate();
+    res.status(report.ready ? 200 : 503).json({ ...report, live: true });
   }
 
   @Get('live')
