@@ -12,6 +12,10 @@ export const schema = {
   /** Partitions (chains) written at once: each has its own transaction and chain head lock. */
   auditPartitionsConcurrently: env.int('AUDIT_PARTITIONS_CONCURRENTLY', { default: 3, min: 1, max: 64 }),
   auditPartitionsAheadDays: env.int('AUDIT_PARTITIONS_AHEAD_DAYS', { default: 7, min: 1, max: 90 }),
+  /** Event times the writer accepts (ingest/event-time.ts): the hot window plus lateness behind, clock skew ahead. */
+  auditHotDays: env.int('AUDIT_HOT_DAYS', { default: 90, min: 1, max: 3650 }),
+  auditAllowedLatenessHours: env.int('AUDIT_ALLOWED_LATENESS_HOURS', { default: 24, min: 0, max: 24 * 365 }),
+  auditMaxFutureSeconds: env.int('AUDIT_MAX_FUTURE_SECONDS', { default: 300, min: 0, max: 86_400 }),
   /** Tessera signs every 10 s; so do we, idle or not ("nothing happened" is provable). */
   auditCheckpointIntervalMs: env.int('AUDIT_CHECKPOINT_INTERVAL_MS', { default: 10000, min: 200, max: 3600000 }),
   /** Ed25519 private key (PEM). Required in production; in development one is made in AUDIT_KEY_DIR. */

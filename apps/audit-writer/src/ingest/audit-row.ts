@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { piiDigest, type ChainedFields } from '@vigil/chain';
 import type { EventEnvelope } from '@vigil/contracts';
 
@@ -44,10 +45,11 @@ export function chainIdOf(topic: string, partition: number): string {
  * can be redacted before archiving or erased on request without breaking verification.
  */
 export function toAuditRow(event: EventEnvelope, source: { topic: string; partition: number; offset: string }, salt = newSalt()): AuditRowDraft {
-  const ip = event.source?.ip ?? null;
+  const alertKey = event.type === 'SECURITY_ALERT' ? alertKeyPii(event.attributes as AlertAttributes) : undefined;
+  const ip = event.source?.ip ?? alertKey?.ip ?? null;
   const userAgent = event.source?.userAgent ?? null;
-  const username = event.subject?.username ?? null;
-  const details: Record<string, unknown> = { schemaVersion: event.schemaVersion, attributes: event.attributes };
+  const username = event.subject?.username ?? alertKey?.user ?? null;
+  const details: Record<string, unknown> = { schemaVersion: event.schemaVersion, attributes: alertKey?.attributes ?? event.attributes };
   if (event.traceparent) details.traceparent = event.traceparent;
   if (event.subject?.userId) details.subjectUserId = event.subject.userId;
   if (event.actor?.dbRole) details.actorDbRole = event.actor.dbRole;
@@ -55,7 +57,7 @@ export function toAuditRow(event: EventEnvelope, source: { topic: string; partit
     eventId: event.id,
     createdAt: new Date(event.occurredAt).toISOString(),
     action: event.type,
-    userId: asUuid(event.subject?.userId ?? event.actor?.userId),
+    userId: asUuid(event.subject?.userId ?? event.actor?.userId ?? alertKey?.user ?? undefined),
     outcome: event.outcome,
     reason: event.reason ?? null,
     producer: event.producer,
@@ -74,4 +76,43 @@ export function toAuditRow(event: EventEnvelope, source: { topic: string; partit
     sourcePartition: source.partition,
     sourceOffset: source.offset,
   };
+}
+
+interface AlertAttributes {
+  key: { kind: string; value: string };
+  summary?: string;
+  [k: string]: unknown;
+}
+
+/**
+ * An alert's key names an IP or an attempted username, which must stay erasable like the other
+ * PII: the clear values go to the ip_address / username columns (committed to the chain by salted
+ * digest), and the chained details keep only the key's kind and where its value is. The summary
+ * names the key too, so its mentions of the value are replaced by a placeholder.
+ */
+export function alertKeyPii(a: AlertAttributes): { ip?: string; user?: string; attributes: Record<string, unknown> } | undefined {
+  const { kind, value } = a.key ?? {};
+  if (typeof value !== 'string' || kind === 'global') return undefined;
+  let ip: string | undefined;
+  let user: string | undefined;
+  if (kind === 'ip') ip = value;
+  else if (kind === 'user') user = value;
+  else if (kind === 'user_ip') {
+    const cut = value.lastIndexOf('|');
+    user = value.slice(0, cut);
+    ip = value.slice(cut + 1);
+  } else return undefined;
+  let summary = a.summary;
+  if (summary !== undefined) {
+    for (const [v, mark] of [
+      [value, `[${kind}]`],
+      [user, '[username]'],
+      [ip, '[ip_address]'],
+    ] as const) {
+      if (v) summary = summary.split(v).join(mark);
+    }
+  }
+  if (ip !== undefined && !isIP(ip)) ip = undefined; // ip_address is inet: a malformed IP part is not kept at all
+  const where = [ip && 'ip_address', user && 'username'].filter(Boolean);
+  return { ip, user, attributes: { ...a, key: { kind, valueIn: where }, ...(summary !== undefined ? { summary } : {}) } };
 }

@@ -2,6 +2,7 @@ import { Inject, Module, type OnApplicationBootstrap, type OnModuleInit } from '
 import { ConsumerRegistry, SERVICE_CONFIG } from '@vigil/runtime';
 import type { AuditWriterConfig } from '../config';
 import { AuditStoreRepository } from './audit-store.repository';
+import { implausibleTime } from './event-time';
 import { IngestService } from './ingest.service';
 
 /** Consumes every audited topic in batches into audit_logs. */
@@ -24,6 +25,12 @@ export class IngestModule implements OnModuleInit, OnApplicationBootstrap {
       partitionsConsumedConcurrently: this.config.auditPartitionsConcurrently,
       maxBytesPerPartition: 4 * 1024 * 1024,
       handler: (events, ctx) => this.ingest.write(groupId, events, ctx),
+      screen: (e) =>
+        implausibleTime(e.event.occurredAt, Date.now(), {
+          hotDays: this.config.auditHotDays,
+          allowedLatenessHours: this.config.auditAllowedLatenessHours,
+          maxFutureSeconds: this.config.auditMaxFutureSeconds,
+        }),
     });
   }
 

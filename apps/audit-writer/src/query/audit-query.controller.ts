@@ -79,11 +79,13 @@ export class AuditQueryController {
     return { bucket: q.bucket ?? 'hour', buckets };
   }
 
-  /** seed 001-06: the audit service's health: dependencies, ingest, chains, checkpoints, store size. */
+  /**
+   * seed 001-06: the audit service's health: dependencies, ingest, chains, checkpoints, store size.
+   * Not an audited read (it returns no log data), so it answers in full while Kafka is down.
+   */
   @Get('health')
-  async storeHealth(@Principal() who: VerifiedToken, @Req() req: Request) {
+  async storeHealth() {
     const [readiness, store] = await Promise.all([this.health.evaluate(), this.repo.storeHealth()]);
-    await this.recorder.record(who, req, '/api/v1/audit/health', {}, 0);
-    return { status: readiness.ready ? 'ok' : 'degraded', checks: readiness.checks, ...store };
+    return { status: readiness.status, failing: readiness.failing, checks: readiness.checks, ...store };
   }
 }
