@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { IHeaders, Kafka, KafkaMessage, Message } from 'kafkajs';
+import { dlqTopic } from '@vigil/contracts';
+import type { EventProducer } from './producer';
+import { headerString } from './trace-headers';
+
+/**
+ * A replayed record is addressed to the consumer group that failed it (`dlq-consumer-group`): the
+ * other groups on the topic handled the original already, so they skip it (EventConsumer does),
+ * and the failing group deduplicates by event id as always.
+ */
+export const REPLAY_FOR_GROUP_HEADER = 'replay-for-group';
+export const REPLAYED_FROM_HEADER = 'replayed-from';
+export const REPLAYED_AT_HEADER = 'replayed-at';
+
+export interface ReplayFilter {
+  /** Only records whose `dlq-reason` is one of these (all when empty). */
+  reasons?: string[];
+  /** Only records that failed at or after this time (`dlq-failed-at`). */
+  since?: Date;
+}
+
+export type ReplayPlan = { topic: string; message: Message } | { skip: 'filtered' | 'no_origin' };
+
+/** What to send for one DLQ record: the original bytes, key, timestamp and headers, to the original topic. */
+export function planReplay(m: KafkaMessage, from: { topic: string; partition: number }, filter: ReplayFilter, now = new Date()): ReplayPlan {
+  const headers = m.headers ?? {};
+  const reason = headerString(headers, 'dlq-reason') ?? '';
+  if (filter.reasons?.length && !filter.reasons.includes(reason)) return { skip: 'filtered' };
+  if (filter.since) {
+    const failedAt = Date.parse(headerString(headers, 'dlq-failed-at') ?? '');
+    if (!(failedAt >= filter.since.getTime())) return { skip: 'filtered' };
+  }
+  const topic = headerString(headers, 'dlq-original-topic');
+  if (!topic || dlqTopic(topic) !== from.topic) return { skip: 'no_origin' };
+  const original: IHeaders = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (!k.startsWith('dlq-') && k !== REPLAY_FOR_GROUP_HEADER && k !== REPLAYED_FROM_HEADER && k !== REPLAYED_AT_HEADER) original[k] = v;
+  }
+  const group = headerString(headers, 'dlq-consumer-group');
+  if (group) original[REPLAY_FOR_GROUP_HEADER] = group;
+  original[REPLAYED_FROM_HEADER] = `${from.topic}/${from.partition}/${m.offset}`;
+  original[REPLAYED_AT_HEADER] = now.toISOString();
+  return { topic, message: { key: m.key, value: m.value, headers: original, timestamp: m.timestamp } };
+}
+
+export interface ReplayProgress {
+  /** Records of the DLQ read so far, and how many there were when the run started. */
+  read: number;
+  total: number;
+  replayed: number;
+  filtered: number;
+  noOrigin: number;
+  byReason: Record<string, number>;
+  byTopic: Record<string, number>;
+}
+
+export interface ReplayOptions extends ReplayFilter {
+  dlq: string;
+  dryRun?: boolean;
+  onProgress?: (p: ReplayProgress) => void;
+  /** Records sent per produce call. Default 500. */
+  batch?: number;
+}
+
+/**
+ * Reads `<topic>.dlq` from its start up to the end offsets seen when the run began (records that
+ * arrive meanwhile wait for the next run), and republishes each record that passes the filter.
+ * Nothing is committed or deleted: the DLQ stays as the record of what failed, and running the
+ * replay twice sends the same records twice, which the addressed consumer deduplicates.
+ */
+export async function replayDlq(kafka: Kafka, producer: EventProducer | undefined, opts: ReplayOptions): Promise<ReplayProgress> {
+  if (!opts.dlq.endsWith('.dlq')) throw new Error(`--topic must name a DLQ (<topic>.dlq), got ${opts.dlq}`);
+  if (!opts.dryRun && !producer) throw new Error('a producer is needed unless --dry-run');
+  const progress: ReplayProgress = { read: 0, total: 0, replayed: 0, filtered: 0, noOrigin: 0, byReason: {}, byTopic: {} };
+  const admin = kafka.admin();
+  await admin.connect();
+  let ends: Map<number, bigint>;
+  try {
+    if (!(await admin.listTopics()).includes(opts.dlq)) throw new Error(`topic ${opts.dlq} does not exist`);
+    const offsets = await admin.fetchTopicOffsets(opts.dlq);
+    ends = new Map(offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
+    progress.total = offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+  if (ends.size === 0) return progress;
+
+  const pending: Array<{ topic: string; message: Message }> = [];
+  const flush = async () => {
+    const byTopic = new Map<string, Message[]>();
+    for (const p of pending.splice(0)) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.message]);
+    for (const [topic, messages] of byTopic) if (!opts.dryRun) await producer!.send(topic, messages);
+  };
+
+  const groupId = `vigil-dlq-replay-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: opts.dlq, fromBeginning: true });
+    let done!: () => void;
+    let failed!: (e: unknown) => void;
+    const finished = new Promise<void>((res, rej) => ((done = res), (failed = rej)));
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        try {
+          const end = ends.get(batch.partition);
+          if (end === undefined) return;
+          for (const m of batch.messages) {
+            if (BigInt(m.offset) >= end) break;
+            resolveOffset(m.offset);
+            progress.read++;
+            const plan = planReplay(m, { topic: batch.topic, partition: batch.partition }, opts);
+            if ('skip' in plan) {
+              if (plan.skip === 'filtered') progress.filtered++;
+              else progress.noOrigin++;
+            } else {
+              pending.push(plan);
+              progress.replayed++;
+              const reason = headerString(m.headers ?? {}, 'dlq-reason') ?? 'unknown';
+              progress.byReason[reason] = (progress.byReason[reason] ?? 0) + 1;
+              progress.byTopic[plan.topic] = (progress.byTopic[plan.topic] ?? 0) + 1;
+              if (pending.length >= (opts.batch ?? 500)) await flush();
+            }
+          }
+          await flush();
+          opts.onProgress?.(progress);
+          const last = batch.messages[batch.messages.length - 1];
+          if (!last || BigInt(last.offset) + 1n >= end) {
+            ends.delete(batch.partition);
+            if (ends.size === 0) done();
+          }
+        } catch (err) {
+          failed(err);
+        }
+      },
+    });
+    await finished;
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    const admin2 = kafka.admin();
+    await admin2.connect();
+    await admin2.deleteGroups([groupId]).catch(() => undefined);
+    await admin2.disconnect();
+  }
+  return progress;
+}
