@@ -1,5 +1,6 @@
 export * from './client';
 export * from './topics';
+export * from './topic-reader';
 export * from './producer';
 export * from './consumer';
 export * from './dlq';

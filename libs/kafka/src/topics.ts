@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import { ConfigResourceTypes, ConfigSource, type Admin, type Kafka } from 'kafkajs';
 import { dlqTopic } from '@vigil/contracts';
 
 export interface TopicSpec {
@@ -10,7 +10,11 @@ export interface TopicSpec {
   config?: Record<string, string>;
 }
 
-/** Creates the topics (and their DLQs) that do not exist yet; existing ones are left as they are. */
+/**
+ * Creates the topics (and their DLQs) that do not exist yet. An existing topic keeps its
+ * partitions, but gets the `config` its spec declares (a topic made before a retention change
+ * would otherwise keep the old policy for ever).
+ */
 export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], defaults: { partitions: number; replicationFactor: number }): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
@@ -33,6 +37,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], defaults: {
         if (!(err instanceof Error && /already exists/i.test(err.message))) throw err;
       });
     }
+    for (const spec of specs.filter((s) => s.config && existing.has(s.topic))) await applyTopicConfig(admin, spec.topic, spec.config!);
     return missing.map((t) => t.topic);
   } finally {
     await admin.disconnect();
@@ -49,4 +54,18 @@ export async function partitionCount(kafka: Kafka, topic: string): Promise<numbe
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Sets the declared entries on an existing topic, keeping its other overrides (AlterConfigs replaces them all). */
+async function applyTopicConfig(admin: Admin, topic: string, wanted: Record<string, string>): Promise<void> {
+  const { resources } = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }], includeSynonyms: false });
+  const overrides = new Map(
+    (resources[0]?.configEntries ?? []).filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG && !e.isSensitive).map((e) => [e.configName, e.configValue]),
+  );
+  if (Object.entries(wanted).every(([k, v]) => overrides.get(k) === v)) return;
+  for (const [k, v] of Object.entries(wanted)) overrides.set(k, v);
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [...overrides].map(([name, value]) => ({ name, value })) }],
+  });
 }
