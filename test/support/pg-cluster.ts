@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, chownSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ROOT } from './processes';
+
+const run = promisify(execFile);
+
+/** The newest PostgreSQL server binaries installed from Debian's packages. */
+function binDir(): string {
+  const base = '/usr/lib/postgresql';
+  const versions = existsSync(base) ? readdirSync(base).sort((a, b) => Number(a) - Number(b)) : [];
+  const v = versions.reverse().find((d) => existsSync(path.join(base, d, 'bin', 'pg_ctl')));
+  if (!v) throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql');
+  return path.join(base, v, 'bin');
+}
+
+/**
+ * A PostgreSQL server of the fault suites' own (its own data directory and port), so stopping and
+ * restarting it mid-stream does not disturb the shared server the other suites use. As root, the
+ * server runs as the `postgres` user (initdb refuses root).
+ */
+export class PgCluster {
+  readonly dir: string;
+  readonly bin = binDir();
+
+  constructor(
+    readonly port: number,
+    name: string,
+  ) {
+    this.dir = path.join(ROOT, '.cache', `pg-${name}`);
+  }
+
+  get adminUrl(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  private async as(cmd: string, args: string[]): Promise<string> {
+    const full = path.join(this.bin, cmd);
+    const { stdout, stderr } =
+      process.getuid?.() === 0 ? await run('runuser', ['-u', 'postgres', '--', full, ...args]) : await run(full, args);
+    return stdout + stderr;
+  }
+
+  async init(): Promise<void> {
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir, { recursive: true });
+    if (process.getuid?.() === 0) {
+      const { stdout } = await run('id', ['-u', 'postgres']);
+      const { stdout: gid } = await run('id', ['-g', 'postgres']);
+      chownSync(this.dir, Number(stdout.trim()), Number(gid.trim()));
+    }
+    await this.as('initdb', ['-D', this.dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+    await this.start();
+  }
+
+  async start(): Promise<void> {
+    const opts = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`;
+    await this.as('pg_ctl', ['-D', this.dir, '-l', path.join(this.dir, 'server.log'), '-o', opts, '-w', 'start']);
+  }
+
+  /** Fast shutdown: open connections are terminated (57P01), new ones refused. */
+  async stop(): Promise<void> {
+    await this.as('pg_ctl', ['-D', this.dir, '-m', 'fast', '-w', 'stop']);
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop().catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
