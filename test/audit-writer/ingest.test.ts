@@ -65,7 +65,11 @@ describe('audit-writer ingest', () => {
 
   it('signs checkpoints of every chain, stores them and publishes them to audit.checkpoints.v1', async () => {
     const { rows } = await waitFor(async () => {
-      const r = await db.query(`SELECT DISTINCT ON (chain_id) chain_id, position, published_at FROM "${t.schema}".audit_checkpoints ORDER BY chain_id, id DESC`);
+      const r = await db.query(
+        `SELECT DISTINCT ON (c.chain_id) c.chain_id, c.position, p.published_at
+           FROM "${t.schema}".audit_checkpoints c LEFT JOIN "${t.schema}".checkpoint_publications p ON p.checkpoint_id = c.id
+          ORDER BY c.chain_id, c.id DESC`,
+      );
       return r.rows.length >= 2 && r.rows.every((x) => x.published_at) ? r : undefined;
     }, { what: 'published checkpoints' });
     const heads = await db.query(`SELECT chain_id, position FROM "${t.schema}".chain_heads`);

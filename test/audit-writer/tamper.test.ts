@@ -91,7 +91,9 @@ describe('tamper evidence', () => {
        SELECT chain_id, position, head_hash, checkpoint_hash, md5(random()::text), key_fingerprint, algorithm, signature, signed_at + interval '1 hour'
          FROM ${s}.audit_checkpoints ORDER BY id DESC LIMIT 1`,
     );
+    await db.query(`ALTER TABLE ${s}.audit_checkpoints DISABLE TRIGGER audit_checkpoints_append_only`);
     await db.query(`UPDATE ${s}.audit_checkpoints SET head_hash = repeat('e', 64) WHERE id = (SELECT max(id) FROM ${s}.audit_checkpoints)`);
+    await db.query(`ALTER TABLE ${s}.audit_checkpoints ENABLE ALWAYS TRIGGER audit_checkpoints_append_only`);
     await db.query(`ALTER TABLE ${s}.audit_logs ENABLE ALWAYS TRIGGER audit_logs_append_only`);
 
     const tampered = verifyCli(t.schema, fx.keyDir);

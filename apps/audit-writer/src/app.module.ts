@@ -4,6 +4,7 @@ import { Topics } from '@vigil/contracts';
 import { AuthModule } from '@vigil/auth';
 import { InfraModule } from '@vigil/runtime';
 import { SERVICE, type AuditWriterConfig } from './config';
+import { CHECKPOINT_TOPIC_SPEC } from './checkpoints/checkpoint-events';
 import { CheckpointsModule } from './checkpoints/checkpoints.module';
 import { IngestModule } from './ingest/ingest.module';
 import { AuditApiAuthEvents } from './query/auth-events.sink';
@@ -26,8 +27,8 @@ export class AppModule {
             { topic: Topics.AUTH_EVENTS },
             { topic: Topics.OPS_EVENTS },
             { topic: Topics.SECURITY_ALERTS },
-            // Checkpoints outlive the archive year: a verifier outside the database reads them here.
-            { topic: Topics.AUDIT_CHECKPOINTS, config: { 'retention.ms': String(400 * 86400000) } },
+            // Compacted by chain: every chain's latest checkpoint and cut are kept for ever (the witness).
+            CHECKPOINT_TOPIC_SPEC,
           ],
         }),
         AuthModule.forRoot({

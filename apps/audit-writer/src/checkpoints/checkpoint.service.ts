@@ -1,13 +1,15 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { metrics } from '@opentelemetry/api';
-import { DataSource } from 'typeorm';
+import { metrics, type Counter } from '@opentelemetry/api';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { Logger } from 'winston';
-import { CheckpointSigner, checkpointHash, type SignedCheckpoint } from '@vigil/chain';
-import { createEvent, Topics, type EventEnvelope } from '@vigil/contracts';
+import { CheckpointSigner, checkpointHash, type RetentionCutBody, type SignedCheckpoint, type SignedRetentionCut } from '@vigil/chain';
+import { Topics } from '@vigil/contracts';
 import { schemaOf } from '@vigil/database';
 import { EventProducer } from '@vigil/kafka';
 import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import type { AuditWriterConfig } from '../config';
+import { toCut } from '../verify/chain-reader';
+import { chainRegressionAlert, checkpointEvent, retentionCutEvent, type ChainRegression } from './checkpoint-events';
 import { loadSigningKeyPem } from './signing-keys';
 
 interface HeadRow {
@@ -17,15 +19,21 @@ interface HeadRow {
   head_created_at: Date | null;
 }
 
+const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : undefined);
+
 /**
  * Every AUDIT_CHECKPOINT_INTERVAL_MS, signs each chain's head (also when nothing changed, so an
  * idle period is provable), stores the checkpoint and publishes it to audit.checkpoints.v1. One
  * instance signs per round (advisory lock); unpublished checkpoints are retried next round.
+ * A head that went backwards is never signed: that would bless a rewound chain. A SEV-1 alert
+ * goes out instead.
  */
 @Injectable()
 export class CheckpointService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly signer: CheckpointSigner;
   private readonly schema: string;
+  private readonly regressionsCounter: Counter;
+  private readonly regressions = new Map<string, ChainRegression>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private lastSignedAt = 0;
@@ -40,12 +48,13 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
     this.signer = new CheckpointSigner(
       loadSigningKeyPem({ keyFile: config.auditSigningKeyFile, keyDir: config.auditKeyDir, production: config.nodeEnv === 'production' }),
     );
-    metrics
-      .getMeter('vigil.audit')
+    const meter = metrics.getMeter('vigil.audit');
+    meter
       .createObservableGauge('audit.checkpoint.age.seconds', { unit: 's', description: 'Seconds since the last signed checkpoint' })
       .addCallback((r) => {
         if (this.lastSignedAt) r.observe((Date.now() - this.lastSignedAt) / 1000);
       });
+    this.regressionsCounter = meter.createCounter('audit.chain.regressions', { description: 'Chain heads refused for signing because they went backwards (SEV-1)' });
   }
 
   get keyFingerprint(): string {
@@ -72,69 +81,126 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
     await this.running;
   }
 
-  /** Signs and stores a checkpoint for every chain. Returns them (empty if another instance holds the round). */
-  async checkpointNow(): Promise<SignedCheckpoint[]> {
+  /** Under the signing round's lock: checkpoints and cuts of one chain never interleave. */
+  async underSigningLock<T>(work: (em: EntityManager) => Promise<T>, wait = false): Promise<T | undefined> {
     return this.ds.transaction(async (em) => {
-      const [{ locked }] = await em.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [`vigil:audit:checkpoint:${this.schema}`]);
-      if (!locked) return [];
-      const heads: HeadRow[] = await em.query(`SELECT chain_id, position, head_hash, head_created_at FROM "${this.schema}".chain_heads ORDER BY chain_id`);
-      const out: SignedCheckpoint[] = [];
-      const signedAt = new Date().toISOString();
-      for (const h of heads) {
-        const prev = await em.query(`SELECT checkpoint_hash FROM "${this.schema}".audit_checkpoints WHERE chain_id = $1 ORDER BY id DESC LIMIT 1`, [h.chain_id]);
-        const cp = this.signer.sign({
-          chainId: h.chain_id,
-          position: Number(h.position),
-          headHash: h.head_hash,
-          prevCheckpointHash: prev[0]?.checkpoint_hash ?? null,
-          signedAt,
-          headCreatedAt: h.head_created_at ? h.head_created_at.toISOString() : undefined,
-        });
-        await em.query(
-          `INSERT INTO "${this.schema}".audit_checkpoints
-             (chain_id, position, head_hash, head_created_at, prev_checkpoint_hash, checkpoint_hash, key_fingerprint, algorithm, signature, signed_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-          [cp.chainId, cp.position, cp.headHash, cp.headCreatedAt ?? null, cp.prevCheckpointHash, checkpointHash(cp), cp.keyFingerprint, cp.algorithm, cp.signature, cp.signedAt],
-        );
-        out.push(cp);
-      }
-      this.lastSignedAt = Date.now();
-      return out;
+      const fn = wait ? 'pg_advisory_xact_lock' : 'pg_try_advisory_xact_lock';
+      const [r] = await em.query(`SELECT ${fn}(hashtext($1)) AS locked`, [`vigil:audit:checkpoint:${this.schema}`]);
+      if (!wait && !r.locked) return undefined;
+      return work(em);
     });
   }
 
-  /** Publishes stored checkpoints not yet on audit.checkpoints.v1, oldest first. */
+  /** Signs and stores a checkpoint for every chain. Returns them (empty if another instance holds the round). */
+  async checkpointNow(): Promise<SignedCheckpoint[]> {
+    const refused: Array<{ regression: ChainRegression; alert: boolean }> = [];
+    const out =
+      (await this.underSigningLock(async (em) => {
+        const heads: HeadRow[] = await em.query(`SELECT chain_id, position, head_hash, head_created_at FROM "${this.schema}".chain_heads ORDER BY chain_id`);
+        const signed: SignedCheckpoint[] = [];
+        const signedAt = new Date().toISOString();
+        for (const h of heads) {
+          const [prev] = await em.query(
+            `SELECT position, head_hash, checkpoint_hash, signed_at FROM "${this.schema}".audit_checkpoints WHERE chain_id = $1 ORDER BY id DESC LIMIT 1`,
+            [h.chain_id],
+          );
+          const position = Number(h.position);
+          if (prev && (position < Number(prev.position) || (position === Number(prev.position) && h.head_hash !== prev.head_hash))) {
+            refused.push(this.noteRegression(h.chain_id, position, h.head_hash, Number(prev.position), iso(prev.signed_at)!, signedAt));
+            continue;
+          }
+          this.regressions.delete(h.chain_id);
+          const cp = this.signer.sign({
+            chainId: h.chain_id,
+            position,
+            headHash: h.head_hash,
+            prevCheckpointHash: prev?.checkpoint_hash ?? null,
+            signedAt,
+            headCreatedAt: iso(h.head_created_at),
+          });
+          await em.query(
+            `INSERT INTO "${this.schema}".audit_checkpoints
+               (chain_id, position, head_hash, head_created_at, prev_checkpoint_hash, checkpoint_hash, key_fingerprint, algorithm, signature, signed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+            [cp.chainId, cp.position, cp.headHash, cp.headCreatedAt ?? null, cp.prevCheckpointHash, checkpointHash(cp), cp.keyFingerprint, cp.algorithm, cp.signature, cp.signedAt],
+          );
+          signed.push(cp);
+        }
+        this.lastSignedAt = Date.now();
+        return signed;
+      })) ?? [];
+    for (const r of refused) await this.raiseRegression(r.regression, r.alert);
+    return out;
+  }
+
+  /** Remembers a refusal; the alert is (re)sent when it is new or has moved, and every 60th round while it lasts. */
+  private noteRegression(chainId: string, headPosition: number, headHash: string, checkpointPosition: number, checkpointSignedAt: string, now: string) {
+    const seen = this.regressions.get(chainId);
+    const regression: ChainRegression = { chainId, headPosition, headHash, checkpointPosition, checkpointSignedAt, firstSeen: seen?.firstSeen ?? now, lastSeen: now, count: (seen?.count ?? 0) + 1 };
+    this.regressions.set(chainId, regression);
+    const moved = !seen || seen.headPosition !== headPosition || seen.headHash !== headHash;
+    return { regression, alert: moved || regression.count % 60 === 0 };
+  }
+
+  /** Every refusal is counted and logged (no hashes or keys in the log); the alert is published as noteRegression decided. */
+  private async raiseRegression(r: ChainRegression, alert: boolean): Promise<void> {
+    this.regressionsCounter.add(1, { chain: r.chainId });
+    this.logger.error('audit chain went backwards: refused to sign its head (SEV-1)', {
+      chainId: r.chainId,
+      headPosition: r.headPosition,
+      lastCheckpointPosition: r.checkpointPosition,
+      lastCheckpointSignedAt: r.checkpointSignedAt,
+    });
+    if (!alert) return;
+    try {
+      await this.producer.publish(Topics.SECURITY_ALERTS, [chainRegressionAlert(r)]);
+    } catch (err) {
+      this.logger.error('could not publish the chain regression alert', { chainId: r.chainId, err });
+    }
+  }
+
+  /** Signs a retention cut with the checkpoint key (RetentionCutService decides whether it may). */
+  signRetentionCut(body: Omit<RetentionCutBody, 'keyFingerprint'>): SignedRetentionCut {
+    return this.signer.signRetentionCut(body);
+  }
+
+  /** Publishes stored checkpoints and retention cuts not yet on audit.checkpoints.v1, oldest first. */
   async publishPending(limit = 500): Promise<number> {
     if (!this.producer.isConnected) return 0;
-    const rows = await this.ds.query(
-      `SELECT id, chain_id, position, head_hash, head_created_at, prev_checkpoint_hash, key_fingerprint, algorithm, signature, signed_at
-         FROM "${this.schema}".audit_checkpoints WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+    const s = `"${this.schema}"`;
+    const checkpoints = await this.ds.query(
+      `SELECT c.id, c.chain_id, c.position, c.head_hash, c.head_created_at, c.prev_checkpoint_hash, c.key_fingerprint, c.algorithm, c.signature, c.signed_at
+         FROM ${s}.audit_checkpoints c
+        WHERE NOT EXISTS (SELECT 1 FROM ${s}.checkpoint_publications p WHERE p.checkpoint_id = c.id)
+        ORDER BY c.id LIMIT $1`,
       [limit],
     );
-    if (rows.length === 0) return 0;
-    const events = rows.map((r: Record<string, never>) => toEvent(r));
-    await this.producer.publish(Topics.AUDIT_CHECKPOINTS, events);
-    await this.ds.query(`UPDATE "${this.schema}".audit_checkpoints SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r: { id: string }) => r.id)]);
-    return rows.length;
+    if (checkpoints.length) {
+      await this.producer.publish(Topics.AUDIT_CHECKPOINTS, checkpoints.map((r: Record<string, never>) => checkpointEvent(toCheckpoint(r))));
+      await this.ds.query(`INSERT INTO ${s}.checkpoint_publications (checkpoint_id) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING`, [checkpoints.map((r: { id: string }) => r.id)]);
+    }
+    const cuts = await this.ds.query(
+      `SELECT c.* FROM ${s}.chain_cuts c WHERE NOT EXISTS (SELECT 1 FROM ${s}.chain_cut_publications p WHERE p.cut_id = c.id) ORDER BY c.id LIMIT $1`,
+      [limit],
+    );
+    if (cuts.length) {
+      await this.producer.publish(Topics.AUDIT_CHECKPOINTS, cuts.map((r: Record<string, unknown>) => retentionCutEvent(toCut(r))));
+      await this.ds.query(`INSERT INTO ${s}.chain_cut_publications (cut_id) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING`, [cuts.map((r: { id: string }) => r.id)]);
+    }
+    return checkpoints.length + cuts.length;
   }
 }
 
-function toEvent(r: Record<string, never>): EventEnvelope {
-  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : undefined);
-  return createEvent('AUDIT_CHECKPOINT', {
-    producer: 'audit-writer',
-    outcome: 'success',
-    occurredAt: iso(r.signed_at),
-    attributes: {
-      chainId: r.chain_id,
-      position: Number(r.position),
-      headHash: r.head_hash,
-      prevCheckpointHash: r.prev_checkpoint_hash ?? null,
-      algorithm: 'ed25519',
-      keyFingerprint: r.key_fingerprint,
-      signature: r.signature,
-      signedAt: iso(r.signed_at)!,
-      ...(r.head_created_at ? { headCreatedAt: iso(r.head_created_at) } : {}),
-    },
-  }) as EventEnvelope;
+function toCheckpoint(r: Record<string, never>): SignedCheckpoint {
+  return {
+    chainId: r.chain_id,
+    position: Number(r.position),
+    headHash: r.head_hash,
+    prevCheckpointHash: r.prev_checkpoint_hash ?? null,
+    algorithm: 'ed25519',
+    keyFingerprint: r.key_fingerprint,
+    signature: r.signature,
+    signedAt: iso(r.signed_at)!,
+    ...(r.head_created_at ? { headCreatedAt: iso(r.head_created_at) } : {}),
+  };
 }

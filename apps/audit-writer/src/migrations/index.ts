@@ -1,5 +1,6 @@
 import { Baseline1763900000000 } from './1763900000000-baseline';
 import { AuditStore1763900100000 } from './1763900100000-audit-store';
+import { CheckpointIntegrity1763900200000 } from './1763900200000-checkpoint-integrity';
 
 /** Applied in this order; append new migrations, never edit a landed one. */
-export const migrations = [Baseline1763900000000, AuditStore1763900100000];
+export const migrations = [Baseline1763900000000, AuditStore1763900100000, CheckpointIntegrity1763900200000];
