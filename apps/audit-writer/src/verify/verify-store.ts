@@ -1,30 +1,51 @@
 import type { KeyObject } from 'node:crypto';
-import type { Client } from 'pg';
-import { ChainVerifier, type ChainReport } from '@vigil/chain';
-import { listChains, readChain, readCheckpoints } from './chain-reader';
+import { ChainVerifier, compareWithWitness, type ChainReport } from '@vigil/chain';
+import { listChains, readChain, readCheckpoints, readCuts, readHeadPosition, type Queryable } from './chain-reader';
+import type { Witness } from './witness-source';
+
+export interface StoreChainReport extends ChainReport {
+  /** What the witness saw of this chain (absent when verified without one). */
+  witness?: { checkpoints: number; cuts: number; latestPosition?: number; latestSignedAt?: string };
+}
 
 export interface StoreReport {
   ok: boolean;
-  chains: ChainReport[];
+  chains: StoreChainReport[];
   rows: number;
   validRows: number;
   checkpoints: number;
   validCheckpoints: number;
+  witness?: { source: string; records: number; unreadable: number; chains: number };
 }
 
-/** Verifies every chain (or the named ones) of the store in `schema`; progress per chain on `onChain`. */
+/**
+ * Verifies every chain (or the named ones) of the store in `schema`; progress per chain on
+ * `onChain`. With a witness, every chain it knows is checked too, including chains the store no
+ * longer has at all; `inScope` says which of the witness's chains belong to this store.
+ */
 export async function verifyStore(
-  db: Client,
+  db: Queryable,
   schema: string,
   keyring: Map<string, KeyObject>,
-  opts: { chains?: string[]; onChain?: (r: ChainReport) => void } = {},
+  opts: { chains?: string[]; onChain?: (r: StoreChainReport) => void; witness?: Witness; inScope?: (chainId: string) => boolean } = {},
 ): Promise<StoreReport> {
-  const chains = opts.chains?.length ? opts.chains : await listChains(db, schema);
-  const reports: ChainReport[] = [];
+  const inScope = opts.inScope ?? (() => true);
+  const witnessed = opts.witness?.records.filter((r) => inScope(r.chainId)) ?? [];
+  const witnessChains = [...new Set(witnessed.map((r) => r.chainId))];
+  const chains = opts.chains?.length ? opts.chains : [...new Set([...(await listChains(db, schema)), ...witnessChains])].sort();
+  const reports: StoreChainReport[] = [];
   for (const chainId of chains) {
-    const verifier = new ChainVerifier(chainId, await readCheckpoints(db, schema, chainId), keyring);
+    const checkpoints = await readCheckpoints(db, schema, chainId);
+    const cuts = await readCuts(db, schema, chainId);
+    const verifier = new ChainVerifier(chainId, checkpoints, keyring, cuts);
     for await (const row of readChain(db, schema, chainId)) verifier.push(row);
-    const report = verifier.finish();
+    const report: StoreChainReport = verifier.finish();
+    if (opts.witness) {
+      const headPosition = await readHeadPosition(db, schema, chainId);
+      const seen = compareWithWitness(chainId, witnessed, { checkpoints, cuts, lastSeq: report.lastSeq, lastCreatedAt: report.lastCreatedAt, headPosition }, keyring);
+      report.findings = [...report.findings, ...seen.findings].sort((a, b) => a.at - b.at);
+      report.witness = { checkpoints: seen.checkpoints, cuts: seen.cuts, latestPosition: seen.latestPosition, latestSignedAt: seen.latestSignedAt };
+    }
     reports.push(report);
     opts.onChain?.(report);
   }
@@ -36,5 +57,6 @@ export async function verifyStore(
     validRows: sum((r) => r.validRows),
     checkpoints: sum((r) => r.checkpoints),
     validCheckpoints: sum((r) => r.validCheckpoints),
+    witness: opts.witness && { source: opts.witness.source, records: witnessed.length, unreadable: opts.witness.unreadable, chains: witnessChains.length },
   };
 }
