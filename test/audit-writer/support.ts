@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createEvent, dlqTopic, type EventEnvelope } from '@vigil/contracts';
-import { createTopics, testDatabaseUrl, uniqueTopic } from '@vigil/testing';
+import { toMessage, type EventProducer } from '@vigil/kafka';
+import { createTopics, kafkaBrokers, testDatabaseUrl, uniqueTopic } from '@vigil/testing';
 
 /** Unique ingest topics (with DLQs) and writer settings for one suite. */
 export async function writerFixture(name: string, partitions = 3) {
@@ -61,4 +63,33 @@ export async function superuser(): Promise<Client> {
 export async function count(db: Client, schema: string, where = 'true'): Promise<number> {
   const { rows } = await db.query(`SELECT count(*)::int AS n FROM "${schema}".audit_logs WHERE ${where}`);
   return rows[0].n;
+}
+
+/** Runs one of audit-writer's CLIs from source, as an operator would; resolves with exit code and output. */
+export function runAuditCli(cli: 'verify' | 'witness', args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', './tools/ts-register.js', `apps/audit-writer/src/verify/${cli}.cli.ts`, ...args], {
+      cwd: path.resolve(__dirname, '../..'),
+      env: { PATH: process.env.PATH, KAFKA_BROKERS: kafkaBrokers().join(','), ...env },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+/** Whether the chain has a checkpoint at `position` that is already on audit.checkpoints.v1. */
+export async function publishedAt(db: Client, schema: string, chainId: string, position: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `SELECT 1 FROM "${schema}".audit_checkpoints c JOIN "${schema}".checkpoint_publications p ON p.checkpoint_id = c.id
+      WHERE c.chain_id = $1 AND c.position = $2 LIMIT 1`,
+    [chainId, position],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Events sent to chosen partitions (chains), in order: `perChain[p]` goes to partition p. */
+export async function sendToChains(producer: EventProducer, topic: string, perChain: EventEnvelope[][]): Promise<void> {
+  await producer.send(topic, perChain.flatMap((events, partition) => events.map((e) => ({ ...toMessage(e), partition }))));
 }
