@@ -61,7 +61,7 @@ export async function readTopic(
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     const c = consumer;
     await new Promise<void>((resolve, reject) => {
-      let caughtUp = pending.size === 0;
+      let caughtUp = false;
       const timer = setTimeout(() => {
         if (!caughtUp) reject(new Error(`${topic}: not caught up after ${opts.timeoutMs ?? 120000} ms (partitions ${[...pending.keys()].join(', ')} behind)`));
       }, opts.timeoutMs ?? 120000);
