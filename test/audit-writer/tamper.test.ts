@@ -1,28 +1,18 @@
 // seed 000-30: append-only is enforced by PostgreSQL, and what a superuser does anyway is caught
 // by the verify command (rows modified, deleted, inserted; forged checkpoints), which exits non-zero.
-import path from 'node:path';
 import type { Client } from 'pg';
 import { EventProducer } from '@vigil/kafka';
 import { testDatabaseUrl, waitFor } from '@vigil/testing';
 import { startApp, type TestApp } from '../support/apps';
-import { ROOT } from '../support/processes';
-import { count, failedLogin, superuser, writerFixture } from './support';
-import { spawnSync } from 'node:child_process';
-
-function verifyCli(schema: string, keyDir: string): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, ['-r', './tools/ts-register.js', path.join('apps/audit-writer/src/verify/verify.cli.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, DATABASE_URL: testDatabaseUrl(), DB_SCHEMA: schema, AUDIT_KEY_DIR: keyDir },
-    encoding: 'utf8',
-  });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
-}
+import { count, failedLogin, runAuditCli, superuser, writerFixture } from './support';
 
 describe('tamper evidence', () => {
   let t: TestApp;
   let db: Client;
   let fx: Awaited<ReturnType<typeof writerFixture>>;
   let s: string;
+  // The real CLI, with the witness (audit.checkpoints.v1) scoped to this suite's chains.
+  const verifyCli = () => runAuditCli('verify', [], { DATABASE_URL: testDatabaseUrl(), DB_SCHEMA: t.schema, AUDIT_KEY_DIR: fx.keyDir, AUDIT_TOPICS: `${fx.auth},${fx.ops}` });
 
   beforeAll(async () => {
     fx = await writerFixture('tamper', 1);
@@ -69,9 +59,9 @@ describe('tamper evidence', () => {
   });
 
   it('verify passes on the untouched store, then names each tampering a superuser does', async () => {
-    const clean = verifyCli(t.schema, fx.keyDir);
+    const clean = await verifyCli();
     expect(clean.out).toMatch(/200\/200 rows valid/);
-    expect(clean.out).toContain('VERIFIED');
+    expect(clean.out).toMatch(/against the witness audit\.checkpoints\.v1 .*: VERIFIED/);
     expect(clean.code).toBe(0);
 
     // A superuser can switch the triggers off; the chain and the signed checkpoints still tell.
@@ -96,7 +86,7 @@ describe('tamper evidence', () => {
     await db.query(`ALTER TABLE ${s}.audit_checkpoints ENABLE ALWAYS TRIGGER audit_checkpoints_append_only`);
     await db.query(`ALTER TABLE ${s}.audit_logs ENABLE ALWAYS TRIGGER audit_logs_append_only`);
 
-    const tampered = verifyCli(t.schema, fx.keyDir);
+    const tampered = await verifyCli();
     expect(tampered.code).toBe(1);
     expect(tampered.out).toContain('FAILED');
     expect(tampered.out).toMatch(new RegExp(`MODIFIED \\S+ @50 event ${modified}`));

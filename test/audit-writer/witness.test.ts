@@ -101,7 +101,7 @@ describe('verify against the outside witness', () => {
     expect(blind.code).toBe(0); // the reason the witness exists
 
     const r = await verify('--chain', c);
-    expect(r.out).toMatch(new RegExp(`CHAIN_MISSING ${c} @1 between \\? and \\S+: chain missing from the database .*seq 1\\.\\.${ROWS} gone`));
+    expect(r.out).toMatch(new RegExp(`CHAIN_MISSING ${c} @1 until \\S+: chain missing from the database .*seq 1\\.\\.${ROWS} gone`));
     expect(r.out).toMatch(/WITNESS_CHECKPOINT_MISSING/);
     expect(r.out).toContain('FAILED');
     expect(r.code).toBe(1);

@@ -58,6 +58,11 @@ function line(r: StoreChainReport): string {
   return `${r.chainId}: ${r.validRows}/${r.rows} rows valid, ${r.validCheckpoints}/${r.checkpoints} checkpoints valid; ${range}${archived}${seen}`;
 }
 
+function timeRange(from?: string, to?: string): string {
+  if (from && to) return ` between ${from} and ${to}`;
+  return from ? ` after ${from}` : to ? ` until ${to}` : '';
+}
+
 async function loadWitness(a: Args, brokers: string[]): Promise<Witness | undefined> {
   if (a.witness === 'none') return undefined;
   if (a.witness !== 'topic') return witnessFromFile(a.witness.file);
@@ -95,7 +100,7 @@ async function main(): Promise<number> {
       console.log(JSON.stringify({ ...report, ...(a.witness === 'none' ? { warning: NO_WITNESS_WARNING } : {}) }, null, 2));
     } else {
       for (const c of report.chains) {
-        for (const f of c.findings) console.log(`  ${f.kind.toUpperCase()} ${c.chainId} @${f.at}${f.eventId ? ` event ${f.eventId}` : ''}${f.from || f.to ? ` between ${f.from ?? '?'} and ${f.to ?? '?'}` : ''}: ${f.detail}`);
+        for (const f of c.findings) console.log(`  ${f.kind.toUpperCase()} ${c.chainId} @${f.at}${f.eventId ? ` event ${f.eventId}` : ''}${timeRange(f.from, f.to)}: ${f.detail}`);
       }
       const w = report.witness;
       const against = w
