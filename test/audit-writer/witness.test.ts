@@ -1,12 +1,17 @@
 // seed 000-30, 002-36: what a superuser does to the store AND its own checkpoints is caught by the
 // outside witness (the signed checkpoints on audit.checkpoints.v1, or an auditor's copy of them):
 // audit:verify exits 1 naming the chain and the range. Each chain (Kafka partition) gets one tampering.
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from 'pg';
-import { EventProducer } from '@vigil/kafka';
-import { testDatabaseUrl, waitFor } from '@vigil/testing';
+import { CheckpointSigner } from '@vigil/chain';
+import { Topics } from '@vigil/contracts';
+import { createKafka, EventProducer } from '@vigil/kafka';
+import { kafkaBrokers, testDatabaseUrl, waitFor } from '@vigil/testing';
+import { checkpointEvent } from '../../apps/audit-writer/src/checkpoints/checkpoint-events';
 import { startApp, type TestApp } from '../support/apps';
 import { count, failedLogin, publishedAt, runAuditCli, sendToChains, superuser, writerFixture } from './support';
 
@@ -86,6 +91,31 @@ describe('verify against the outside witness', () => {
     expect(again.code).toBe(0);
     expect(again.out).toMatch(/, 0 new from \d+ read/);
     expect(readFileSync(copy, 'utf8').trim().split('\n')).toHaveLength(lines.length);
+  });
+
+  it('audit:witness --follow appends checkpoints as they are published, until SIGTERM', async () => {
+    const child = spawn(process.execPath, ['-r', './tools/ts-register.js', 'apps/audit-writer/src/verify/witness.cli.ts', '--out', copy, '--follow'], {
+      cwd: path.resolve(__dirname, '../..'),
+      env: { PATH: process.env.PATH, KAFKA_BROKERS: kafkaBrokers().join(',') },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await waitFor(() => out.includes('following; Ctrl-C to stop'), { what: 'caught up and following' });
+      // A checkpoint of a chain no store here owns (a throwaway key): only the copy cares.
+      const key = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const cp = new CheckpointSigner(key).sign({ chainId: `${fx.auth}-follow:0`, position: 1, headHash: 'a'.repeat(64), prevCheckpointHash: null, signedAt: new Date().toISOString() });
+      const producer = new EventProducer(createKafka({ brokers: kafkaBrokers(), clientId: 'witness-follow-test' }));
+      await producer.connect();
+      await producer.publish(Topics.AUDIT_CHECKPOINTS, [checkpointEvent(cp)]).finally(() => producer.disconnect());
+      await waitFor(() => out.includes(`+ checkpoint ${fx.auth}-follow:0 position 1`), { what: 'the new checkpoint appended' });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(readFileSync(copy, 'utf8')).toContain(`"chainId":"${fx.auth}-follow:0"`);
   });
 
   it('seed 000-30: a whole chain erased (rows, checkpoints, head) passes a check of the store alone, and fails against the witness', async () => {
