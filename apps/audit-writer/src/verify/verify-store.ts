@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { ChainVerifier, compareWithWitness, type ChainReport } from '@vigil/chain';
+import { ChainVerifier, compareWithWitness, type ChainReport, type WitnessRecord } from '@vigil/chain';
 import { listChains, readChain, readCheckpoints, readCuts, readHeadPosition, type Queryable } from './chain-reader';
 import type { Witness } from './witness-source';
 
@@ -31,7 +31,13 @@ export async function verifyStore(
 ): Promise<StoreReport> {
   const inScope = opts.inScope ?? (() => true);
   const witnessed = opts.witness?.records.filter((r) => inScope(r.chainId)) ?? [];
-  const witnessChains = [...new Set(witnessed.map((r) => r.chainId))];
+  const byChain = new Map<string, WitnessRecord[]>();
+  for (const r of witnessed) {
+    const list = byChain.get(r.chainId);
+    if (list) list.push(r);
+    else byChain.set(r.chainId, [r]);
+  }
+  const witnessChains = [...byChain.keys()];
   const chains = opts.chains?.length ? opts.chains : [...new Set([...(await listChains(db, schema)), ...witnessChains])].sort();
   const reports: StoreChainReport[] = [];
   for (const chainId of chains) {
@@ -42,7 +48,7 @@ export async function verifyStore(
     const report: StoreChainReport = verifier.finish();
     if (opts.witness) {
       const headPosition = await readHeadPosition(db, schema, chainId);
-      const seen = compareWithWitness(chainId, witnessed, { checkpoints, cuts, lastSeq: report.lastSeq, lastCreatedAt: report.lastCreatedAt, headPosition }, keyring);
+      const seen = compareWithWitness(chainId, byChain.get(chainId) ?? [], { checkpoints, cuts, lastSeq: report.lastSeq, lastCreatedAt: report.lastCreatedAt, headPosition }, keyring);
       report.findings = [...report.findings, ...seen.findings].sort((a, b) => a.at - b.at);
       report.witness = { checkpoints: seen.checkpoints, cuts: seen.cuts, latestPosition: seen.latestPosition, latestSignedAt: seen.latestSignedAt };
     }
