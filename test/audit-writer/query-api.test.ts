@@ -100,4 +100,17 @@ describe('audit query API', () => {
     expect(rows[0]).toMatchObject({ actor_user_id: 'u-auditor-1', actor_roles: ['auditor'] });
     expect(rows[0].details.attributes).toMatchObject({ endpoint: '/api/v1/audit/logs', rowCount: 7, filters: { action: 'FAILED_AUTH_LOGIN', limit: '7' } });
   });
+
+  it('seed 001-06: the health report is not an audited read, and counts checkpoints not yet published', async () => {
+    const admin = `Bearer ${await issuer.sign({ sub: 'u-admin-2', roles: ['admin'] })}`;
+    const published = await waitFor(async () => {
+      const r = await http().get('/api/v1/audit/health').set('Authorization', admin).set('X-Request-Id', 'req-health-01').expect(200);
+      return r.body.lastCheckpointAt && r.body.unpublishedCheckpoints === 0 ? r.body : undefined;
+    }, { what: 'every signed checkpoint published' });
+    expect(published).toMatchObject({ status: 'ok', failing: [], checks: { kafka: { ok: true }, postgres: { ok: true } } });
+    // A read made after the health calls is recorded; the health calls are not.
+    await http().get('/api/v1/audit/logs?limit=1').set('Authorization', admin).set('X-Request-Id', 'req-after-health').expect(200);
+    await waitFor(async () => (await count(db, t.schema, `action = 'AUDIT_LOG_READ' AND request_id = 'req-after-health'`)) === 1, { what: 'the later read recorded' });
+    expect(await count(db, t.schema, `action = 'AUDIT_LOG_READ' AND request_id = 'req-health-01'`)).toBe(0);
+  });
 });

@@ -75,6 +75,9 @@ async function stopWriter(w: Spawned | undefined): Promise<void> {
   await w.exited;
 }
 
+/** A fault plus recovery takes longer than the suite's default test timeout. */
+const FAULT_TEST_TIMEOUT_MS = 300_000;
+
 describe('audit-writer while a dependency blinks', () => {
   it('seed 000-30, 001-25: PostgreSQL stopped for 15 s mid-stream: 10,000 events, exactly 10,000 rows, none in the DLQ, chains verify', async () => {
     const pg = new PgCluster(55433, 'fault-writer');
@@ -130,7 +133,7 @@ describe('audit-writer while a dependency blinks', () => {
       await producer.disconnect();
       await pg.destroy();
     }
-  });
+  }, FAULT_TEST_TIMEOUT_MS);
 
   it('seed 000-30, 001-25: the broker stopped for 30 s mid-stream: 10,000 events, exactly 10,000 rows, none in the DLQ, chains verify', async () => {
     const brokerEnv = {
@@ -191,5 +194,5 @@ describe('audit-writer while a dependency blinks', () => {
       if (sharedBrokers === undefined) delete process.env.KAFKA_BROKERS;
       else process.env.KAFKA_BROKERS = sharedBrokers;
     }
-  });
+  }, FAULT_TEST_TIMEOUT_MS);
 });

@@ -6,6 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Client } from 'pg';
 import winston from 'winston';
 import { createEvent, decodeEvent, dlqTopic, type EventEnvelope, type EventOf } from '@vigil/contracts';
+import { createKafka } from '@vigil/kafka';
 import { createServiceApp } from '@vigil/runtime';
 import { createLogger } from '@vigil/telemetry';
 import { createTopics, freshSchema, kafkaBrokers, testKafka, uniqueTopic } from '@vigil/testing';
@@ -82,7 +83,8 @@ export interface Collector<T> {
 
 /** Collects every event published on a topic from the beginning, as decoded contract events. */
 export async function collect<T extends EventEnvelope = AlertEvent>(topic: string): Promise<Collector<T>> {
-  const consumer = testKafka('vigil-test-collector').consumer({ groupId: `test-collect-${uniqueTopic('g')}` });
+  // Enough retries to ride out a broker outage of a fault suite (KafkaJS restarts a consumer whose retries ran out).
+  const consumer = createKafka({ clientId: 'vigil-test-collector', brokers: kafkaBrokers(), retries: 30 }).consumer({ groupId: `test-collect-${uniqueTopic('g')}` });
   const got: T[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, chownSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT } from './processes';
@@ -43,6 +43,7 @@ export class PgCluster {
   }
 
   async init(): Promise<void> {
+    this.killLeftover();
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { recursive: true });
     if (process.getuid?.() === 0) {
@@ -52,6 +53,20 @@ export class PgCluster {
     }
     await this.as('initdb', ['-D', this.dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
     await this.start();
+  }
+
+  /** A server an aborted run left behind on this data directory would hold the port. */
+  private killLeftover(): void {
+    const pidFile = path.join(this.dir, 'postmaster.pid');
+    if (!existsSync(pidFile)) return;
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    if (pid > 0) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }
 
   async start(): Promise<void> {

@@ -114,9 +114,13 @@ export class EventConsumer {
   private readonly attempts: number;
   private readonly decode: (value: Buffer | null) => DecodeResult;
   private running = false;
+  /** Between start() and stop(): a crash KafkaJS does not restart from is rejoined by us. */
+  private wanted = false;
+  private rejoining = false;
   private crashed?: Error;
   private readonly waiting = new Map<string, WaitingPartition>();
   private readonly replayed = new Set<string>();
+  private lastFetchAt = 0;
 
   constructor(kafka: Kafka, private readonly opts: EventConsumerOptions) {
     this.consumer = kafka.consumer({
@@ -133,11 +137,42 @@ export class EventConsumer {
       const notify = opts.onAssignment;
       this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => notify(e.payload.memberAssignment));
     }
+    this.consumer.on(this.consumer.events.FETCH, () => (this.lastFetchAt = Date.now()));
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       this.crashed = e.payload.error;
-      if (!e.payload.restart) this.running = false;
       opts.logger.error('kafka consumer crashed', { groupId: opts.groupId, err: e.payload.error, restart: e.payload.restart });
+      // KafkaJS gives up on errors it deems non-retriable, e.g. a connection refused after its
+      // retries while the broker is away for longer. The broker coming back is not our caller's
+      // business: rejoin with backoff until it works, unless we are stopping.
+      if (!e.payload.restart && this.wanted) {
+        this.running = false;
+        void this.rejoin();
+      }
     });
+  }
+
+  private async rejoin(): Promise<void> {
+    if (this.rejoining) return;
+    this.rejoining = true;
+    let backoff = 1000;
+    try {
+      while (this.wanted) {
+        await new Promise((r) => setTimeout(r, backoff));
+        if (!this.wanted) return;
+        try {
+          await this.consumer.disconnect().catch(() => undefined);
+          await this.join();
+          this.opts.logger.info('kafka consumer rejoined its group', { groupId: this.opts.groupId });
+          return;
+        } catch (err) {
+          kafkaMetrics().retries.add(1, { topic: this.opts.topics.join(','), group: this.opts.groupId });
+          this.opts.logger.warn('kafka consumer could not rejoin yet; retrying', { groupId: this.opts.groupId, err, backoffMs: backoff });
+          backoff = Math.min(backoff * 2, 30000);
+        }
+      }
+    } finally {
+      this.rejoining = false;
+    }
   }
 
   /** True while the consumer is in its group and has not crashed without restart. */
@@ -149,12 +184,26 @@ export class EventConsumer {
     return this.crashed;
   }
 
+  /**
+   * Whether silence on a partition means the input is really quiet: the broker answered a fetch
+   * within `withinMs` and the partition is not held back waiting for a dependency. A consumer that
+   * cannot fetch (broker away) or cannot hand events on (database away) is blind, not idle.
+   */
+  inputQuiet(topic: string, partition: number, withinMs: number): boolean {
+    return this.running && Date.now() - this.lastFetchAt < withinMs && !this.waiting.has(`${topic}:${partition}`);
+  }
+
   /** Partitions held back by a dependency that is down (empty when all is well): health says degraded. */
   get waitingPartitions(): WaitingPartition[] {
     return [...this.waiting.values()];
   }
 
   async start(): Promise<void> {
+    this.wanted = true;
+    await this.join();
+  }
+
+  private async join(): Promise<void> {
     await this.consumer.connect();
     for (const topic of this.opts.topics) {
       await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning ?? true });
@@ -170,6 +219,7 @@ export class EventConsumer {
 
   /** Stops fetching, lets the chunk in hand finish and commit, then leaves the group. */
   async stop(): Promise<void> {
+    this.wanted = false;
     this.running = false;
     await this.consumer.stop().catch(() => undefined);
     await this.consumer.disconnect();

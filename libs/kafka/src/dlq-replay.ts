@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { IHeaders, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { dlqTopic } from '@vigil/contracts';
 import type { EventProducer } from './producer';
+import { readTopic } from './topic-reader';
 import { headerString } from './trace-headers';
 
 /**
@@ -72,78 +72,45 @@ export interface ReplayOptions extends ReplayFilter {
 export async function replayDlq(kafka: Kafka, producer: EventProducer | undefined, opts: ReplayOptions): Promise<ReplayProgress> {
   if (!opts.dlq.endsWith('.dlq')) throw new Error(`--topic must name a DLQ (<topic>.dlq), got ${opts.dlq}`);
   if (!opts.dryRun && !producer) throw new Error('a producer is needed unless --dry-run');
-  const progress: ReplayProgress = { read: 0, total: 0, replayed: 0, filtered: 0, noOrigin: 0, byReason: {}, byTopic: {} };
   const admin = kafka.admin();
   await admin.connect();
-  let ends: Map<number, bigint>;
   try {
     if (!(await admin.listTopics()).includes(opts.dlq)) throw new Error(`topic ${opts.dlq} does not exist`);
-    const offsets = await admin.fetchTopicOffsets(opts.dlq);
-    ends = new Map(offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
-    progress.total = offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
   } finally {
     await admin.disconnect();
   }
-  if (ends.size === 0) return progress;
-
+  const progress: ReplayProgress = { read: 0, total: 0, replayed: 0, filtered: 0, noOrigin: 0, byReason: {}, byTopic: {} };
   const pending: Array<{ topic: string; message: Message }> = [];
   const flush = async () => {
     const byTopic = new Map<string, Message[]>();
     for (const p of pending.splice(0)) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.message]);
     for (const [topic, messages] of byTopic) if (!opts.dryRun) await producer!.send(topic, messages);
   };
-
-  const groupId = `vigil-dlq-replay-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic: opts.dlq, fromBeginning: true });
-    let done!: () => void;
-    let failed!: (e: unknown) => void;
-    const finished = new Promise<void>((res, rej) => ((done = res), (failed = rej)));
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset }) => {
-        try {
-          const end = ends.get(batch.partition);
-          if (end === undefined) return;
-          for (const m of batch.messages) {
-            if (BigInt(m.offset) >= end) break;
-            resolveOffset(m.offset);
-            progress.read++;
-            const plan = planReplay(m, { topic: batch.topic, partition: batch.partition }, opts);
-            if ('skip' in plan) {
-              if (plan.skip === 'filtered') progress.filtered++;
-              else progress.noOrigin++;
-            } else {
-              pending.push(plan);
-              progress.replayed++;
-              const reason = headerString(m.headers ?? {}, 'dlq-reason') ?? 'unknown';
-              progress.byReason[reason] = (progress.byReason[reason] ?? 0) + 1;
-              progress.byTopic[plan.topic] = (progress.byTopic[plan.topic] ?? 0) + 1;
-              if (pending.length >= (opts.batch ?? 500)) await flush();
-            }
-          }
-          await flush();
-          opts.onProgress?.(progress);
-          const last = batch.messages[batch.messages.length - 1];
-          if (!last || BigInt(last.offset) + 1n >= end) {
-            ends.delete(batch.partition);
-            if (ends.size === 0) done();
-          }
-        } catch (err) {
-          failed(err);
-        }
+  await readTopic(
+    kafka,
+    opts.dlq,
+    async ({ partition, message }) => {
+      progress.read++;
+      const plan = planReplay(message, { topic: opts.dlq, partition }, opts);
+      if ('skip' in plan) {
+        if (plan.skip === 'filtered') progress.filtered++;
+        else progress.noOrigin++;
+        return;
+      }
+      pending.push(plan);
+      progress.replayed++;
+      const reason = headerString(message.headers ?? {}, 'dlq-reason') ?? 'unknown';
+      progress.byReason[reason] = (progress.byReason[reason] ?? 0) + 1;
+      progress.byTopic[plan.topic] = (progress.byTopic[plan.topic] ?? 0) + 1;
+      if (pending.length >= (opts.batch ?? 500)) await flush();
+    },
+    {
+      onProgress: (p) => {
+        progress.total = p.total;
+        opts.onProgress?.(progress);
       },
-    });
-    await finished;
-  } finally {
-    await consumer.disconnect().catch(() => undefined);
-    const admin2 = kafka.admin();
-    await admin2.connect();
-    await admin2.deleteGroups([groupId]).catch(() => undefined);
-    await admin2.disconnect();
-  }
+    },
+  );
+  await flush();
   return progress;
 }

@@ -35,6 +35,11 @@ export class ConsumerRegistry {
     return this.consumers.get(name)?.isRunning ?? false;
   }
 
+  /** See EventConsumer.inputQuiet; a consumer not started (yet) is not quiet. */
+  inputQuiet(name: string, topic: string, partition: number, withinMs: number): boolean {
+    return this.consumers.get(name)?.inputQuiet(topic, partition, withinMs) ?? false;
+  }
+
   /** Running or not, and which partitions wait for a dependency (then: degraded, with since when and why). */
   health(name: string): CheckResult {
     const consumer = this.consumers.get(name);

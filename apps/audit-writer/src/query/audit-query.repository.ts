@@ -116,7 +116,10 @@ export class AuditQueryRepository {
       this.ds.query(`SELECT coalesce(sum(pg_total_relation_size(relid)), 0)::bigint AS bytes FROM pg_partition_tree('${this.s}.audit_logs')`),
       this.ds.query(`SELECT count(*)::int AS last_hour FROM ${this.s}.audit_logs WHERE created_at > now() - interval '1 hour'`),
       this.ds.query(`SELECT chain_id, position::text, head_created_at, updated_at FROM ${this.s}.chain_heads ORDER BY chain_id`),
-      this.ds.query(`SELECT max(signed_at) AS last_signed, count(*) FILTER (WHERE published_at IS NULL)::int AS unpublished FROM ${this.s}.audit_checkpoints`),
+      this.ds.query(
+        `SELECT max(c.signed_at) AS last_signed, count(*) FILTER (WHERE p.checkpoint_id IS NULL)::int AS unpublished
+           FROM ${this.s}.audit_checkpoints c LEFT JOIN ${this.s}.checkpoint_publications p ON p.checkpoint_id = c.id`,
+      ),
       this.ds.query(`SELECT count(*)::int AS n FROM pg_partition_tree('${this.s}.audit_logs') WHERE isleaf`),
     ]);
     return {

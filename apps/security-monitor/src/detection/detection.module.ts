@@ -3,7 +3,7 @@ import { ConsumerRegistry, SERVICE_CONFIG } from '@vigil/runtime';
 import type { SecurityMonitorConfig } from '../config';
 import { RuleStore } from '../rules/rule-store';
 import { RulesController } from '../rules/rules.controller';
-import { decodePartialRecord, DetectionService, type TopologyStage } from './detection.service';
+import { consumerName, decodePartialRecord, DetectionService, type TopologyStage } from './detection.service';
 import { PartitionStateRepository } from './partition-state.repository';
 
 /** The three stages' consumers (malformed input goes to each topic's DLQ, libs/kafka), and SIGHUP rule reloads. */
@@ -22,7 +22,7 @@ export class DetectionModule implements OnModuleInit, OnModuleDestroy {
     for (const stage of ['user', 'ip', 'global'] as TopologyStage[]) {
       const topic = this.detection.topicOf(stage);
       this.consumers.add({
-        name: `monitor-${stage}`,
+        name: consumerName(stage),
         groupId: this.detection.groupOf(stage),
         topics: [topic],
         maxChunk: this.config.batchMax,

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleDestroy } 
 import type { Logger } from 'winston';
 import { DecodeFailureReason, type AnyEvent, type DecodeResult } from '@vigil/contracts';
 import { EventProducer, partitionCount, type ConsumedEvent, type HandlerContext, type Kafka } from '@vigil/kafka';
-import { KAFKA, LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
+import { ConsumerRegistry, KAFKA, LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import type { SecurityMonitorConfig } from '../config';
 import type { EngineAlert, EngineOptions, EngineStage } from '../engine/detection-engine';
 import { RuleStore } from '../rules/rule-store';
@@ -12,6 +12,9 @@ import { PartitionStateRepository } from './partition-state.repository';
 import { StageProcessor, type PartialRecord } from './stage-processor';
 
 export type TopologyStage = Exclude<EngineStage, 'all'>;
+
+/** The name each stage's consumer is registered under (DetectionModule). */
+export const consumerName = (stage: TopologyStage) => `monitor-${stage}`;
 
 /**
  * The detection topology of one instance (engine/stages.ts): the user stage on the input topic,
@@ -31,6 +34,7 @@ export class DetectionService implements OnModuleDestroy, OnApplicationShutdown 
     repository: PartitionStateRepository,
     private readonly producer: EventProducer,
     @Inject(KAFKA) kafka: Kafka,
+    private readonly consumers: ConsumerRegistry,
   ) {
     let inputPartitions: Promise<number> | undefined;
     const sourcePartitions = () => (inputPartitions ??= partitionCount(kafka, config.inputTopic).catch((err: unknown) => ((inputPartitions = undefined), Promise.reject(err))));
@@ -117,7 +121,12 @@ export class DetectionService implements OnModuleDestroy, OnApplicationShutdown 
   }
 
   async tickIdle(now = Date.now()): Promise<void> {
-    for (const s of Object.values(this.stages)) await s.tickIdle(now).catch((err) => this.logger.warn('idle tick failed', { stage: s.stage, err }));
+    // A fetch answers at least every few seconds when the input is quiet (KafkaJS waits up to 5 s).
+    const withinMs = Math.max(this.config.idleSeconds * 1000, 6000);
+    for (const [name, s] of Object.entries(this.stages) as Array<[TopologyStage, StageProcessor]>) {
+      const quiet = (p: number) => this.consumers.inputQuiet(consumerName(name), this.topicOf(name), p, withinMs);
+      await s.tickIdle(now, quiet).catch((err) => this.logger.warn('idle tick failed', { stage: s.stage, err }));
+    }
   }
 
   private allEngines() {

@@ -103,9 +103,13 @@ export class StageProcessor {
     return this.serialized(ctx.partition, () => this.step(events, ctx.partition, ctx));
   }
 
-  /** Moves the clock of every partition idle for idleMs to now (alerts resolve; the global watermark moves). */
-  async tickIdle(now = Date.now()): Promise<void> {
-    const idle = [...this.partitions].filter(([p, rt]) => now - rt.lastInput >= this.d.idleMs && (!this.owned || this.owned.has(p)));
+  /**
+   * Moves the clock of every partition idle for idleMs to now (alerts resolve; the global watermark
+   * moves). Only where `quiet` says the input really is quiet: while the broker or the database is
+   * away the stage is blind, and moving its clock would drop the backlog as late when it returns.
+   */
+  async tickIdle(now = Date.now(), quiet: (partition: number) => boolean = () => true): Promise<void> {
+    const idle = [...this.partitions].filter(([p, rt]) => now - rt.lastInput >= this.d.idleMs && (!this.owned || this.owned.has(p)) && quiet(p));
     await Promise.all(idle.map(([p]) => this.serialized(p, () => this.advance(p, now))));
   }
 
