@@ -1,5 +1,6 @@
 // The audit query API (seed 001-03, 001-06, 001-07, 001-08): auditors and admins only, tokens
 // verified against the issuer's JWKS, keyset pages and exports, and every read audited.
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Client } from 'pg';
 import { Topics } from '@vigil/contracts';
@@ -103,14 +104,17 @@ describe('audit query API', () => {
 
   it('seed 001-06: the health report is not an audited read, and counts checkpoints not yet published', async () => {
     const admin = `Bearer ${await issuer.sign({ sub: 'u-admin-2', roles: ['admin'] })}`;
+    const healthRequest = `req-health-${randomUUID()}`;
     const published = await waitFor(async () => {
-      const r = await http().get('/api/v1/audit/health').set('Authorization', admin).set('X-Request-Id', 'req-health-01').expect(200);
+      const r = await http().get('/api/v1/audit/health').set('Authorization', admin).set('X-Request-Id', healthRequest).expect(200);
       return r.body.lastCheckpointAt && r.body.unpublishedCheckpoints === 0 ? r.body : undefined;
     }, { what: 'every signed checkpoint published' });
     expect(published).toMatchObject({ status: 'ok', failing: [], checks: { kafka: { ok: true }, postgres: { ok: true } } });
-    // A read made after the health calls is recorded; the health calls are not.
-    await http().get('/api/v1/audit/logs?limit=1').set('Authorization', admin).set('X-Request-Id', 'req-after-health').expect(200);
-    await waitFor(async () => (await count(db, t.schema, `action = 'AUDIT_LOG_READ' AND request_id = 'req-after-health'`)) === 1, { what: 'the later read recorded' });
-    expect(await count(db, t.schema, `action = 'AUDIT_LOG_READ' AND request_id = 'req-health-01'`)).toBe(0);
+    // A read made after the health calls is recorded; the health calls are not. (ops.events.v1 is
+    // shared by every run on this broker, so the request id is this run's own.)
+    const after = `req-after-health-${randomUUID()}`;
+    await http().get('/api/v1/audit/logs?limit=1').set('Authorization', admin).set('X-Request-Id', after).expect(200);
+    await waitFor(async () => (await count(db, t.schema, `action = 'AUDIT_LOG_READ' AND request_id = '${after}'`)) === 1, { timeoutMs: 60000, what: 'the later read recorded' });
+    expect(await count(db, t.schema, `action = 'AUDIT_LOG_READ' AND request_id = '${healthRequest}'`)).toBe(0);
   });
 });

@@ -2,53 +2,29 @@
 // PostgreSQL stopped for 15 s, or the broker stopped for 30 s, mid-stream. Afterwards every event
 // is in audit_logs exactly once, nothing reached a DLQ, and every chain verifies. Each suite runs
 // its own PostgreSQL server or broker, so the shared ones keep serving the other suites.
-import path from 'node:path';
 import { Client } from 'pg';
 import winston from 'winston';
-import { dlqTopic, type EventEnvelope } from '@vigil/contracts';
-import { createKafka, EventProducer, type Kafka } from '@vigil/kafka';
+import type { EventEnvelope } from '@vigil/contracts';
+import { createKafka, EventProducer } from '@vigil/kafka';
 import { kafkaBrokers, waitFor } from '@vigil/testing';
 import { loadKeyring } from '../../apps/audit-writer/src/checkpoints/signing-keys';
 import { verifyStore } from '../../apps/audit-writer/src/verify/verify-store';
 import { failedLogin, writerFixture } from '../audit-writer/support';
 import { PgCluster } from '../support/pg-cluster';
-import { ROOT, runScript, spawnService, type Spawned } from '../support/processes';
+import { spawnService, type Spawned } from '../support/processes';
+import { dlqDepth, FAULT_TEST_TIMEOUT_MS, FaultBroker, outage, publishUntilLanded } from './support';
 
 const TOTAL = 10_000;
-const RESEND_AFTER_MS = 500;
-
-/** The fault itself: a dependency kept away for a fixed time (this is the outage, not a wait for a condition). */
-const outage = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const quiet = winston.createLogger({ silent: true });
 
 /** Publishes `events` in slices at a steady pace; a slice that fails (broker away) is sent again until it lands. */
 async function steadyFlow(producer: EventProducer, topic: string, events: EventEnvelope[], perSlice = 200, gapMs = 100): Promise<number> {
   let resends = 0;
   for (let i = 0; i < events.length; i += perSlice) {
-    for (;;) {
-      try {
-        await producer.publish(topic, events.slice(i, i + perSlice));
-        break;
-      } catch {
-        resends++;
-        await outage(RESEND_AFTER_MS);
-      }
-    }
+    resends += await publishUntilLanded(producer, topic, events.slice(i, i + perSlice));
     await outage(gapMs);
   }
   return resends;
-}
-
-async function dlqDepth(kafka: Kafka, topics: string[]): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    let n = 0;
-    for (const t of topics) for (const p of await admin.fetchTopicOffsets(dlqTopic(t))) n += Number(p.high) - Number(p.low);
-    return n;
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 async function rowCounts(db: Client, schema: string): Promise<{ n: number; d: number }> {
@@ -74,9 +50,6 @@ async function stopWriter(w: Spawned | undefined): Promise<void> {
   w.child.kill('SIGTERM');
   await w.exited;
 }
-
-/** A fault plus recovery takes longer than the suite's default test timeout. */
-const FAULT_TEST_TIMEOUT_MS = 300_000;
 
 describe('audit-writer while a dependency blinks', () => {
   it('seed 000-30, 001-25: PostgreSQL stopped for 15 s mid-stream: 10,000 events, exactly 10,000 rows, none in the DLQ, chains verify', async () => {
@@ -119,7 +92,7 @@ describe('audit-writer while a dependency blinks', () => {
         await stopWriter(writer);
         const counts = await rowCounts(db2, schema);
         expect(counts).toEqual({ n: TOTAL, d: TOTAL });
-        expect(await dlqDepth(kafka, [fx.auth, fx.ops])).toBe(0);
+        expect(await dlqDepth([fx.auth, fx.ops])).toBe(0);
         const report = await verifyStore(db2, schema, loadKeyring(fx.keyDir));
         expect(report.chains.flatMap((c) => c.findings)).toEqual([]);
         expect(report).toMatchObject({ ok: true, rows: TOTAL, validRows: TOTAL });
@@ -136,27 +109,19 @@ describe('audit-writer while a dependency blinks', () => {
   }, FAULT_TEST_TIMEOUT_MS);
 
   it('seed 000-30, 001-25: the broker stopped for 30 s mid-stream: 10,000 events, exactly 10,000 rows, none in the DLQ, chains verify', async () => {
-    const brokerEnv = {
-      KAFKA_PORT: '19192',
-      KAFKA_CONTROLLER_PORT: '19193',
-      KAFKA_HOME: path.join(ROOT, '.cache/kafka-fault-writer'),
-      KAFKA_BROKERS: '127.0.0.1:19192',
-      KAFKA_HEAP: '-Xms128m -Xmx512m',
-    };
-    const started = await runScript('deploy/local/kafka.sh', ['start'], brokerEnv);
-    if (started.code !== 0) throw new Error(`fault broker did not start:\n${started.output}`);
-    const sharedBrokers = process.env.KAFKA_BROKERS;
-    process.env.KAFKA_BROKERS = brokerEnv.KAFKA_BROKERS; // writerFixture creates its topics on this broker
+    const broker = new FaultBroker('fault-writer', 19192);
+    await broker.start();
+    broker.useForHelpers(); // writerFixture creates its topics on this broker
     const pg = new PgCluster(55434, 'fault-writer-broker');
     await pg.init();
-    const kafka = createKafka({ brokers: [brokerEnv.KAFKA_BROKERS], clientId: 'brokerblink-test', retries: 2 });
+    const kafka = createKafka({ brokers: [broker.brokers], clientId: 'brokerblink-test', retries: 2 });
     const producer = new EventProducer(kafka, { logger: quiet });
     let writer: Spawned | undefined;
     const schema = 'audit_brokerblink';
     try {
       const fx = await writerFixture('brokerblink', 3);
       await producer.connect();
-      writer = spawnService('audit-writer', writerEnv(fx, pg.adminUrl, schema, brokerEnv.KAFKA_BROKERS));
+      writer = spawnService('audit-writer', writerEnv(fx, pg.adminUrl, schema, broker.brokers));
       const db = new Client({ connectionString: pg.adminUrl });
       await db.connect();
       try {
@@ -167,10 +132,10 @@ describe('audit-writer while a dependency blinks', () => {
           const { n } = await rowCounts(db, schema);
           return n > 2000 ? n : undefined;
         }, { timeoutMs: 60000, intervalMs: 50, what: 'ingest under way' });
-        expect((await runScript('deploy/local/kafka.sh', ['stop'], brokerEnv)).code).toBe(0);
+        await broker.stop();
         const stoppedAt = Date.now();
         await outage(30_000);
-        expect((await runScript('deploy/local/kafka.sh', ['start'], brokerEnv)).code).toBe(0);
+        await broker.start();
         console.log(`[fault] broker stopped at ${before} rows for ${Date.now() - stoppedAt} ms, then started`);
         const resends = await flow;
 
@@ -178,7 +143,7 @@ describe('audit-writer while a dependency blinks', () => {
         await stopWriter(writer);
         const counts = await rowCounts(db, schema);
         expect(counts).toEqual({ n: TOTAL, d: TOTAL });
-        expect(await dlqDepth(kafka, [fx.auth, fx.ops])).toBe(0);
+        expect(await dlqDepth([fx.auth, fx.ops])).toBe(0);
         const report = await verifyStore(db, schema, loadKeyring(fx.keyDir));
         expect(report.chains.flatMap((c) => c.findings)).toEqual([]);
         expect(report).toMatchObject({ ok: true, rows: TOTAL, validRows: TOTAL });
@@ -190,9 +155,7 @@ describe('audit-writer while a dependency blinks', () => {
       await stopWriter(writer);
       await producer.disconnect().catch(() => undefined);
       await pg.destroy();
-      await runScript('deploy/local/kafka.sh', ['reset'], brokerEnv);
-      if (sharedBrokers === undefined) delete process.env.KAFKA_BROKERS;
-      else process.env.KAFKA_BROKERS = sharedBrokers;
+      await broker.reset();
     }
   }, FAULT_TEST_TIMEOUT_MS);
 });

@@ -2,24 +2,18 @@
 // PostgreSQL is stopped for 15 s, or the broker for 30 s. Afterwards every expected alert was
 // raised exactly once and nothing reached any of its DLQs. Each case runs its own PostgreSQL
 // server or broker, so the shared ones keep serving the other suites.
-import path from 'node:path';
 import { Client } from 'pg';
-import { dlqTopic, type EventEnvelope } from '@vigil/contracts';
+import type { EventEnvelope } from '@vigil/contracts';
 import { EventProducer } from '@vigil/kafka';
 import { testKafka, waitFor } from '@vigil/testing';
 import { PgCluster } from '../support/pg-cluster';
-import { ROOT, runScript } from '../support/processes';
+import { dlqDepth, FAULT_TEST_TIMEOUT_MS, FaultBroker, outage, publishUntilLanded } from './support';
 import { bootMonitor, collect, failed, monitorFixture, ofRule, stagesCaughtUp, type AlertEvent, type Collector, type MonitorApp } from '../security-monitor/support';
 
 const VICTIMS = 40;
 const RULE = 'failed-logins-per-user-1m-warning'; // seed 001-36: > 5 failures per user per minute
 const VICTIM_STAGGER_MS = 500;
 const FAILURE_GAP_MS = 2000;
-const RESEND_AFTER_MS = 500;
-
-/** The fault itself: a dependency kept away for a fixed time (the outage, not a wait for a condition). */
-const outage = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
 /**
  * Brute force in real time: six failures per victim, 2 s apart, a new victim every 0.5 s (about
  * 30 s of traffic). Each event's time is when it is due; one that cannot be sent then (broker
@@ -43,29 +37,9 @@ async function steadyFlow(producer: EventProducer, topic: string, schedule: Arra
     if (wait > 0) await outage(wait);
     const slice: EventEnvelope[] = [];
     while (i < schedule.length && schedule[i].due <= Date.now()) slice.push(schedule[i++].event);
-    for (;;) {
-      try {
-        await producer.publish(topic, slice);
-        break;
-      } catch {
-        resends++;
-        await outage(RESEND_AFTER_MS);
-      }
-    }
+    resends += await publishUntilLanded(producer, topic, slice);
   }
   return resends;
-}
-
-async function dlqDepth(topics: string[]): Promise<number> {
-  const admin = testKafka('vigil-test-admin').admin();
-  await admin.connect();
-  try {
-    let n = 0;
-    for (const t of topics) for (const p of await admin.fetchTopicOffsets(dlqTopic(t))) n += Number(p.high) - Number(p.low);
-    return n;
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /**
@@ -126,9 +100,6 @@ async function attackThroughFault(name: string, pgPort: number, fault: (pg: PgCl
   }
 }
 
-/** A fault plus recovery takes longer than the suite's default test timeout. */
-const FAULT_TEST_TIMEOUT_MS = 300_000;
-
 describe('security-monitor while a dependency blinks', () => {
   it('seed 001-36, 003-18: PostgreSQL stopped for 15 s mid-stream: every expected alert exactly once, none in a DLQ', async () => {
     await attackThroughFault('fault-monitor-pg', 55435, async (pg) => {
@@ -140,28 +111,18 @@ describe('security-monitor while a dependency blinks', () => {
   }, FAULT_TEST_TIMEOUT_MS);
 
   it('seed 001-36, 003-18: the broker stopped for 30 s mid-stream: every expected alert exactly once, none in a DLQ', async () => {
-    const brokerEnv = {
-      KAFKA_PORT: '19292',
-      KAFKA_CONTROLLER_PORT: '19293',
-      KAFKA_HOME: path.join(ROOT, '.cache/kafka-fault-monitor'),
-      KAFKA_BROKERS: '127.0.0.1:19292',
-      KAFKA_HEAP: '-Xms128m -Xmx512m',
-    };
-    const started = await runScript('deploy/local/kafka.sh', ['start'], brokerEnv);
-    if (started.code !== 0) throw new Error(`fault broker did not start:\n${started.output}`);
-    const shared = process.env.KAFKA_BROKERS;
-    process.env.KAFKA_BROKERS = brokerEnv.KAFKA_BROKERS; // fixture topics, the collector and the monitor use this broker
+    const broker = new FaultBroker('fault-monitor', 19292);
+    await broker.start();
+    broker.useForHelpers(); // fixture topics, the collector and the monitor use this broker
     try {
       await attackThroughFault('fault-monitor-broker', 55436, async () => {
-        expect((await runScript('deploy/local/kafka.sh', ['stop'], brokerEnv)).code).toBe(0);
+        await broker.stop();
         await outage(30_000);
-        expect((await runScript('deploy/local/kafka.sh', ['start'], brokerEnv)).code).toBe(0);
+        await broker.start();
         return 'broker stopped for 30 s';
       });
     } finally {
-      await runScript('deploy/local/kafka.sh', ['reset'], brokerEnv);
-      if (shared === undefined) delete process.env.KAFKA_BROKERS;
-      else process.env.KAFKA_BROKERS = shared;
+      await broker.reset();
     }
   }, FAULT_TEST_TIMEOUT_MS);
 });
