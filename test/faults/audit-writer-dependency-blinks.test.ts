@@ -63,7 +63,9 @@ describe('audit-writer while a dependency blinks', () => {
     const db = new Client({ connectionString: pg.adminUrl });
     let writer: Spawned | undefined;
     try {
-      writer = spawnService('audit-writer', writerEnv(fx, pg.adminUrl, schema, kafkaBrokers().join(',')));
+      const env = writerEnv(fx, pg.adminUrl, schema, kafkaBrokers().join(','));
+      const base = `http://127.0.0.1:${env.HTTP_PORT}`;
+      writer = spawnService('audit-writer', env);
       await db.connect();
       await waitFor(async () => (await db.query(`SELECT to_regclass('"${schema}".audit_logs') AS t`)).rows[0].t !== null, { timeoutMs: 60000, what: 'writer migrated' });
       await db.end();
@@ -80,7 +82,16 @@ describe('audit-writer while a dependency blinks', () => {
       await probe.end();
       await pg.stop();
       const stoppedAt = Date.now();
-      await outage(15_000);
+      const down = outage(15_000);
+      // While it is away the writer says so: health degraded, naming the held partitions, and the paused gauge up.
+      const seen = await waitFor(async () => {
+        const health = (await fetch(`${base}/health`).then((r) => r.json()).catch(() => undefined)) as { status?: string; failing?: string[]; checks?: Record<string, { detail?: string }> } | undefined;
+        const metrics = await fetch(`${base}/metrics`).then((r) => r.text()).catch(() => '');
+        const paused = /^consumer_paused_partitions\{[^}]*\} [1-9]/m.test(metrics);
+        return health?.status === 'degraded' && String(health.checks?.['consumer:audit-ingest']?.detail).includes('waiting for a dependency') && paused ? health : undefined;
+      }, { timeoutMs: 14_000, intervalMs: 250, what: 'degraded health and the paused gauge during the outage' });
+      expect(seen.failing).toEqual(expect.arrayContaining(['postgres', 'consumer:audit-ingest']));
+      await down;
       await pg.start();
       console.log(`[fault] PostgreSQL stopped at ${before} rows for ${Date.now() - stoppedAt} ms, then started`);
       await flow;
@@ -89,6 +100,8 @@ describe('audit-writer while a dependency blinks', () => {
       await db2.connect();
       try {
         await waitFor(async () => (await rowCounts(db2, schema)).n >= TOTAL, { timeoutMs: 90000, intervalMs: 250, what: `${TOTAL} rows` });
+        const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
+        expect(metrics).toMatch(/^consumer_retry_total\{[^}]*\} [1-9]/m);
         await stopWriter(writer);
         const counts = await rowCounts(db2, schema);
         expect(counts).toEqual({ n: TOTAL, d: TOTAL });
