@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT } from './processes';
 
 const run = promisify(execFile);
 
@@ -28,7 +28,9 @@ export class PgCluster {
     readonly port: number,
     name: string,
   ) {
-    this.dir = path.join(ROOT, '.cache', `pg-${name}`);
+    // Under the system temp dir, not the checkout: the server runs as `postgres`, which may not be
+    // allowed to traverse the directory a CI clone lives in.
+    this.dir = path.join(os.tmpdir(), `vigil-pg-${name}`);
   }
 
   get adminUrl(): string {
