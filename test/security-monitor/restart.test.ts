@@ -1,7 +1,8 @@
 // State across restarts: the engine's windows are saved with the input offsets they cover, so a
 // service stopped mid-window resumes where it was: the alert fires once, at the right count.
 import { Client } from 'pg';
-import { EventProducer } from '@vigil/kafka';
+import { dlqTopic } from '@vigil/contracts';
+import { EventProducer, replayDlq, toMessage } from '@vigil/kafka';
 import { committedOffsets, testDatabaseUrl, testKafka, waitFor } from '@vigil/testing';
 import { DetectionService } from '../../apps/security-monitor/src/detection/detection.service';
 import { PartitionStateRepository } from '../../apps/security-monitor/src/detection/partition-state.repository';
@@ -111,4 +112,48 @@ describe('security-monitor restart mid-window', () => {
       await fx3.db.drop();
     }
   });
+
+  it('seed 001-36: a DLQ replay is counted once, though replayed again after a restart', async () => {
+    const fx4 = await monitorFixture('monitor-replay');
+    // Event times of now: the replays must stay inside the window and the lateness across the restart.
+    const now = clock(Date.now() - 30_000);
+    const group = fx4.env.KAFKA_GROUP_ID;
+    const replays = await collect(fx4.alerts);
+    let app = await bootMonitor(fx4);
+    try {
+      let producer = app.app.get(EventProducer);
+      await waitFor(() => producer.isConnected, { what: 'producer' });
+      await producer.publish(fx4.input, [0, 5, 10, 15, 20].map((s) => failed(now(s), 'replay.victim@example.com')));
+      // The sixth failure is one this monitor's group once sent to its DLQ (as libs/kafka would).
+      const sixth = failed(now(25), 'replay.victim@example.com');
+      const dead = toMessage(sixth);
+      dead.headers = { ...dead.headers, 'dlq-reason': 'handler_failed', 'dlq-original-topic': fx4.input, 'dlq-consumer-group': group, 'dlq-failed-at': new Date().toISOString() };
+      await producer.send(dlqTopic(fx4.input), [dead]);
+      const kafka = testKafka('vigil-test-replay');
+      expect(await replayDlq(kafka, producer, { dlq: dlqTopic(fx4.input) })).toMatchObject({ replayed: 1 });
+      const warning = () => ofRule(replays.events, 'failed-logins-per-user-1m-warning', 'replay.victim@example.com');
+      await waitFor(() => warning().length === 1, { what: 'the warning, counting the replayed sixth failure' });
+      expect(warning()[0].attributes).toMatchObject({ status: 'firing', count: 6 });
+      const saved = async () => (await db.query(`SELECT input_offset::text AS o FROM "${fx4.db.schema}".partition_state WHERE topic = $1 AND partition = 0`, [fx4.input])).rows[0]?.o;
+      await waitFor(async () => (await saved()) === '5', { what: 'state saved past the replay' });
+      // One more event, so the group commits past the replay: after the restart only the engine's saved state remembers it.
+      await producer.publish(fx4.input, [failed(now(26), 'bystander@example.com')]);
+      await waitFor(async () => (await committedOffsets(group, fx4.input))[0] === '6' && (await saved()) === '6', { what: 'replay committed, bystander saved' });
+      await app.close();
+
+      app = await bootMonitor(fx4);
+      producer = app.app.get(EventProducer);
+      await waitFor(() => producer.isConnected, { what: 'producer after restart' });
+      expect(await replayDlq(kafka, producer, { dlq: dlqTopic(fx4.input) })).toMatchObject({ replayed: 1 });
+      await waitFor(async () => (await saved()) === '7', { what: 'the second replay evaluated and saved' });
+      const engines = app.app.get(DetectionService).stages.user.engines();
+      expect(engines.reduce((n, e) => n + e.stats().events, 0)).toBe(7); // 5 + the replay + the bystander; the second replay not counted
+      expect(warning().map((a) => a.attributes.count)).toEqual([6]);
+    } finally {
+      await replays.stop();
+      await app.close();
+      await fx4.db.drop();
+    }
+  });
 });
+

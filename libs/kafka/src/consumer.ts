@@ -19,6 +19,8 @@ export interface ConsumedEvent {
   headers: IHeaders;
   /** The record timestamp (ms since epoch). */
   timestamp: number;
+  /** Republished from a DLQ for this consumer's group (dlq-replay.ts): handlers that count may deduplicate. */
+  replayed?: true;
 }
 
 export interface HandlerContext {
@@ -246,13 +248,15 @@ export class EventConsumer {
       const valid: ConsumedEvent[] = [];
       const failures: Failure[] = [];
       for (const message of chunk) {
-        if (this.replayedElsewhere(message)) continue;
+        const replay = this.replayKind(message);
+        if (replay === 'skip') continue;
         const decoded = this.decode(message.value);
         if (!decoded.ok) {
           failures.push({ message, reason: decoded.reason, detail: decoded.detail, attempts: 0 });
           continue;
         }
         const consumed = this.toConsumed(decoded.event, topic, partition, message);
+        if (replay === 'replay') consumed.replayed = true;
         const refused = this.opts.screen?.(consumed);
         if (refused) failures.push({ message, reason: refused.reason, detail: refused.detail, attempts: 0 });
         else valid.push(consumed);
@@ -277,23 +281,24 @@ export class EventConsumer {
   /**
    * A DLQ replay (dlq-replay.ts) is addressed to the group that failed the record: any other group
    * handled the original and skips it. The addressed group sees a replayed event id once per
-   * process (bounded memory) on top of its handler's own deduplication. Replay headers are not
-   * passed on, so a forwarded event is not mistaken for a replay downstream.
+   * process (bounded memory), marked `replayed` so a handler that counts can also remember it
+   * durably. Replay headers are not passed on, so a forwarded event is not taken for a replay.
    */
-  private replayedElsewhere(message: KafkaMessage): boolean {
+  private replayKind(message: KafkaMessage): 'skip' | 'replay' | undefined {
     const headers = message.headers;
     const group = headers && headerString(headers, REPLAY_FOR_GROUP_HEADER);
-    if (!headers || group === undefined) return false;
+    if (!headers || group === undefined) return undefined;
     const eventId = headerString(headers, 'event-id');
     delete headers[REPLAY_FOR_GROUP_HEADER];
     delete headers[REPLAYED_FROM_HEADER];
     delete headers[REPLAYED_AT_HEADER];
-    if (group !== this.opts.groupId) return true;
-    if (!eventId) return false;
-    if (this.replayed.has(eventId)) return true;
-    this.replayed.add(eventId);
-    if (this.replayed.size > MAX_REMEMBERED_REPLAYS) this.replayed.delete(this.replayed.values().next().value as string);
-    return false;
+    if (group !== this.opts.groupId) return 'skip';
+    if (eventId && this.replayed.has(eventId)) return 'skip';
+    if (eventId) {
+      this.replayed.add(eventId);
+      if (this.replayed.size > MAX_REMEMBERED_REPLAYS) this.replayed.delete(this.replayed.values().next().value as string);
+    }
+    return 'replay';
   }
 
   private toConsumed(event: EventEnvelope, topic: string, partition: number, m: KafkaMessage): ConsumedEvent {

@@ -232,7 +232,8 @@ export class StageProcessor {
     const horizon = Date.now() + MAX_FUTURE_SKEW_MS;
     let future = 0;
     for (const c of events) {
-      if (this.d.stage === 'ip' && this.isDuplicate(rt, c)) {
+      // A repartitioned duplicate (IP stage), or a DLQ replay this partition already counted.
+      if ((this.d.stage === 'ip' && this.isDuplicate(rt, c)) || (c.replayed && !rt.engine.firstReplay(c.event.id))) {
         skipped++;
         continue;
       }

@@ -42,4 +42,23 @@ describe('replay and snapshots', () => {
     const out = spread(2, 25, 10, (t) => failedLogin(t, 'kim')).flatMap((e) => next.process(e));
     expect(out.map((a) => a.ruleId).sort()).toEqual(['failed-logins-per-user-15m', 'failed-logins-per-user-1m-warning']);
   });
+
+  it('a DLQ replay is counted once, also when replayed again after a restore from the snapshot', () => {
+    const engine = new DetectionEngine(defaultRules());
+    expect(engine.firstReplay('01a2-replayed')).toBe(true);
+    expect(engine.firstReplay('01a2-replayed')).toBe(false);
+    const restored = new DetectionEngine(defaultRules());
+    restored.restore(JSON.parse(JSON.stringify(engine.snapshot())) as EngineSnapshot);
+    expect(restored.firstReplay('01a2-replayed')).toBe(false);
+    expect(restored.firstReplay('01a2-other')).toBe(true);
+  });
+
+  it('remembers a bounded number of replayed ids (the oldest are forgotten first)', () => {
+    const engine = new DetectionEngine(defaultRules());
+    for (let i = 0; i <= 10_000; i++) engine.firstReplay(`id-${i}`);
+    expect(engine.snapshot().replayed).toHaveLength(10_000);
+    expect(engine.firstReplay('id-0')).toBe(true); // forgotten
+    expect(engine.firstReplay('id-10000')).toBe(false);
+  });
 });
+

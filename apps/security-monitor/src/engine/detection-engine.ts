@@ -51,6 +51,7 @@ export class DetectionEngine {
    * are retired by the caller (retireSource), so one silent partition does not stop the clock.
    */
   private readonly sources = new Map<number, number>();
+  private replayed = new Set<string>();
   private readonly active = new Map<string, [CompiledRule, string]>();
   /** Open alerts by the earliest time they could resolve. */
   private readonly due = new DueQueue();
@@ -417,6 +418,18 @@ export class DetectionEngine {
     return Object.fromEntries(this.rules.map((r) => [r.def.id, r.keys.size]));
   }
 
+  /**
+   * Whether a replayed event (npm run dlq:replay) is new to this engine; records it if so. Replays
+   * are rare, so their ids are kept (bounded) in the state: replaying twice, even across a restart,
+   * counts the event once.
+   */
+  firstReplay(eventId: string): boolean {
+    if (this.replayed.has(eventId)) return false;
+    this.replayed.add(eventId);
+    if (this.replayed.size > MAX_REMEMBERED_REPLAYS) this.replayed.delete(this.replayed.values().next().value as string);
+    return true;
+  }
+
   snapshot(): EngineSnapshot {
     return {
       v: 1,
@@ -432,6 +445,7 @@ export class DetectionEngine {
         keys: [...r.keys].map(([k, s]) => [k, keyStateToJson(s)]),
         ...(r.merged ? { merged: [...r.merged].map(([idx, m]) => [idx, [...m].map(([src, [c, d]]) => [src, c, d])]) } : {}),
       })) as EngineSnapshot['rules'],
+      ...(this.replayed.size ? { replayed: [...this.replayed] } : {}),
     };
   }
 
@@ -444,6 +458,7 @@ export class DetectionEngine {
     this.keysEvicted = snap.keysEvicted;
     this.sources.clear();
     for (const [src, t] of snap.sources ?? []) this.sources.set(src, t ?? -Infinity);
+    this.replayed = new Set(snap.replayed ?? []);
     const saved = new Map(snap.rules.map((r) => [r.id, r]));
     for (const rule of this.rules) {
       const r = saved.get(rule.def.id);
@@ -481,3 +496,6 @@ function reaches(def: RuleDefinition, type: EventType): boolean {
 }
 
 const activeKey = (ruleId: string, kv: string): string => `${ruleId}\u0000${kv}`;
+/** Replayed event ids remembered per engine (state bytes stay small: ~40 bytes each). */
+const MAX_REMEMBERED_REPLAYS = 10_000;
+

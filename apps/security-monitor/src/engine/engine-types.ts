@@ -122,4 +122,6 @@ export interface EngineSnapshot {
   /** Per-source clocks (stages fed by several upstream partitions): [source, newest event time]. */
   sources?: Array<[number, number | null]>;
   rules: Array<{ id: string; version: number; keys: Array<[string, unknown]>; merged?: Array<[number, Array<[number, number, number]>]> }>;
+  /** Event ids of DLQ replays already counted (newest last, bounded): a second replay changes nothing. */
+  replayed?: string[];
 }
