@@ -44,13 +44,22 @@ describe('backup and restore of the audit store, verified against the witness', 
     writer = await startApp('audit-writer', { ...fx.env, DATABASE_URL: urlOf(source), DB_SCHEMA: 'audit' });
     const producer = writer.app.get(EventProducer);
     await waitFor(() => producer.isConnected, { what: 'producer' });
-    await producer.publish(fx.auth, Array.from({ length: ROWS }, (_, i) => failedLogin(i)));
+    await producer.publish(
+      fx.auth,
+      Array.from({ length: ROWS }, (_, i) => failedLogin(i)),
+    );
     const db = new Client({ connectionString: urlOf(source) });
     await db.connect();
     try {
-      await waitFor(async () => Number((await db.query('SELECT count(*) AS n FROM audit.audit_logs')).rows[0].n) === ROWS, { what: `${ROWS} rows` });
+      await waitFor(
+        async () => Number((await db.query('SELECT count(*) AS n FROM audit.audit_logs')).rows[0].n) === ROWS,
+        { what: `${ROWS} rows` },
+      );
       const heads = (await db.query('SELECT chain_id, position FROM audit.chain_heads')).rows;
-      for (const h of heads) await waitFor(() => publishedAt(db, 'audit', h.chain_id, Number(h.position)), { what: `${h.chain_id} checkpoint published` });
+      for (const h of heads)
+        await waitFor(() => publishedAt(db, 'audit', h.chain_id, Number(h.position)), {
+          what: `${h.chain_id} checkpoint published`,
+        });
     } finally {
       await db.end();
     }
@@ -65,7 +74,12 @@ describe('backup and restore of the audit store, verified against the witness', 
   });
 
   const verifyRestored = (...args: string[]) =>
-    runAuditCli('verify', args, { DATABASE_URL: urlOf(restored), DB_SCHEMA: 'audit', AUDIT_KEY_DIR: fx.keyDir, AUDIT_TOPICS: `${fx.auth},${fx.ops}` });
+    runAuditCli('verify', args, {
+      DATABASE_URL: urlOf(restored),
+      DB_SCHEMA: 'audit',
+      AUDIT_KEY_DIR: fx.keyDir,
+      AUDIT_TOPICS: `${fx.auth},${fx.ops}`,
+    });
 
   it('seed 001-50, 001-51: pg_dump -Fc -d <db> -U postgres > audit_backup.dump, and its table of contents lists the data', async () => {
     const { stdout } = await run('bash', ['-c', `pg_dump -Fc -d ${source} ${pgArgs.join(' ')} > ${dump}`]);
@@ -80,7 +94,14 @@ describe('backup and restore of the audit store, verified against the witness', 
     // The restored database gets the same default search_path as db-setup.js gives every Vigil database.
     await sql('postgres', `ALTER DATABASE ${restored} SET search_path = "$user", public, gateway, audit`);
     await run('pg_restore', ['-d', restored, ...pgArgs, dump]);
-    const { stdout } = await run('psql', ['-d', restored, ...pgArgs, '-At', '-c', 'SELECT count(*) FROM audit_logs;']);
+    const { stdout } = await run('psql', [
+      '-d',
+      restored,
+      ...pgArgs,
+      '-At',
+      '-c',
+      'SELECT count(*) FROM audit_logs;',
+    ]);
     expect(stdout.trim()).toBe(String(ROWS));
   });
 
@@ -96,7 +117,9 @@ describe('backup and restore of the audit store, verified against the witness', 
     await db.connect();
     try {
       // As if the backup had been taken earlier, or edited: the newest rows of one chain are gone, consistently.
-      const { rows } = await db.query(`SELECT chain_id, max(chain_seq)::int AS top FROM audit.audit_logs GROUP BY 1 ORDER BY 1 LIMIT 1`);
+      const { rows } = await db.query(
+        `SELECT chain_id, max(chain_seq)::int AS top FROM audit.audit_logs GROUP BY 1 ORDER BY 1 LIMIT 1`,
+      );
       const { chain_id: chain, top } = rows[0];
       const keep = top - 5;
       await db.query('SET session_replication_role = replica'); // a restore role's bulk-load setting; ALWAYS triggers still fire
@@ -108,9 +131,18 @@ describe('backup and restore of the audit store, verified against the witness', 
         await db.query(`ALTER TABLE audit.${table} DISABLE TRIGGER ${trigger}`);
       }
       await db.query(`DELETE FROM audit.audit_logs WHERE chain_id = $1 AND chain_seq > $2`, [chain, keep]);
-      await db.query(`DELETE FROM audit.checkpoint_publications WHERE checkpoint_id IN (SELECT id FROM audit.audit_checkpoints WHERE chain_id = $1 AND position > $2)`, [chain, keep]);
-      await db.query(`DELETE FROM audit.audit_checkpoints WHERE chain_id = $1 AND position > $2`, [chain, keep]);
-      await db.query(`UPDATE audit.chain_heads SET position = $2, head_hash = (SELECT hash FROM audit.audit_logs WHERE chain_id = $1 AND chain_seq = $2) WHERE chain_id = $1`, [chain, keep]);
+      await db.query(
+        `DELETE FROM audit.checkpoint_publications WHERE checkpoint_id IN (SELECT id FROM audit.audit_checkpoints WHERE chain_id = $1 AND position > $2)`,
+        [chain, keep],
+      );
+      await db.query(`DELETE FROM audit.audit_checkpoints WHERE chain_id = $1 AND position > $2`, [
+        chain,
+        keep,
+      ]);
+      await db.query(
+        `UPDATE audit.chain_heads SET position = $2, head_hash = (SELECT hash FROM audit.audit_logs WHERE chain_id = $1 AND chain_seq = $2) WHERE chain_id = $1`,
+        [chain, keep],
+      );
       const self = await verifyRestored('--no-witness');
       expect(self.code).toBe(0); // consistent with itself: only the outside witness can tell
       const r = await verifyRestored();

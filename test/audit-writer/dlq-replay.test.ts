@@ -14,7 +14,10 @@ import { count, failedLogin, login, superuser, writerFixture } from './support';
 const run = promisify(execFile);
 
 async function replay(args: string[]): Promise<string> {
-  const { stdout } = await run('npm', ['run', '--silent', 'dlq:replay', '--', ...args], { cwd: ROOT, env: { ...process.env, KAFKA_BROKERS: kafkaBrokers().join(',') } });
+  const { stdout } = await run('npm', ['run', '--silent', 'dlq:replay', '--', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, KAFKA_BROKERS: kafkaBrokers().join(',') },
+  });
   return stdout;
 }
 
@@ -43,7 +46,9 @@ describe('DLQ replay into the audit-writer', () => {
     const [dead] = await readMessages(dlqTopic(fx.auth), 1);
     expect(dead.headers?.['dlq-reason']?.toString()).toBe('implausible_time');
     expect(dead.headers?.['dlq-detail']?.toString()).toContain('in the future');
-    await waitFor(async () => (await count(db, writer!.schema)) === 1, { what: 'the plausible event stored' });
+    await waitFor(async () => (await count(db, writer!.schema)) === 1, {
+      what: 'the plausible event stored',
+    });
 
     // The fix: a writer that accepts 15 minutes of clock skew, on the same store (and stored offsets).
     store = writer.schema;
@@ -51,12 +56,17 @@ describe('DLQ replay into the audit-writer', () => {
     writer = await startApp('audit-writer', { ...fx.env, DB_SCHEMA: store, AUDIT_MAX_FUTURE_SECONDS: '900' });
     const dry = await replay(['--topic', dlqTopic(fx.auth), '--dry-run']);
     expect(dry).toContain('would replay 1 (by reason: implausible_time=1');
-    for (let i = 0; i < 2; i++) expect(await replay(['--topic', dlqTopic(fx.auth), '--reason', 'implausible_time'])).toContain('replayed 1');
+    for (let i = 0; i < 2; i++)
+      expect(await replay(['--topic', dlqTopic(fx.auth), '--reason', 'implausible_time'])).toContain(
+        'replayed 1',
+      );
 
     const stored = async (eventId: string) => count(db, store!, `event_id = '${eventId}'`);
     await waitFor(async () => (await stored(ahead.id)) === 1, { what: 'the replayed event stored' });
     // Both replays are consumed (the group committed past them) and the event is there once.
-    await waitFor(async () => (await committedOffsets(fx.env.KAFKA_GROUP_ID, fx.auth))[0] === '4', { what: 'both replays consumed' });
+    await waitFor(async () => (await committedOffsets(fx.env.KAFKA_GROUP_ID, fx.auth))[0] === '4', {
+      what: 'both replays consumed',
+    });
     expect(await stored(ahead.id)).toBe(1);
     expect(await count(db, store)).toBe(2);
   });

@@ -8,7 +8,17 @@ import { EventProducer } from '@vigil/kafka';
 import { testKafka, waitFor } from '@vigil/testing';
 import { PgCluster } from '../support/pg-cluster';
 import { dlqDepth, FAULT_TEST_TIMEOUT_MS, FaultBroker, outage, publishUntilLanded } from './support';
-import { bootMonitor, collect, failed, monitorFixture, ofRule, stagesCaughtUp, type AlertEvent, type Collector, type MonitorApp } from '../security-monitor/support';
+import {
+  bootMonitor,
+  collect,
+  failed,
+  monitorFixture,
+  ofRule,
+  stagesCaughtUp,
+  type AlertEvent,
+  type Collector,
+  type MonitorApp,
+} from '../security-monitor/support';
 
 const VICTIMS = 40;
 const RULE = 'failed-logins-per-user-1m-warning'; // seed 001-36: > 5 failures per user per minute
@@ -30,9 +40,13 @@ function attack(base: number): Array<{ due: number; event: EventEnvelope }> {
   return out.sort((a, b) => a.due - b.due);
 }
 
-async function steadyFlow(producer: EventProducer, topic: string, schedule: Array<{ due: number; event: EventEnvelope }>): Promise<number> {
+async function steadyFlow(
+  producer: EventProducer,
+  topic: string,
+  schedule: Array<{ due: number; event: EventEnvelope }>,
+): Promise<number> {
   let resends = 0;
-  for (let i = 0; i < schedule.length; ) {
+  for (let i = 0; i < schedule.length;) {
     const wait = schedule[i].due - Date.now();
     if (wait > 0) await outage(wait);
     const slice: EventEnvelope[] = [];
@@ -46,7 +60,11 @@ async function steadyFlow(producer: EventProducer, topic: string, schedule: Arra
  * Runs the attack through a monitor on its own PostgreSQL server, applies `fault` once the first
  * alerts are out, and checks the outcome.
  */
-async function attackThroughFault(name: string, pgPort: number, fault: (pg: PgCluster) => Promise<string>): Promise<void> {
+async function attackThroughFault(
+  name: string,
+  pgPort: number,
+  fault: (pg: PgCluster) => Promise<string>,
+): Promise<void> {
   const pg = new PgCluster(pgPort, name);
   await pg.init();
   const fx = await monitorFixture(name, 3);
@@ -60,37 +78,73 @@ async function attackThroughFault(name: string, pgPort: number, fault: (pg: PgCl
     const producer = t.app.get(EventProducer);
     await waitFor(() => producer.isConnected, { what: 'producer' });
     const flow = steadyFlow(producer, fx.input, attack(Date.now()));
-    await waitFor(() => ofRule(alerts!.events, RULE).length >= 5, { timeoutMs: 60000, what: 'the first alerts' });
+    await waitFor(() => ofRule(alerts!.events, RULE).length >= 5, {
+      timeoutMs: 60000,
+      what: 'the first alerts',
+    });
     const what = await fault(pg);
     const resends = await flow;
 
     const warnings = () => ofRule(alerts!.events, RULE).filter((a) => a.attributes.status === 'firing');
-    await waitFor(() => new Set(warnings().map((a) => a.attributes.key.value)).size === VICTIMS, { timeoutMs: 120000, what: `${VICTIMS} alerts` }).catch(async (err) => {
+    await waitFor(() => new Set(warnings().map((a) => a.attributes.key.value)).size === VICTIMS, {
+      timeoutMs: 120000,
+      what: `${VICTIMS} alerts`,
+    }).catch(async (err) => {
       const seen = new Set(warnings().map((a) => a.attributes.key.value)).size;
-      const logged = t!.logs.filter((l) => l.message === 'security alert' && l.rule === RULE && l.status === 'firing').length;
-      const notable = t!.logs.filter((l) => l.message !== 'security alert' && !String(l.message).startsWith('kafkajs: Con') && !String(l.message).startsWith('kafkajs: Failed'));
+      const logged = t!.logs.filter(
+        (l) => l.message === 'security alert' && l.rule === RULE && l.status === 'firing',
+      ).length;
+      const notable = t!.logs.filter(
+        (l) =>
+          l.message !== 'security alert' &&
+          !String(l.message).startsWith('kafkajs: Con') &&
+          !String(l.message).startsWith('kafkajs: Failed'),
+      );
       const admin = testKafka('vigil-test-admin').admin();
       await admin.connect();
-      const ends = await Promise.all([fx.input, fx.alerts, fx.repartition].map(async (tp) => `${tp}: ${(await admin.fetchTopicOffsets(tp)).map((o) => o.high).join(',')}`));
+      const ends = await Promise.all(
+        [fx.input, fx.alerts, fx.repartition].map(
+          async (tp) => `${tp}: ${(await admin.fetchTopicOffsets(tp)).map((o) => o.high).join(',')}`,
+        ),
+      );
       await admin.disconnect();
-      const state = await db.connect().then(() => db.query(`SELECT topic, partition, input_offset::text FROM "${store.schema}".partition_state ORDER BY 1, 2`)).catch((e) => ({ rows: [String(e)] }));
+      const state = await db
+        .connect()
+        .then(() =>
+          db.query(
+            `SELECT topic, partition, input_offset::text FROM "${store.schema}".partition_state ORDER BY 1, 2`,
+          ),
+        )
+        .catch((e) => ({ rows: [String(e)] }));
       console.log(
         `[fault] ${seen}/${VICTIMS} alerts seen by the collector, ${logged} logged firing (${alerts!.events.length} alert events in all)\nends ${ends.join(' ')}\nstate ${JSON.stringify(state.rows)}\n` +
-          notable.slice(-30).map((l) => `${l.timestamp} ${l.level} ${l.message} ${JSON.stringify(l.err ?? l.kafka ?? '').slice(0, 160)}`).join('\n'),
+          notable
+            .slice(-30)
+            .map(
+              (l) =>
+                `${l.timestamp} ${l.level} ${l.message} ${JSON.stringify(l.err ?? l.kafka ?? '').slice(0, 160)}`,
+            )
+            .join('\n'),
       );
       throw err;
     });
     await db.connect();
-    await waitFor(() => stagesCaughtUp(db, store.schema, [fx.input, fx.repartition, fx.partials]), { timeoutMs: 60000, what: 'every stage caught up' });
+    await waitFor(() => stagesCaughtUp(db, store.schema, [fx.input, fx.repartition, fx.partials]), {
+      timeoutMs: 60000,
+      what: 'every stage caught up',
+    });
 
     const perVictim = new Map<string, number>();
-    for (const a of warnings()) perVictim.set(a.attributes.key.value, (perVictim.get(a.attributes.key.value) ?? 0) + 1);
+    for (const a of warnings())
+      perVictim.set(a.attributes.key.value, (perVictim.get(a.attributes.key.value) ?? 0) + 1);
     const twice = [...perVictim].filter(([, n]) => n !== 1);
     expect(twice).toEqual([]);
     expect(perVictim.size).toBe(VICTIMS);
     for (const a of warnings()) expect(a.attributes.count).toBe(6);
     expect(await dlqDepth([fx.input, fx.repartition, fx.partials, fx.alerts, fx.actions])).toBe(0);
-    console.log(`[fault] ${what}; ${VICTIMS} warnings, each exactly once, ${resends} producer slices resent, DLQs empty`);
+    console.log(
+      `[fault] ${what}; ${VICTIMS} warnings, each exactly once, ${resends} producer slices resent, DLQs empty`,
+    );
   } finally {
     await alerts?.stop().catch(() => undefined);
     await t?.close().catch(() => undefined);
@@ -101,28 +155,36 @@ async function attackThroughFault(name: string, pgPort: number, fault: (pg: PgCl
 }
 
 describe('security-monitor while a dependency blinks', () => {
-  it('seed 001-36, 003-18: PostgreSQL stopped for 15 s mid-stream: every expected alert exactly once, none in a DLQ', async () => {
-    await attackThroughFault('fault-monitor-pg', 55435, async (pg) => {
-      await pg.stop();
-      await outage(15_000);
-      await pg.start();
-      return 'PostgreSQL stopped for 15 s';
-    });
-  }, FAULT_TEST_TIMEOUT_MS);
-
-  it('seed 001-36, 003-18: the broker stopped for 30 s mid-stream: every expected alert exactly once, none in a DLQ', async () => {
-    const broker = new FaultBroker('fault-monitor', 19292);
-    await broker.start();
-    broker.useForHelpers(); // fixture topics, the collector and the monitor use this broker
-    try {
-      await attackThroughFault('fault-monitor-broker', 55436, async () => {
-        await broker.stop();
-        await outage(30_000);
-        await broker.start();
-        return 'broker stopped for 30 s';
+  it(
+    'seed 001-36, 003-18: PostgreSQL stopped for 15 s mid-stream: every expected alert exactly once, none in a DLQ',
+    async () => {
+      await attackThroughFault('fault-monitor-pg', 55435, async (pg) => {
+        await pg.stop();
+        await outage(15_000);
+        await pg.start();
+        return 'PostgreSQL stopped for 15 s';
       });
-    } finally {
-      await broker.reset();
-    }
-  }, FAULT_TEST_TIMEOUT_MS);
+    },
+    FAULT_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'seed 001-36, 003-18: the broker stopped for 30 s mid-stream: every expected alert exactly once, none in a DLQ',
+    async () => {
+      const broker = new FaultBroker('fault-monitor', 19292);
+      await broker.start();
+      broker.useForHelpers(); // fixture topics, the collector and the monitor use this broker
+      try {
+        await attackThroughFault('fault-monitor-broker', 55436, async () => {
+          await broker.stop();
+          await outage(30_000);
+          await broker.start();
+          return 'broker stopped for 30 s';
+        });
+      } finally {
+        await broker.reset();
+      }
+    },
+    FAULT_TEST_TIMEOUT_MS,
+  );
 });

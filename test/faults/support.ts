@@ -16,7 +16,11 @@ export const outage = (ms: number) => new Promise((done) => setTimeout(done, ms)
  * Publishes until the broker takes it, as the gateway's outbox relay does: a send that fails
  * (broker away) is sent again. Returns how many resends it took.
  */
-export async function publishUntilLanded(producer: EventProducer, topic: string, events: EventEnvelope[]): Promise<number> {
+export async function publishUntilLanded(
+  producer: EventProducer,
+  topic: string,
+  events: EventEnvelope[],
+): Promise<number> {
   for (let resends = 0; ; resends++) {
     try {
       await producer.publish(topic, events);
@@ -33,7 +37,8 @@ export async function dlqDepth(topics: string[]): Promise<number> {
   await admin.connect();
   try {
     let n = 0;
-    for (const t of topics) for (const p of await admin.fetchTopicOffsets(dlqTopic(t))) n += Number(p.high) - Number(p.low);
+    for (const t of topics)
+      for (const p of await admin.fetchTopicOffsets(dlqTopic(t))) n += Number(p.high) - Number(p.low);
     return n;
   } finally {
     await admin.disconnect();

@@ -28,21 +28,48 @@ const SEED_001_READS: Array<[string, string]> = [
   ['001-48', 'SELECT * FROM audit_logs WHERE user_id NOT IN (SELECT id FROM users);'],
   ['001-49', 'SELECT * FROM audit_logs WHERE created_at IS NULL;'],
   ['001-58', 'SELECT email, is_admin FROM users WHERE is_admin = true;'],
-  ['001-59', "SELECT user_id, count(*) FROM audit_logs WHERE action = 'AUTH_LOGIN' AND created_at > now() - interval '1 day' GROUP BY user_id;"],
-  ['001-60', "SELECT ip_address, count(*) FROM audit_logs WHERE action = 'FAILED_AUTH_LOGIN' AND created_at > now() - interval '1 hour' GROUP BY ip_address HAVING count(*) > 10;"],
-  ['001-61', "SELECT action, count(*) FROM audit_logs WHERE created_at > now() - interval '1 day' GROUP BY action;"],
-  ['001-62', "SELECT * FROM audit_logs WHERE action LIKE 'SECURITY_%' AND created_at > now() - interval '1 day' ORDER BY created_at DESC;"],
+  [
+    '001-59',
+    "SELECT user_id, count(*) FROM audit_logs WHERE action = 'AUTH_LOGIN' AND created_at > now() - interval '1 day' GROUP BY user_id;",
+  ],
+  [
+    '001-60',
+    "SELECT ip_address, count(*) FROM audit_logs WHERE action = 'FAILED_AUTH_LOGIN' AND created_at > now() - interval '1 hour' GROUP BY ip_address HAVING count(*) > 10;",
+  ],
+  [
+    '001-61',
+    "SELECT action, count(*) FROM audit_logs WHERE created_at > now() - interval '1 day' GROUP BY action;",
+  ],
+  [
+    '001-62',
+    "SELECT * FROM audit_logs WHERE action LIKE 'SECURITY_%' AND created_at > now() - interval '1 day' ORDER BY created_at DESC;",
+  ],
   ['001-63', 'SELECT min(created_at) FROM audit_logs;'],
   ['001-64', "SELECT count(*) FROM audit_logs WHERE created_at < now() - interval '90 days';"],
-  ['001-65', 'SELECT date_trunc(\'hour\', created_at) as hour, count(*) as log_count FROM audit_logs GROUP BY hour ORDER BY hour DESC;'],
+  [
+    '001-65',
+    "SELECT date_trunc('hour', created_at) as hour, count(*) as log_count FROM audit_logs GROUP BY hour ORDER BY hour DESC;",
+  ],
 ];
 const SEED_001_WRITES: Array<[string, string]> = [
   ['001-57', "UPDATE users SET is_admin = true WHERE email = 'admin@example.com';"],
-  ['001-68', "UPDATE users SET is_active = false WHERE id IN ( SELECT user_id FROM audit_logs WHERE action = 'FAILED_AUTH_LOGIN' GROUP BY user_id HAVING count(*) > 10 );"],
+  [
+    '001-68',
+    "UPDATE users SET is_active = false WHERE id IN ( SELECT user_id FROM audit_logs WHERE action = 'FAILED_AUTH_LOGIN' GROUP BY user_id HAVING count(*) > 10 );",
+  ],
 ];
 
-async function migrate(schema: string, list: Parameters<typeof createDataSource>[0]['migrations']): Promise<void> {
-  const ds = createDataSource({ url: urlFor(), schema, poolMax: 2, applicationName: 'seed-001-test', migrations: list });
+async function migrate(
+  schema: string,
+  list: Parameters<typeof createDataSource>[0]['migrations'],
+): Promise<void> {
+  const ds = createDataSource({
+    url: urlFor(),
+    schema,
+    poolMax: 2,
+    applicationName: 'seed-001-test',
+    migrations: list,
+  });
   await ds.initialize();
   try {
     await runMigrations(ds, `seed-001-test:${schema}`);
@@ -59,7 +86,9 @@ async function plainClient(url: string): Promise<Client> {
 
 describe('seed 001 SQL runs as written, with no SET search_path', () => {
   beforeAll(async () => {
-    const { stderr } = await run(process.execPath, ['deploy/local/db-setup.js'], { env: { ...process.env, VIGIL_DB: database } });
+    const { stderr } = await run(process.execPath, ['deploy/local/db-setup.js'], {
+      env: { ...process.env, VIGIL_DB: database },
+    });
     expect(stderr).toContain(`created database ${database}`);
     await migrate('gateway', gatewayMigrations);
     await migrate('audit', auditMigrations);
@@ -67,7 +96,9 @@ describe('seed 001 SQL runs as written, with no SET search_path', () => {
     try {
       await admin.query(`CREATE ROLE ${operator} LOGIN PASSWORD 'op-test-only'`);
       await admin.query(`GRANT vigil_operator TO ${operator}`);
-      await admin.query(`INSERT INTO gateway.users (username, email, password_hash) VALUES ('admin', 'admin@example.com', 'x')`);
+      await admin.query(
+        `INSERT INTO gateway.users (username, email, password_hash) VALUES ('admin', 'admin@example.com', 'x')`,
+      );
     } finally {
       await admin.end();
     }
@@ -110,7 +141,19 @@ describe('seed 001 SQL runs as written, with no SET search_path', () => {
   });
 
   it('seed 001-46, 001-54: psql -d <db> -U postgres -c "SELECT count(*) FROM audit_logs;"', async () => {
-    const { stdout } = await run('psql', ['-h', adminUrl.hostname, '-p', adminUrl.port || '5432', '-d', database, '-U', 'postgres', '-At', '-c', 'SELECT count(*) FROM audit_logs;']);
+    const { stdout } = await run('psql', [
+      '-h',
+      adminUrl.hostname,
+      '-p',
+      adminUrl.port || '5432',
+      '-d',
+      database,
+      '-U',
+      'postgres',
+      '-At',
+      '-c',
+      'SELECT count(*) FROM audit_logs;',
+    ]);
     expect(stdout.trim()).toBe('0');
   });
 });

@@ -40,7 +40,9 @@ export class PgCluster {
   private async as(cmd: string, args: string[]): Promise<string> {
     const full = path.join(this.bin, cmd);
     const { stdout, stderr } =
-      process.getuid?.() === 0 ? await run('runuser', ['-u', 'postgres', '--', full, ...args]) : await run(full, args);
+      process.getuid?.() === 0
+        ? await run('runuser', ['-u', 'postgres', '--', full, ...args])
+        : await run(full, args);
     return stdout + stderr;
   }
 
@@ -73,7 +75,16 @@ export class PgCluster {
 
   async start(): Promise<void> {
     const opts = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`;
-    await this.as('pg_ctl', ['-D', this.dir, '-l', path.join(this.dir, 'server.log'), '-o', opts, '-w', 'start']);
+    await this.as('pg_ctl', [
+      '-D',
+      this.dir,
+      '-l',
+      path.join(this.dir, 'server.log'),
+      '-o',
+      opts,
+      '-w',
+      'start',
+    ]);
   }
 
   /** Fast shutdown: open connections are terminated (57P01), new ones refused. */

@@ -32,7 +32,16 @@ export interface SignedRetentionCut extends RetentionCutBody {
 
 export function retentionCutBytes(b: RetentionCutBody): Buffer {
   return Buffer.from(
-    [RETENTION_CUT_DOMAIN, b.chainId, b.upToSeq, b.lastHash, b.lastCreatedAt ?? '-', b.policy, b.cutAt, b.keyFingerprint].join('\n'),
+    [
+      RETENTION_CUT_DOMAIN,
+      b.chainId,
+      b.upToSeq,
+      b.lastHash,
+      b.lastCreatedAt ?? '-',
+      b.policy,
+      b.cutAt,
+      b.keyFingerprint,
+    ].join('\n'),
     'utf8',
   );
 }
@@ -43,16 +52,21 @@ export function retentionCutHash(c: SignedRetentionCut): string {
 
 /** Refuses a body that could not be verified later (CheckpointSigner.signRetentionCut signs it). */
 export function assertRetentionCutBody(body: Omit<RetentionCutBody, 'keyFingerprint'>): void {
-  if (!Number.isSafeInteger(body.upToSeq) || body.upToSeq < 1) throw new Error(`retention cut needs upToSeq >= 1 (got ${body.upToSeq})`);
-  if (!/^[0-9a-f]{64}$/.test(body.lastHash)) throw new Error('retention cut needs the hex SHA-256 hash of its last row');
-  if (!/^[A-Za-z0-9._:@-]{1,128}$/.test(body.policy)) throw new Error('retention cut needs a policy name (letters, digits, . _ : @ -)');
+  if (!Number.isSafeInteger(body.upToSeq) || body.upToSeq < 1)
+    throw new Error(`retention cut needs upToSeq >= 1 (got ${body.upToSeq})`);
+  if (!/^[0-9a-f]{64}$/.test(body.lastHash))
+    throw new Error('retention cut needs the hex SHA-256 hash of its last row');
+  if (!/^[A-Za-z0-9._:@-]{1,128}$/.test(body.policy))
+    throw new Error('retention cut needs a policy name (letters, digits, . _ : @ -)');
 }
 
 export function verifyRetentionCut(c: SignedRetentionCut, keyring: Map<string, KeyObject>): CheckpointCheck {
   const key = keyring.get(c.keyFingerprint);
   if (!key) return 'unknown_key';
   try {
-    return verify(null, retentionCutBytes(c), key, Buffer.from(c.signature, 'base64')) ? 'ok' : 'bad_signature';
+    return verify(null, retentionCutBytes(c), key, Buffer.from(c.signature, 'base64'))
+      ? 'ok'
+      : 'bad_signature';
   } catch {
     return 'bad_signature';
   }

@@ -13,7 +13,9 @@ export const keyring = new Map([[keyFingerprint(publicKey), publicKey]]);
 
 /** A signer whose key is not in `keyring`. */
 export function strangerSigner(): CheckpointSigner {
-  return new CheckpointSigner(generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  return new CheckpointSigner(
+    generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  );
 }
 
 export function makeRows(n: number, chainId = CHAIN): StoredRow[] {

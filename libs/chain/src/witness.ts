@@ -9,7 +9,8 @@ import { verifyCheckpointSignature, type SignedCheckpoint } from './checkpoint';
 import { verifyRetentionCut, type SignedRetentionCut } from './retention-cut';
 import type { Finding } from './verifier';
 
-export type WitnessRecord = ({ kind: 'checkpoint' } & SignedCheckpoint) | ({ kind: 'retention_cut' } & SignedRetentionCut);
+export type WitnessRecord =
+  ({ kind: 'checkpoint' } & SignedCheckpoint) | ({ kind: 'retention_cut' } & SignedRetentionCut);
 
 /** What the store holds for one chain. */
 export interface StoreChainState {
@@ -33,7 +34,9 @@ export interface WitnessSummary {
 
 /** Identity of a published record: a witness copy keeps one line per key. */
 export function witnessRecordKey(r: WitnessRecord): string {
-  return r.kind === 'checkpoint' ? `checkpoint|${r.chainId}|${r.position}|${r.signedAt}` : `retention_cut|${r.chainId}|${r.upToSeq}|${r.cutAt}`;
+  return r.kind === 'checkpoint'
+    ? `checkpoint|${r.chainId}|${r.position}|${r.signedAt}`
+    : `retention_cut|${r.chainId}|${r.upToSeq}|${r.cutAt}`;
 }
 
 /** One JSON line of a witness copy. Lines without `kind` are checkpoints (the published attributes as they are). */
@@ -48,14 +51,37 @@ export function parseWitnessLine(line: string): WitnessRecord {
     return o[k] as number;
   };
   const optional = (k: string) => (typeof o[k] === 'string' ? { [k]: o[k] as string } : {});
-  const signed = { keyFingerprint: str('keyFingerprint'), algorithm: 'ed25519' as const, signature: str('signature') };
+  const signed = {
+    keyFingerprint: str('keyFingerprint'),
+    algorithm: 'ed25519' as const,
+    signature: str('signature'),
+  };
   if (str('algorithm') !== 'ed25519') throw new Error(`witness line with algorithm ${String(o.algorithm)}`);
   if (o.kind === 'retention_cut') {
-    return { kind: 'retention_cut', chainId: str('chainId'), upToSeq: int('upToSeq'), lastHash: str('lastHash'), ...optional('lastCreatedAt'), policy: str('policy'), cutAt: str('cutAt'), ...signed };
+    return {
+      kind: 'retention_cut',
+      chainId: str('chainId'),
+      upToSeq: int('upToSeq'),
+      lastHash: str('lastHash'),
+      ...optional('lastCreatedAt'),
+      policy: str('policy'),
+      cutAt: str('cutAt'),
+      ...signed,
+    };
   }
-  if (o.kind !== undefined && o.kind !== 'checkpoint') throw new Error(`witness line of unknown kind ${String(o.kind)}`);
+  if (o.kind !== undefined && o.kind !== 'checkpoint')
+    throw new Error(`witness line of unknown kind ${String(o.kind)}`);
   const prev = o.prevCheckpointHash === null ? null : str('prevCheckpointHash');
-  return { kind: 'checkpoint', chainId: str('chainId'), position: int('position'), headHash: str('headHash'), prevCheckpointHash: prev, signedAt: str('signedAt'), ...optional('headCreatedAt'), ...signed };
+  return {
+    kind: 'checkpoint',
+    chainId: str('chainId'),
+    position: int('position'),
+    headHash: str('headHash'),
+    prevCheckpointHash: prev,
+    signedAt: str('signedAt'),
+    ...optional('headCreatedAt'),
+    ...signed,
+  };
 }
 
 export function witnessLine(r: WitnessRecord): string {
@@ -63,38 +89,69 @@ export function witnessLine(r: WitnessRecord): string {
 }
 
 const sameCheckpoint = (a: SignedCheckpoint, b: SignedCheckpoint) =>
-  a.position === b.position && a.headHash === b.headHash && a.prevCheckpointHash === b.prevCheckpointHash && a.keyFingerprint === b.keyFingerprint && a.signature === b.signature;
+  a.position === b.position &&
+  a.headHash === b.headHash &&
+  a.prevCheckpointHash === b.prevCheckpointHash &&
+  a.keyFingerprint === b.keyFingerprint &&
+  a.signature === b.signature;
 
 const sameCut = (a: SignedRetentionCut, b: SignedRetentionCut) =>
-  a.lastHash === b.lastHash && a.policy === b.policy && a.keyFingerprint === b.keyFingerprint && a.signature === b.signature;
+  a.lastHash === b.lastHash &&
+  a.policy === b.policy &&
+  a.keyFingerprint === b.keyFingerprint &&
+  a.signature === b.signature;
 
 /**
  * Checks one chain of the store against the witness's records of it: every published record's
  * signature, that each is stored unchanged, and that the rows reach the latest signed position
  * (less what a valid retention cut archived).
  */
-export function compareWithWitness(chainId: string, records: WitnessRecord[], store: StoreChainState, keyring: Map<string, KeyObject>): WitnessSummary {
+export function compareWithWitness(
+  chainId: string,
+  records: WitnessRecord[],
+  store: StoreChainState,
+  keyring: Map<string, KeyObject>,
+): WitnessSummary {
   const findings: Finding[] = [];
   const checkpoints: SignedCheckpoint[] = [];
   const cuts: SignedRetentionCut[] = [];
   for (const r of records.filter((x) => x.chainId === chainId)) {
-    const sig = r.kind === 'checkpoint' ? verifyCheckpointSignature(r, keyring) : verifyRetentionCut(r, keyring);
+    const sig =
+      r.kind === 'checkpoint' ? verifyCheckpointSignature(r, keyring) : verifyRetentionCut(r, keyring);
     if (sig === 'ok') {
       if (r.kind === 'checkpoint') checkpoints.push(r);
       else cuts.push(r);
       continue;
     }
     // A forged record on the witness proves nothing about the store, and is itself an alarm.
-    const what = r.kind === 'checkpoint' ? `published checkpoint at position ${r.position} signed at ${r.signedAt}` : `published retention cut up to seq ${r.upToSeq} at ${r.cutAt}`;
-    findings.push({ kind: sig === 'unknown_key' ? 'witness_unknown_key' : 'witness_bad_signature', chainId, at: r.kind === 'checkpoint' ? r.position : r.upToSeq, detail: `${what} (key ${r.keyFingerprint}) does not verify` });
+    const what =
+      r.kind === 'checkpoint'
+        ? `published checkpoint at position ${r.position} signed at ${r.signedAt}`
+        : `published retention cut up to seq ${r.upToSeq} at ${r.cutAt}`;
+    findings.push({
+      kind: sig === 'unknown_key' ? 'witness_unknown_key' : 'witness_bad_signature',
+      chainId,
+      at: r.kind === 'checkpoint' ? r.position : r.upToSeq,
+      detail: `${what} (key ${r.keyFingerprint}) does not verify`,
+    });
   }
 
   for (const c of cuts) {
     const stored = store.cuts.filter((s) => s.upToSeq === c.upToSeq && s.cutAt === c.cutAt);
     if (stored.length === 0) {
-      findings.push({ kind: 'witness_cut_missing', chainId, at: c.upToSeq, detail: `the retention cut up to seq ${c.upToSeq} (policy ${c.policy}, ${c.cutAt}) was published but is not in chain_cuts` });
+      findings.push({
+        kind: 'witness_cut_missing',
+        chainId,
+        at: c.upToSeq,
+        detail: `the retention cut up to seq ${c.upToSeq} (policy ${c.policy}, ${c.cutAt}) was published but is not in chain_cuts`,
+      });
     } else if (!stored.some((s) => sameCut(s, c))) {
-      findings.push({ kind: 'witness_cut_differs', chainId, at: c.upToSeq, detail: `chain_cuts holds a different retention cut up to seq ${c.upToSeq} at ${c.cutAt} than the one published` });
+      findings.push({
+        kind: 'witness_cut_differs',
+        chainId,
+        at: c.upToSeq,
+        detail: `chain_cuts holds a different retention cut up to seq ${c.upToSeq} at ${c.cutAt} than the one published`,
+      });
     }
   }
 
@@ -134,12 +191,25 @@ export function compareWithWitness(chainId: string, records: WitnessRecord[], st
     });
   }
 
-  const latest = checkpoints.reduce<SignedCheckpoint | undefined>((a, c) => (!a || c.position > a.position || (c.position === a.position && c.signedAt > a.signedAt) ? c : a), undefined);
+  const latest = checkpoints.reduce<SignedCheckpoint | undefined>(
+    (a, c) =>
+      !a || c.position > a.position || (c.position === a.position && c.signedAt > a.signedAt) ? c : a,
+    undefined,
+  );
   if (latest && latest.position > 0) {
-    const validStoreCuts = store.cuts.filter((c) => c.chainId === chainId && verifyRetentionCut(c, keyring) === 'ok');
-    const lastCut = [...cuts, ...validStoreCuts].reduce<SignedRetentionCut | undefined>((a, c) => (!a || c.upToSeq > a.upToSeq ? c : a), undefined);
+    const validStoreCuts = store.cuts.filter(
+      (c) => c.chainId === chainId && verifyRetentionCut(c, keyring) === 'ok',
+    );
+    const lastCut = [...cuts, ...validStoreCuts].reduce<SignedRetentionCut | undefined>(
+      (a, c) => (!a || c.upToSeq > a.upToSeq ? c : a),
+      undefined,
+    );
     const archivedTo = lastCut?.upToSeq ?? 0;
-    const empty = store.lastSeq === undefined && store.headPosition === undefined && store.checkpoints.length === 0 && store.cuts.length === 0;
+    const empty =
+      store.lastSeq === undefined &&
+      store.headPosition === undefined &&
+      store.checkpoints.length === 0 &&
+      store.cuts.length === 0;
     const reached = Math.max(store.lastSeq ?? 0, archivedTo);
     const seen = `the witness saw position ${latest.position} signed at ${latest.signedAt}${latest.headCreatedAt ? ` (head row of ${latest.headCreatedAt})` : ''}`;
     if (empty && archivedTo < latest.position) {
@@ -162,5 +232,11 @@ export function compareWithWitness(chainId: string, records: WitnessRecord[], st
       });
     }
   }
-  return { checkpoints: checkpoints.length, cuts: cuts.length, latestPosition: latest?.position, latestSignedAt: latest?.signedAt, findings };
+  return {
+    checkpoints: checkpoints.length,
+    cuts: cuts.length,
+    latestPosition: latest?.position,
+    latestSignedAt: latest?.signedAt,
+    findings,
+  };
 }

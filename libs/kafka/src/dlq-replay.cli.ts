@@ -27,7 +27,10 @@ interface Args {
 
 export function parseSince(v: string, now = Date.now()): Date {
   const age = /^(\d+)(s|m|h|d)$/.exec(v);
-  if (age) return new Date(now - Number(age[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[age[2] as 's' | 'm' | 'h' | 'd']);
+  if (age)
+    return new Date(
+      now - Number(age[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[age[2] as 's' | 'm' | 'h' | 'd'],
+    );
   const t = Date.parse(v);
   if (Number.isNaN(t)) throw new UsageError(`--since takes an ISO time or an age like 30m, 2h, 7d; got ${v}`);
   return new Date(t);
@@ -54,8 +57,14 @@ function parseArgs(argv: string[]): Args {
 
 function summary(p: ReplayProgress, dryRun: boolean): string {
   const verb = dryRun ? 'would replay' : 'replayed';
-  const reasons = Object.entries(p.byReason).map(([r, n]) => `${r}=${n}`).join(', ') || 'none';
-  const topics = Object.entries(p.byTopic).map(([t, n]) => `${t}=${n}`).join(', ') || 'none';
+  const reasons =
+    Object.entries(p.byReason)
+      .map(([r, n]) => `${r}=${n}`)
+      .join(', ') || 'none';
+  const topics =
+    Object.entries(p.byTopic)
+      .map(([t, n]) => `${t}=${n}`)
+      .join(', ') || 'none';
   return `read ${p.read}/${p.total}; ${verb} ${p.replayed} (by reason: ${reasons}; to: ${topics}); filtered out ${p.filtered}; without an original topic ${p.noOrigin}`;
 }
 
@@ -75,10 +84,16 @@ async function main(): Promise<number> {
       onProgress: (p) => {
         if (args.json || Date.now() - lastPrint < 1000) return;
         lastPrint = Date.now();
-        process.stderr.write(`  ${p.read}/${p.total} read, ${p.replayed} ${args.dryRun ? 'to replay' : 'replayed'}\n`);
+        process.stderr.write(
+          `  ${p.read}/${p.total} read, ${p.replayed} ${args.dryRun ? 'to replay' : 'replayed'}\n`,
+        );
       },
     });
-    console.log(args.json ? JSON.stringify({ topic: args.topic, dryRun: args.dryRun, ...result }) : `${args.topic}: ${summary(result, args.dryRun)}`);
+    console.log(
+      args.json
+        ? JSON.stringify({ topic: args.topic, dryRun: args.dryRun, ...result })
+        : `${args.topic}: ${summary(result, args.dryRun)}`,
+    );
     return result.noOrigin > 0 ? 1 : 0;
   } finally {
     await producer?.disconnect().catch(() => undefined);
@@ -89,7 +104,11 @@ if (require.main === module) {
   main().then(
     (code) => process.exit(code),
     (err) => {
-      console.error(err instanceof UsageError ? `usage: ${err.message}` : `dlq replay could not run: ${err instanceof Error ? err.message : String(err)}`);
+      console.error(
+        err instanceof UsageError
+          ? `usage: ${err.message}`
+          : `dlq replay could not run: ${err instanceof Error ? err.message : String(err)}`,
+      );
       process.exit(2);
     },
   );

@@ -23,7 +23,12 @@ export interface ReplayFilter {
 export type ReplayPlan = { topic: string; message: Message } | { skip: 'filtered' | 'no_origin' };
 
 /** What to send for one DLQ record: the original bytes, key, timestamp and headers, to the original topic. */
-export function planReplay(m: KafkaMessage, from: { topic: string; partition: number }, filter: ReplayFilter, now = new Date()): ReplayPlan {
+export function planReplay(
+  m: KafkaMessage,
+  from: { topic: string; partition: number },
+  filter: ReplayFilter,
+  now = new Date(),
+): ReplayPlan {
   const headers = m.headers ?? {};
   const reason = headerString(headers, 'dlq-reason') ?? '';
   if (filter.reasons?.length && !filter.reasons.includes(reason)) return { skip: 'filtered' };
@@ -35,7 +40,13 @@ export function planReplay(m: KafkaMessage, from: { topic: string; partition: nu
   if (!topic || dlqTopic(topic) !== from.topic) return { skip: 'no_origin' };
   const original: IHeaders = {};
   for (const [k, v] of Object.entries(headers)) {
-    if (!k.startsWith('dlq-') && k !== REPLAY_FOR_GROUP_HEADER && k !== REPLAYED_FROM_HEADER && k !== REPLAYED_AT_HEADER) original[k] = v;
+    if (
+      !k.startsWith('dlq-') &&
+      k !== REPLAY_FOR_GROUP_HEADER &&
+      k !== REPLAYED_FROM_HEADER &&
+      k !== REPLAYED_AT_HEADER
+    )
+      original[k] = v;
   }
   const group = headerString(headers, 'dlq-consumer-group');
   if (group) original[REPLAY_FOR_GROUP_HEADER] = group;
@@ -69,7 +80,11 @@ export interface ReplayOptions extends ReplayFilter {
  * Nothing is committed or deleted: the DLQ stays as the record of what failed, and running the
  * replay twice sends the same records twice, which the addressed consumer deduplicates.
  */
-export async function replayDlq(kafka: Kafka, producer: EventProducer | undefined, opts: ReplayOptions): Promise<ReplayProgress> {
+export async function replayDlq(
+  kafka: Kafka,
+  producer: EventProducer | undefined,
+  opts: ReplayOptions,
+): Promise<ReplayProgress> {
   if (!opts.dlq.endsWith('.dlq')) throw new Error(`--topic must name a DLQ (<topic>.dlq), got ${opts.dlq}`);
   if (!opts.dryRun && !producer) throw new Error('a producer is needed unless --dry-run');
   const admin = kafka.admin();
@@ -79,7 +94,15 @@ export async function replayDlq(kafka: Kafka, producer: EventProducer | undefine
   } finally {
     await admin.disconnect();
   }
-  const progress: ReplayProgress = { read: 0, total: 0, replayed: 0, filtered: 0, noOrigin: 0, byReason: {}, byTopic: {} };
+  const progress: ReplayProgress = {
+    read: 0,
+    total: 0,
+    replayed: 0,
+    filtered: 0,
+    noOrigin: 0,
+    byReason: {},
+    byTopic: {},
+  };
   const pending: Array<{ topic: string; message: Message }> = [];
   const flush = async () => {
     const byTopic = new Map<string, Message[]>();

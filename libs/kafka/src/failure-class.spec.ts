@@ -20,12 +20,17 @@ function sysError(code: string, message = `connect ${code} 127.0.0.1:5432`): Nod
 
 describe('classifyFailure: a dependency that blinks is not a bad message', () => {
   describe('socket errors are transient', () => {
-    it.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])('%s', (code) => {
-      expect(classifyFailure(sysError(code))).toBe('transient');
-    });
+    it.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])(
+      '%s',
+      (code) => {
+        expect(classifyFailure(sysError(code))).toBe('transient');
+      },
+    );
 
     it('an AggregateError of refused addresses (IPv4 and IPv6 both tried)', () => {
-      expect(classifyFailure(new AggregateError([sysError('ECONNREFUSED'), sysError('ECONNREFUSED')], ''))).toBe('transient');
+      expect(
+        classifyFailure(new AggregateError([sysError('ECONNREFUSED'), sysError('ECONNREFUSED')], '')),
+      ).toBe('transient');
     });
   });
 
@@ -76,10 +81,21 @@ describe('classifyFailure: a dependency that blinks is not a bad message', () =>
 
   describe('broker and producer errors', () => {
     it('connection errors, request timeouts and exhausted retries are transient', () => {
-      const conn = new kafkaErrors.KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092', { broker: '127.0.0.1:9092' });
+      const conn = new kafkaErrors.KafkaJSConnectionError(
+        'Connection error: connect ECONNREFUSED 127.0.0.1:9092',
+        { broker: '127.0.0.1:9092' },
+      );
       expect(classifyFailure(conn)).toBe('transient');
-      expect(classifyFailure(new kafkaErrors.KafkaJSRequestTimeoutError('Request Produce(key: 0, version: 7) timed out', {}))).toBe('transient');
-      expect(classifyFailure(new kafkaErrors.KafkaJSNumberOfRetriesExceeded(conn, { retryCount: 8, retryTime: 5000 }))).toBe('transient');
+      expect(
+        classifyFailure(
+          new kafkaErrors.KafkaJSRequestTimeoutError('Request Produce(key: 0, version: 7) timed out', {}),
+        ),
+      ).toBe('transient');
+      expect(
+        classifyFailure(
+          new kafkaErrors.KafkaJSNumberOfRetriesExceeded(conn, { retryCount: 8, retryTime: 5000 }),
+        ),
+      ).toBe('transient');
       expect(classifyFailure(new kafkaErrors.KafkaJSNoBrokerAvailableError())).toBe('transient');
     });
 
@@ -91,7 +107,11 @@ describe('classifyFailure: a dependency that blinks is not a bad message', () =>
     it('a record the broker will never take is permanent, also inside a retry wrapper', () => {
       const tooLarge = createErrorFromCode(10); // MESSAGE_TOO_LARGE
       expect(classifyFailure(tooLarge)).toBe('permanent');
-      expect(classifyFailure(new kafkaErrors.KafkaJSNumberOfRetriesExceeded(tooLarge, { retryCount: 0, retryTime: 0 }))).toBe('permanent');
+      expect(
+        classifyFailure(
+          new kafkaErrors.KafkaJSNumberOfRetriesExceeded(tooLarge, { retryCount: 0, retryTime: 0 }),
+        ),
+      ).toBe('permanent');
       expect(classifyFailure(createErrorFromCode(2))).toBe('permanent'); // CORRUPT_MESSAGE
     });
   });
@@ -113,12 +133,16 @@ describe('classifyFailure: a dependency that blinks is not a bad message', () =>
 
   it('handlers can say which it is, and that wins', () => {
     expect(classifyFailure(new TransientError('cache warming up'))).toBe('transient');
-    expect(classifyFailure(new PermanentError('implausible_time', 'occurredAt is 6 minutes in the future'))).toBe('permanent');
+    expect(
+      classifyFailure(new PermanentError('implausible_time', 'occurredAt is 6 minutes in the future')),
+    ).toBe('permanent');
     expect(classifyFailure(new TransientError('wrapped', { cause: new Error('x') }))).toBe('transient');
   });
 
   it('a transient cause deep inside a wrapper is found', () => {
-    const wrapped = new Error('ingest failed', { cause: new Error('outer', { cause: sysError('ECONNRESET') }) });
+    const wrapped = new Error('ingest failed', {
+      cause: new Error('outer', { cause: sysError('ECONNRESET') }),
+    });
     expect(classifyFailure(wrapped)).toBe('transient');
   });
 });

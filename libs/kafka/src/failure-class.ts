@@ -92,7 +92,12 @@ function hasPermanentKafkaType(e: ErrorLike, depth: number): boolean {
   if (depth > 6) return false;
   if (typeof e.type === 'string' && PERMANENT_KAFKA_TYPES.has(e.type)) return true;
   const inner = e.originalError ?? e.cause;
-  return !!inner && typeof inner === 'object' && inner !== e && hasPermanentKafkaType(inner as ErrorLike, depth + 1);
+  return (
+    !!inner &&
+    typeof inner === 'object' &&
+    inner !== e &&
+    hasPermanentKafkaType(inner as ErrorLike, depth + 1)
+  );
 }
 
 /** One verdict for any thrown value; wrapped causes (TypeORM's driverError, AggregateError, KafkaJS's originalError) are unwrapped. */

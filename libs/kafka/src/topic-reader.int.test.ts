@@ -12,7 +12,11 @@ import { ensureTopics } from './topics';
 const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'vigil-topic-reader-int' });
 
 function event(i: number): EventEnvelope {
-  return createEvent('DEPLOYMENT', { producer: `deployer-${i % 5}`, outcome: 'success', attributes: { service: 'audit-writer', version: `1.0.${i}` } }) as EventEnvelope;
+  return createEvent('DEPLOYMENT', {
+    producer: `deployer-${i % 5}`,
+    outcome: 'success',
+    attributes: { service: 'audit-writer', version: `1.0.${i}` },
+  }) as EventEnvelope;
 }
 
 describe('readTopic (real broker)', () => {
@@ -32,7 +36,11 @@ describe('readTopic (real broker)', () => {
     const topic = uniqueTopic('reader');
     topics.push(topic);
     await createTopics([topic], partitions);
-    if (n) await producer.publish(topic, Array.from({ length: n }, (_, i) => event(i)));
+    if (n)
+      await producer.publish(
+        topic,
+        Array.from({ length: n }, (_, i) => event(i)),
+      );
     return topic;
   }
 
@@ -48,7 +56,10 @@ describe('readTopic (real broker)', () => {
         seen.push(message.value!.toString());
         if (!producedDuring) {
           producedDuring = true;
-          await producer.publish(topic, Array.from({ length: 9 }, (_, i) => event(100 + i))); // after the start: not read
+          await producer.publish(
+            topic,
+            Array.from({ length: 9 }, (_, i) => event(100 + i)),
+          ); // after the start: not read
         }
       },
       { onProgress: (p) => progress.push(p.caughtUp) },
@@ -63,7 +74,10 @@ describe('readTopic (real broker)', () => {
 
   it('returns at once on an empty topic', async () => {
     const topic = await topicWith(0);
-    expect(await readTopic(kafka, topic, () => undefined)).toEqual({ read: 0, highWatermarks: { 0: '0', 1: '0', 2: '0' } });
+    expect(await readTopic(kafka, topic, () => undefined)).toEqual({
+      read: 0,
+      highWatermarks: { 0: '0', 1: '0', 2: '0' },
+    });
   });
 
   it('follows new records until aborted', async () => {
@@ -71,7 +85,11 @@ describe('readTopic (real broker)', () => {
     const abort = new AbortController();
     let read = 0;
     let caughtUp = false;
-    const following = readTopic(kafka, topic, () => void read++, { follow: true, signal: abort.signal, onProgress: (p) => (caughtUp ||= p.caughtUp) });
+    const following = readTopic(kafka, topic, () => void read++, {
+      follow: true,
+      signal: abort.signal,
+      onProgress: (p) => (caughtUp ||= p.caughtUp),
+    });
     await waitFor(() => caughtUp && read === 4, { what: 'caught up' });
     await producer.publish(topic, [event(7), event(8)]);
     await waitFor(() => read === 6, { what: 'records published while following' });
@@ -86,12 +104,22 @@ describe('ensureTopics config (real broker)', () => {
     const existing = uniqueTopic('compacted-existing');
     await createTopics([existing], 1);
     const config = { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': String(7 * 86400000) };
-    const made = await ensureTopics(kafka, [{ topic: created, withDlq: false, config }, { topic: existing, withDlq: false, config }], { partitions: 1, replicationFactor: 1 });
+    const made = await ensureTopics(
+      kafka,
+      [
+        { topic: created, withDlq: false, config },
+        { topic: existing, withDlq: false, config },
+      ],
+      { partitions: 1, replicationFactor: 1 },
+    );
     expect(made).toEqual([created]);
     const admin = kafka.admin();
     await admin.connect();
     try {
-      const { resources } = await admin.describeConfigs({ resources: [created, existing].map((name) => ({ type: 2, name })), includeSynonyms: false });
+      const { resources } = await admin.describeConfigs({
+        resources: [created, existing].map((name) => ({ type: 2, name })),
+        includeSynonyms: false,
+      });
       for (const r of resources) {
         const got = Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]));
         expect(got).toMatchObject(config);

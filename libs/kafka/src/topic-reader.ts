@@ -49,7 +49,9 @@ export async function readTopic(
     const offsets = await admin.fetchTopicOffsets(topic);
     const highWatermarks = Object.fromEntries(offsets.map((o) => [o.partition, o.high]));
     // partition → first offset not to deliver (unless following).
-    const pending = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
+    const pending = new Map(
+      offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]),
+    );
     const total = offsets.reduce((n, o) => n + Number(BigInt(o.high) - BigInt(o.low)), 0);
     let read = 0;
     if (pending.size === 0 && !opts.follow) {
@@ -63,7 +65,12 @@ export async function readTopic(
     await new Promise<void>((resolve, reject) => {
       let caughtUp = false;
       const timer = setTimeout(() => {
-        if (!caughtUp) reject(new Error(`${topic}: not caught up after ${opts.timeoutMs ?? 120000} ms (partitions ${[...pending.keys()].join(', ')} behind)`));
+        if (!caughtUp)
+          reject(
+            new Error(
+              `${topic}: not caught up after ${opts.timeoutMs ?? 120000} ms (partitions ${[...pending.keys()].join(', ')} behind)`,
+            ),
+          );
       }, opts.timeoutMs ?? 120000);
       timer.unref();
       const finish = () => {

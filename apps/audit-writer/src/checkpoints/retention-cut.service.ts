@@ -47,14 +47,27 @@ export class RetentionCutService {
     const s = `"${this.schema}"`;
     const cut = await this.checkpoints.underSigningLock(async (em) => {
       const db = (await em.queryRunner!.connect()) as PoolClient; // the transaction's own connection
-      const [latest] = (await db.query(`SELECT * FROM ${s}.chain_cuts WHERE chain_id = $1 ORDER BY up_to_seq DESC LIMIT 1`, [req.chainId])).rows;
-      if (latest && Number(latest.up_to_seq) === req.upToSeq && latest.policy === req.policy) return toCut(latest);
-      if (latest && Number(latest.up_to_seq) >= req.upToSeq) throw new RetentionCutRefused(`${req.chainId} is already cut up to seq ${latest.up_to_seq}`);
-      const [head] = (await db.query(`SELECT position FROM ${s}.chain_heads WHERE chain_id = $1`, [req.chainId])).rows;
-      if (!head || Number(head.position) < req.upToSeq) throw new RetentionCutRefused(`${req.chainId} has no row ${req.upToSeq} yet (head at ${head?.position ?? 'none'})`);
+      const [latest] = (
+        await db.query(`SELECT * FROM ${s}.chain_cuts WHERE chain_id = $1 ORDER BY up_to_seq DESC LIMIT 1`, [
+          req.chainId,
+        ])
+      ).rows;
+      if (latest && Number(latest.up_to_seq) === req.upToSeq && latest.policy === req.policy)
+        return toCut(latest);
+      if (latest && Number(latest.up_to_seq) >= req.upToSeq)
+        throw new RetentionCutRefused(`${req.chainId} is already cut up to seq ${latest.up_to_seq}`);
+      const [head] = (
+        await db.query(`SELECT position FROM ${s}.chain_heads WHERE chain_id = $1`, [req.chainId])
+      ).rows;
+      if (!head || Number(head.position) < req.upToSeq)
+        throw new RetentionCutRefused(
+          `${req.chainId} has no row ${req.upToSeq} yet (head at ${head?.position ?? 'none'})`,
+        );
 
       const previous = await readCuts(db, this.schema, req.chainId);
-      const signed = (await readCheckpoints(db, this.schema, req.chainId)).filter((c) => c.position <= req.upToSeq);
+      const signed = (await readCheckpoints(db, this.schema, req.chainId)).filter(
+        (c) => c.position <= req.upToSeq,
+      );
       const verifier = new ChainVerifier(req.chainId, signed, loadKeyring(this.config.auditKeyDir), previous);
       let last: { seq: number; hash: string | null; createdAt: string } | undefined;
       const after = latest ? Number(latest.up_to_seq) : undefined;
@@ -65,7 +78,9 @@ export class RetentionCutService {
       const report = verifier.finish();
       if (report.findings.length || !last || last.seq !== req.upToSeq || !last.hash) {
         const found = report.findings.slice(0, 5).map((f) => `${f.kind}@${f.at}`);
-        throw new RetentionCutRefused(`${req.chainId} does not verify up to seq ${req.upToSeq}: ${found.join(', ') || `row ${req.upToSeq} missing`}`);
+        throw new RetentionCutRefused(
+          `${req.chainId} does not verify up to seq ${req.upToSeq}: ${found.join(', ') || `row ${req.upToSeq} missing`}`,
+        );
       }
       const cut = this.checkpoints.signRetentionCut({
         chainId: req.chainId,
@@ -78,13 +93,30 @@ export class RetentionCutService {
       await db.query(
         `INSERT INTO ${s}.chain_cuts (chain_id, up_to_seq, last_hash, last_created_at, policy, cut_at, key_fingerprint, algorithm, signature, cut_hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [cut.chainId, cut.upToSeq, cut.lastHash, cut.lastCreatedAt ?? null, cut.policy, cut.cutAt, cut.keyFingerprint, cut.algorithm, cut.signature, retentionCutHash(cut)],
+        [
+          cut.chainId,
+          cut.upToSeq,
+          cut.lastHash,
+          cut.lastCreatedAt ?? null,
+          cut.policy,
+          cut.cutAt,
+          cut.keyFingerprint,
+          cut.algorithm,
+          cut.signature,
+          retentionCutHash(cut),
+        ],
       );
       return cut;
     }, true);
-    this.logger.info('retention cut signed', { chainId: req.chainId, upToSeq: req.upToSeq, policy: req.policy });
+    this.logger.info('retention cut signed', {
+      chainId: req.chainId,
+      upToSeq: req.upToSeq,
+      policy: req.policy,
+    });
     // Published now if the broker is there, otherwise by the next checkpoint round.
-    await this.checkpoints.publishPending().catch((err) => this.logger.warn('retention cut not published yet; next round retries', { err }));
+    await this.checkpoints
+      .publishPending()
+      .catch((err) => this.logger.warn('retention cut not published yet; next round retries', { err }));
     return cut!;
   }
 }

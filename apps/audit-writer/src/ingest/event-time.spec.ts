@@ -17,8 +17,12 @@ describe('implausibleTime: event times the writer refuses', () => {
   });
 
   it('refuses times older than the hot window plus the allowed lateness (no partition for the year 100)', () => {
-    expect(implausibleTime(iso(now - 90 * 86_400_000 - 25 * 3_600_000), now, bounds)?.reason).toBe('implausible_time');
-    expect(implausibleTime('0100-01-01T00:00:00.000Z', now, bounds)?.detail).toContain('older than the hot window (90 days)');
+    expect(implausibleTime(iso(now - 90 * 86_400_000 - 25 * 3_600_000), now, bounds)?.reason).toBe(
+      'implausible_time',
+    );
+    expect(implausibleTime('0100-01-01T00:00:00.000Z', now, bounds)?.detail).toContain(
+      'older than the hot window (90 days)',
+    );
   });
 
   it('refuses what is not a time at all', () => {

@@ -12,9 +12,14 @@ export interface EventTimeBounds {
 
 export const IMPLAUSIBLE_TIME = 'implausible_time';
 
-export function implausibleTime(occurredAt: string, now: number, b: EventTimeBounds): { reason: string; detail: string } | undefined {
+export function implausibleTime(
+  occurredAt: string,
+  now: number,
+  b: EventTimeBounds,
+): { reason: string; detail: string } | undefined {
   const t = Date.parse(occurredAt);
-  if (Number.isNaN(t)) return { reason: IMPLAUSIBLE_TIME, detail: `occurredAt ${JSON.stringify(occurredAt)} is not a time` };
+  if (Number.isNaN(t))
+    return { reason: IMPLAUSIBLE_TIME, detail: `occurredAt ${JSON.stringify(occurredAt)} is not a time` };
   const oldest = now - b.hotDays * 86_400_000 - b.allowedLatenessHours * 3_600_000;
   if (t < oldest) {
     return {

@@ -30,7 +30,9 @@ export class CheckpointIntegrity1763900200000 implements MigrationInterface {
         checkpoint_id bigint PRIMARY KEY REFERENCES ${s}.audit_checkpoints (id),
         published_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`INSERT INTO ${s}.checkpoint_publications (checkpoint_id, published_at) SELECT id, published_at FROM ${s}.audit_checkpoints WHERE published_at IS NOT NULL`);
+    await q.query(
+      `INSERT INTO ${s}.checkpoint_publications (checkpoint_id, published_at) SELECT id, published_at FROM ${s}.audit_checkpoints WHERE published_at IS NOT NULL`,
+    );
     await q.query(`DROP INDEX ${s}.audit_checkpoints_unpublished`);
 
     await q.query(`
@@ -56,8 +58,12 @@ export class CheckpointIntegrity1763900200000 implements MigrationInterface {
       )`);
 
     for (const table of ['audit_checkpoints', 'chain_cuts']) {
-      await q.query(`CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${s}.${table} FOR EACH ROW EXECUTE FUNCTION ${s}.audit_reject_table_change()`);
-      await q.query(`CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${s}.${table} FOR EACH STATEMENT EXECUTE FUNCTION ${s}.audit_reject_table_change()`);
+      await q.query(
+        `CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${s}.${table} FOR EACH ROW EXECUTE FUNCTION ${s}.audit_reject_table_change()`,
+      );
+      await q.query(
+        `CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${s}.${table} FOR EACH STATEMENT EXECUTE FUNCTION ${s}.audit_reject_table_change()`,
+      );
       await q.query(`ALTER TABLE ${s}.${table} ENABLE ALWAYS TRIGGER ${table}_append_only`);
       await q.query(`ALTER TABLE ${s}.${table} ENABLE ALWAYS TRIGGER ${table}_no_truncate`);
     }
@@ -75,8 +81,12 @@ export class CheckpointIntegrity1763900200000 implements MigrationInterface {
         END IF;
         RETURN NEW;
       END $$`);
-    await q.query(`CREATE TRIGGER chain_heads_forward_only BEFORE UPDATE OR DELETE ON ${s}.chain_heads FOR EACH ROW EXECUTE FUNCTION ${s}.chain_head_forward_only()`);
-    await q.query(`CREATE TRIGGER chain_heads_no_truncate BEFORE TRUNCATE ON ${s}.chain_heads FOR EACH STATEMENT EXECUTE FUNCTION ${s}.chain_head_forward_only()`);
+    await q.query(
+      `CREATE TRIGGER chain_heads_forward_only BEFORE UPDATE OR DELETE ON ${s}.chain_heads FOR EACH ROW EXECUTE FUNCTION ${s}.chain_head_forward_only()`,
+    );
+    await q.query(
+      `CREATE TRIGGER chain_heads_no_truncate BEFORE TRUNCATE ON ${s}.chain_heads FOR EACH STATEMENT EXECUTE FUNCTION ${s}.chain_head_forward_only()`,
+    );
     await q.query(`ALTER TABLE ${s}.chain_heads ENABLE ALWAYS TRIGGER chain_heads_forward_only`);
     await q.query(`ALTER TABLE ${s}.chain_heads ENABLE ALWAYS TRIGGER chain_heads_no_truncate`);
 
@@ -101,9 +111,13 @@ export class CheckpointIntegrity1763900200000 implements MigrationInterface {
     await q.query(`DROP TRIGGER audit_checkpoints_append_only ON ${s}.audit_checkpoints`);
     await q.query(`DROP TRIGGER audit_checkpoints_no_truncate ON ${s}.audit_checkpoints`);
     await q.query(`DROP TABLE ${s}.chain_cut_publications, ${s}.chain_cuts`);
-    await q.query(`CREATE INDEX audit_checkpoints_unpublished ON ${s}.audit_checkpoints (id) WHERE published_at IS NULL`);
+    await q.query(
+      `CREATE INDEX audit_checkpoints_unpublished ON ${s}.audit_checkpoints (id) WHERE published_at IS NULL`,
+    );
     // Publication state goes back into the column (the only UPDATE of a checkpoint ever made).
-    await q.query(`UPDATE ${s}.audit_checkpoints c SET published_at = p.published_at FROM ${s}.checkpoint_publications p WHERE p.checkpoint_id = c.id`);
+    await q.query(
+      `UPDATE ${s}.audit_checkpoints c SET published_at = p.published_at FROM ${s}.checkpoint_publications p WHERE p.checkpoint_id = c.id`,
+    );
     await q.query(`DROP TABLE ${s}.checkpoint_publications`);
     await q.query(`DROP FUNCTION ${s}.audit_reject_table_change()`);
     await q.query(`

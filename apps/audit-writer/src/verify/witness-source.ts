@@ -27,7 +27,10 @@ export function witnessRecordOf(bytes: Buffer | null): WitnessRecord | undefined
  * before the database snapshot: everything published by then was stored first, so a record the
  * snapshot lacks was removed, not merely not yet written.
  */
-export async function witnessFromTopic(kafka: Kafka, onProgress?: (p: ReadTopicProgress) => void): Promise<Witness> {
+export async function witnessFromTopic(
+  kafka: Kafka,
+  onProgress?: (p: ReadTopicProgress) => void,
+): Promise<Witness> {
   const records = new Map<string, WitnessRecord>();
   let unreadable = 0;
   await readTopic(

@@ -34,7 +34,8 @@ async function main(): Promise<number> {
   const { out, follow } = args(process.argv.slice(2));
   const config = loadConfig(schema);
   const existing = existsSync(out) ? witnessFromFile(out) : { records: [], unreadable: 0 };
-  if (existing.unreadable) console.error(`${out}: ${existing.unreadable} line(s) are not witness records; left as they are`);
+  if (existing.unreadable)
+    console.error(`${out}: ${existing.unreadable} line(s) are not witness records; left as they are`);
   const known = new Set(existing.records.map(witnessRecordKey));
   const fd = openSync(out, 'a', 0o644);
   const abort = new AbortController();
@@ -57,7 +58,9 @@ async function main(): Promise<number> {
         appended++;
         if (!live) return;
         fsyncSync(fd);
-        console.log(`+ ${r.kind} ${r.chainId} ${r.kind === 'checkpoint' ? `position ${r.position} signed ${r.signedAt}` : `up to seq ${r.upToSeq} cut ${r.cutAt}`}`);
+        console.log(
+          `+ ${r.kind} ${r.chainId} ${r.kind === 'checkpoint' ? `position ${r.position} signed ${r.signedAt}` : `up to seq ${r.upToSeq} cut ${r.cutAt}`}`,
+        );
       },
       {
         follow,
@@ -66,7 +69,9 @@ async function main(): Promise<number> {
           if (!p.caughtUp && Date.now() - shown < 1000) return;
           shown = Date.now();
           fsyncSync(fd); // what is reported as copied is on disk
-          console.log(`${Topics.AUDIT_CHECKPOINTS}: ${p.read}/${p.total} record(s) read, ${appended} new appended to ${out}${p.caughtUp ? ' (caught up)' : ''}`);
+          console.log(
+            `${Topics.AUDIT_CHECKPOINTS}: ${p.read}/${p.total} record(s) read, ${appended} new appended to ${out}${p.caughtUp ? ' (caught up)' : ''}`,
+          );
           if (p.caughtUp && follow) {
             live = true;
             console.log('following; Ctrl-C to stop');
@@ -75,7 +80,9 @@ async function main(): Promise<number> {
       },
     );
     fsyncSync(fd);
-    console.log(`${out}: ${known.size} record(s), ${appended} new from ${result.read} read${foreign ? `, ${foreign} other message(s) ignored` : ''}`);
+    console.log(
+      `${out}: ${known.size} record(s), ${appended} new from ${result.read} read${foreign ? `, ${foreign} other message(s) ignored` : ''}`,
+    );
     return 0;
   } finally {
     closeSync(fd);
