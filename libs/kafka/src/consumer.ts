@@ -3,9 +3,10 @@ import type { Logger } from 'winston';
 import { decodeEvent, dlqTopic, type DecodeResult, type EventEnvelope } from '@vigil/contracts';
 import { runWithContext } from '@vigil/telemetry';
 import { toDlqMessage, type DlqReason } from './dlq';
-import { REPLAY_FOR_GROUP_HEADER, REPLAYED_AT_HEADER, REPLAYED_FROM_HEADER } from './dlq-replay';
+import { ReplayGate } from './dlq-replay';
 import { classifyFailure, PermanentError } from './failure-class';
-import { kafkaMetrics, trackWaiting } from './metrics';
+import { kafkaMetrics } from './metrics';
+import { PartitionWaits, type WaitingPartition } from './partition-waits';
 import type { EventProducer } from './producer';
 import { extractContext, headerString, withConsumerSpan } from './trace-headers';
 
@@ -43,6 +44,8 @@ export interface HandlerContext {
  */
 export type EventHandler = (events: ConsumedEvent[], ctx: HandlerContext) => Promise<void>;
 
+export type { WaitingPartition };
+
 export interface EventConsumerOptions {
   groupId: string;
   topics: string[];
@@ -79,15 +82,6 @@ export interface EventConsumerOptions {
 
 type Failure = { message: KafkaMessage; reason: DlqReason | string; detail: string; attempts: number };
 
-/** A partition waiting for a dependency to come back. */
-export interface WaitingPartition {
-  topic: string;
-  partition: number;
-  since: Date;
-  retries: number;
-  error: string;
-}
-
 /** The consumer is stopping or lost the partition while waiting: leave the rest uncommitted. */
 class Abandoned extends Error {}
 
@@ -98,8 +92,6 @@ type BatchControl = {
   resolveOffset(offset: string): void;
   commitOffsetsIfNecessary(offsets?: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }): Promise<void>;
 };
-
-const MAX_REMEMBERED_REPLAYS = 100_000;
 
 const REBALANCE = new Set(['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'NOT_COORDINATOR_FOR_GROUP']);
 
@@ -120,11 +112,13 @@ export class EventConsumer {
   private wanted = false;
   private rejoining = false;
   private crashed?: Error;
-  private readonly waiting = new Map<string, WaitingPartition>();
-  private readonly replayed = new Set<string>();
+  private readonly waits: PartitionWaits;
+  private readonly replays: ReplayGate;
   private lastFetchAt = 0;
 
   constructor(kafka: Kafka, private readonly opts: EventConsumerOptions) {
+    this.waits = new PartitionWaits(opts.groupId, opts.logger);
+    this.replays = new ReplayGate(opts.groupId);
     this.consumer = kafka.consumer({
       groupId: opts.groupId,
       sessionTimeout: opts.sessionTimeoutMs ?? 30000,
@@ -192,12 +186,12 @@ export class EventConsumer {
    * cannot fetch (broker away) or cannot hand events on (database away) is blind, not idle.
    */
   inputQuiet(topic: string, partition: number, withinMs: number): boolean {
-    return this.running && Date.now() - this.lastFetchAt < withinMs && !this.waiting.has(`${topic}:${partition}`);
+    return this.running && Date.now() - this.lastFetchAt < withinMs && !this.waits.has(topic, partition);
   }
 
   /** Partitions held back by a dependency that is down (empty when all is well): health says degraded. */
   get waitingPartitions(): WaitingPartition[] {
-    return [...this.waiting.values()];
+    return this.waits.list();
   }
 
   async start(): Promise<void> {
@@ -234,7 +228,7 @@ export class EventConsumer {
       if (!(err instanceof Abandoned)) throw err;
       this.opts.logger.info('partition released while waiting; the uncommitted rest is redelivered', { topic: batch.topic, partition: batch.partition });
     } finally {
-      this.stopWaiting(batch.topic, batch.partition, false);
+      this.waits.clear(batch.topic, batch.partition, false);
     }
   }
 
@@ -248,7 +242,7 @@ export class EventConsumer {
       const valid: ConsumedEvent[] = [];
       const failures: Failure[] = [];
       for (const message of chunk) {
-        const replay = this.replayKind(message);
+        const replay = this.replays.admit(message);
         if (replay === 'skip') continue;
         const decoded = this.decode(message.value);
         if (!decoded.ok) {
@@ -276,29 +270,6 @@ export class EventConsumer {
       metrics.consumed.add(valid.length - failures.filter((f) => f.attempts > 0).length, { topic, outcome: 'handled' });
       await ctl.heartbeat();
     }
-  }
-
-  /**
-   * A DLQ replay (dlq-replay.ts) is addressed to the group that failed the record: any other group
-   * handled the original and skips it. The addressed group sees a replayed event id once per
-   * process (bounded memory), marked `replayed` so a handler that counts can also remember it
-   * durably. Replay headers are not passed on, so a forwarded event is not taken for a replay.
-   */
-  private replayKind(message: KafkaMessage): 'skip' | 'replay' | undefined {
-    const headers = message.headers;
-    const group = headers && headerString(headers, REPLAY_FOR_GROUP_HEADER);
-    if (!headers || group === undefined) return undefined;
-    const eventId = headerString(headers, 'event-id');
-    delete headers[REPLAY_FOR_GROUP_HEADER];
-    delete headers[REPLAYED_FROM_HEADER];
-    delete headers[REPLAYED_AT_HEADER];
-    if (group !== this.opts.groupId) return 'skip';
-    if (eventId && this.replayed.has(eventId)) return 'skip';
-    if (eventId) {
-      this.replayed.add(eventId);
-      if (this.replayed.size > MAX_REMEMBERED_REPLAYS) this.replayed.delete(this.replayed.values().next().value as string);
-    }
-    return 'replay';
   }
 
   private toConsumed(event: EventEnvelope, topic: string, partition: number, m: KafkaMessage): ConsumedEvent {
@@ -368,11 +339,11 @@ export class EventConsumer {
     for (;;) {
       try {
         const result = await work();
-        this.stopWaiting(topic, partition);
+        this.waits.clear(topic, partition);
         return result;
       } catch (err) {
         if (classifyFailure(err) !== 'transient') throw err;
-        this.noteWaiting(topic, partition, err);
+        this.waits.note(topic, partition, err);
         const wait = Math.min(cap, backoff) * (0.8 + Math.random() * 0.4);
         backoff = Math.min(cap, backoff * 2);
         await this.pause(wait, ctl);
@@ -396,31 +367,6 @@ export class EventConsumer {
       // The broker itself is away: keep waiting; the session outlives short outages.
     }
     if (!ctl.isRunning() || ctl.isStale()) throw new Abandoned();
-  }
-
-  private noteWaiting(topic: string, partition: number, err: unknown): void {
-    const key = `${topic}:${partition}`;
-    const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    const w = this.waiting.get(key);
-    kafkaMetrics().retries.add(1, { topic, group: this.opts.groupId });
-    if (w) {
-      w.retries++;
-      w.error = detail;
-      if (w.retries % 20 === 0) this.opts.logger.warn('still waiting for a dependency', { topic, partition, retries: w.retries, since: w.since, err: detail });
-      return;
-    }
-    this.waiting.set(key, { topic, partition, since: new Date(), retries: 1, error: detail });
-    trackWaiting(this.opts.groupId, key, true);
-    this.opts.logger.warn('dependency unavailable; holding the partition and retrying', { topic, partition, groupId: this.opts.groupId, err: detail });
-  }
-
-  private stopWaiting(topic: string, partition: number, resumed = true): void {
-    const key = `${topic}:${partition}`;
-    const w = this.waiting.get(key);
-    if (!w) return;
-    this.waiting.delete(key);
-    trackWaiting(this.opts.groupId, key, false);
-    if (resumed) this.opts.logger.info('dependency back; partition resumed', { topic, partition, retries: w.retries, waitedMs: Date.now() - w.since.getTime() });
   }
 
   /** A single event runs inside its producer's trace; a chunk gets one span in the first event's trace. */

@@ -137,3 +137,34 @@ export async function replayDlq(
   await flush();
   return progress;
 }
+
+const MAX_REMEMBERED_REPLAYS = 100_000;
+
+/**
+ * A consumer's view of replays: a record replayed for another group is skipped (that group failed
+ * it; this one handled the original), and one replayed for this group is admitted once per process
+ * (bounded memory), marked so a handler that counts can also remember it durably. Replay headers
+ * are removed, so a forwarded event is not taken for a replay downstream.
+ */
+export class ReplayGate {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly groupId: string) {}
+
+  admit(message: KafkaMessage): 'skip' | 'replay' | undefined {
+    const headers = message.headers;
+    const group = headers && headerString(headers, REPLAY_FOR_GROUP_HEADER);
+    if (!headers || group === undefined) return undefined;
+    const eventId = headerString(headers, 'event-id');
+    delete headers[REPLAY_FOR_GROUP_HEADER];
+    delete headers[REPLAYED_FROM_HEADER];
+    delete headers[REPLAYED_AT_HEADER];
+    if (group !== this.groupId) return 'skip';
+    if (eventId && this.seen.has(eventId)) return 'skip';
+    if (eventId) {
+      this.seen.add(eventId);
+      if (this.seen.size > MAX_REMEMBERED_REPLAYS) this.seen.delete(this.seen.values().next().value as string);
+    }
+    return 'replay';
+  }
+}
