@@ -1,6 +1,7 @@
 // User administration against the real PostgreSQL and Kafka: every admin action audited with its
 // actor (and before/after for roles), 401/403 for the rest (ACCESS_DENIED once), and seed 001's
 // SQL on `users` working as written, audited by the trigger with the database role as actor.
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { testDatabaseUrl, waitFor } from '@vigil/testing';
 import { MaintenanceService } from '../../apps/auth-gateway/src/maintenance.service';
@@ -187,6 +188,31 @@ describe('auth-gateway: administration', () => {
       expect((await http(g).post('/api/v1/auth/refresh').send({ refreshToken: s.refresh_token })).status).toBe(401);
       expect((await http(g).get('/api/v1/auth/me').set('Authorization', `Bearer ${s.access_token}`)).status).toBe(401);
       expect((await login(g, 'frank', FRANK.password)).status).toBe(401);
+    });
+
+    it("seed 001-57: an operator who sets the API's channel marker by hand is still audited (ROLE_CHANGED, their role as actor)", async () => {
+      const login = `ops_${randomUUID().replace(/-/g, '').slice(0, 8)}`;
+      await op.query('RESET ROLE');
+      await op.query(`CREATE ROLE ${login} LOGIN PASSWORD 'op-test-only' IN ROLE vigil_operator`);
+      await op.query('SET ROLE vigil_operator');
+      const url = new URL(testDatabaseUrl());
+      Object.assign(url, { username: login, password: 'op-test-only' });
+      const sneaky = new Client({ connectionString: url.toString(), options: `-c search_path=${g.schema},public` });
+      await sneaky.connect();
+      try {
+        await sneaky.query('BEGIN');
+        await sneaky.query(`SET LOCAL vigil.change_channel = 'api'`);
+        await sneaky.query(`UPDATE users SET is_admin = true WHERE email = 'frank@example.com';`);
+        await sneaky.query('COMMIT');
+        const ev = await tap.waitFor('ROLE_CHANGED', (e) => e.subject?.userId === frankId && e.actor?.dbRole === login);
+        expect(ev).toMatchObject({ producer: 'db-trigger', attributes: { channel: 'db_trigger', after: expect.arrayContaining(['admin']) } });
+      } finally {
+        await sneaky.end();
+        await op.query('RESET ROLE');
+        await op.query(`DROP OWNED BY ${login}`);
+        await op.query(`DROP ROLE ${login}`);
+        await op.query('SET ROLE vigil_operator');
+      }
     });
 
     it('writes no trigger event for changes made through the API (the API wrote its own)', async () => {
