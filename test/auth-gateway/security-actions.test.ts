@@ -67,6 +67,12 @@ describe('auth-gateway: security actions across instances', () => {
     }
     expect((await http(a).get('/api/v1/health').set('X-Forwarded-For', ip)).status).toBe(200);
     expect((await login(b, 'grace', GRACE.password, '203.0.113.67')).status).toBe(200);
+    // Express routes case-insensitively and tolerates a trailing slash: every spelling that reaches
+    // the login route meets the same 403 (issue 14 item 5).
+    for (const path of ['/API/v1/auth/login', '/Api/V1/Auth/Login', '/api/v1/auth/login/', '/API/v1/auth/token/']) {
+      const res = await http(a).post(path).set('X-Forwarded-For', ip).send({ username: 'grace', password: GRACE.password });
+      expect({ path, status: res.status }).toEqual({ path, status: 403 });
+    }
     const [row] = await a.sql<{ secs: number }>(`SELECT extract(epoch FROM blocked_until - now())::int AS secs FROM ip_blocks WHERE ip = $1`, [ip]);
     expect(row.secs).toBeGreaterThan(590);
   });

@@ -5,7 +5,7 @@ import { StandaloneEvents, methodOf } from '../auth/gateway-auth-events.sink';
 import { Db } from '../db/db';
 import { gatewayEvent } from '../events/event-builder';
 import { ipBlocked } from './problems';
-import { routeTemplateOf } from './request-meta';
+import { canonicalPath, routeTemplateOf } from './request-meta';
 
 /**
  * BLOCK_IP from the security monitor (fail2ban's role, seed 003): requests to the API from a
@@ -22,7 +22,8 @@ export class IpBlockGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
     const req = ctx.switchToHttp().getRequest<Request>();
-    if (!req.path.startsWith('/api/') || req.path.startsWith('/api/v1/health') || req.path.startsWith('/api/docs')) return true;
+    const path = canonicalPath(req.path);
+    if (!path.startsWith('/api/') || path.startsWith('/api/v1/health') || path.startsWith('/api/docs')) return true;
     const ip = clientIp(req);
     if (!ip) return true;
     const [row] = await this.db.query<{ until: Date }>(`SELECT blocked_until AS until FROM ip_blocks WHERE ip = $1::inet AND blocked_until > now()`, [ip]);

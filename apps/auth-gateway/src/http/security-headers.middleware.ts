@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { canonicalPath } from './request-meta';
 
 /**
  * seed 003-17: HSTS on every answer (the gateway is what the ingress exposes), no MIME sniffing,
@@ -9,7 +10,8 @@ export function securityHeaders(req: Request, res: Response, next: NextFunction)
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Referrer-Policy', 'no-referrer');
-  if (req.path.startsWith('/api/') && !req.path.startsWith('/api/docs')) {
+  const path = canonicalPath(req.path);
+  if (path.startsWith('/api/') && !path.startsWith('/api/docs')) {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Pragma', 'no-cache');
   }
