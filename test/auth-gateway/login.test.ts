@@ -141,6 +141,17 @@ describe('auth-gateway: login and token endpoints', () => {
     expect((await http(g).get('/api/docs')).status).toBe(200);
   });
 
+  it('serves no OpenAPI docs when API_DOCS_ENABLED=false (the production default)', async () => {
+    const quiet = await startGateway({ shareWith: g, env: { API_DOCS_ENABLED: 'false' } });
+    try {
+      expect((await http(quiet).get('/api/docs-json')).status).toBe(404);
+      expect((await http(quiet).get('/api/docs')).status).toBe(404);
+      await waitReady(quiet); // the service itself is up
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it('seed 003-17: sends HSTS and no-store on API answers', async () => {
     const res = await http(g).get('/api/v1/health');
     expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);

@@ -1,5 +1,5 @@
 import { ConfigError } from '@vigil/config';
-import { loadAuthGatewayConfig } from './config';
+import { apiDocsEnabled, loadAuthGatewayConfig } from './config';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -44,4 +44,13 @@ describe('auth-gateway configuration', () => {
     expect(p.join()).toContain('BOOTSTRAP_ADMIN_EMAIL');
     expect(p.join()).not.toContain('S3cret-Value-Here');
   });
+
+  it('serves the OpenAPI docs by default, not in production unless API_DOCS_ENABLED=true', () => {
+    expect(apiDocsEnabled(loadAuthGatewayConfig({}))).toBe(true);
+    expect(apiDocsEnabled({ nodeEnv: 'production', apiDocsEnabled: undefined })).toBe(false);
+    expect(apiDocsEnabled({ nodeEnv: 'production', apiDocsEnabled: true })).toBe(true);
+    expect(apiDocsEnabled(loadAuthGatewayConfig({ API_DOCS_ENABLED: 'false' }))).toBe(false);
+    expect(problems({ API_DOCS_ENABLED: 'maybe' }).join()).toContain('API_DOCS_ENABLED');
+  });
 });
+

@@ -56,6 +56,9 @@ export const schema = {
   outboxBatchSize: env.int('OUTBOX_BATCH_SIZE', { default: 200, min: 1, max: 5000 }),
   outboxRetentionHours: env.int('OUTBOX_RETENTION_HOURS', { default: 72, min: 1, max: 24 * 365 }),
 
+  // OpenAPI UI and JSON at /api/docs: on by default, off in production unless enabled (issue 14 item 9)
+  apiDocsEnabled: env.bool('API_DOCS_ENABLED', { optional: true }),
+
   // First administrator, created at start when no admin exists (USER_CREATED is emitted)
   bootstrapAdminUsername: env.string('BOOTSTRAP_ADMIN_USERNAME', { optional: true, maxLength: 320 }),
   bootstrapAdminEmail: env.string('BOOTSTRAP_ADMIN_EMAIL', { optional: true, maxLength: 320 }),
@@ -84,3 +87,8 @@ export const loadAuthGatewayConfig = (source = process.env): AuthGatewayConfig =
   return config;
 };
 export const describeAuthGatewayConfig = (config: AuthGatewayConfig) => describeConfig(schema, config);
+
+/** Whether /api/docs is served: API_DOCS_ENABLED when set, else everywhere but production. */
+export function apiDocsEnabled(config: { apiDocsEnabled?: boolean; nodeEnv: string }): boolean {
+  return config.apiDocsEnabled ?? config.nodeEnv !== 'production';
+}

@@ -2,9 +2,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { ServiceDefinition } from '@vigil/runtime';
 import { AppModule } from './app.module';
-import { describeAuthGatewayConfig, loadAuthGatewayConfig, SERVICE, type AuthGatewayConfig } from './config';
+import { apiDocsEnabled, describeAuthGatewayConfig, loadAuthGatewayConfig, SERVICE, type AuthGatewayConfig } from './config';
 
-/** OpenAPI at /api/docs (UI) and /api/docs-json. */
+/** OpenAPI at /api/docs (UI) and /api/docs-json; off in production unless API_DOCS_ENABLED=true. */
 export function setupOpenApi(app: NestExpressApplication): void {
   const doc = SwaggerModule.createDocument(
     app,
@@ -24,6 +24,8 @@ export const gatewayDefinition: ServiceDefinition<AuthGatewayConfig> = {
   loadConfig: () => loadAuthGatewayConfig(),
   describeConfig: describeAuthGatewayConfig,
   module: (config, logger) => AppModule.register(config, logger),
-  configure: (app) => setupOpenApi(app),
+  configure: (app, config) => {
+    if (apiDocsEnabled(config)) setupOpenApi(app);
+  },
   bodyLimit: '16kb',
 };
