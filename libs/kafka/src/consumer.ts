@@ -312,10 +312,13 @@ export class EventConsumer {
     let backoff = this.opts.retryBackoffMs ?? 100;
     let permanentTries = 0;
     for (;;) {
-      const started = process.hrtime.bigint();
       try {
-        await this.untilDone(ctx.topic, ctx.partition, ctl, () => this.invoke(events, ctx));
-        kafkaMetrics().handlerDuration.record(Number(process.hrtime.bigint() - started) / 1e9, { topic: ctx.topic });
+        // Timed per call, so the time spent waiting out an outage is not counted as handler time.
+        await this.untilDone(ctx.topic, ctx.partition, ctl, async () => {
+          const started = process.hrtime.bigint();
+          await this.invoke(events, ctx);
+          kafkaMetrics().handlerDuration.record(Number(process.hrtime.bigint() - started) / 1e9, { topic: ctx.topic });
+        });
         return undefined;
       } catch (err) {
         if (err instanceof Abandoned) throw err;
