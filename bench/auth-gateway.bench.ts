@@ -157,6 +157,7 @@ async function main(): Promise<void> {
     BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
     BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'info',
+    TRUST_PROXY: 'loopback', // the load generator names its clients in X-Forwarded-For
   });
   const phases: Phase[] = [];
   let relay = { events: 0, unpublished: 0, p50: NaN, p99: NaN, max: NaN };

@@ -20,6 +20,15 @@ describe('auth-gateway configuration', () => {
     expect(c.authEventsTopic).toBe('auth.events.v1');
   });
 
+  it('trusts no proxy by default; TRUST_PROXY takes hops or CIDRs and a bad one is named', () => {
+    expect(loadAuthGatewayConfig({}).trustProxy).toBe(false);
+    expect(loadAuthGatewayConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadAuthGatewayConfig({ TRUST_PROXY: '10.0.0.0/8,::1' }).trustProxy).toEqual(['10.0.0.0/8', '::1']);
+    expect(problems({ TRUST_PROXY: 'true' })).toEqual([expect.stringMatching(/^TRUST_PROXY must be a hop count or a comma-separated list/)]);
+    expect(loadAuthGatewayConfig({}).knownIpDays).toBe(90);
+    expect(problems({ LOCKOUT_KNOWN_IP_DAYS: '0' })).toEqual([expect.stringContaining('LOCKOUT_KNOWN_IP_DAYS')]);
+  });
+
   it('names every bad variable', () => {
     const p = problems({ ACCESS_TOKEN_TTL_SECONDS: '5', SIGNING_ALG: 'HS256', LOCKOUT_THRESHOLD: 'five', KAFKA_TOPIC_AUTH_EVENTS: 'bad topic' }).join('\n');
     for (const v of ['ACCESS_TOKEN_TTL_SECONDS', 'SIGNING_ALG', 'LOCKOUT_THRESHOLD', 'KAFKA_TOPIC_AUTH_EVENTS']) expect(p).toContain(v);

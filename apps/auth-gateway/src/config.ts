@@ -1,5 +1,6 @@
-import { ConfigError, describeConfig, env, loadConfig, serviceSchema, type ConfigOf } from '@vigil/config';
+import { ConfigError, describeConfig, env, loadConfig, serviceSchema, type ConfigOf, type Field } from '@vigil/config';
 import { Topics } from '@vigil/contracts';
+import { parseTrustProxy, type TrustProxy } from './http/request-meta';
 import { checkPassword } from './passwords/password-policy';
 
 export const SERVICE = 'auth-gateway';
@@ -8,6 +9,16 @@ const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
 /** OWASP's Argon2id floor (m=19 MiB, t=2, p=1): production refuses to start below it. */
 export const ARGON2_OWASP_MIN = { memoryKiB: 19456, timeCost: 2, parallelism: 1 };
+
+/** TRUST_PROXY: which peers may tell the client's address in X-Forwarded-For (default: none). */
+const trustProxyField: Field<TrustProxy> = {
+  variable: 'TRUST_PROXY',
+  secret: false,
+  read(source) {
+    const parsed = parseTrustProxy(source.TRUST_PROXY);
+    return parsed.problem ? { problem: `TRUST_PROXY ${parsed.problem}` } : { value: parsed.value };
+  },
+};
 
 /** Every variable auth-gateway reads; start-up fails naming any that is missing or malformed. */
 export const schema = {
@@ -37,7 +48,10 @@ export const schema = {
   argon2Parallelism: env.int('ARGON2_PARALLELISM', { default: ARGON2_OWASP_MIN.parallelism, min: 1, max: 16 }),
   passwordMinLength: env.int('PASSWORD_MIN_LENGTH', { default: 12, min: 8, max: 128 }),
 
-  // Lockout and throttling (seed defaults: more than 5 failures in 10 minutes locks)
+  // Client address: no proxy trusted unless named (issue 14 item 6)
+  trustProxy: trustProxyField,
+
+  // Throttling (seed defaults: more than 5 failures in 10 minutes start the account-wide wait)
   lockoutThreshold: env.int('LOCKOUT_THRESHOLD', { default: 5, min: 1, max: 1000 }),
   lockoutWindowSeconds: env.int('LOCKOUT_WINDOW_SECONDS', { default: 600, min: 10, max: 86400 }),
   lockoutBaseSeconds: env.int('LOCKOUT_BASE_SECONDS', { default: 300, min: 1, max: 86400 }),
@@ -47,6 +61,8 @@ export const schema = {
   throttleIpFreeFailures: env.int('THROTTLE_IP_FREE_FAILURES', { default: 20, min: 1, max: 100000 }),
   throttleIpBaseSeconds: env.int('THROTTLE_IP_BASE_SECONDS', { default: 30, min: 1, max: 3600 }),
   throttleMaxSeconds: env.int('THROTTLE_MAX_SECONDS', { default: 900, min: 1, max: 86400 }),
+  /** An address (IPv6: its /64) the account logged in from within this many days skips the account-wide wait. */
+  knownIpDays: env.int('LOCKOUT_KNOWN_IP_DAYS', { default: 90, min: 1, max: 3650 }),
 
   // Security actions from the monitor
   securityActionDefaultTtlSeconds: env.int('SECURITY_ACTION_DEFAULT_TTL_SECONDS', { default: 3600, min: 1, max: 30 * 86400 }),

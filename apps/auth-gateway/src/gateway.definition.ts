@@ -18,6 +18,15 @@ export function setupOpenApi(app: NestExpressApplication): void {
   SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs-json' });
 }
 
+/**
+ * Who may say where a request came from: Express's `trust proxy` from TRUST_PROXY (false, a hop
+ * count, or proxy addresses/CIDRs). Every client address the gateway reads goes through req.ip
+ * under this setting (see http/request-meta.ts).
+ */
+export function applyTrustProxy(app: NestExpressApplication, trustProxy: AuthGatewayConfig['trustProxy']): void {
+  app.set('trust proxy', trustProxy);
+}
+
 /** How the gateway is built: main.ts and the integration tests use the same definition. */
 export const gatewayDefinition: ServiceDefinition<AuthGatewayConfig> = {
   service: SERVICE,
@@ -25,6 +34,7 @@ export const gatewayDefinition: ServiceDefinition<AuthGatewayConfig> = {
   describeConfig: describeAuthGatewayConfig,
   module: (config, logger) => AppModule.register(config, logger),
   configure: (app, config) => {
+    applyTrustProxy(app, config.trustProxy);
     if (apiDocsEnabled(config)) setupOpenApi(app);
   },
   bodyLimit: '16kb',

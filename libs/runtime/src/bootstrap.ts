@@ -81,7 +81,9 @@ export async function createServiceApp<C extends BaseServiceConfig>(
     bodyParser: false,
   });
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // No proxy is trusted unless a service's configure() says so (the gateway: TRUST_PROXY): an
+  // X-Forwarded-For from a peer nobody vouched for must not choose the client's address.
+  app.set('trust proxy', false);
   app.use(requestContextMiddleware);
   app.use(httpMetricsMiddleware);
   app.use(accessLogMiddleware(logger));

@@ -1,12 +1,12 @@
 import { ArgumentsHost, Catch, HttpException, Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from 'winston';
-import { clientIp, isAudited, principalOf } from '@vigil/auth';
+import { isAudited, principalOf } from '@vigil/auth';
 import { LOGGER, ProblemFilter } from '@vigil/runtime';
 import { StandaloneEvents, methodOf } from '../auth/gateway-auth-events.sink';
 import { gatewayEvent } from '../events/event-builder';
 import { RateLimitedException } from './problems';
-import { routeTemplateOf } from './request-meta';
+import { clientIpOf, routeTemplateOf } from './request-meta';
 
 /**
  * Bound on every gateway controller (`@UseFilters`): route-level filters run before the runtime's
@@ -43,7 +43,7 @@ export class GatewayProblemFilter extends ProblemFilter {
     const method = methodOf(req.method);
     const principal = principalOf(req);
     const actor = principal ? { actor: { userId: principal.sub, roles: principal.roles }, subject: { userId: principal.sub } } : {};
-    const meta = { ip: clientIp(req), userAgent: req.header('user-agent') ?? undefined };
+    const meta = { ip: clientIpOf(req), userAgent: req.header('user-agent') ?? undefined };
     const event =
       status === 403
         ? gatewayEvent('ACCESS_DENIED', { ...actor, outcome: 'denied', reason: 'forbidden', attributes: { route, method, requiredRoles: [] }, meta })
