@@ -56,10 +56,22 @@ describe('parseTrustProxy (TRUST_PROXY)', () => {
 
   it('takes a hop count or a list of addresses, CIDRs and presets', () => {
     expect(parseTrustProxy('2')).toEqual({ value: 2 });
-    expect(parseTrustProxy('10.0.0.0/8, 2001:db8::/32,192.0.2.1,loopback')).toEqual({ value: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1', 'loopback'] });
+    expect(parseTrustProxy('10.0.0.0/8, 2001:db8::/32,192.0.2.1,loopback')).toEqual({
+      value: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1', 'loopback'],
+    });
   });
 
-  it.each(['true', '*', '11', '10.0.0.0/33', '2001:db8::/129', '10.0.0.0/8/1', 'proxy.internal', '10.0.0.0/8,', '-1'])('refuses %j', (raw) => {
+  it.each([
+    'true',
+    '*',
+    '11',
+    '10.0.0.0/33',
+    '2001:db8::/129',
+    '10.0.0.0/8/1',
+    'proxy.internal',
+    '10.0.0.0/8,',
+    '-1',
+  ])('refuses %j', (raw) => {
     expect(parseTrustProxy(raw).problem).toMatch(/hop count/);
   });
 });

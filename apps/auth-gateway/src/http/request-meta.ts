@@ -19,7 +19,9 @@ export function metaOf(req: Request): RequestMeta {
  * IPv6 in its RFC 5952 form, zone dropped). When a trusted proxy forwarded something that is not
  * an address, the socket peer is taken instead: never a string an attacker chose.
  */
-export function clientIpOf(req: Pick<Request, 'ip'> & { socket?: { remoteAddress?: string } }): string | undefined {
+export function clientIpOf(
+  req: Pick<Request, 'ip'> & { socket?: { remoteAddress?: string } },
+): string | undefined {
   return normalizeIp(req.ip) ?? normalizeIp(req.socket?.remoteAddress);
 }
 
@@ -34,7 +36,8 @@ export function normalizeIp(raw: string | undefined): string | undefined {
   if (kind === 4) return s;
   if (kind !== 6) return undefined;
   const g = ipv6Groups(s);
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return `${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`;
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff)
+    return `${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`;
   return formatIpv6(g);
 }
 
@@ -72,7 +75,7 @@ function ipv6Groups(s: string): number[] {
 /** RFC 5952: lower case, no leading zeros, the longest run (2+) of zero groups as `::`. */
 function formatIpv6(g: number[]): string {
   let best = { at: -1, len: 0 };
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;
@@ -104,12 +107,16 @@ export function parseTrustProxy(raw: string | undefined): { value?: TrustProxy; 
   if (s === '') return { value: false };
   if (/^\d+$/.test(s)) {
     const hops = Number(s);
-    if (hops > MAX_TRUSTED_HOPS) return { problem: `must be a hop count of at most ${MAX_TRUSTED_HOPS} (got ${hops})` };
+    if (hops > MAX_TRUSTED_HOPS)
+      return { problem: `must be a hop count of at most ${MAX_TRUSTED_HOPS} (got ${hops})` };
     return { value: hops === 0 ? false : hops };
   }
   const items = s.split(',').map((x) => x.trim());
   const bad = items.filter((x) => !validTrustEntry(x));
-  if (bad.length) return { problem: `must be a hop count or a comma-separated list of IP addresses/CIDRs (bad: ${bad.map((b) => JSON.stringify(b.slice(0, 60))).join(', ')})` };
+  if (bad.length)
+    return {
+      problem: `must be a hop count or a comma-separated list of IP addresses/CIDRs (bad: ${bad.map((b) => JSON.stringify(b.slice(0, 60))).join(', ')})`,
+    };
   return { value: items };
 }
 

@@ -1,4 +1,13 @@
-import { rateLimitFields, registerFailure, retryAfterSeconds, rulesFrom, STRIKE_DECAY_MS, type CounterState, type ThrottleRule } from './lockout.policy';
+import {
+  rateLimitFields,
+  refusalOf,
+  registerFailure,
+  retryAfterSeconds,
+  rulesFrom,
+  STRIKE_DECAY_MS,
+  type CounterState,
+  type ThrottleRule,
+} from './lockout.policy';
 
 const rules = rulesFrom({
   lockoutThreshold: 5,
@@ -12,7 +21,12 @@ const rules = rulesFrom({
   throttleMaxSeconds: 900,
 });
 
-function failMany(rule: ThrottleRule, n: number, start = 0, stepMs = 1000): { state?: CounterState; blocks: Array<number | undefined> } {
+function failMany(
+  rule: ThrottleRule,
+  n: number,
+  start = 0,
+  stepMs = 1000,
+): { state?: CounterState; blocks: Array<number | undefined> } {
   let state: CounterState | undefined;
   const blocks: Array<number | undefined> = [];
   for (let i = 0; i < n; i++) {
@@ -38,7 +52,8 @@ describe('account lockout (seed default: more than 5 failures in 10 minutes)', (
 
   it('counts over a sliding window: a burst straddling a fixed boundary still locks', () => {
     let state: CounterState | undefined = registerFailure(undefined, 0, rules.account).next;
-    for (const t of [596_000, 597_000, 598_000, 599_000]) state = registerFailure(state, t, rules.account).next;
+    for (const t of [596_000, 597_000, 598_000, 599_000])
+      state = registerFailure(state, t, rules.account).next;
     expect(state.blockedUntil).toBeNull();
     const sixth = registerFailure(state, 601_000, rules.account); // 5 in the last 10 min + this one... only 5
     expect(sixth.blockedUntil).toBeUndefined();
@@ -101,7 +116,55 @@ describe('Retry-After and RateLimit fields', () => {
     const now = 3000 + 2500; // 2.5 s after the 4th failure
     expect(retryAfterSeconds(state, now)).toBe(8);
     expect(retryAfterSeconds(state, 3000 + 10_000)).toBe(0);
-    expect(rateLimitFields(state, now, rules.account_ip)).toEqual({ limit: 3, remaining: 0, resetSeconds: 595 });
-    expect(rateLimitFields(undefined, now, rules.account_ip)).toEqual({ limit: 3, remaining: 3, resetSeconds: 0 });
+    expect(rateLimitFields(state, now, rules.account_ip)).toEqual({
+      limit: 3,
+      remaining: 0,
+      resetSeconds: 595,
+    });
+    expect(rateLimitFields(undefined, now, rules.account_ip)).toEqual({
+      limit: 3,
+      remaining: 3,
+      resetSeconds: 0,
+    });
+  });
+});
+
+describe('refusalOf: which wait answers 429 before the password check', () => {
+  const waiting = (until: number): CounterState => ({
+    recent: [],
+    lastFailureAt: 0,
+    blockedUntil: until,
+    strikes: 1,
+  });
+  const counters = (o: Partial<Record<'account' | 'ip' | 'account_ip', CounterState>>) =>
+    new Map(Object.entries(o)) as Map<'account' | 'ip' | 'account_ip', CounterState>;
+
+  it('announces the account-wide wait from an unfamiliar address, with the seconds left', () => {
+    expect(refusalOf(counters({ account: waiting(300_000) }), 10_500, false)).toEqual({
+      scope: 'account',
+      retryAfterSeconds: 290,
+    });
+  });
+
+  it('does not hold the owner up at an address the account knows', () => {
+    expect(refusalOf(counters({ account: waiting(300_000) }), 10_000, true)).toBeUndefined();
+  });
+
+  it('still applies the per-IP and per-(account, IP) waits at a known address, those first', () => {
+    expect(
+      refusalOf(counters({ account: waiting(300_000), account_ip: waiting(20_000) }), 10_000, true),
+    ).toEqual({ scope: 'account_ip', retryAfterSeconds: 10 });
+    expect(
+      refusalOf(
+        counters({ ip: waiting(40_000), account_ip: waiting(20_000), account: waiting(300_000) }),
+        10_000,
+        false,
+      ),
+    ).toEqual({ scope: 'ip', retryAfterSeconds: 30 });
+  });
+
+  it('lets the attempt through once every wait is over', () => {
+    expect(refusalOf(counters({ account: waiting(300_000) }), 300_000, false)).toBeUndefined();
+    expect(refusalOf(counters({}), 0, false)).toBeUndefined();
   });
 });

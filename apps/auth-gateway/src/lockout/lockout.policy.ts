@@ -10,7 +10,7 @@ export interface CounterState {
   /** Epoch ms of the failures still inside the sliding window, oldest first (bounded). */
   recent: number[];
   lastFailureAt: number;
-  /** Epoch ms; attempts before it are refused (429, or a lock for the account scope). */
+  /** Epoch ms; attempts before it are refused with 429 (for the account scope: from unfamiliar addresses). */
   blockedUntil: number | null;
   /** Locks imposed so far (account scope): each one lasts twice as long as the last. */
   strikes: number;
@@ -22,7 +22,8 @@ export interface ThrottleRule {
   windowMs: number;
   /**
    * `backoff`: after `limit` failures in the window each further failure imposes a wait that
-   * doubles (429). `lockout`: more than `limit` failures lock, for a duration that doubles per strike.
+   * doubles (429). `lockout`: more than `limit` failures start an account-wide wait (429 from
+   * addresses the account does not know) that doubles per strike.
    */
   kind: 'backoff' | 'lockout';
   limit: number;
@@ -41,9 +42,15 @@ export interface FailureOutcome {
   blockedUntil?: number;
 }
 
-export function registerFailure(state: CounterState | undefined, now: number, rule: ThrottleRule): FailureOutcome {
+export function registerFailure(
+  state: CounterState | undefined,
+  now: number,
+  rule: ThrottleRule,
+): FailureOutcome {
   const strikes = state && now - state.lastFailureAt < STRIKE_DECAY_MS ? state.strikes : 0;
-  const recent = [...(state?.recent ?? []).filter((t) => now - t < rule.windowMs), now].slice(-(rule.limit + EXTRA_REMEMBERED));
+  const recent = [...(state?.recent ?? []).filter((t) => now - t < rule.windowMs), now].slice(
+    -(rule.limit + EXTRA_REMEMBERED),
+  );
   const blockedUntil = state?.blockedUntil && state.blockedUntil > now ? state.blockedUntil : null;
   const base: CounterState = { recent, lastFailureAt: now, blockedUntil, strikes };
   const excess = recent.length - rule.limit;
@@ -56,22 +63,58 @@ export function registerFailure(state: CounterState | undefined, now: number, ru
   if (excess <= 0 || blockedUntil !== null) return { next: base };
   const until = now + Math.min(rule.baseMs * 2 ** strikes, rule.maxMs);
   // The count starts again after a lock: the next lock needs as many failures, and lasts longer.
-  return { next: { recent: [], lastFailureAt: now, blockedUntil: until, strikes: strikes + 1 }, blockedUntil: until };
+  return {
+    next: { recent: [], lastFailureAt: now, blockedUntil: until, strikes: strikes + 1 },
+    blockedUntil: until,
+  };
+}
+
+/** The stage that refuses an attempt before any password check, and for how long. */
+export interface Refusal {
+  scope: ThrottleScope;
+  retryAfterSeconds: number;
+}
+
+/**
+ * Which wait, if any, answers this attempt with 429 before the password is looked at: per IP, per
+ * (account, IP), then the account-wide wait, which does not apply from an address the account
+ * logged in from recently (`familiar`), so an attacker elsewhere cannot keep the owner out. The
+ * same for unknown usernames (their counters are kept under the attempted name), so a 429 says
+ * nothing about whether the account exists.
+ */
+export function refusalOf(
+  counters: ReadonlyMap<ThrottleScope, CounterState>,
+  now: number,
+  familiar: boolean,
+): Refusal | undefined {
+  const order: ThrottleScope[] = familiar ? ['ip', 'account_ip'] : ['ip', 'account_ip', 'account'];
+  for (const scope of order) {
+    const wait = retryAfterSeconds(counters.get(scope), now);
+    if (wait > 0) return { scope, retryAfterSeconds: wait };
+  }
+  return undefined;
 }
 
 /** Whole seconds until the counter allows another attempt (0: allowed now). */
-export function retryAfterSeconds(state: Pick<CounterState, 'blockedUntil'> | undefined, now: number): number {
+export function retryAfterSeconds(
+  state: Pick<CounterState, 'blockedUntil'> | undefined,
+  now: number,
+): number {
   if (!state?.blockedUntil || state.blockedUntil <= now) return 0;
   return Math.ceil((state.blockedUntil - now) / 1000);
 }
 
 /** The IETF RateLimit fields for a counter: failures left in the window, and when it frees up. */
-export function rateLimitFields(state: CounterState | undefined, now: number, rule: ThrottleRule): { limit: number; remaining: number; resetSeconds: number } {
+export function rateLimitFields(
+  state: CounterState | undefined,
+  now: number,
+  rule: ThrottleRule,
+): { limit: number; remaining: number; resetSeconds: number } {
   const live = (state?.recent ?? []).filter((t) => now - t < rule.windowMs);
   const windowReset = live.length ? Math.ceil((live[0] + rule.windowMs - now) / 1000) : 0;
   return {
     limit: rule.limit,
-    remaining: Math.max(0, rule.limit - live.length),
+    remaining: retryAfterSeconds(state, now) > 0 ? 0 : Math.max(0, rule.limit - live.length),
     resetSeconds: Math.max(windowReset, retryAfterSeconds(state, now)),
   };
 }
@@ -88,12 +131,33 @@ export interface LockoutSettings {
   throttleMaxSeconds: number;
 }
 
-/** The three rules from configuration, ordered so waits (429) come before the account lock. */
+/** The three rules from configuration: the per-(account, IP) and per-IP waits come before the account-wide one. */
 export function rulesFrom(c: LockoutSettings): Record<ThrottleScope, ThrottleRule> {
   const windowMs = c.lockoutWindowSeconds * 1000;
   return {
-    account_ip: { scope: 'account_ip', windowMs, kind: 'backoff', limit: c.throttlePairFreeFailures, baseMs: c.throttlePairBaseSeconds * 1000, maxMs: c.throttleMaxSeconds * 1000 },
-    ip: { scope: 'ip', windowMs, kind: 'backoff', limit: c.throttleIpFreeFailures, baseMs: c.throttleIpBaseSeconds * 1000, maxMs: c.throttleMaxSeconds * 1000 },
-    account: { scope: 'account', windowMs, kind: 'lockout', limit: c.lockoutThreshold, baseMs: c.lockoutBaseSeconds * 1000, maxMs: c.lockoutMaxSeconds * 1000 },
+    account_ip: {
+      scope: 'account_ip',
+      windowMs,
+      kind: 'backoff',
+      limit: c.throttlePairFreeFailures,
+      baseMs: c.throttlePairBaseSeconds * 1000,
+      maxMs: c.throttleMaxSeconds * 1000,
+    },
+    ip: {
+      scope: 'ip',
+      windowMs,
+      kind: 'backoff',
+      limit: c.throttleIpFreeFailures,
+      baseMs: c.throttleIpBaseSeconds * 1000,
+      maxMs: c.throttleMaxSeconds * 1000,
+    },
+    account: {
+      scope: 'account',
+      windowMs,
+      kind: 'lockout',
+      limit: c.lockoutThreshold,
+      baseMs: c.lockoutBaseSeconds * 1000,
+      maxMs: c.lockoutMaxSeconds * 1000,
+    },
   };
 }

@@ -1,5 +1,11 @@
 import type { Sql } from '../db/db';
-import { registerFailure, type CounterState, type FailureOutcome, type ThrottleRule, type ThrottleScope } from './lockout.policy';
+import {
+  registerFailure,
+  type CounterState,
+  type FailureOutcome,
+  type ThrottleRule,
+  type ThrottleScope,
+} from './lockout.policy';
 
 export interface CounterKey {
   scope: ThrottleScope;
@@ -16,7 +22,12 @@ interface Row {
 }
 
 function toState(r: Row): CounterState {
-  return { recent: r.recent.map(Number), lastFailureAt: Number(r.last_ms), blockedUntil: r.blocked_ms === null ? null : Number(r.blocked_ms), strikes: r.strikes };
+  return {
+    recent: r.recent.map(Number),
+    lastFailureAt: Number(r.last_ms),
+    blockedUntil: r.blocked_ms === null ? null : Number(r.blocked_ms),
+    strikes: r.strikes,
+  };
 }
 
 const COLUMNS = `scope, key, recent, (extract(epoch FROM last_failure_at) * 1000)::bigint AS last_ms,
@@ -26,7 +37,12 @@ const COLUMNS = `scope, key, recent, (extract(epoch FROM last_failure_at) * 1000
  * Counts one failure on each counter under row locks (taken in a fixed order, so concurrent
  * failures neither deadlock nor lose counts) and returns what each rule decided.
  */
-export async function recordFailure(sql: Sql, keys: CounterKey[], rules: Record<ThrottleScope, ThrottleRule>, now: number): Promise<Map<ThrottleScope, FailureOutcome>> {
+export async function recordFailure(
+  sql: Sql,
+  keys: CounterKey[],
+  rules: Record<ThrottleScope, ThrottleRule>,
+  now: number,
+): Promise<Map<ThrottleScope, FailureOutcome>> {
   const ordered = [...keys].sort((a, b) => (a.scope + a.key).localeCompare(b.scope + b.key));
   // ON CONFLICT DO UPDATE locks an existing row and returns it: insert-or-lock in one round trip.
   const rows = await sql.query<Row>(
@@ -43,7 +59,14 @@ export async function recordFailure(sql: Sql, keys: CounterKey[], rules: Record<
   }
   const updates = rows.map((r) => {
     const next = outcomes.get(r.scope)!.next;
-    return { scope: r.scope, key: r.key, recent: next.recent, last: next.lastFailureAt, blocked: next.blockedUntil, strikes: next.strikes };
+    return {
+      scope: r.scope,
+      key: r.key,
+      recent: next.recent,
+      last: next.lastFailureAt,
+      blocked: next.blockedUntil,
+      strikes: next.strikes,
+    };
   });
   await sql.query(
     `UPDATE throttle_state t
@@ -58,20 +81,22 @@ export async function recordFailure(sql: Sql, keys: CounterKey[], rules: Record<
   return outcomes;
 }
 
-/** Keys of one login attempt: the account (user id when it exists, else the attempted name), the IP, and both. */
-export function counterKeys(accountKey: string, ip: string | undefined): CounterKey[] {
-  const where = ip ?? 'unknown';
+/**
+ * Keys of one login attempt: the account (user id when it exists, else the attempted name), the
+ * client (`throttleKeyOf`: the IPv4 address or the IPv6 /64), and both.
+ */
+export function counterKeys(accountKey: string, clientKey: string): CounterKey[] {
   return [
     { scope: 'account', key: accountKey },
-    { scope: 'account_ip', key: `${accountKey}|${where}` },
-    { scope: 'ip', key: where },
+    { scope: 'account_ip', key: `${accountKey}|${clientKey}` },
+    { scope: 'ip', key: clientKey },
   ];
 }
 
 /** Forget an account's failures (admin unlock, password reset): its own counter and every (account, IP) pair. */
 export async function clearAccountCounters(sql: Sql, accountKey: string): Promise<number> {
-  return sql.exec(`DELETE FROM throttle_state WHERE (scope = 'account' AND key = $1) OR (scope = 'account_ip' AND key LIKE $2)`, [
-    accountKey,
-    `${accountKey.replace(/[\\%_]/g, (c) => `\\${c}`)}|%`,
-  ]);
+  return sql.exec(
+    `DELETE FROM throttle_state WHERE (scope = 'account' AND key = $1) OR (scope = 'account_ip' AND key LIKE $2)`,
+    [accountKey, `${accountKey.replace(/[\\%_]/g, (c) => `\\${c}`)}|%`],
+  );
 }

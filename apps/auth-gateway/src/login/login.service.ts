@@ -6,8 +6,9 @@ import type { AuthGatewayConfig } from '../config';
 import { Db } from '../db/db';
 import { attemptedUsername, gatewayEvent, type RequestMeta } from '../events/event-builder';
 import { invalidCredentials, RateLimitedException } from '../http/problems';
+import { throttleKeyOf } from '../http/request-meta';
 import { AccessTokenSigner } from '../keys/access-token.signer';
-import { rateLimitFields, retryAfterSeconds, rulesFrom, type ThrottleScope } from '../lockout/lockout.policy';
+import { rateLimitFields, refusalOf, rulesFrom, type ThrottleScope } from '../lockout/lockout.policy';
 import { counterKeys, recordFailure } from '../lockout/throttle.repository';
 import { gatewayMetrics } from '../metrics/gateway.metrics';
 import { OutboxWriter } from '../outbox/outbox.writer';
@@ -28,11 +29,13 @@ export interface TokenResponse {
 type FailureReason = 'unknown_user' | 'bad_password' | 'account_locked' | 'account_disabled';
 
 /**
- * Password login. Every failure (unknown user, wrong password, locked, deactivated) does the same
- * work and gets the same 401: an Argon2 verify (against a dummy hash when there is no user), one
- * counting transaction, one event. Waits (429) come before any password check; the account lock
- * (more than 5 failures in 10 minutes by default) does not apply from IPs where the user logged in
- * before, so an attacker cannot lock the owner out.
+ * Password login. Every failure (unknown user, wrong password, admin-locked, deactivated) does the
+ * same work and gets the same 401: an Argon2 verify (against a dummy hash when there is no user),
+ * one counting transaction, one event. Waits come first and are announced (429, Retry-After, no
+ * password check): per IP, per (account, IP), then account-wide after more than 5 failures in 10
+ * minutes by default. The account-wide wait does not apply from an address the account logged in
+ * from recently, so an attacker cannot keep the owner out; unknown usernames are counted and
+ * answered exactly like real ones.
  */
 @Injectable()
 export class LoginService {
@@ -50,31 +53,50 @@ export class LoginService {
 
   async login(username: string, password: string, meta: RequestMeta, route: string): Promise<TokenResponse> {
     const login = normalizeUsername(username);
-    const { user, accountKey, counters } = await loadLoginContext(this.db, login, meta.ip);
-    const keys = counterKeys(accountKey, meta.ip);
+    const clientKey = throttleKeyOf(meta.ip);
+    const { user, accountKey, counters } = await loadLoginContext(
+      this.db,
+      login,
+      clientKey,
+      this.config.knownIpDays,
+    );
+    const keys = counterKeys(accountKey, clientKey);
     const now = Date.now();
 
     // Waits first: no password check (costs nothing, says nothing), unknown names throttled alike.
-    for (const scope of ['ip', 'account_ip'] as ThrottleScope[]) {
-      const wait = retryAfterSeconds(counters.get(scope), now);
-      if (wait > 0) throw await this.rateLimited(scope, wait, counters.get(scope), now, user, login, meta, route);
-    }
+    const refusal = refusalOf(counters, now, user?.familiar === true);
+    if (refusal)
+      throw await this.rateLimited(
+        refusal.scope,
+        refusal.retryAfterSeconds,
+        counters.get(refusal.scope),
+        now,
+        user,
+        login,
+        meta,
+        route,
+      );
 
     const passwordOk = await this.hasher.verify(user?.password_hash, password);
-    const accountLocked = retryAfterSeconds(counters.get('account'), now) > 0 && !user?.familiar;
     let reason: FailureReason | undefined;
     if (!user) reason = 'unknown_user';
     else if (!passwordOk) reason = 'bad_password';
     else if (!user.is_active) reason = 'account_disabled';
-    else if (hardLocked(user) || accountLocked) reason = 'account_locked';
+    else if (hardLocked(user)) reason = 'account_locked';
     if (reason) {
       await this.recordFailure(reason, keys, user, login, meta);
       throw invalidCredentials();
     }
-    return this.succeed(user!, password, meta, accountKey);
+    return this.succeed(user!, password, meta, accountKey, clientKey);
   }
 
-  private async succeed(user: UserRow, password: string, meta: RequestMeta, accountKey: string): Promise<TokenResponse> {
+  private async succeed(
+    user: UserRow,
+    password: string,
+    meta: RequestMeta,
+    accountKey: string,
+    clientKey: string,
+  ): Promise<TokenResponse> {
     const sessionId = randomUUID();
     const refresh = newRefreshToken();
     const event = gatewayEvent('AUTH_LOGIN', {
@@ -87,8 +109,9 @@ export class LoginService {
     const rehash = this.hasher.needsRehash(user.password_hash) ? await this.hasher.hash(password) : null;
     const c = this.config;
     const ip = meta.ip ?? null;
-    // One statement, hence one transaction: session, first refresh token, familiar IP, cleared
-    // counters and the AUTH_LOGIN event commit together.
+    // One statement, hence one transaction: session, first refresh token, known address (its
+    // throttle key: an IPv6 /64), cleared counters and the AUTH_LOGIN event commit together. A
+    // running account-wide wait stays: the owner's success at home does not lift it for others.
     await this.db.query(
       `WITH s AS (
          INSERT INTO sessions (id, user_id, expires_at, ip, user_agent)
@@ -97,7 +120,7 @@ export class LoginService {
          INSERT INTO refresh_tokens (token_hash, session_id, generation, expires_at)
          VALUES ($6, $1, 0, now() + make_interval(secs => least($7, $3)))),
        k AS (
-         INSERT INTO known_ips (user_id, ip) SELECT $2, $4::inet WHERE $4::inet IS NOT NULL
+         INSERT INTO known_ips (user_id, ip) SELECT $2, $11::inet WHERE $11::inet IS NOT NULL
          ON CONFLICT (user_id, ip) DO UPDATE SET last_success_at = now()),
        d AS (
          DELETE FROM throttle_state
@@ -105,8 +128,21 @@ export class LoginService {
              OR (scope = 'account' AND key = $9 AND (blocked_until IS NULL OR blocked_until <= now()))),
        h AS (
          UPDATE users SET password_hash = $10 WHERE id = $2 AND $10::text IS NOT NULL)
-       ${OutboxWriter.insertFragment(11)}`,
-      [sessionId, user.id, c.sessionMaxSeconds, ip, meta.userAgent?.slice(0, 512) ?? null, refresh.hash, c.refreshTokenTtlSeconds, `${accountKey}|${ip ?? 'unknown'}`, accountKey, rehash, ...OutboxWriter.params([event])],
+       ${OutboxWriter.insertFragment(12)}`,
+      [
+        sessionId,
+        user.id,
+        c.sessionMaxSeconds,
+        ip,
+        meta.userAgent?.slice(0, 512) ?? null,
+        refresh.hash,
+        c.refreshTokenTtlSeconds,
+        `${accountKey}|${clientKey}`,
+        accountKey,
+        rehash,
+        clientKey === 'unknown' ? null : clientKey,
+        ...OutboxWriter.params([event]),
+      ],
     );
     this.outbox.written();
     gatewayMetrics().logins.add(1, { outcome: 'success' });
@@ -121,8 +157,16 @@ export class LoginService {
     };
   }
 
-  private async recordFailure(reason: FailureReason, keys: ReturnType<typeof counterKeys>, user: UserRow | undefined, login: string, meta: RequestMeta): Promise<void> {
-    const subject = user ? { userId: user.id, username: attemptedUsername(user.username) } : { username: attemptedUsername(login) };
+  private async recordFailure(
+    reason: FailureReason,
+    keys: ReturnType<typeof counterKeys>,
+    user: UserRow | undefined,
+    login: string,
+    meta: RequestMeta,
+  ): Promise<void> {
+    const subject = user
+      ? { userId: user.id, username: attemptedUsername(user.username) }
+      : { username: attemptedUsername(login) };
     await this.db.tx(async (sql) => {
       const outcomes = await recordFailure(sql, keys, this.rules, Date.now());
       const account = outcomes.get('account')!;
@@ -132,7 +176,9 @@ export class LoginService {
           outcome: 'failure',
           reason,
           attributes: {
-            attemptCount: account.blockedUntil ? this.config.lockoutThreshold + 1 : Math.max(1, account.next.recent.length),
+            attemptCount: account.blockedUntil
+              ? this.config.lockoutThreshold + 1
+              : Math.max(1, account.next.recent.length),
             ...(account.blockedUntil ? { lockedUntil: new Date(account.blockedUntil).toISOString() } : {}),
           },
           meta,
@@ -144,7 +190,10 @@ export class LoginService {
             subject,
             outcome: 'success',
             reason: 'too_many_failures',
-            attributes: { trigger: 'failed_logins', lockedUntil: new Date(account.blockedUntil).toISOString() },
+            attributes: {
+              trigger: 'failed_logins',
+              lockedUntil: new Date(account.blockedUntil).toISOString(),
+            },
             meta,
           }),
         );
@@ -166,7 +215,9 @@ export class LoginService {
     route: string,
   ): Promise<RateLimitedException> {
     const event = gatewayEvent('RATE_LIMITED', {
-      subject: user ? { userId: user.id, username: attemptedUsername(user.username) } : { username: attemptedUsername(login) },
+      subject: user
+        ? { userId: user.id, username: attemptedUsername(user.username) }
+        : { username: attemptedUsername(login) },
       outcome: 'denied',
       reason: 'rate_limited',
       attributes: { route, scope, retryAfterSeconds: Math.min(wait, 86_400) },
