@@ -1,5 +1,5 @@
 // Access and refresh tokens against the real PostgreSQL and Kafka: rotation with reuse detection and
-// its grace, logout and bearer-only revocation, forged/expired/alg=none/wrong-key tokens refused
+// its grace (a retry gets the same pair: one chain, also for two refreshes at once), logout and bearer-only revocation, forged/expired/alg=none/wrong-key tokens refused
 // with TOKEN_VALIDATION_FAILED, and key rotation that logs nobody out.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -19,7 +19,9 @@ describe('auth-gateway: access and refresh tokens', () => {
   let bobId: string;
 
   beforeAll(async () => {
-    g = await startGateway({ env: { SIGNING_KEY_PREPUBLISH_SECONDS: '0', REFRESH_REUSE_GRACE_SECONDS: '5' } });
+    g = await startGateway({
+      env: { SIGNING_KEY_PREPUBLISH_SECONDS: '0', REFRESH_REUSE_GRACE_SECONDS: '5' },
+    });
     await waitReady(g);
     tap = await new TopicTap(g.topics.auth).start();
     bobId = await createUser(g, await adminToken(g), BOB);
@@ -38,9 +40,15 @@ describe('auth-gateway: access and refresh tokens', () => {
     expect(second.status).toBe(200);
     expect(second.body.refresh_token).not.toBe(first.refresh_token);
     expect((await me(second.body.access_token)).status).toBe(200);
-    const third = await http(g).post('/api/v1/auth/token').type('form').send(`grant_type=refresh_token&refresh_token=${second.body.refresh_token}`);
+    const third = await http(g)
+      .post('/api/v1/auth/token')
+      .type('form')
+      .send(`grant_type=refresh_token&refresh_token=${second.body.refresh_token}`);
     expect(third.status).toBe(200);
-    const ev = await tap.waitFor('TOKEN_REFRESH', (e) => e.attributes.generation === 2 && e.subject?.userId === bobId);
+    const ev = await tap.waitFor(
+      'TOKEN_REFRESH',
+      (e) => e.attributes.generation === 2 && e.subject?.userId === bobId,
+    );
     expect(ev.attributes.familyId).toBe(decodeSid(first.access_token));
   });
 
@@ -52,29 +60,115 @@ describe('auth-gateway: access and refresh tokens', () => {
     const replay = await refresh(first.refresh_token);
     expect(replay.status).toBe(401);
     expect(replay.body.type).toBe('https://vigil.dev/problems/invalid-grant');
-    const reuse = await tap.waitFor('TOKEN_REFRESH_REUSE', (e) => e.attributes.familyId === decodeSid(first.access_token));
-    expect(reuse).toMatchObject({ outcome: 'denied', subject: { userId: bobId }, attributes: { presentedGeneration: 0, familyRevoked: true } });
+    const reuse = await tap.waitFor(
+      'TOKEN_REFRESH_REUSE',
+      (e) => e.attributes.familyId === decodeSid(first.access_token),
+    );
+    expect(reuse).toMatchObject({
+      outcome: 'denied',
+      subject: { userId: bobId },
+      attributes: { presentedGeneration: 0, familyRevoked: true },
+    });
     // the family is burnt: the current refresh token and the access token of that session stop working
     expect((await refresh(third.refresh_token)).status).toBe(401);
     expect((await me(third.access_token)).status).toBe(401);
-    await tap.waitFor('TOKEN_VALIDATION_FAILED', (e) => e.attributes.failure === 'revoked' && e.subject?.userId === bobId);
+    await tap.waitFor(
+      'TOKEN_VALIDATION_FAILED',
+      (e) => e.attributes.failure === 'revoked' && e.subject?.userId === bobId,
+    );
   });
 
-  it('the overlap allows the immediately previous token once (two tabs racing), then treats it as reuse', async () => {
+  const chainOf = (sid: string) =>
+    g.sql<{ generation: number; n: number }>(
+      `SELECT generation, count(*)::int AS n FROM refresh_tokens WHERE session_id = $1 GROUP BY generation ORDER BY generation`,
+      [sid],
+    );
+  /** Moves a token's rotation back in time: as if it were presented after the grace. */
+  const ageRotation = (token: string) =>
+    g.sql(
+      `UPDATE refresh_tokens SET rotated_at = rotated_at - interval '1 minute' WHERE token_hash = sha256(convert_to($1, 'UTF8'))`,
+      [token],
+    );
+
+  it('seed 000-20: a retry of the previous token within the grace gets the same pair back, not a sibling; the next replay revokes the family', async () => {
     const first = (await login(g, 'bob', BOB.password)).body;
+    const sid = decodeSid(first.access_token);
     const tabA = await refresh(first.refresh_token);
-    const tabB = await refresh(first.refresh_token); // raced: within the grace
+    const tabB = await refresh(first.refresh_token); // the response was lost, or a second tab raced: within the grace
     expect(tabA.status).toBe(200);
     expect(tabB.status).toBe(200);
-    expect(tabB.body.refresh_token).not.toBe(tabA.body.refresh_token);
-    // both tabs keep working
-    expect((await refresh(tabA.body.refresh_token)).status).toBe(200);
-    const b2 = await refresh(tabB.body.refresh_token);
-    expect(b2.status).toBe(200);
-    // a third presentation of the first token is reuse: the family goes
+    expect(tabB.body.refresh_token).toBe(tabA.body.refresh_token);
+    expect(decodeSid(tabB.body.access_token)).toBe(sid);
+    expect((await me(tabB.body.access_token)).status).toBe(200);
+    expect(await chainOf(sid)).toEqual([
+      { generation: 0, n: 1 },
+      { generation: 1, n: 1 },
+    ]); // one chain
+    const retried = await tap.waitFor('TOKEN_REFRESH', (e) => e.requestId === tabB.headers['x-request-id']);
+    expect(retried).toMatchObject({ reason: 'grace_retry', attributes: { familyId: sid, generation: 1 } });
+    // the successor was kept sealed, never in clear, and the box is spent now
+    const boxes = await g.sql<{ box: Buffer | null }>(
+      `SELECT successor_sealed AS box FROM refresh_tokens WHERE session_id = $1`,
+      [sid],
+    );
+    expect(
+      boxes.every((r) => r.box === null || !r.box.toString('latin1').includes(tabA.body.refresh_token)),
+    ).toBe(true);
+    // a thief replaying the first token again: reuse, the family goes, the owner's pair with it
     expect((await refresh(first.refresh_token)).status).toBe(401);
-    await tap.waitFor('TOKEN_REFRESH_REUSE', (e) => e.attributes.familyId === decodeSid(first.access_token));
-    expect((await refresh(b2.body.refresh_token)).status).toBe(401);
+    await tap.waitFor('TOKEN_REFRESH_REUSE', (e) => e.attributes.familyId === sid);
+    expect((await refresh(tabA.body.refresh_token)).status).toBe(401);
+    expect((await me(tabA.body.access_token)).status).toBe(401);
+  });
+
+  it('seed 000-20: two refreshes at once with the same token give one chain (the same pair to both)', async () => {
+    const first = (await login(g, 'bob', BOB.password)).body;
+    const sid = decodeSid(first.access_token);
+    const [x, y] = await Promise.all([refresh(first.refresh_token), refresh(first.refresh_token)]);
+    expect([x.status, y.status]).toEqual([200, 200]);
+    expect(y.body.refresh_token).toBe(x.body.refresh_token);
+    expect(await chainOf(sid)).toEqual([
+      { generation: 0, n: 1 },
+      { generation: 1, n: 1 },
+    ]);
+    const next = await refresh(x.body.refresh_token);
+    expect(next.status).toBe(200);
+    expect(await chainOf(sid)).toEqual([0, 1, 2].map((generation) => ({ generation, n: 1 })));
+  });
+
+  it('seed 000-20: a thief replaying the previous token inside the grace gets no chain of its own; its replay after the grace kills the family', async () => {
+    const first = (await login(g, 'bob', BOB.password)).body;
+    const sid = decodeSid(first.access_token);
+    const owner1 = (await refresh(first.refresh_token)).body;
+    const thief = (await refresh(first.refresh_token)).body; // inside the grace: the owner's own successor
+    expect(thief.refresh_token).toBe(owner1.refresh_token);
+    const owner2 = await refresh(owner1.refresh_token); // the owner moves on
+    expect(owner2.status).toBe(200);
+    await ageRotation(owner1.refresh_token);
+    const replay = await refresh(thief.refresh_token); // the thief, later
+    expect(replay.status).toBe(401);
+    const reuse = await tap.waitFor('TOKEN_REFRESH_REUSE', (e) => e.attributes.familyId === sid);
+    expect(reuse).toMatchObject({
+      outcome: 'denied',
+      subject: { userId: bobId },
+      attributes: { presentedGeneration: 1, familyRevoked: true },
+    });
+    expect((await refresh(owner2.body.refresh_token)).status).toBe(401);
+    expect(await chainOf(sid)).toEqual([0, 1, 2].map((generation) => ({ generation, n: 1 })));
+  });
+
+  it('seed 000-20: the previous token presented for the first time after the grace is reuse: TOKEN_REFRESH_REUSE, family revoked', async () => {
+    const first = (await login(g, 'bob', BOB.password)).body;
+    const sid = decodeSid(first.access_token);
+    const second = (await refresh(first.refresh_token)).body;
+    await ageRotation(first.refresh_token);
+    const late = await refresh(first.refresh_token);
+    expect(late.status).toBe(401);
+    expect(late.body.type).toBe('https://vigil.dev/problems/invalid-grant');
+    const reuse = await tap.waitFor('TOKEN_REFRESH_REUSE', (e) => e.attributes.familyId === sid);
+    expect(reuse.attributes).toMatchObject({ presentedGeneration: 0, familyRevoked: true });
+    expect((await refresh(second.refresh_token)).status).toBe(401);
+    expect((await me(second.access_token)).status).toBe(401);
   });
 
   it('refuses unknown and malformed refresh tokens alike', async () => {
@@ -101,7 +195,10 @@ describe('auth-gateway: access and refresh tokens', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ revoked: 1 });
     const ev = await tap.waitFor('TOKEN_REVOKED', (e) => e.attributes.familyId === decodeSid(s.access_token));
-    expect(ev).toMatchObject({ actor: { userId: bobId }, attributes: { scope: 'family', trigger: 'user', revokedCount: 1 } });
+    expect(ev).toMatchObject({
+      actor: { userId: bobId },
+      attributes: { scope: 'family', trigger: 'user', revokedCount: 1 },
+    });
     expect((await refresh(s.refresh_token)).status).toBe(401);
     expect((await me(s.access_token)).status).toBe(401);
     expect((await me(other.access_token)).status).toBe(200); // other sessions live on
@@ -130,7 +227,10 @@ describe('auth-gateway: access and refresh tokens', () => {
     });
 
     const signedWithReal = (o: Parameters<typeof base>[1] = {}) =>
-      base(new SignJWT(claims()).setProtectedHeader({ alg: 'EdDSA', kid: realKey.kid, typ: 'at+jwt' }), o).sign(realKey.key);
+      base(
+        new SignJWT(claims()).setProtectedHeader({ alg: 'EdDSA', kid: realKey.kid, typ: 'at+jwt' }),
+        o,
+      ).sign(realKey.key);
 
     async function expectRejected(token: string, failure: string) {
       const res = await me(token);
@@ -143,7 +243,12 @@ describe('auth-gateway: access and refresh tokens', () => {
     }
 
     it('refuses alg=none', async () => {
-      const none = new UnsecuredJWT(claims()).setSubject(bobId).setIssuer(g.config.jwtIssuer).setAudience(g.config.jwtAudience).setExpirationTime('5m').encode();
+      const none = new UnsecuredJWT(claims())
+        .setSubject(bobId)
+        .setIssuer(g.config.jwtIssuer)
+        .setAudience(g.config.jwtAudience)
+        .setExpirationTime('5m')
+        .encode();
       await expectRejected(none, 'alg_none');
       const header = base64url.encode(JSON.stringify({ alg: 'none', kid: realKey.kid, typ: 'at+jwt' }));
       await expectRejected(`${header}.${none.split('.')[1]}.`, 'alg_none');
@@ -183,9 +288,18 @@ describe('auth-gateway: access and refresh tokens', () => {
   it('another service verifies gateway tokens from the JWKS URL alone (no shared secret), also after a rotation', async () => {
     await g.app.listen(0, '127.0.0.1');
     const port = (g.app.getHttpServer().address() as AddressInfo).port;
-    const verifier = new JwksVerifier({ jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`, issuer: 'vigil-auth-gateway', audience: 'vigil', refreshCooldownMs: 0 });
+    const verifier = new JwksVerifier({
+      jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+      issuer: 'vigil-auth-gateway',
+      audience: 'vigil',
+      refreshCooldownMs: 0,
+    });
     const s = (await login(g, 'bob', BOB.password)).body;
-    await expect(verifier.verify(s.access_token)).resolves.toMatchObject({ sub: bobId, roles: ['user'], sid: decodeSid(s.access_token) });
+    await expect(verifier.verify(s.access_token)).resolves.toMatchObject({
+      sub: bobId,
+      roles: ['user'],
+      sid: decodeSid(s.access_token),
+    });
     await g.app.get(KeyStore).rotate();
     const rotated = (await refresh(s.refresh_token)).body;
     const t = await verifier.verify(rotated.access_token); // unknown kid: the verifier refetches the JWKS

@@ -72,6 +72,11 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
         await this.outbox.append(sql, unlocked);
         await sql.query(`DELETE FROM throttle_state WHERE last_failure_at < now() - interval '1 day' AND (blocked_until IS NULL OR blocked_until < now())`);
         await sql.query(`DELETE FROM ip_blocks WHERE blocked_until < now()`);
+        // Sealed successors are kept for the refresh grace only; known addresses for LOCKOUT_KNOWN_IP_DAYS.
+        await sql.query(`UPDATE refresh_tokens SET successor_sealed = NULL WHERE successor_sealed IS NOT NULL AND rotated_at < now() - make_interval(secs => $1::int)`, [
+          this.config.refreshReuseGraceSeconds,
+        ]);
+        await sql.query(`DELETE FROM known_ips WHERE last_success_at < now() - make_interval(days => $1::int)`, [this.config.knownIpDays]);
         await sql.query(`DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1::int)`, [this.config.outboxRetentionHours]);
         await sql.query(`DELETE FROM sessions WHERE coalesce(revoked_at, expires_at) < now() - interval '30 days'`);
         await sql.query(`DELETE FROM applied_security_actions WHERE applied_at < now() - interval '30 days'`);
