@@ -1,11 +1,10 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import { clientIp } from '@vigil/auth';
 import { StandaloneEvents, methodOf } from '../auth/gateway-auth-events.sink';
 import { Db } from '../db/db';
 import { gatewayEvent } from '../events/event-builder';
 import { ipBlocked } from './problems';
-import { canonicalPath, routeTemplateOf } from './request-meta';
+import { canonicalPath, clientIpOf, routeTemplateOf } from './request-meta';
 
 /**
  * BLOCK_IP from the security monitor (fail2ban's role, seed 003): requests to the API from a
@@ -24,7 +23,7 @@ export class IpBlockGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<Request>();
     const path = canonicalPath(req.path);
     if (!path.startsWith('/api/') || path.startsWith('/api/v1/health') || path.startsWith('/api/docs')) return true;
-    const ip = clientIp(req);
+    const ip = clientIpOf(req);
     if (!ip) return true;
     const [row] = await this.db.query<{ until: Date }>(`SELECT blocked_until AS until FROM ip_blocks WHERE ip = $1::inet AND blocked_until > now()`, [ip]);
     if (!row) return true;
