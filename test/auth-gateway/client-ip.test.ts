@@ -16,11 +16,8 @@ describe('auth-gateway: client address (TRUST_PROXY, IPv6 /64)', () => {
     // TRUST_PROXY empty: the default, nothing trusted (the suites' helper otherwise trusts loopback)
     g = await startGateway({ env: { TRUST_PROXY: '', THROTTLE_IP_FREE_FAILURES: '100' } });
     await waitReady(g);
-    const admin = await http(g)
-      .post('/api/v1/auth/login')
-      .send({ username: 'admin', password: 'Adm1n-Bootstrap-Pass!' });
-    expect(admin.status).toBe(200);
-    for (const u of [FRANK, GINA]) await createUser(g, admin.body.access_token, u);
+    const admin = await adminToken(g);
+    for (const u of [FRANK, GINA]) await createUser(g, admin, u);
   });
   afterAll(() => g?.close());
 
