@@ -37,10 +37,19 @@ export class StandaloneEvents {
       const ids = events.slice(0, 10).map((e) => e.id);
       try {
         await this.producer.publish(this.config.authEventsTopic, events);
-        this.logger.warn('outbox unavailable; events published directly', { eventIds: ids, count: events.length, err: dbErr });
+        this.logger.warn('outbox unavailable; events published directly', {
+          eventIds: ids,
+          count: events.length,
+          err: dbErr,
+        });
       } catch (kafkaErr) {
         for (const e of events) gatewayMetrics().eventsDropped.add(1, { type: e.type });
-        this.logger.error('events lost: neither the outbox nor Kafka took them', { eventIds: ids, count: events.length, dbErr, kafkaErr });
+        this.logger.error('events lost: neither the outbox nor Kafka took them', {
+          eventIds: ids,
+          count: events.length,
+          dbErr,
+          kafkaErr,
+        });
       }
     }
   }

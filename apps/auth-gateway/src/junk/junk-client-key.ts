@@ -21,9 +21,18 @@ export function junkClientKey(address: string | undefined): JunkClientKey | unde
   const groups = ipv6Groups(bare);
   if (!groups) return undefined;
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return { key: `${groups[6] >> 8}.${groups[6] & 0xff}.${groups[7] >> 8}.${groups[7] & 0xff}`, scope: 'ip' };
+    return {
+      key: `${groups[6] >> 8}.${groups[6] & 0xff}.${groups[7] >> 8}.${groups[7] & 0xff}`,
+      scope: 'ip',
+    };
   }
-  return { key: `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`, scope: 'ipv6_64' };
+  return {
+    key: `${groups
+      .slice(0, 4)
+      .map((g) => g.toString(16))
+      .join(':')}::/64`,
+    scope: 'ipv6_64',
+  };
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a dotted IPv4 tail converted). */
@@ -39,5 +48,7 @@ function ipv6Groups(address: string): number[] | undefined {
   const h = part(head);
   const t = part(tail);
   const groups = tail === undefined ? h : [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
-  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff)
+    ? groups
+    : undefined;
 }

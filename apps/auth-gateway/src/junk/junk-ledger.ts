@@ -98,7 +98,14 @@ export class JunkLedger {
     const target = bucket ?? this.globalBucket(now);
     let tally = target.tallies.get(kind);
     if (!tally) {
-      tally = { ...(bucket ? { address } : {}), count: 0, first: now, last: now, reasons: new Set(), routes: new Set() };
+      tally = {
+        ...(bucket ? { address } : {}),
+        count: 0,
+        first: now,
+        last: now,
+        reasons: new Set(),
+        routes: new Set(),
+      };
       target.tallies.set(kind, tally);
     }
     tally.count++;

@@ -17,9 +17,16 @@ const MAX_TICK_MS = 1000;
 function instruments() {
   const m = metrics.getMeter('vigil.gateway');
   return {
-    requests: m.createCounter('junk.requests', { description: 'Cheap refused requests by kind and verdict (recorded in full, or counted into an aggregate)' }),
-    throttled: m.createCounter('junk.throttled', { description: 'Requests answered 429 by the junk throttle' }),
-    overflow: m.createCounter('junk.overflow', { description: 'Junk counted in the global bucket because the per-client table was full' }),
+    requests: m.createCounter('junk.requests', {
+      description:
+        'Cheap refused requests by kind and verdict (recorded in full, or counted into an aggregate)',
+    }),
+    throttled: m.createCounter('junk.throttled', {
+      description: 'Requests answered 429 by the junk throttle',
+    }),
+    overflow: m.createCounter('junk.overflow', {
+      description: 'Junk counted in the global bucket because the per-client table was full',
+    }),
   };
 }
 let meters: ReturnType<typeof instruments> | undefined;
@@ -36,14 +43,22 @@ export class JunkRequests implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly ledger: JunkLedger;
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
-  private readonly gauge = metrics.getMeter('vigil.gateway').createObservableGauge('junk.tracked_clients', { description: 'Client addresses the junk ledger tracks' });
+  private readonly gauge = metrics
+    .getMeter('vigil.gateway')
+    .createObservableGauge('junk.tracked_clients', {
+      description: 'Client addresses the junk ledger tracks',
+    });
 
   constructor(
     private readonly events: StandaloneEvents,
     @Inject(SERVICE_CONFIG) private readonly config: AuthGatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.ledger = new JunkLedger({ windowMs: config.junkWindowSeconds * 1000, throttleThreshold: config.junkThrottleThreshold, maxClients: config.junkMaxTrackedClients });
+    this.ledger = new JunkLedger({
+      windowMs: config.junkWindowSeconds * 1000,
+      throttleThreshold: config.junkThrottleThreshold,
+      maxClients: config.junkMaxTrackedClients,
+    });
     this.gauge.addCallback((r) => r.observe(this.ledger.trackedClients));
   }
 
@@ -58,14 +73,23 @@ export class JunkRequests implements OnApplicationBootstrap, OnModuleDestroy {
     clearInterval(this.timer);
     const pending = this.ledger.drain();
     await this.flush(pending);
-    if (pending.length) this.logger.info('junk aggregates flushed on stop', { aggregates: pending.length, requests: pending.reduce((n, a) => n + a.count, 0) });
+    if (pending.length)
+      this.logger.info('junk aggregates flushed on stop', {
+        aggregates: pending.length,
+        requests: pending.reduce((n, a) => n + a.count, 0),
+      });
   }
 
   /**
    * One junk request of `kind` from `ip`: emits `build()` when it is the first of its window,
    * otherwise only counts it (the event is never built).
    */
-  async record(kind: JunkKind, ip: string | undefined, sample: JunkSample, build: () => EventEnvelope): Promise<void> {
+  async record(
+    kind: JunkKind,
+    ip: string | undefined,
+    sample: JunkSample,
+    build: () => EventEnvelope,
+  ): Promise<void> {
     const overflowBefore = this.ledger.overflowed;
     const verdict = this.ledger.record(ip, kind, Date.now(), {
       reason: CODE.test(sample.reason) ? sample.reason.slice(0, 64) : 'other',
@@ -88,7 +112,9 @@ export class JunkRequests implements OnApplicationBootstrap, OnModuleDestroy {
     if (aggregates.length === 0) return this.flushing;
     const events = aggregates.map((a) => this.eventOf(a));
     // One flush at a time, in order: a slow database must not pile up concurrent inserts.
-    this.flushing = this.flushing.then(() => this.events.emitAll(events)).catch((err: unknown) => {
+    this.flushing = this.flushing
+      .then(() => this.events.emitAll(events))
+      .catch((err: unknown) => {
         this.logger.error('junk aggregates not recorded', { count: events.length, err });
       });
     return this.flushing;

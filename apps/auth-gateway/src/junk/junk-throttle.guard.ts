@@ -26,7 +26,8 @@ export class JunkThrottleGuard implements CanActivate {
     if (ctx.getType() !== 'http') return true;
     const req = ctx.switchToHttp().getRequest<Request>();
     const path = canonicalPath(req.path);
-    if (!path.startsWith('/api/') || path.startsWith('/api/v1/health') || path.startsWith('/api/docs')) return true;
+    if (!path.startsWith('/api/') || path.startsWith('/api/v1/health') || path.startsWith('/api/docs'))
+      return true;
     const ip = clientIp(req);
     const wait = this.junk.retryAfter(ip);
     if (wait === undefined) return true;
@@ -40,6 +41,11 @@ export class JunkThrottleGuard implements CanActivate {
       }),
     );
     const c = this.config;
-    throw new RateLimitedException(wait, { limit: c.junkThrottleThreshold, remaining: 0, resetSeconds: wait, windowSeconds: c.junkWindowSeconds });
+    throw new RateLimitedException(wait, {
+      limit: c.junkThrottleThreshold,
+      remaining: 0,
+      resetSeconds: wait,
+      windowSeconds: c.junkWindowSeconds,
+    });
   }
 }
