@@ -30,43 +30,26 @@ export class GatewayAuthEventsSink implements AuthEventsSink {
     private readonly junk: JunkRequests,
   ) {}
 
-  async tokenRejected(e: {
-    failure: TokenValidationFailure;
-    kid?: string;
-    subject?: string;
-    request: AuthRequestInfo;
-  }): Promise<void> {
-    await this.junk.record(
-      'bearer_token',
-      e.request.ip,
-      { reason: e.failure, route: routeOfInfo(e.request) },
-      () =>
-        gatewayEvent('TOKEN_VALIDATION_FAILED', {
-          ...(e.subject && KID.test(e.subject) ? { subject: { userId: e.subject } } : {}),
-          outcome: 'denied',
-          reason: 'invalid_token',
-          attributes: { failure: e.failure, ...(e.kid && KID.test(e.kid) ? { kid: e.kid } : {}) },
-          meta: { ip: e.request.ip, userAgent: e.request.userAgent },
-        }),
+  async tokenRejected(e: { failure: TokenValidationFailure; kid?: string; subject?: string; request: AuthRequestInfo }): Promise<void> {
+    await this.junk.record('bearer_token', e.request.ip, { reason: e.failure, route: routeOfInfo(e.request) }, () =>
+      gatewayEvent('TOKEN_VALIDATION_FAILED', {
+        ...(e.subject && KID.test(e.subject) ? { subject: { userId: e.subject } } : {}),
+        outcome: 'denied',
+        reason: 'invalid_token',
+        attributes: { failure: e.failure, ...(e.kid && KID.test(e.kid) ? { kid: e.kid } : {}) },
+        meta: { ip: e.request.ip, userAgent: e.request.userAgent },
+      }),
     );
   }
 
-  async accessDenied(e: {
-    principal: { sub: string; roles: string[] };
-    requiredRoles: string[];
-    request: AuthRequestInfo;
-  }): Promise<void> {
+  async accessDenied(e: { principal: { sub: string; roles: string[] }; requiredRoles: string[]; request: AuthRequestInfo }): Promise<void> {
     await this.events.emit(
       gatewayEvent('ACCESS_DENIED', {
         actor: { userId: e.principal.sub, roles: e.principal.roles },
         subject: { userId: e.principal.sub },
         outcome: 'denied',
         reason: 'missing_role',
-        attributes: {
-          route: routeOfInfo(e.request),
-          method: methodOf(e.request.method),
-          requiredRoles: e.requiredRoles,
-        },
+        attributes: { route: routeOfInfo(e.request), method: methodOf(e.request.method), requiredRoles: e.requiredRoles },
         meta: { ip: e.request.ip, userAgent: e.request.userAgent },
       }),
     );

@@ -1,26 +1,8 @@
 import { EVENT_TYPES, EventType, GLOBAL_KEY_VALUE, type EventEnvelope } from '@vigil/contracts';
 import { transition } from './alert-transition';
-import {
-  newPending,
-  STAGE_KEYS,
-  type CompiledRule,
-  type EngineAlert,
-  type EngineOptions,
-  type EngineSnapshot,
-  type EngineStage,
-  type EngineStats,
-  type PartialCounts,
-  type PartialRuleCounts,
-} from './engine-types';
+import { newPending, STAGE_KEYS, type CompiledRule, type EngineAlert, type EngineOptions, type EngineSnapshot, type EngineStage, type EngineStats, type PartialCounts, type PartialRuleCounts } from './engine-types';
 import { DueQueue } from './due-queue';
-import {
-  compileAllowlist,
-  compileMatch,
-  compileTotal,
-  distinctValueOf,
-  keyValueOf,
-  weightOf,
-} from './event-fields';
+import { compileAllowlist, compileMatch, compileTotal, distinctValueOf, keyValueOf, weightOf } from './event-fields';
 import { DISTINCT_CAP, type RuleDefinition, type RuleSet } from './rule-definition';
 import {
   SAMPLE_LIMIT,
@@ -99,32 +81,22 @@ export class DetectionEngine {
       .filter((def) => def.enabled && (evaluated.includes(def.key) || counted.includes(def.key)))
       .map((def) => {
         const prev = old.get(def.id);
-        const keep =
-          prev && prev.def.version === def.version && JSON.stringify(prev.def) === JSON.stringify(def);
+        const keep = prev && prev.def.version === def.version && JSON.stringify(prev.def) === JSON.stringify(def);
         return {
           def,
           windowMs: def.window.seconds * 1000,
           bucketMs: bucketMsOf(def.window.seconds, def.window.type === 'tumbling'),
           tumbling: def.window.type === 'tumbling',
           match: compileMatch(def),
-          total:
-            def.condition.kind === 'ratio' || def.condition.kind === 'sequence'
-              ? compileTotal(def)
-              : undefined,
+          total: def.condition.kind === 'ratio' || def.condition.kind === 'sequence' ? compileTotal(def) : undefined,
           keys: keep ? prev.keys : new Map<string, KeyState>(),
-          ...(counted.includes(def.key)
-            ? { partial: keep && prev.partial ? prev.partial : newPending() }
-            : {}),
+          ...(counted.includes(def.key) ? { partial: keep && prev.partial ? prev.partial : newPending() } : {}),
           ...(this.stage === 'global' ? { merged: keep && prev.merged ? prev.merged : new Map() } : {}),
         };
       });
     // Per event type, the rules it can reach (match, ratio denominator, sequence step), in rule order.
     this.byType.clear();
-    for (const type of EVENT_TYPES)
-      this.byType.set(
-        type,
-        this.rules.filter((r) => reaches(r.def, type)),
-      );
+    for (const type of EVENT_TYPES) this.byType.set(type, this.rules.filter((r) => reaches(r.def, type)));
     this.rebuildActive();
   }
 
@@ -142,8 +114,7 @@ export class DetectionEngine {
     const out: EngineAlert[] = [];
     let allow: boolean | undefined;
     // An aggregate of junk requests reaches the rules of the type it stands for (rare: all rules are tried).
-    const rules =
-      e.type === EventType.JUNK_REQUESTS_AGGREGATED ? this.rules : (this.byType.get(e.type) ?? this.rules);
+    const rules = e.type === EventType.JUNK_REQUESTS_AGGREGATED ? this.rules : (this.byType.get(e.type) ?? this.rules);
     for (const rule of rules) {
       const matched = rule.match(e);
       const counted = rule.total !== undefined && rule.total(e);
@@ -213,20 +184,8 @@ export class DetectionEngine {
     for (const rule of this.rules) {
       const p = rule.partial;
       if (!p || p.buckets.size === 0) continue;
-      const buckets: PartialRuleCounts['buckets'] = [...p.buckets].map(([idx, [c, d, f]]) => [
-        idx,
-        c,
-        d,
-        Number.isFinite(f) ? f : null,
-      ]);
-      rules.push({
-        id: rule.def.id,
-        version: rule.def.version,
-        buckets,
-        tmax: p.tmax,
-        samples: p.samples,
-        values: p.values,
-      });
+      const buckets: PartialRuleCounts['buckets'] = [...p.buckets].map(([idx, [c, d, f]]) => [idx, c, d, Number.isFinite(f) ? f : null]);
+      rules.push({ id: rule.def.id, version: rule.def.version, buckets, tmax: p.tmax, samples: p.samples, values: p.values });
       rule.partial = newPending();
     }
     return { maxT: Number.isFinite(this.maxT) ? this.maxT : null, rules };
@@ -249,9 +208,7 @@ export class DetectionEngine {
       if (def.condition.kind === 'distinct') {
         const keep = def.condition.maxPerValue === undefined ? 1 : def.condition.maxPerValue + 1;
         const cap = distinctCapOf(def.condition.gt);
-        for (const [v, t] of pr.values)
-          if (t > this.watermark - windowMs && !s.distinct!.get(v)?.includes(t))
-            addDistinct(s, v, t, keep, cap);
+        for (const [v, t] of pr.values) if (t > this.watermark - windowMs && !s.distinct!.get(v)?.includes(t)) addDistinct(s, v, t, keep, cap);
       }
       for (const [id, t] of pr.samples) if (!s.ri.includes(id)) pushRecent(s, id, t);
       s.maxT = Math.max(s.maxT, pr.tmax);
@@ -272,9 +229,7 @@ export class DetectionEngine {
         if (s.alert) {
           s.alert.count += dc;
           if (at > s.alert.lastSeen) s.alert.lastSeen = at;
-          for (const [id] of pr.samples)
-            if (s.alert.samples.length < SAMPLE_LIMIT && !s.alert.samples.includes(id))
-              s.alert.samples.push(id);
+          for (const [id] of pr.samples) if (s.alert.samples.length < SAMPLE_LIMIT && !s.alert.samples.includes(id)) s.alert.samples.push(id);
         }
         this.evaluate(rule, GLOBAL_KEY_VALUE, s, at, out);
       }
@@ -295,15 +250,7 @@ export class DetectionEngine {
     return s;
   }
 
-  private apply(
-    rule: CompiledRule,
-    kv: string,
-    e: EventEnvelope,
-    t: number,
-    matched: boolean,
-    counted: boolean,
-    out: EngineAlert[],
-  ): void {
+  private apply(rule: CompiledRule, kv: string, e: EventEnvelope, t: number, matched: boolean, counted: boolean, out: EngineAlert[]): void {
     const { def, bucketMs } = rule;
     if (def.condition.kind === 'sequence' && !counted) {
       // A final step (a successful login: most traffic) on a key without enough earlier steps
@@ -320,13 +267,7 @@ export class DetectionEngine {
       if (def.condition.kind === 'distinct') {
         const dv = distinctValueOf(def.condition.field, e);
         if (dv !== undefined) {
-          addDistinct(
-            s,
-            dv,
-            t,
-            def.condition.maxPerValue === undefined ? 1 : def.condition.maxPerValue + 1,
-            distinctCapOf(def.condition.gt),
-          );
+          addDistinct(s, dv, t, def.condition.maxPerValue === undefined ? 1 : def.condition.maxPerValue + 1, distinctCapOf(def.condition.gt));
           if (rule.partial && rule.partial.values.length < DISTINCT_CAP) rule.partial.values.push([dv, t]);
         }
       }
@@ -425,8 +366,7 @@ export class DetectionEngine {
         continue;
       }
       const at = a.lastAbove + entry[0].windowMs;
-      if (at > wm)
-        this.due.push(at, k); // held again since: due later
+      if (at > wm) this.due.push(at, k); // held again since: due later
       else if (!due.some((d) => d[3] === k)) due.push([at, this.rules.indexOf(entry[0]), entry[1], k]);
     }
     if (due.length === 0) return;
@@ -474,14 +414,7 @@ export class DetectionEngine {
   stats(): EngineStats {
     let keys = 0;
     for (const r of this.rules) keys += r.keys.size;
-    return {
-      events: this.events,
-      lateDropped: this.lateDropped,
-      keys,
-      keysEvicted: this.keysEvicted,
-      activeAlerts: this.active.size,
-      watermark: this.watermark,
-    };
+    return { events: this.events, lateDropped: this.lateDropped, keys, keysEvicted: this.keysEvicted, activeAlerts: this.active.size, watermark: this.watermark };
   }
 
   keysByRule(): Record<string, number> {
@@ -496,8 +429,7 @@ export class DetectionEngine {
   firstReplay(eventId: string): boolean {
     if (this.replayed.has(eventId)) return false;
     this.replayed.add(eventId);
-    if (this.replayed.size > MAX_REMEMBERED_REPLAYS)
-      this.replayed.delete(this.replayed.values().next().value as string);
+    if (this.replayed.size > MAX_REMEMBERED_REPLAYS) this.replayed.delete(this.replayed.values().next().value as string);
     return true;
   }
 
@@ -509,21 +441,12 @@ export class DetectionEngine {
       events: this.events,
       lateDropped: this.lateDropped,
       keysEvicted: this.keysEvicted,
-      ...(this.sources.size
-        ? {
-            sources: [...this.sources].map(([src, t]): [number, number | null] => [
-              src,
-              Number.isFinite(t) ? t : null,
-            ]),
-          }
-        : {}),
+      ...(this.sources.size ? { sources: [...this.sources].map(([src, t]): [number, number | null] => [src, Number.isFinite(t) ? t : null]) } : {}),
       rules: this.rules.map((r) => ({
         id: r.def.id,
         version: r.def.version,
         keys: [...r.keys].map(([k, s]) => [k, keyStateToJson(s)]),
-        ...(r.merged
-          ? { merged: [...r.merged].map(([idx, m]) => [idx, [...m].map(([src, [c, d]]) => [src, c, d])]) }
-          : {}),
+        ...(r.merged ? { merged: [...r.merged].map(([idx, m]) => [idx, [...m].map(([src, [c, d]]) => [src, c, d])]) } : {}),
       })) as EngineSnapshot['rules'],
       ...(this.replayed.size ? { replayed: [...this.replayed] } : {}),
     };
@@ -546,13 +469,7 @@ export class DetectionEngine {
       if (rule.merged) rule.merged = new Map();
       if (!r || r.version !== rule.def.version) continue;
       for (const [k, j] of r.keys) rule.keys.set(k, keyStateFromJson(j as Record<string, unknown>));
-      if (rule.merged && r.merged)
-        rule.merged = new Map(
-          r.merged.map(([idx, m]) => [
-            idx,
-            new Map(m.map(([src, c, d]) => [src, [c, d] as [number, number]])),
-          ]),
-        );
+      if (rule.merged && r.merged) rule.merged = new Map(r.merged.map(([idx, m]) => [idx, new Map(m.map(([src, c, d]) => [src, [c, d] as [number, number]]))]));
       rule.evictCursor = undefined;
     }
     this.rebuildActive();
@@ -584,3 +501,4 @@ function reaches(def: RuleDefinition, type: EventType): boolean {
 const activeKey = (ruleId: string, kv: string): string => `${ruleId}\u0000${kv}`;
 /** Replayed event ids remembered per engine (state bytes stay small: ~40 bytes each). */
 const MAX_REMEMBERED_REPLAYS = 10_000;
+

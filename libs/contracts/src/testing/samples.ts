@@ -13,10 +13,7 @@ const AT = '2025-01-15T09:30:00.000Z';
 const GATEWAY = 'auth-gateway';
 const ALICE = { userId: 'u-1001', username: 'alice@example.com' };
 const WEB = { ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' };
-const REQUEST = {
-  requestId: 'req-7f3a',
-  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
-};
+const REQUEST = { requestId: 'req-7f3a', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
 const FAMILY = 'fam-01j9';
 const ALERT_ID = alertDedupKey('failed-logins-per-user', 'user', 'u-1001');
 
