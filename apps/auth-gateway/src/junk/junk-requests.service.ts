@@ -43,11 +43,9 @@ export class JunkRequests implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly ledger: JunkLedger;
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
-  private readonly gauge = metrics
-    .getMeter('vigil.gateway')
-    .createObservableGauge('junk.tracked_clients', {
-      description: 'Client addresses the junk ledger tracks',
-    });
+  private readonly gauge = metrics.getMeter('vigil.gateway').createObservableGauge('junk.tracked_clients', {
+    description: 'Client addresses the junk ledger tracks',
+  });
 
   constructor(
     private readonly events: StandaloneEvents,
