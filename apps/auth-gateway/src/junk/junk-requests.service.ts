@@ -31,6 +31,18 @@ function instruments() {
 }
 let meters: ReturnType<typeof instruments> | undefined;
 
+/** One gauge for the process, over every live ledger (tests run several gateways in one process). */
+const liveLedgers = new Set<JunkLedger>();
+let gaugeRegistered = false;
+function registerGauge(): void {
+  if (gaugeRegistered) return;
+  gaugeRegistered = true;
+  metrics
+    .getMeter('vigil.gateway')
+    .createObservableGauge('junk.tracked_clients', { description: 'Client addresses the junk ledger tracks' })
+    .addCallback((r) => r.observe([...liveLedgers].reduce((n, l) => n + l.trackedClients, 0)));
+}
+
 /**
  * Cheap junk must not grow the audit store without bound (issue 14 item 10). The refusing code
  * hands each junk request here: the first of a window per client and kind is emitted as the full
@@ -43,9 +55,6 @@ export class JunkRequests implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly ledger: JunkLedger;
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
-  private readonly gauge = metrics.getMeter('vigil.gateway').createObservableGauge('junk.tracked_clients', {
-    description: 'Client addresses the junk ledger tracks',
-  });
 
   constructor(
     private readonly events: StandaloneEvents,
@@ -57,10 +66,11 @@ export class JunkRequests implements OnApplicationBootstrap, OnModuleDestroy {
       throttleThreshold: config.junkThrottleThreshold,
       maxClients: config.junkMaxTrackedClients,
     });
-    this.gauge.addCallback((r) => r.observe(this.ledger.trackedClients));
+    liveLedgers.add(this.ledger);
   }
 
   onApplicationBootstrap(): void {
+    registerGauge();
     const tick = Math.min(MAX_TICK_MS, Math.max(50, (this.config.junkWindowSeconds * 1000) / 4));
     this.timer = setInterval(() => void this.flush(this.ledger.collect(Date.now())), tick);
     this.timer.unref();
@@ -69,6 +79,7 @@ export class JunkRequests implements OnApplicationBootstrap, OnModuleDestroy {
   /** Before the pool and the relay stop: every pending count goes to the outbox. */
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
+    liveLedgers.delete(this.ledger);
     const pending = this.ledger.drain();
     await this.flush(pending);
     if (pending.length)
