@@ -9,7 +9,7 @@ import { JwksVerifier } from '@vigil/auth';
 import { base64url, decodeProtectedHeader, generateKeyPair, SignJWT, UnsecuredJWT, type KeyLike } from 'jose';
 import { KeyStore } from '../../apps/auth-gateway/src/keys/key-store';
 import { startGateway, TopicTap, waitReady, type Gateway } from './support/gateway';
-import { adminToken, createUser, http, login } from './support/http';
+import { adminToken, createUser, http, ipFor, login } from './support/http';
 
 const BOB = { username: 'bob', password: 'Violet-Harbor-Canoe-58' };
 
@@ -31,8 +31,11 @@ describe('auth-gateway: access and refresh tokens', () => {
     await g?.close();
   });
 
-  const refresh = (token: string) => http(g).post('/api/v1/auth/refresh').send({ refreshToken: token });
-  const me = (access: string) => http(g).get('/api/v1/auth/me').set('Authorization', `Bearer ${access}`);
+  // Each call from its own client address: refused tokens from one client are aggregated after the
+  // first of a window (issue 14 item 10), and these tests look at each refusal's own event.
+  let client = 0;
+  const refresh = (token: string) => http(g).post('/api/v1/auth/refresh').set('X-Forwarded-For', ipFor(++client)).send({ refreshToken: token });
+  const me = (access: string) => http(g).get('/api/v1/auth/me').set('X-Forwarded-For', ipFor(++client)).set('Authorization', `Bearer ${access}`);
 
   it('rotates the refresh token on every use (JSON and OAuth2 form), each new pair working', async () => {
     const first = (await login(g, 'bob', BOB.password)).body;

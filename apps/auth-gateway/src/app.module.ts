@@ -11,6 +11,7 @@ import { SERVICE, type AuthGatewayConfig } from './config';
 import { CoreModule } from './core.module';
 import { HealthAliasController } from './http/health-alias.controller';
 import { IpBlockGuard } from './http/ip-block.guard';
+import { JunkThrottleGuard } from './junk/junk-throttle.guard';
 import { securityHeaders } from './http/security-headers.middleware';
 import { JwksController } from './keys/jwks.controller';
 import { KeyStore } from './keys/key-store';
@@ -67,6 +68,8 @@ export class AppModule implements NestModule {
         SecurityActionsConsumer,
         OutboxRelay,
         MaintenanceService,
+        // Global guards run in this order: the junk throttle first, before any database work.
+        { provide: APP_GUARD, useClass: JunkThrottleGuard },
         { provide: APP_GUARD, useClass: IpBlockGuard },
       ],
     };

@@ -1,10 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import type { Logger } from 'winston';
 import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
-import { GatewayAuthEventsSink, StandaloneEvents } from './auth/gateway-auth-events.sink';
+import { GatewayAuthEventsSink } from './auth/gateway-auth-events.sink';
 import { SessionRevocationCheck } from './auth/session-revocation.check';
 import type { AuthGatewayConfig } from './config';
 import { Db } from './db/db';
+import { StandaloneEvents } from './events/standalone-events';
+import { JunkRequests } from './junk/junk-requests.service';
 import { AccessTokenSigner } from './keys/access-token.signer';
 import { KeyStore } from './keys/key-store';
 import { OutboxWriter } from './outbox/outbox.writer';
@@ -14,6 +16,7 @@ const providers = [
   Db,
   OutboxWriter,
   StandaloneEvents,
+  JunkRequests,
   AccessTokenSigner,
   GatewayAuthEventsSink,
   SessionRevocationCheck,

@@ -1,14 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Logger } from 'winston';
+import { Injectable } from '@nestjs/common';
 import type { AuthEventsSink, AuthRequestInfo } from '@vigil/auth';
-import { HTTP_METHODS, type EventEnvelope, type HttpMethod, type TokenValidationFailure } from '@vigil/contracts';
-import { EventProducer } from '@vigil/kafka';
-import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
-import type { AuthGatewayConfig } from '../config';
-import { Db } from '../db/db';
+import { HTTP_METHODS, type HttpMethod, type TokenValidationFailure } from '@vigil/contracts';
 import { gatewayEvent } from '../events/event-builder';
-import { gatewayMetrics } from '../metrics/gateway.metrics';
-import { OutboxWriter } from '../outbox/outbox.writer';
+import { StandaloneEvents } from '../events/standalone-events';
+import { JunkRequests } from '../junk/junk-requests.service';
 
 const KID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const ROUTE = /^\/[^?#\s]{0,255}$/;
@@ -20,44 +15,23 @@ export function routeOfInfo(r: AuthRequestInfo): string {
   return ROUTE.test(r.route) ? r.route : '/';
 }
 
+// Moved beside the event builder; re-exported for the code that imports it from here.
+export { StandaloneEvents } from '../events/standalone-events';
+
 /**
- * Writes events that are not part of a state change (refused tokens, 403s, 429s, 5xx) to the
- * outbox on their own. If the database itself is down (a 5xx), the event goes straight to Kafka
- * instead, best effort, and is counted when both fail.
+ * The @vigil/auth guards' hook: TOKEN_VALIDATION_FAILED and ACCESS_DENIED through the outbox. A
+ * refused token is junk anyone can send at no cost: the first per client and window is recorded
+ * in full, the rest are counted into one JUNK_REQUESTS_AGGREGATED (see JunkRequests).
  */
 @Injectable()
-export class StandaloneEvents {
+export class GatewayAuthEventsSink implements AuthEventsSink {
   constructor(
-    private readonly db: Db,
-    private readonly outbox: OutboxWriter,
-    private readonly producer: EventProducer,
-    @Inject(SERVICE_CONFIG) private readonly config: AuthGatewayConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly events: StandaloneEvents,
+    private readonly junk: JunkRequests,
   ) {}
 
-  async emit(event: EventEnvelope): Promise<void> {
-    try {
-      await this.outbox.append(this.db, [event]);
-      this.outbox.written();
-    } catch (dbErr) {
-      try {
-        await this.producer.publish(this.config.authEventsTopic, [event]);
-        this.logger.warn('outbox unavailable; event published directly', { eventId: event.id, type: event.type, err: dbErr });
-      } catch (kafkaErr) {
-        gatewayMetrics().eventsDropped.add(1, { type: event.type });
-        this.logger.error('event lost: neither the outbox nor Kafka took it', { eventId: event.id, type: event.type, dbErr, kafkaErr });
-      }
-    }
-  }
-}
-
-/** The @vigil/auth guards' hook: TOKEN_VALIDATION_FAILED and ACCESS_DENIED through the outbox. */
-@Injectable()
-export class GatewayAuthEventsSink implements AuthEventsSink {
-  constructor(private readonly events: StandaloneEvents) {}
-
   async tokenRejected(e: { failure: TokenValidationFailure; kid?: string; subject?: string; request: AuthRequestInfo }): Promise<void> {
-    await this.events.emit(
+    await this.junk.record('bearer_token', e.request.ip, { reason: e.failure, route: routeOfInfo(e.request) }, () =>
       gatewayEvent('TOKEN_VALIDATION_FAILED', {
         ...(e.subject && KID.test(e.subject) ? { subject: { userId: e.subject } } : {}),
         outcome: 'denied',

@@ -1,21 +1,23 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import { StandaloneEvents, methodOf } from '../auth/gateway-auth-events.sink';
+import { methodOf } from '../auth/gateway-auth-events.sink';
 import { Db } from '../db/db';
 import { gatewayEvent } from '../events/event-builder';
+import { JunkRequests } from '../junk/junk-requests.service';
 import { ipBlocked } from './problems';
 import { canonicalPath, clientIpOf, routeTemplateOf } from './request-meta';
 
 /**
  * BLOCK_IP from the security monitor (fail2ban's role, seed 003): requests to the API from a
  * blocked address get 403 and an ACCESS_DENIED event, on every instance (the block lives in
- * PostgreSQL). Health, metrics and the JWKS stay reachable.
+ * PostgreSQL); repeats within a window are counted into one aggregate (JunkRequests). Health,
+ * metrics and the JWKS stay reachable.
  */
 @Injectable()
 export class IpBlockGuard implements CanActivate {
   constructor(
     private readonly db: Db,
-    private readonly events: StandaloneEvents,
+    private readonly junk: JunkRequests,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -27,11 +29,12 @@ export class IpBlockGuard implements CanActivate {
     if (!ip) return true;
     const [row] = await this.db.query<{ until: Date }>(`SELECT blocked_until AS until FROM ip_blocks WHERE ip = $1::inet AND blocked_until > now()`, [ip]);
     if (!row) return true;
-    await this.events.emit(
+    const route = routeTemplateOf(req);
+    await this.junk.record('blocked_ip', ip, { reason: 'ip_blocked', route }, () =>
       gatewayEvent('ACCESS_DENIED', {
         outcome: 'denied',
         reason: 'ip_blocked',
-        attributes: { route: routeTemplateOf(req), method: methodOf(req.method), requiredRoles: [] },
+        attributes: { route, method: methodOf(req.method), requiredRoles: [] },
         meta: { ip, userAgent: req.header('user-agent') ?? undefined },
       }),
     );

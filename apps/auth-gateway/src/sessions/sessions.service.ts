@@ -5,6 +5,7 @@ import type { AuthGatewayConfig } from '../config';
 import { Db, type Sql } from '../db/db';
 import { attemptedUsername, gatewayEvent, type RequestMeta } from '../events/event-builder';
 import { invalidGrant } from '../http/problems';
+import { JunkRequests } from '../junk/junk-requests.service';
 import { AccessTokenSigner } from '../keys/access-token.signer';
 import type { TokenResponse } from '../login/login.service';
 import { gatewayMetrics } from '../metrics/gateway.metrics';
@@ -56,6 +57,7 @@ export class SessionsService {
     private readonly signer: AccessTokenSigner,
     private readonly outbox: OutboxWriter,
     @Inject(SERVICE_CONFIG) private readonly config: AuthGatewayConfig,
+    private readonly junk: JunkRequests,
   ) {}
 
   async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenResponse> {
@@ -292,18 +294,10 @@ export class SessionsService {
   }
 
   /** A refused refresh is an auth outcome too: TOKEN_VALIDATION_FAILED, with the family's user when known. */
-  private async rejected(
-    reason: RefreshRejection,
-    row: RefreshRow | undefined,
-    meta: RequestMeta,
-  ): Promise<void> {
-    const failure =
-      reason === 'unknown'
-        ? 'malformed'
-        : reason === 'expired' || reason === 'session_expired'
-          ? 'expired'
-          : 'revoked';
-    await this.outbox.append(this.db, [
+  private async rejected(reason: RefreshRejection, row: RefreshRow | undefined, meta: RequestMeta): Promise<void> {
+    const failure = reason === 'unknown' ? 'malformed' : reason === 'expired' || reason === 'session_expired' ? 'expired' : 'revoked';
+    // Junk anyone can send: the first per client and window in full, the rest counted (JunkRequests).
+    await this.junk.record('refresh_token', meta.ip, { reason: `refresh_${reason}`, route: '/api/v1/auth/refresh' }, () =>
       gatewayEvent('TOKEN_VALIDATION_FAILED', {
         ...(row ? { subject: { userId: row.user_id } } : {}),
         outcome: 'denied',
@@ -311,8 +305,7 @@ export class SessionsService {
         attributes: { failure },
         meta,
       }),
-    ]);
-    this.outbox.written();
+    );
   }
 
   /** Logout: ends the caller's session (or all of them) and emits AUTH_LOGOUT. */

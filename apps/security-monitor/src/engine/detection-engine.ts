@@ -1,8 +1,8 @@
-import { EVENT_TYPES, GLOBAL_KEY_VALUE, type EventEnvelope, type EventType } from '@vigil/contracts';
+import { EVENT_TYPES, EventType, GLOBAL_KEY_VALUE, type EventEnvelope } from '@vigil/contracts';
 import { transition } from './alert-transition';
 import { newPending, STAGE_KEYS, type CompiledRule, type EngineAlert, type EngineOptions, type EngineSnapshot, type EngineStage, type EngineStats, type PartialCounts, type PartialRuleCounts } from './engine-types';
 import { DueQueue } from './due-queue';
-import { compileAllowlist, compileMatch, compileTotal, distinctValueOf, keyValueOf } from './event-fields';
+import { compileAllowlist, compileMatch, compileTotal, distinctValueOf, keyValueOf, weightOf } from './event-fields';
 import { DISTINCT_CAP, type RuleDefinition, type RuleSet } from './rule-definition';
 import {
   SAMPLE_LIMIT,
@@ -113,7 +113,9 @@ export class DetectionEngine {
     this.events++;
     const out: EngineAlert[] = [];
     let allow: boolean | undefined;
-    for (const rule of this.byType.get(e.type) ?? this.rules) {
+    // An aggregate of junk requests reaches the rules of the type it stands for (rare: all rules are tried).
+    const rules = e.type === EventType.JUNK_REQUESTS_AGGREGATED ? this.rules : (this.byType.get(e.type) ?? this.rules);
+    for (const rule of rules) {
       const matched = rule.match(e);
       const counted = rule.total !== undefined && rule.total(e);
       if (!matched && !counted) continue;
@@ -257,7 +259,8 @@ export class DetectionEngine {
       if (!existing || (!existing.alert && existing.seq!.length < def.condition.min)) return;
     }
     const s = this.stateOf(rule, kv);
-    addToBucket(s, t, bucketMs, matched ? 1 : 0, counted || (matched && rule.total === undefined) ? 1 : 0);
+    const w = weightOf(e); // an aggregate of `count` junk requests counts `count` times
+    addToBucket(s, t, bucketMs, matched ? w : 0, counted || (matched && rule.total === undefined) ? w : 0);
     if (counted && def.condition.kind === 'sequence') addSequenceStep(s, t, def.condition.min + SAMPLE_LIMIT);
     if (matched) {
       pushRecent(s, e.id, t);
@@ -269,7 +272,7 @@ export class DetectionEngine {
         }
       }
       if (s.alert) {
-        s.alert.count++;
+        s.alert.count += w;
         if (t > s.alert.lastSeen) s.alert.lastSeen = t;
         if (s.alert.samples.length < SAMPLE_LIMIT) s.alert.samples.push(e.id);
       }

@@ -15,6 +15,24 @@ export function ipOf(e: EventEnvelope): string | undefined {
   return e.source?.ip || undefined;
 }
 
+/**
+ * What an event stands for in the rules. A JUNK_REQUESTS_AGGREGATED (the gateway's count of cheap
+ * refused requests from one client in a window) stands for `count` events of the type it
+ * aggregates, so a rule counting TOKEN_VALIDATION_FAILED, ACCESS_DENIED or RATE_LIMITED sees the
+ * true volume; every other event stands for itself, once.
+ */
+export function countedTypeOf(e: EventEnvelope): string {
+  if (e.type !== EventType.JUNK_REQUESTS_AGGREGATED) return e.type;
+  const aggregates = (e.attributes as { aggregates?: unknown }).aggregates;
+  return typeof aggregates === 'string' ? aggregates : e.type;
+}
+
+export function weightOf(e: EventEnvelope): number {
+  if (e.type !== EventType.JUNK_REQUESTS_AGGREGATED) return 1;
+  const count = (e.attributes as { count?: unknown }).count;
+  return typeof count === 'number' && Number.isSafeInteger(count) && count > 0 ? count : 1;
+}
+
 /** The key value a rule counts this event under, or undefined when the event lacks it. */
 export function keyValueOf(kind: RuleKeyKind, e: EventEnvelope): string | undefined {
   switch (kind) {
@@ -46,7 +64,7 @@ export function compileEventMatch(match: RuleMatch): (e: EventEnvelope) => boole
   const outcomes = match.outcomes ? new Set<string>(match.outcomes) : undefined;
   const { excludeRepeated, grantsRole, requiresRole } = match;
   return (e) => {
-    if (!types.has(e.type)) return false;
+    if (!types.has(e.type) && !types.has(countedTypeOf(e))) return false;
     if (outcomes && !outcomes.has(e.outcome)) return false;
     const a = e.attributes as Record<string, unknown>;
     if (excludeRepeated && e.type === EventType.FAILED_AUTH_LOGIN && a.repeated === true) return false;
@@ -65,7 +83,7 @@ export function compileTotal(rule: RuleDefinition): (e: EventEnvelope) => boolea
   if (rule.condition.kind === 'sequence') return compileEventMatch(rule.condition.after);
   if (rule.condition.kind !== 'ratio' || !rule.condition.totalTypes) return () => true;
   const types = new Set<string>(rule.condition.totalTypes);
-  return (e) => types.has(e.type);
+  return (e) => types.has(e.type) || types.has(countedTypeOf(e));
 }
 
 export interface Allowlist {

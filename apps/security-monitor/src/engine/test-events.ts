@@ -89,6 +89,29 @@ export function serverError(t: number): EventEnvelope {
   });
 }
 
+/** The gateway's aggregate of `count` junk requests of one kind from one client (issue 14 item 10). */
+export function junkAggregate(t: number, ip: string | undefined, count: number, kind: 'bearer_token' | 'refresh_token' | 'blocked_ip' | 'throttled' = 'bearer_token'): EventEnvelope {
+  const aggregates = kind === 'blocked_ip' ? 'ACCESS_DENIED' : kind === 'throttled' ? 'RATE_LIMITED' : 'TOKEN_VALIDATION_FAILED';
+  return createEvent('JUNK_REQUESTS_AGGREGATED', {
+    producer: 'auth-gateway',
+    occurredAt: at(t),
+    ...(ip ? { source: { ip } } : {}),
+    outcome: 'denied',
+    reason: 'aggregated',
+    attributes: {
+      kind,
+      aggregates,
+      count,
+      firstSeenAt: at(t - 50_000),
+      lastSeenAt: at(t - 1000),
+      windowSeconds: 60,
+      scope: ip ? 'ip' : 'global',
+      reasons: ['bad_signature'],
+      routes: ['/api/v1/auth/me'],
+    },
+  });
+}
+
 /** `n` events spread evenly over [from, from + spanSeconds). */
 export function spread(n: number, fromSec: number, spanSeconds: number, make: (t: number, i: number) => EventEnvelope): EventEnvelope[] {
   return Array.from({ length: n }, (_, i) => make(sec(fromSec + (spanSeconds * i) / n), i));

@@ -22,6 +22,11 @@ export const EventType = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** HTTP 5xx. */
   SERVER_ERROR: 'SERVER_ERROR',
+  /**
+   * Many cheap refused requests from one client address (junk tokens, a blocked IP, throttled
+   * retries) in one window, recorded as one row with their count instead of one row each.
+   */
+  JUNK_REQUESTS_AGGREGATED: 'JUNK_REQUESTS_AGGREGATED',
   AUDIT_LOG_READ: 'AUDIT_LOG_READ',
   RETENTION_RUN: 'RETENTION_RUN',
   SCHEMA_MIGRATION: 'SCHEMA_MIGRATION',

@@ -18,7 +18,7 @@ import {
   UserDeactivatedAttributes,
   UserReactivatedAttributes,
 } from '../events/users/user.attributes';
-import { AccessDeniedAttributes, RateLimitedAttributes, ServerErrorAttributes } from '../events/http/http.attributes';
+import { AccessDeniedAttributes, JunkRequestsAggregatedAttributes, RateLimitedAttributes, ServerErrorAttributes } from '../events/http/http.attributes';
 import {
   AuditLogReadAttributes,
   DeploymentAttributes,
@@ -53,6 +53,7 @@ export const EVENT_ATTRIBUTES = Object.freeze({
   ACCESS_DENIED: AccessDeniedAttributes,
   RATE_LIMITED: RateLimitedAttributes,
   SERVER_ERROR: ServerErrorAttributes,
+  JUNK_REQUESTS_AGGREGATED: JunkRequestsAggregatedAttributes,
   AUDIT_LOG_READ: AuditLogReadAttributes,
   RETENTION_RUN: RetentionRunAttributes,
   SCHEMA_MIGRATION: SchemaMigrationAttributes,

@@ -136,6 +136,22 @@ const samples: { [T in EventType]: EventOf<T> } = {
     reason: 'internal_error',
     attributes: { route: '/api/v1/auth/refresh', method: 'POST', status: 503, errorName: 'QueryFailedError' },
   }),
+  JUNK_REQUESTS_AGGREGATED: createEvent('JUNK_REQUESTS_AGGREGATED', {
+    ...auth(25),
+    outcome: 'denied',
+    reason: 'aggregated',
+    attributes: {
+      kind: 'bearer_token',
+      aggregates: 'TOKEN_VALIDATION_FAILED',
+      count: 499,
+      firstSeenAt: '2025-01-15T09:29:00.000Z',
+      lastSeenAt: '2025-01-15T09:29:58.250Z',
+      windowSeconds: 60,
+      scope: 'ip',
+      reasons: ['bad_signature', 'malformed'],
+      routes: ['/api/v1/auth/me'],
+    },
+  }),
   AUDIT_LOG_READ: createEvent('AUDIT_LOG_READ', {
     id: sampleId(17),
     occurredAt: AT,
