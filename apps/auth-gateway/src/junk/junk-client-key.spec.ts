@@ -14,7 +14,7 @@ describe('junkClientKey', () => {
     expect(junkClientKey('2001:db8:1:2:0:0:0:2')).toEqual(a);
     expect(junkClientKey('2001:db8:1:3::1')?.key).toBe('2001:db8:1:3::/64');
     expect(junkClientKey('::1')).toEqual({ key: '::/64', scope: 'ipv6_64' });
-    expect(junkClientKey('fe80::1%eth0')?.key).toBe('fe80:0:0:0::/64');
+    expect(junkClientKey('fe80::1%eth0')?.key).toBe('fe80::/64');
   });
 
   it('has no key for what is not an address', () => {
