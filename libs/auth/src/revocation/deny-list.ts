@@ -46,7 +46,16 @@ interface UserEntry {
 
 export type RevocationVerdict =
   | { revoked: false }
-  | { revoked: true; reason: 'session_revoked' | 'user_revoked' | 'user_deactivated' | 'user_locked' | 'roles_changed' | 'lifetime_exceeds_window' };
+  | {
+      revoked: true;
+      reason:
+        | 'session_revoked'
+        | 'user_revoked'
+        | 'user_deactivated'
+        | 'user_locked'
+        | 'roles_changed'
+        | 'lifetime_exceeds_window';
+    };
 
 /** The event types the deny-list reads; everything else on the topic is skipped. */
 export const REVOCATION_EVENT_TYPES: ReadonlySet<string> = new Set([
@@ -100,10 +109,16 @@ export class RevocationDenyList {
         return this.session(a.sessionId, until);
       }
       case 'TOKEN_REFRESH_REUSE':
-        return event.attributes.familyRevoked === false ? false : this.session(event.attributes.familyId, until);
+        return event.attributes.familyRevoked === false
+          ? false
+          : this.session(event.attributes.familyId, until);
       case 'USER_DEACTIVATED':
         // Deactivation also revokes every session (the gateway emits no TOKEN_REVOKED for them).
-        return this.user(userId, until, (u) => ((u.deactivated = true), (u.notBefore = Math.max(u.notBefore ?? 0, at))));
+        return this.user(
+          userId,
+          until,
+          (u) => ((u.deactivated = true), (u.notBefore = Math.max(u.notBefore ?? 0, at))),
+        );
       case 'USER_REACTIVATED':
         return this.user(userId, until, (u) => (u.deactivated = false));
       case 'ACCOUNT_LOCKED': {
@@ -128,9 +143,13 @@ export class RevocationDenyList {
   }
 
   /** The verdict on a verified token. */
-  check(token: Pick<VerifiedToken, 'sub' | 'sid' | 'roles' | 'iat' | 'exp'>, now = Date.now()): RevocationVerdict {
+  check(
+    token: Pick<VerifiedToken, 'sub' | 'sid' | 'roles' | 'iat' | 'exp'>,
+    now = Date.now(),
+  ): RevocationVerdict {
     // A token living longer than the window could outlive what this list remembers about it.
-    if ((token.exp - token.iat) * 1000 > this.opts.maxTokenTtlMs) return { revoked: true, reason: 'lifetime_exceeds_window' };
+    if ((token.exp - token.iat) * 1000 > this.opts.maxTokenTtlMs)
+      return { revoked: true, reason: 'lifetime_exceeds_window' };
     if (token.sid !== undefined) {
       const until = this.sessions.get(token.sid);
       if (until !== undefined && until > now) return { revoked: true, reason: 'session_revoked' };
@@ -140,8 +159,10 @@ export class RevocationDenyList {
     if (u.deactivated) return { revoked: true, reason: 'user_deactivated' };
     if (u.lockedUntil !== undefined && u.lockedUntil > now) return { revoked: true, reason: 'user_locked' };
     // iat is in whole seconds: a token issued in the same second as the revocation is refused too (safe side).
-    if (u.notBefore !== undefined && token.iat * 1000 <= u.notBefore) return { revoked: true, reason: 'user_revoked' };
-    if (u.roles !== undefined && normalizeRoles(token.roles).join() !== u.roles) return { revoked: true, reason: 'roles_changed' };
+    if (u.notBefore !== undefined && token.iat * 1000 <= u.notBefore)
+      return { revoked: true, reason: 'user_revoked' };
+    if (u.roles !== undefined && normalizeRoles(token.roles).join() !== u.roles)
+      return { revoked: true, reason: 'roles_changed' };
     return { revoked: false };
   }
 
