@@ -30,8 +30,8 @@ export interface RevocationFeedStatus {
 /**
  * Feeds the deny-list from the gateway's auth events. Every instance must see every partition, so
  * each instance has its own consumer group (`<service>.revocation.<uuid>`), made at start and
- * deleted at stop; it never commits. At start it rebuilds rather than resumes: the group's offsets
- * are set to the first record at `now - window` (window = max token TTL + skew), which holds every
+ * deleted at stop; it never commits. At start it rebuilds rather than resumes: it seeks to the
+ * first record at `now - window` (window = max token TTL + skew), which holds every
  * revocation that can still concern a live token. Nothing to persist, nothing forgotten across a
  * restart, as long as the topic keeps at least that window (its retention is days).
  *
@@ -54,6 +54,7 @@ export class RevocationFeed {
   private pending = new Map<number, bigint>();
   /** partition → events behind the last batch's high watermark. */
   private readonly lags = new Map<number, number>();
+  private readonly waiters = new Set<() => void>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -77,6 +78,20 @@ export class RevocationFeed {
     return { caughtUp: this.caughtUp, live: this.live, lag, entries, detail };
   }
 
+  /** Resolves true once caught up, or false after `timeoutMs` (requests arriving during start wait a little). */
+  whenCaughtUp(timeoutMs: number): Promise<boolean> {
+    if (this.caughtUp) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve(this.caughtUp);
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.waiters.add(done);
+    });
+  }
+
   /** Starts in the background (a broker outage at start must not block the service). */
   start(): void {
     this.stopping = false;
@@ -93,7 +108,7 @@ export class RevocationFeed {
   }
 
   private async run(): Promise<void> {
-    let backoff = 500;
+    let backoff = 200;
     while (!this.stopping) {
       try {
         await this.join();
@@ -107,34 +122,34 @@ export class RevocationFeed {
         });
         await this.teardown();
         await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(backoff * 2, 10_000);
+        backoff = Math.min(backoff * 2, 5_000);
       }
     }
   }
 
   private async join(): Promise<void> {
     const { topic } = this.opts;
-    const admin = this.kafka.admin();
+    // Few retries inside KafkaJS (a missing topic would hold it ~30 s): this loop retries instead.
+    const admin = this.kafka.admin({ retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } });
     await admin.connect();
     const groupId = `${this.opts.service}.revocation.${randomUUID()}`;
+    let starts: Array<{ partition: number; offset: string }>;
     try {
       const highs = await admin.fetchTopicOffsets(topic);
-      const starts = await admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - this.denyList.windowMs);
+      starts = await admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - this.denyList.windowMs);
       const startOf = new Map(starts.map((s) => [s.partition, BigInt(s.offset)]));
       this.pending = new Map(
         highs
           .filter((h) => BigInt(h.high) > (startOf.get(h.partition) ?? 0n))
           .map((h) => [h.partition, BigInt(h.high)]),
       );
-      await admin.setOffsets({
-        groupId,
-        topic,
-        partitions: starts.map((s) => ({ partition: s.partition, offset: s.offset })),
-      });
       this.groupId = groupId;
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+    // Nothing in the window: nothing revoked that a live token could carry. Caught up already; what is
+    // published from now on is read once the group is joined (a fraction of a second).
+    if (this.pending.size === 0) this.markCaughtUp(true);
     const consumer = this.kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
@@ -178,6 +193,9 @@ export class RevocationFeed {
         await heartbeat();
       },
     });
+    // Start at the window (applied before the partition's next fetch; anything read before it from
+    // the beginning is older than the window and changes nothing).
+    for (const s of starts) consumer.seek({ topic, partition: s.partition, offset: s.offset });
     this.lastError = undefined;
     this.opts.logger.info('revocation feed started', {
       topic,
@@ -193,9 +211,10 @@ export class RevocationFeed {
     if (decoded.ok) this.denyList.apply(decoded.event as AnyEvent);
   }
 
-  private markCaughtUp(): void {
-    if (this.caughtUp || this.pending.size > 0 || !this.joined) return;
+  private markCaughtUp(beforeJoin = false): void {
+    if (this.caughtUp || this.pending.size > 0 || (!this.joined && !beforeJoin)) return;
     this.caughtUp = true;
+    for (const wake of [...this.waiters]) wake();
     this.opts.logger.info('revocation feed caught up', {
       topic: this.opts.topic,
       entries: this.denyList.size,

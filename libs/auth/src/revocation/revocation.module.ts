@@ -23,13 +23,16 @@ export interface RevocationModuleOptions {
   maxTokenTtlSeconds: number;
 }
 
+/** A request arriving while the list catches up (service start) waits this long before a 503. */
+const CATCH_UP_WAIT_MS = 5000;
 const meter = () => metrics.getMeter('vigil.auth');
 let refusals: ReturnType<ReturnType<typeof meter>['createCounter']> | undefined;
 
 /**
  * The RevocationCheck of services other than the gateway: the deny-list fed by auth events.
- * Fails closed: until the feed has caught up once it cannot judge a token, so it refuses with 503
- * (Retry-After) rather than let a revoked token through; /health is not ready meanwhile.
+ * Fails closed: until the feed has caught up once it cannot judge a token, so a request waits for
+ * that (up to 5 s, at start) and is then refused with 503 (Retry-After) rather than let a revoked
+ * token through; /health is not ready meanwhile.
  */
 @Injectable()
 export class DenyListRevocationCheck implements RevocationCheck {
@@ -39,7 +42,7 @@ export class DenyListRevocationCheck implements RevocationCheck {
   ) {}
 
   async isRevoked(token: VerifiedToken, req: unknown): Promise<boolean> {
-    if (!this.feed.status().caughtUp) {
+    if (!(await this.feed.whenCaughtUp(CATCH_UP_WAIT_MS))) {
       (req as { res?: { setHeader(n: string, v: string): void } }).res?.setHeader('Retry-After', '1');
       throw new ServiceUnavailableException({
         type: 'https://vigil.dev/problems/revocation-list-unavailable',
