@@ -80,7 +80,7 @@ describe('RBAC: role × endpoint matrix over the gateway, the audit API and the 
   let s: Stack;
   let apps: Record<Service, INestApplication>;
   const tokens = {} as Record<Role | 'revoked', string>;
-  const sessions = {} as Record<Role, () => Promise<{ access: string }>>;
+  const sessions = {} as Record<Role, () => Promise<{ access: string; refresh: string }>>;
   const rows: string[] = [];
 
   beforeAll(async () => {
@@ -172,7 +172,7 @@ describe('RBAC: role × endpoint matrix over the gateway, the audit API and the 
     expect(failures).toEqual([]);
   });
 
-  it("seed 004-43: a user cannot reach another user's account through the admin API, nor read the audit trail", async () => {
+  it("seed 004-43: user A cannot read or revoke B's sessions; a viewer cannot query others' audit rows", async () => {
     const admin = await http(s.gw)
       .get('/api/v1/admin/users?limit=500')
       .set('Authorization', `Bearer ${tokens.admin}`)
@@ -180,6 +180,7 @@ describe('RBAC: role × endpoint matrix over the gateway, the audit API and the 
     const victim = (admin.body as Array<{ id: string; username: string }>).find(
       (u) => u.username === 'rbac.auditor',
     )!;
+    const b = await sessions.auditor();
     for (const role of ['user', 'viewer', 'auditor'] as const) {
       await http(s.gw)
         .get(`/api/v1/admin/users/${victim.id}`)
@@ -194,14 +195,26 @@ describe('RBAC: role × endpoint matrix over the gateway, the audit API and the 
         .set('Authorization', `Bearer ${tokens[role]}`)
         .expect(403);
     }
-    await request(s.writer.app.getHttpServer())
-      .get(`/api/v1/audit/logs?user_id=${victim.id}`)
-      .set('Authorization', `Bearer ${tokens.user}`)
-      .expect(403);
-    // The victim's session survived all of that.
+    // RFC 7009 revocation of someone else's refresh token revokes nothing (only the caller's own).
+    const a = await sessions.user();
+    const revoked = await http(s.gw)
+      .post('/api/v1/auth/revoke')
+      .set('Authorization', `Bearer ${a.access}`)
+      .send({ token: b.refresh })
+      .expect(200);
+    expect(revoked.body).toEqual({ revoked: 0 });
+    for (const role of ['user', 'viewer'] as const) {
+      await request(s.writer.app.getHttpServer())
+        .get(`/api/v1/audit/logs?user_id=${victim.id}`)
+        .set('Authorization', `Bearer ${tokens[role]}`)
+        .expect(403);
+    }
+    // B's session survived all of that, at the gateway and at the audit API.
+    await http(s.gw).get('/api/v1/auth/me').set('Authorization', `Bearer ${b.access}`).expect(200);
+    await http(s.gw).post('/api/v1/auth/refresh').send({ refreshToken: b.refresh }).expect(200);
     await request(s.writer.app.getHttpServer())
       .get('/api/v1/audit/logs?limit=1')
-      .set('Authorization', `Bearer ${tokens.auditor}`)
+      .set('Authorization', `Bearer ${b.access}`)
       .expect(200);
   });
 });
