@@ -55,6 +55,8 @@ export class RevocationFeed {
   /** partition → events behind the last batch's high watermark. */
   private readonly lags = new Map<number, number>();
   private readonly waiters = new Set<() => void>();
+  /** Cuts a retry backoff short when stopping. */
+  private wakeSleep?: () => void;
 
   constructor(
     private readonly kafka: Kafka,
@@ -103,8 +105,10 @@ export class RevocationFeed {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.sweeper) clearInterval(this.sweeper);
-    await this.teardown();
+    this.wakeSleep?.();
+    // Let a start in progress finish (or give up) first, so no consumer is left behind.
     await this.loop?.catch(() => undefined);
+    await this.teardown();
   }
 
   private async run(): Promise<void> {
@@ -121,7 +125,10 @@ export class RevocationFeed {
           backoffMs: backoff,
         });
         await this.teardown();
-        await new Promise((r) => setTimeout(r, backoff));
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, backoff);
+          this.wakeSleep = () => (clearTimeout(timer), r());
+        });
         backoff = Math.min(backoff * 2, 5_000);
       }
     }
