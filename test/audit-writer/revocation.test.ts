@@ -4,6 +4,7 @@
 // token of another live session keeps working. Real gateway, writer and monitor in one process.
 import request from 'supertest';
 import { http } from '../auth-gateway/support/http';
+import { startApp } from '../support/apps';
 import { startStack, type Stack } from '../e2e/support/stack';
 
 const BUDGET_MS = 1000;
@@ -11,6 +12,9 @@ const BUDGET_MS = 1000;
 describe('revocation reaches the audit API and the monitor within a second (issue 14 item 8, seed 004-42, 004-43)', () => {
   let s: Stack;
   const measured: Record<string, { writer: number; monitor: number }> = {};
+  /** Tokens refused / still good after the scenarios, for the restart check. */
+  const dead: string[] = [];
+  const live: string[] = [];
 
   beforeAll(async () => {
     s = await startStack('revoc');
@@ -53,6 +57,7 @@ describe('revocation reaches the audit API and the monitor within a second (issu
       until401(() => rules(token), t0),
     ]);
     measured[what] = { writer, monitor };
+    dead.push(token);
     expect(writer).toBeLessThanOrEqual(BUDGET_MS);
     expect(monitor).toBeLessThanOrEqual(BUDGET_MS);
     const refused = await audit(token);
@@ -67,6 +72,7 @@ describe('revocation reaches the audit API and the monitor within a second (issu
     );
     expect((await audit(b.access)).status).toBe(200);
     expect((await rules(b.access)).status).toBe(200);
+    live.push(b.access);
   });
 
   it('logout: the session is refused; another session keeps working', async () => {
@@ -108,6 +114,27 @@ describe('revocation reaches the audit API and the monitor within a second (issu
     const viewer = refreshed.body.access_token as string;
     expect((await audit(viewer)).status).toBe(403);
     expect((await rules(viewer)).status).toBe(403);
+  });
+
+  it('a restarted writer instance rebuilds the list from the topic: every revocation above still holds', async () => {
+    expect(dead).toHaveLength(4);
+    const again = await startApp('audit-writer', {
+      ...s.writerEnv,
+      KAFKA_GROUP_ID: `${s.writerEnv.KAFKA_GROUP_ID}-2`,
+    });
+    try {
+      const http2 = () => request(again.app.getHttpServer());
+      for (const token of dead)
+        expect(
+          (await http2().get('/api/v1/audit/health').set('Authorization', `Bearer ${token}`)).status,
+        ).toBe(401);
+      for (const token of live)
+        expect(
+          (await http2().get('/api/v1/audit/health').set('Authorization', `Bearer ${token}`)).status,
+        ).toBe(200);
+    } finally {
+      await again.close();
+    }
   });
 
   it('/health reports the deny-list: caught up and live on the auth topic', async () => {

@@ -19,6 +19,8 @@ export interface Stack {
   writer: TestApp;
   monitor: MonitorApp;
   admin: string;
+  /** The writer's settings, to start another instance (a restart) reading the same topic. */
+  writerEnv: Record<string, string>;
   /** Creates a user with `roles` and logs it in (a fresh session per call of `session`). */
   user(
     name: string,
@@ -35,13 +37,14 @@ export async function startStack(name: string): Promise<Stack> {
   await gw.app.listen(0, '127.0.0.1');
   const jwks = `${(await gw.app.getUrl()).replace('[::1]', '127.0.0.1')}/.well-known/jwks.json`;
   await createTopics([gw.topics.auth, dlqTopic(gw.topics.auth)], 3).catch(() => undefined);
-  const writer = await startApp('audit-writer', {
+  const writerEnv = {
     AUDIT_TOPICS: gw.topics.auth,
     AUTH_EVENTS_TOPIC: gw.topics.auth,
     KAFKA_GROUP_ID: `${name}-writer-${gw.topics.auth}`,
     AUTH_JWKS_URL: jwks,
     AUDIT_KEY_DIR: mkdtempSync(path.join(os.tmpdir(), `vigil-${name}-keys-`)),
-  });
+  };
+  const writer = await startApp('audit-writer', writerEnv);
   const fx = await monitorFixture(name);
   const monitor = await bootMonitor(fx, { AUTH_EVENTS_TOPIC: gw.topics.auth, AUTH_JWKS_URL: jwks });
   for (const [what, server] of [
@@ -59,6 +62,7 @@ export async function startStack(name: string): Promise<Stack> {
     writer,
     monitor,
     admin,
+    writerEnv,
     async user(username, roles) {
       const id = await createUser(gw, admin, { username, password: PASSWORD, roles });
       return {
