@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'winston';
 import { Topics } from '@vigil/contracts';
-import { AuthModule } from '@vigil/auth';
+import { AuthModule, revocationFromAuthEvents } from '@vigil/auth';
 import { InfraModule } from '@vigil/runtime';
 import { SERVICE, type AuditWriterConfig } from './config';
 import { CHECKPOINT_TOPIC_SPEC } from './checkpoints/checkpoint-events';
@@ -34,6 +34,7 @@ export class AppModule {
         AuthModule.forRoot({
           verifier: { jwksUrl: config.authJwksUrl, issuer: config.authIssuer, audience: config.authAudience },
           eventsSink: AuditApiAuthEvents,
+          ...revocationFromAuthEvents({ topic: config.authEventsTopic ?? Topics.AUTH_EVENTS, maxTokenTtlSeconds: config.authMaxTokenTtlSeconds }),
         }),
         IngestModule,
         CheckpointsModule,

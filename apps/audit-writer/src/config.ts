@@ -1,4 +1,4 @@
-import { describeConfig, env, loadConfig, serviceSchema, tokenVerifierSchema, type ConfigOf } from '@vigil/config';
+import { describeConfig, env, loadConfig, revocationSchema, serviceSchema, tokenVerifierSchema, type ConfigOf } from '@vigil/config';
 import { AUDITED_TOPICS } from '@vigil/contracts';
 
 export const SERVICE = 'audit-writer';
@@ -24,6 +24,8 @@ export const schema = {
   auditKeyDir: env.string('AUDIT_KEY_DIR', { default: '.cache/keys/audit' }),
   /** The audit API verifies the gateway's access tokens against its published keys. */
   ...tokenVerifierSchema(),
+  /** Revoked sessions, deactivated/locked/demoted users: tokens refused within a second (deny-list from auth events). */
+  ...revocationSchema(),
 };
 
 export type AuditWriterConfig = ConfigOf<typeof schema>;

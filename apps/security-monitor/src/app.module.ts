@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'winston';
-import { AuthModule } from '@vigil/auth';
+import { AuthModule, revocationFromAuthEvents } from '@vigil/auth';
 import { InfraModule } from '@vigil/runtime';
 import { SERVICE, type SecurityMonitorConfig } from './config';
 import { DetectionModule } from './detection/detection.module';
@@ -26,7 +26,10 @@ export class AppModule {
             { topic: config.partialsTopic, partitions: 1, config: internal },
           ],
         }),
-        AuthModule.forRoot({ verifier: { jwksUrl: config.authJwksUrl, issuer: config.authIssuer, audience: config.authAudience } }),
+        AuthModule.forRoot({
+          verifier: { jwksUrl: config.authJwksUrl, issuer: config.authIssuer, audience: config.authAudience },
+          ...revocationFromAuthEvents({ topic: config.authEventsTopic ?? config.inputTopic, maxTokenTtlSeconds: config.authMaxTokenTtlSeconds }),
+        }),
         DetectionModule,
       ],
     };

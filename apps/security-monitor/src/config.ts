@@ -1,4 +1,4 @@
-import { describeConfig, env, loadConfig, serviceSchema, tokenVerifierSchema, type ConfigOf } from '@vigil/config';
+import { describeConfig, env, loadConfig, revocationSchema, serviceSchema, tokenVerifierSchema, type ConfigOf } from '@vigil/config';
 import { Topics } from '@vigil/contracts';
 
 export const SERVICE = 'security-monitor';
@@ -10,6 +10,8 @@ export const schema = {
   ...serviceSchema({ port: 3002, schema: 'monitor' }),
   /** The rules endpoints are for admins: tokens verified against the gateway's published keys. */
   ...tokenVerifierSchema(),
+  /** Revoked sessions, deactivated/locked/demoted users: tokens refused within a second (deny-list from auth events). */
+  ...revocationSchema(),
   /** The versioned rules file; reloaded on SIGHUP or POST /api/v1/monitor/rules/reload. Relative to the working directory. */
   rulesFile: env.string('RULES_FILE', { default: 'apps/security-monitor/rules/default.rules.json', maxLength: 1000 }),
   /** Events older than (newest event time - this) are dropped (and counted in monitor_events_late_dropped). */

@@ -36,3 +36,16 @@ export function tokenVerifierSchema() {
     authAudience: env.string('AUTH_AUDIENCE', { default: 'vigil', maxLength: 200 }),
   };
 }
+
+/**
+ * For services that refuse revoked tokens from the gateway's auth events (the deny-list of
+ * @vigil/auth): which topic carries them (unset: the app's own default, auth.events.v1 or the
+ * topic it already reads them from), and the longest token lifetime it must remember for (the
+ * gateway's ACCESS_TOKEN_TTL_SECONDS may not exceed it; longer-lived tokens are refused).
+ */
+export function revocationSchema() {
+  return {
+    authEventsTopic: env.string('AUTH_EVENTS_TOPIC', { optional: true, pattern: /^[a-zA-Z0-9._-]{1,249}$/ }),
+    authMaxTokenTtlSeconds: env.int('AUTH_MAX_TOKEN_TTL_SECONDS', { default: 3600, min: 30, max: 86_400 }),
+  };
+}

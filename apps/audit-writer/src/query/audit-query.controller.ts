@@ -1,14 +1,18 @@
-import { BadRequestException, Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BadRequestException, Controller, Get, Logger, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Principal, Roles, type VerifiedToken } from '@vigil/auth';
 import { HealthRegistry } from '@vigil/runtime';
-import { AuditQueryRepository, decodeCursor, encodeCursor } from './audit-query.repository';
+import { AuditQueryRepository, decodeCursor, encodeCursor, type AuditLogView } from './audit-query.repository';
 import { LogQueryDto, SecurityQueryDto, StatsQueryDto } from './dto/log-query.dto';
 import { CSV_HEADER, csvLine } from './export-format';
 import { ReadRecorder } from './read-recorder';
 
 const PAGE_MAX = 1000;
 const EXPORT_PAGE = 2000;
+/** What an export buffers ahead of the client beyond the page in hand. */
+const EXPORT_BUFFER_BYTES = 64 * 1024;
 
 /**
  * The audit query API of seed 001 (`/api/v1/audit/...`), for the auditor and admin roles only.
@@ -17,6 +21,8 @@ const EXPORT_PAGE = 2000;
 @Controller('api/v1/audit')
 @Roles('auditor', 'admin')
 export class AuditQueryController {
+  private readonly logger = new Logger('AuditQueryController');
+
   constructor(
     private readonly repo: AuditQueryRepository,
     private readonly recorder: ReadRecorder,
@@ -41,26 +47,42 @@ export class AuditQueryController {
     await this.export(q, format, after, who, req, res);
   }
 
+  /**
+   * Streams the export with backpressure: each page is read from the database only when the
+   * client has taken the previous one (stream pipeline: a slow reader pauses the keyset reads, so
+   * at most a page or two is held in memory whatever the export's size); a client that goes away
+   * stops the reads.
+   */
   private async export(q: LogQueryDto, format: 'csv' | 'jsonl', after: { createdAt: string; id: string } | undefined, who: VerifiedToken, req: Request, res: Response): Promise<void> {
     const max = q.limit ?? 10000;
     // Read the first page before recording, so the record can say whether rows leave at all.
-    let page = await this.repo.page(q, Math.min(EXPORT_PAGE, max), after);
-    await this.recorder.record(who, req, '/api/v1/audit/logs', { ...q, format }, Math.min(max, page.length < EXPORT_PAGE ? page.length : max));
+    const first = await this.repo.page(q, Math.min(EXPORT_PAGE, max), after);
+    await this.recorder.record(who, req, '/api/v1/audit/logs', { ...q, format }, Math.min(max, first.length < EXPORT_PAGE ? first.length : max));
     res.status(200).type(format === 'csv' ? 'text/csv' : 'application/x-ndjson');
     res.setHeader('Content-Disposition', `attachment; filename="audit-logs.${format}"`);
-    if (format === 'csv') res.write(CSV_HEADER);
-    let sent = 0;
-    while (page.length > 0 && sent < max) {
-      for (const row of page) {
-        if (sent >= max) break;
-        res.write(format === 'csv' ? csvLine(row) : `${JSON.stringify(row)}\n`);
-        sent++;
+    const line = format === 'csv' ? csvLine : (row: AuditLogView) => `${JSON.stringify(row)}\n`;
+    const repo = this.repo;
+    async function* chunks(): AsyncGenerator<string> {
+      if (format === 'csv') yield CSV_HEADER;
+      let page = first;
+      let sent = 0;
+      for (;;) {
+        const rows = page.slice(0, max - sent);
+        if (rows.length) yield rows.map(line).join('');
+        sent += rows.length;
+        if (page.length < EXPORT_PAGE || sent >= max) return;
+        const last = page[page.length - 1];
+        page = await repo.page(q, Math.min(EXPORT_PAGE, max - sent), { createdAt: last.createdAt, id: last.id });
       }
-      if (page.length < EXPORT_PAGE || sent >= max) break;
-      const last = page[page.length - 1];
-      page = await this.repo.page(q, Math.min(EXPORT_PAGE, max - sent), { createdAt: last.createdAt, id: last.id });
     }
-    res.end();
+    try {
+      await pipeline(Readable.from(chunks(), { objectMode: false, highWaterMark: EXPORT_BUFFER_BYTES }), res);
+    } catch (err) {
+      // Headers are gone: nothing to answer. A client that left is routine; anything else is logged.
+      const code = (err as { code?: string }).code;
+      if (code !== 'ERR_STREAM_PREMATURE_CLOSE') this.logger.error(`export failed mid-stream: ${err instanceof Error ? err.message : String(err)}`);
+      res.destroy();
+    }
   }
 
   /** seed 001-07: recent security events and alerts, with the failed-auth picture. */

@@ -31,9 +31,25 @@ export function encodeCursor(row: { createdAt: string; id: string }): string {
   return Buffer.from(`${row.createdAt}|${row.id}`).toString('base64url');
 }
 
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const BIGINT_MAX = 9223372036854775807n;
+
+/**
+ * The cursor's position, or a 400 for anything encodeCursor could not have produced: malformed,
+ * or out of range for the columns it is compared with (a time that is not a real UTC instant of
+ * years 1..9999, an id beyond bigint), so the database never sees it and never answers 500.
+ */
 export function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || Number.isNaN(Date.parse(createdAt)) || !/^\d+$/.test(id ?? '')) throw new BadRequestException('cursor is not one this API issued');
+  const [createdAt, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const time = CURSOR_TIME.test(createdAt ?? '') ? Date.parse(createdAt) : NaN;
+  const ok =
+    rest.length === 0 &&
+    Number.isFinite(time) &&
+    new Date(time).toISOString() === createdAt && // no 2025-02-30, no 24:00
+    /^[0-9]{1,19}$/.test(id ?? '') &&
+    BigInt(id) <= BIGINT_MAX &&
+    createdAt.slice(0, 4) !== '0000';
+  if (!ok) throw new BadRequestException('cursor is not one this API issued');
   return { createdAt, id };
 }
 
