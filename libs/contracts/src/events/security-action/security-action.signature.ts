@@ -74,6 +74,11 @@ export function signSecurityAction(event: SecurityAction, privateKey: KeyObject,
   return { ...unsigned, attributes: { ...attributes, signature: { ...head, value } } };
 }
 
+/** kid → public key: a Map, or anything that can look one up (a keyring that reloads on rotation). */
+export interface ActionKeyring {
+  get(kid: string): KeyObject | undefined;
+}
+
 export interface ActionVerifyPolicy {
   now: Date;
   /** Tolerated difference between the monitor's clock and ours. */
@@ -85,7 +90,7 @@ export interface ActionVerifyPolicy {
 /** `ok` with the key id, or why the action must not be applied. The keyring maps kid → public key (several during a rotation). */
 export function verifySecurityAction(
   event: SecurityAction,
-  keyring: ReadonlyMap<string, KeyObject>,
+  keyring: ActionKeyring,
   policy: ActionVerifyPolicy,
 ): { ok: true; kid: string } | { ok: false; reason: ActionSignatureFailure; kid?: string } {
   const sig = event.attributes.signature;
