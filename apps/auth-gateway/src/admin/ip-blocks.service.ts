@@ -24,7 +24,7 @@ interface IpBlockRow {
   created_at: Date;
 }
 
-const COLUMNS = `ip::text AS ip, blocked_until, reason, note, blocked_by, alert_id, created_at`;
+const COLUMNS = `abbrev(ip) AS ip, blocked_until, reason, note, blocked_by, alert_id, created_at`;
 
 const toView = (r: IpBlockRow): IpBlockView => ({
   ip: r.ip,
