@@ -22,6 +22,7 @@ const RELOAD_COOLDOWN_MS = 2000;
 export class MonitorKeyring implements ActionKeyring {
   private keys = new Map<string, KeyObject>();
   private loadedAt = 0;
+  private loadedVersion = -1;
   readonly source: string;
 
   constructor(
@@ -35,10 +36,21 @@ export class MonitorKeyring implements ActionKeyring {
     this.reload();
   }
 
-  /** The key for `kid`, re-reading the source when it is unknown (a rotation), at most every 2 s. */
+  /**
+   * The key for `kid`. An unknown kid re-reads the source if it changed since (a key was added: a
+   * rotation), else at most every 2 s, so a flood of forged kids costs a stat, not a directory read.
+   */
   get(kid: string): KeyObject | undefined {
-    if (!this.keys.has(kid) && Date.now() - this.loadedAt > RELOAD_COOLDOWN_MS) this.reload();
+    if (!this.keys.has(kid) && (this.sourceVersion() !== this.loadedVersion || Date.now() - this.loadedAt > RELOAD_COOLDOWN_MS)) this.reload();
     return this.keys.get(kid);
+  }
+
+  private sourceVersion(): number {
+    try {
+      return statSync(this.source).mtimeMs;
+    } catch {
+      return -1;
+    }
   }
 
   kids(): string[] {
@@ -47,6 +59,7 @@ export class MonitorKeyring implements ActionKeyring {
 
   reload(): void {
     this.loadedAt = Date.now();
+    this.loadedVersion = this.sourceVersion();
     const next = new Map<string, KeyObject>();
     for (const file of pemFiles(this.source)) {
       try {
