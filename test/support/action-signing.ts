@@ -18,7 +18,10 @@ export interface ActionKeys {
   publicDir: string;
   privateKey: KeyObject;
   kid: string;
-  sign(event: EventOf<'SECURITY_ACTION'>, opts?: { validitySeconds?: number; now?: Date }): EventOf<'SECURITY_ACTION'>;
+  sign(
+    event: EventOf<'SECURITY_ACTION'>,
+    opts?: { validitySeconds?: number; now?: Date },
+  ): EventOf<'SECURITY_ACTION'>;
 }
 
 /** A fresh key pair in its own temporary directory (e.g. a second, untrusted "monitor"). */
@@ -38,7 +41,8 @@ export function makeActionKeys(): ActionKeys {
     publicDir,
     privateKey,
     kid,
-    sign: (event, opts = {}) => signSecurityAction(event, privateKey, { validitySeconds: opts.validitySeconds ?? 300, now: opts.now }),
+    sign: (event, opts = {}) =>
+      signSecurityAction(event, privateKey, { validitySeconds: opts.validitySeconds ?? 300, now: opts.now }),
   };
 }
 

@@ -1,4 +1,15 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, Req, UseFilters } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Req,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Principal, Roles, type VerifiedToken } from '@vigil/auth';
@@ -26,7 +37,9 @@ export class IpBlocksController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Block an address or CIDR network for ttlSeconds (IP_BLOCKED); re-blocking replaces the expiry' })
+  @ApiOperation({
+    summary: 'Block an address or CIDR network for ttlSeconds (IP_BLOCKED); re-blocking replaces the expiry',
+  })
   block(@Body() dto: CreateIpBlockDto, @Principal() who: VerifiedToken, @Req() req: Request) {
     return this.blocks.block(dto, this.ctx(who, req));
   }
@@ -39,10 +52,16 @@ export class IpBlocksController {
 
   @Delete(':ip')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Lift a block (IP_UNBLOCKED); a network is given URL-encoded, e.g. 198.51.100.0%2F24' })
+  @ApiOperation({
+    summary: 'Lift a block (IP_UNBLOCKED); a network is given URL-encoded, e.g. 198.51.100.0%2F24',
+  })
   unblock(@Param('ip') ip: string, @Principal() who: VerifiedToken, @Req() req: Request) {
     if (!isBlockableTarget(ip)) {
-      throw new BadRequestException({ type: 'https://vigil.dev/problems/bad-request', title: 'Bad Request', detail: 'ip must be an IPv4/IPv6 address or a CIDR network' });
+      throw new BadRequestException({
+        type: 'https://vigil.dev/problems/bad-request',
+        title: 'Bad Request',
+        detail: 'ip must be an IPv4/IPv6 address or a CIDR network',
+      });
     }
     return this.blocks.unblock(ip, this.ctx(who, req));
   }

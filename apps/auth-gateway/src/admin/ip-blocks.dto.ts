@@ -18,18 +18,25 @@ const IsBlockableTarget = () =>
     name: 'isBlockableTarget',
     validator: {
       validate: isBlockableTarget,
-      defaultMessage: () => `ip must be an IPv4/IPv6 address or a CIDR network no wider than /${MIN_PREFIX[4]} (IPv4) or /${MIN_PREFIX[6]} (IPv6)`,
+      defaultMessage: () =>
+        `ip must be an IPv4/IPv6 address or a CIDR network no wider than /${MIN_PREFIX[4]} (IPv4) or /${MIN_PREFIX[6]} (IPv6)`,
     },
   });
 
 export class CreateIpBlockDto {
-  @ApiProperty({ example: '203.0.113.7', description: `an address, or a CIDR network (at most /${MIN_PREFIX[4]} IPv4, /${MIN_PREFIX[6]} IPv6)` })
+  @ApiProperty({
+    example: '203.0.113.7',
+    description: `an address, or a CIDR network (at most /${MIN_PREFIX[4]} IPv4, /${MIN_PREFIX[6]} IPv6)`,
+  })
   @IsString()
   @MaxLength(49)
   @IsBlockableTarget()
   ip!: string;
 
-  @ApiProperty({ example: 3600, description: `seconds the block holds (1 to ${MAX_ACTION_TTL_SECONDS}); blocks always expire` })
+  @ApiProperty({
+    example: 3600,
+    description: `seconds the block holds (1 to ${MAX_ACTION_TTL_SECONDS}); blocks always expire`,
+  })
   @IsInt()
   @Min(1)
   @Max(MAX_ACTION_TTL_SECONDS)

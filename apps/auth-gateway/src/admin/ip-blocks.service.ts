@@ -69,7 +69,13 @@ export class IpBlocksService {
         gatewayEvent('IP_BLOCKED', {
           actor: ctx.actor,
           outcome: 'success',
-          attributes: { ip: v.ip, trigger: 'admin', ttlSeconds: input.ttlSeconds, blockedUntil: v.blockedUntil, note: input.reason },
+          attributes: {
+            ip: v.ip,
+            trigger: 'admin',
+            ttlSeconds: input.ttlSeconds,
+            blockedUntil: v.blockedUntil,
+            note: input.reason,
+          },
           meta: ctx.meta,
         }),
       ]);
@@ -86,9 +92,21 @@ export class IpBlocksService {
         `DELETE FROM ip_blocks WHERE ip = network($1::inet)::inet AND blocked_until > now() RETURNING ${COLUMNS}`,
         [ip],
       );
-      if (!row) throw new NotFoundException({ type: 'https://vigil.dev/problems/not-found', title: 'Not Found', detail: 'no block in force for this address or network' });
+      if (!row)
+        throw new NotFoundException({
+          type: 'https://vigil.dev/problems/not-found',
+          title: 'Not Found',
+          detail: 'no block in force for this address or network',
+        });
       const v = toView(row);
-      await this.outbox.append(sql, [gatewayEvent('IP_UNBLOCKED', { actor: ctx.actor, outcome: 'success', attributes: { ip: v.ip, trigger: 'admin' }, meta: ctx.meta })]);
+      await this.outbox.append(sql, [
+        gatewayEvent('IP_UNBLOCKED', {
+          actor: ctx.actor,
+          outcome: 'success',
+          attributes: { ip: v.ip, trigger: 'admin' },
+          meta: ctx.meta,
+        }),
+      ]);
       return v;
     });
     this.outbox.written();
@@ -96,7 +114,10 @@ export class IpBlocksService {
   }
 
   async list(limit: number): Promise<IpBlockView[]> {
-    const rows = await this.db.query<IpBlockRow>(`SELECT ${COLUMNS} FROM ip_blocks WHERE blocked_until > now() ORDER BY created_at DESC LIMIT $1`, [limit]);
+    const rows = await this.db.query<IpBlockRow>(
+      `SELECT ${COLUMNS} FROM ip_blocks WHERE blocked_until > now() ORDER BY created_at DESC LIMIT $1`,
+      [limit],
+    );
     return rows.map(toView);
   }
 }

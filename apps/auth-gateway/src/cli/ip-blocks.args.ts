@@ -26,7 +26,8 @@ const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 /** `90`, `90s`, `30m`, `1h`, `2d` → seconds. */
 export function parseTtl(text: string): number {
   const m = /^(\d{1,7})([smhd]?)$/.exec(text.trim());
-  if (!m) throw new UsageError(`--ttl: "${text}" is not a duration such as 30m, 1h, 2d or a number of seconds`);
+  if (!m)
+    throw new UsageError(`--ttl: "${text}" is not a duration such as 30m, 1h, 2d or a number of seconds`);
   const seconds = Number(m[1]) * UNITS[m[2] || 's'];
   if (seconds < 1) throw new UsageError('--ttl: must be at least 1 second');
   return seconds;
@@ -50,14 +51,16 @@ export function parseIpArgs(argv: string[]): IpCommand {
     if (positional.length) throw new UsageError('list takes no arguments');
     return { kind: 'list', json: flags.get('json') === true };
   }
-  if (verb !== 'block' && verb !== 'unblock') throw new UsageError(verb ? `unknown command "${verb}"` : 'a command is needed');
+  if (verb !== 'block' && verb !== 'unblock')
+    throw new UsageError(verb ? `unknown command "${verb}"` : 'a command is needed');
   if (positional.length !== 1) throw new UsageError(`${verb} takes exactly one address or CIDR network`);
   const ip = positional[0];
   if (verb === 'unblock') return { kind: 'unblock', ip };
   const ttl = flags.get('ttl');
   const reason = flags.get('reason');
   if (typeof ttl !== 'string') throw new UsageError('block needs --ttl (blocks always expire)');
-  if (typeof reason !== 'string' || !reason.trim()) throw new UsageError('block needs --reason (it is audited)');
+  if (typeof reason !== 'string' || !reason.trim())
+    throw new UsageError('block needs --reason (it is audited)');
   return { kind: 'block', ip, ttlSeconds: parseTtl(ttl), reason: reason.trim() };
 }
 
@@ -73,7 +76,10 @@ export interface IpBlockRow {
 export function formatBlocks(rows: IpBlockRow[]): string {
   if (rows.length === 0) return 'no blocks in force';
   const lines = rows.map((r) => {
-    const why = r.source === 'admin' ? `admin ${r.blockedBy ?? '?'}: ${r.note ?? ''}` : `security monitor${r.alertId ? ` (alert ${r.alertId.slice(0, 12)})` : ''}`;
+    const why =
+      r.source === 'admin'
+        ? `admin ${r.blockedBy ?? '?'}: ${r.note ?? ''}`
+        : `security monitor${r.alertId ? ` (alert ${r.alertId.slice(0, 12)})` : ''}`;
     return `${r.ip.padEnd(20)} until ${r.blockedUntil}  ${why}`;
   });
   return [...lines, `${rows.length} block(s) in force`].join('\n');

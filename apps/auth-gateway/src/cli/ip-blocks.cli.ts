@@ -10,7 +10,10 @@ import { ConfigError, env, loadConfig } from '@vigil/config';
 import { formatBlocks, parseIpArgs, UsageError, type IpBlockRow } from './ip-blocks.args';
 
 const schema = {
-  gatewayUrl: env.url('VIGIL_GATEWAY_URL', { default: 'http://127.0.0.1:3000', protocols: ['http', 'https'] }),
+  gatewayUrl: env.url('VIGIL_GATEWAY_URL', {
+    default: 'http://127.0.0.1:3000',
+    protocols: ['http', 'https'],
+  }),
   token: env.string('VIGIL_ADMIN_TOKEN', { optional: true, secret: true, maxLength: 8192 }),
   username: env.string('VIGIL_ADMIN_USERNAME', { optional: true, maxLength: 320 }),
   password: env.string('VIGIL_ADMIN_PASSWORD', { optional: true, secret: true, maxLength: 1024 }),
@@ -18,10 +21,20 @@ const schema = {
 
 class Refused extends Error {}
 
-async function call(base: string, method: string, path: string, token: string | undefined, body?: unknown): Promise<unknown> {
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  token: string | undefined,
+  body?: unknown,
+): Promise<unknown> {
   const res = await fetch(new URL(path, base), {
     method,
-    headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      accept: 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
@@ -33,7 +46,9 @@ async function call(base: string, method: string, path: string, token: string | 
   }
   if (!res.ok) {
     const p = (json ?? {}) as { title?: string; detail?: string; errors?: unknown };
-    throw new Refused(`${method} ${path}: ${res.status} ${p.title ?? res.statusText}${p.detail ? ` - ${p.detail}` : ''}`);
+    throw new Refused(
+      `${method} ${path}: ${res.status} ${p.title ?? res.statusText}${p.detail ? ` - ${p.detail}` : ''}`,
+    );
   }
   return json;
 }
@@ -43,8 +58,14 @@ async function main(): Promise<number> {
   const config = loadConfig(schema);
   let token = config.token;
   if (!token) {
-    if (!config.username || !config.password) throw new ConfigError(['VIGIL_ADMIN_TOKEN, or VIGIL_ADMIN_USERNAME and VIGIL_ADMIN_PASSWORD, are needed']);
-    const session = (await call(config.gatewayUrl, 'POST', '/api/v1/auth/login', undefined, { username: config.username, password: config.password })) as { access_token: string };
+    if (!config.username || !config.password)
+      throw new ConfigError([
+        'VIGIL_ADMIN_TOKEN, or VIGIL_ADMIN_USERNAME and VIGIL_ADMIN_PASSWORD, are needed',
+      ]);
+    const session = (await call(config.gatewayUrl, 'POST', '/api/v1/auth/login', undefined, {
+      username: config.username,
+      password: config.password,
+    })) as { access_token: string };
     token = session.access_token;
   }
   const base = '/api/v1/admin/ip-blocks';
@@ -52,10 +73,19 @@ async function main(): Promise<number> {
     const rows = (await call(config.gatewayUrl, 'GET', base, token)) as IpBlockRow[];
     console.log(command.json ? JSON.stringify(rows) : formatBlocks(rows));
   } else if (command.kind === 'block') {
-    const row = (await call(config.gatewayUrl, 'POST', base, token, { ip: command.ip, ttlSeconds: command.ttlSeconds, reason: command.reason })) as IpBlockRow;
+    const row = (await call(config.gatewayUrl, 'POST', base, token, {
+      ip: command.ip,
+      ttlSeconds: command.ttlSeconds,
+      reason: command.reason,
+    })) as IpBlockRow;
     console.log(`blocked ${row.ip} until ${row.blockedUntil}`);
   } else {
-    const row = (await call(config.gatewayUrl, 'DELETE', `${base}/${encodeURIComponent(command.ip)}`, token)) as IpBlockRow;
+    const row = (await call(
+      config.gatewayUrl,
+      'DELETE',
+      `${base}/${encodeURIComponent(command.ip)}`,
+      token,
+    )) as IpBlockRow;
     console.log(`unblocked ${row.ip}`);
   }
   return 0;
@@ -68,7 +98,9 @@ main().then(
       console.error(err.message);
       process.exit(2);
     }
-    console.error(err instanceof Refused ? `ip: refused: ${err.message}` : `ip: failed: ${(err as Error).message}`);
+    console.error(
+      err instanceof Refused ? `ip: refused: ${err.message}` : `ip: failed: ${(err as Error).message}`,
+    );
     process.exit(1);
   },
 );

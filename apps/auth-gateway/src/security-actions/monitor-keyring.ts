@@ -41,7 +41,11 @@ export class MonitorKeyring implements ActionKeyring {
    * rotation), else at most every 2 s, so a flood of forged kids costs a stat, not a directory read.
    */
   get(kid: string): KeyObject | undefined {
-    if (!this.keys.has(kid) && (this.sourceVersion() !== this.loadedVersion || Date.now() - this.loadedAt > RELOAD_COOLDOWN_MS)) this.reload();
+    if (
+      !this.keys.has(kid) &&
+      (this.sourceVersion() !== this.loadedVersion || Date.now() - this.loadedAt > RELOAD_COOLDOWN_MS)
+    )
+      this.reload();
     return this.keys.get(kid);
   }
 
@@ -67,13 +71,24 @@ export class MonitorKeyring implements ActionKeyring {
         if (key.asymmetricKeyType !== 'ed25519') throw new Error('not an Ed25519 key');
         next.set(actionKeyId(key), key);
       } catch (err) {
-        this.logger.error('SECURITY_ACTION_PUBLIC_KEYS: a file is not an Ed25519 public key; ignored', { file, error: (err as Error).message });
+        this.logger.error('SECURITY_ACTION_PUBLIC_KEYS: a file is not an Ed25519 public key; ignored', {
+          file,
+          error: (err as Error).message,
+        });
       }
     }
     const added = [...next.keys()].filter((k) => !this.keys.has(k));
     this.keys = next;
-    if (added.length) this.logger.info('security monitor public keys loaded', { source: this.source, kids: [...next.keys()] });
-    else if (next.size === 0) this.logger.warn('no security monitor public key: every security action is refused until one is installed', { source: this.source });
+    if (added.length)
+      this.logger.info('security monitor public keys loaded', {
+        source: this.source,
+        kids: [...next.keys()],
+      });
+    else if (next.size === 0)
+      this.logger.warn(
+        'no security monitor public key: every security action is refused until one is installed',
+        { source: this.source },
+      );
   }
 }
 

@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'winston';
-import { ActionRejectionReason, POLICY_REJECTIONS, verifySecurityAction, type EventEnvelope, type EventOf } from '@vigil/contracts';
+import {
+  ActionRejectionReason,
+  POLICY_REJECTIONS,
+  verifySecurityAction,
+  type EventEnvelope,
+  type EventOf,
+} from '@vigil/contracts';
 import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import { lockAccount, revokeUserSessions, type ActionContext } from '../admin/account-actions';
 import type { AuthGatewayConfig } from '../config';
@@ -18,7 +24,13 @@ type Command = EventOf<'SECURITY_ACTION'>;
  * locked (an admin's lock, or the failed-login lockout, is not automation's to lift).
  * `admin_lock_kept`: a LOCK for an account an admin has locked (kept as the admin set it).
  */
-export type ActionResult = 'applied' | 'dry_run' | 'unknown_target' | 'not_security_lock' | 'admin_lock_kept' | `rejected_${ActionRejectionReason}`;
+export type ActionResult =
+  | 'applied'
+  | 'dry_run'
+  | 'unknown_target'
+  | 'not_security_lock'
+  | 'admin_lock_kept'
+  | `rejected_${ActionRejectionReason}`;
 
 type Decision = { result: Exclude<ActionResult, `rejected_${string}`> } | { rejected: ActionRejectionReason };
 
@@ -67,7 +79,9 @@ export class SecurityActionsService {
             [command.id, a.action, a.target.value, a.dryRun],
           );
           if (!fresh) {
-            await this.outbox.append(sql, [rejectionEvent(command, ActionRejectionReason.REPLAYED, check.kid)]);
+            await this.outbox.append(sql, [
+              rejectionEvent(command, ActionRejectionReason.REPLAYED, check.kid),
+            ]);
             return `rejected_${ActionRejectionReason.REPLAYED}` as const;
           }
           const decision: Decision = a.dryRun ? { result: 'dry_run' } : await this.enforce(sql, command);
@@ -76,7 +90,10 @@ export class SecurityActionsService {
             await this.outbox.append(sql, [rejectionEvent(command, decision.rejected, check.kid)]);
             outcome = `rejected_${decision.rejected}`;
           } else outcome = decision.result;
-          await sql.query(`UPDATE applied_security_actions SET result = $2 WHERE event_id = $1`, [command.id, outcome]);
+          await sql.query(`UPDATE applied_security_actions SET result = $2 WHERE event_id = $1`, [
+            command.id,
+            outcome,
+          ]);
           return outcome;
         },
         { viaApi: true },
@@ -89,7 +106,17 @@ export class SecurityActionsService {
 
   private record(command: Command, result: ActionResult, kid: string | undefined): void {
     const a = command.attributes;
-    const log = { eventId: command.id, action: a.action, targetKind: a.target.kind, target: a.target.value, ttlSeconds: a.ttlSeconds, alertId: a.alertId, ruleId: a.ruleId, kid, result };
+    const log = {
+      eventId: command.id,
+      action: a.action,
+      targetKind: a.target.kind,
+      target: a.target.value,
+      ttlSeconds: a.ttlSeconds,
+      alertId: a.alertId,
+      ruleId: a.ruleId,
+      kid,
+      result,
+    };
     if (result.startsWith('rejected_')) {
       const reason = result.slice('rejected_'.length);
       gatewayMetrics().securityActionsRejected.add(1, { action: a.action, reason });
@@ -98,10 +125,12 @@ export class SecurityActionsService {
       return;
     }
     gatewayMetrics().securityActions.add(1, { action: a.action, result });
-    if (result === 'dry_run') this.logger.info('security action (dry run): would apply, changed nothing', log);
-    else if (result === 'unknown_target') this.logger.warn('security action names no known user; nothing to do', log);
+    if (result === 'dry_run')
+      this.logger.info('security action (dry run): would apply, changed nothing', log);
+    else if (result === 'unknown_target')
+      this.logger.warn('security action names no known user; nothing to do', log);
     else if (result === 'applied') this.logger.info('security action applied', log);
-    else this.logger.info('security action changed nothing: the lock is not automation\'s', log);
+    else this.logger.info("security action changed nothing: the lock is not automation's", log);
   }
 
   private async enforce(sql: Sql, command: Command): Promise<Decision> {
@@ -156,10 +185,20 @@ async function liftSecurityLock(sql: Sql, user: UserRow): Promise<EventEnvelope[
     [user.id],
   );
   if (!row) return [];
-  return [gatewayEvent('ACCOUNT_UNLOCKED', { subject: { userId: row.id }, outcome: 'success', attributes: { trigger: 'security_action' } })];
+  return [
+    gatewayEvent('ACCOUNT_UNLOCKED', {
+      subject: { userId: row.id },
+      outcome: 'success',
+      attributes: { trigger: 'security_action' },
+    }),
+  ];
 }
 
-function rejectionEvent(command: Command, reason: ActionRejectionReason, kid: string | undefined): EventOf<'SECURITY_ACTION_REJECTED'> {
+function rejectionEvent(
+  command: Command,
+  reason: ActionRejectionReason,
+  kid: string | undefined,
+): EventOf<'SECURITY_ACTION_REJECTED'> {
   const a = command.attributes;
   return gatewayEvent('SECURITY_ACTION_REJECTED', {
     ...(a.target.kind === 'user' ? { subject: { userId: a.target.value } } : {}),

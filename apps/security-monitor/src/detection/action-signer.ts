@@ -28,10 +28,13 @@ export class ActionSigner {
   }
 }
 
-export function loadActionSigningKey(config: Pick<SecurityMonitorConfig, 'actionSigningKeyFile' | 'actionKeyDir' | 'nodeEnv'>): KeyObject {
+export function loadActionSigningKey(
+  config: Pick<SecurityMonitorConfig, 'actionSigningKeyFile' | 'actionKeyDir' | 'nodeEnv'>,
+): KeyObject {
   let file = config.actionSigningKeyFile;
   if (!file) {
-    if (config.nodeEnv === 'production') throw new Error('MONITOR_ACTION_SIGNING_KEY_FILE is required in production');
+    if (config.nodeEnv === 'production')
+      throw new Error('MONITOR_ACTION_SIGNING_KEY_FILE is required in production');
     file = path.join(config.actionKeyDir, 'development-signing.key.pem');
     if (!existsSync(file)) {
       mkdirSync(config.actionKeyDir, { recursive: true, mode: 0o700 });
@@ -47,9 +50,12 @@ export function loadActionSigningKey(config: Pick<SecurityMonitorConfig, 'action
   try {
     key = createPrivateKey(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`MONITOR_ACTION_SIGNING_KEY_FILE: cannot read an Ed25519 private key (PEM) from ${file}: ${(err as Error).message}`);
+    throw new Error(
+      `MONITOR_ACTION_SIGNING_KEY_FILE: cannot read an Ed25519 private key (PEM) from ${file}: ${(err as Error).message}`,
+    );
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`MONITOR_ACTION_SIGNING_KEY_FILE: ${file} is not an Ed25519 key`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new Error(`MONITOR_ACTION_SIGNING_KEY_FILE: ${file} is not an Ed25519 key`);
   publishPublicKey(path.join(config.actionKeyDir, 'public'), key);
   return key;
 }

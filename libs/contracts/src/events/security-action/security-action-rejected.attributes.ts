@@ -16,7 +16,10 @@ export const ActionRejectionReason = {
 export type ActionRejectionReason = (typeof ActionRejectionReason)[keyof typeof ActionRejectionReason];
 
 /** Policy refusals (outcome `denied`) ask for a human; the rest (outcome `failure`) say the command itself is not trustworthy. */
-export const POLICY_REJECTIONS: readonly ActionRejectionReason[] = [ActionRejectionReason.ADMIN_TARGET, ActionRejectionReason.LOCK_RATE_CAP];
+export const POLICY_REJECTIONS: readonly ActionRejectionReason[] = [
+  ActionRejectionReason.ADMIN_TARGET,
+  ActionRejectionReason.LOCK_RATE_CAP,
+];
 
 /** SECURITY_ACTION_REJECTED: the gateway refused a command from security.actions.v1 (on auth.events.v1). */
 export class SecurityActionRejectedAttributes {

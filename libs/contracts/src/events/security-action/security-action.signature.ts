@@ -24,7 +24,10 @@ export type ActionSignatureFailure = (typeof ActionSignatureFailure)[keyof typeo
 /** The key id: first 16 bytes (hex) of SHA-256 over the public key's SPKI DER (as the audit signer's fingerprint). */
 export function actionKeyId(key: KeyObject): string {
   const pub = key.type === 'private' ? createPublicKey(key) : key;
-  return createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(pub.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /**
@@ -32,7 +35,10 @@ export function actionKeyId(key: KeyObject): string {
  * producer, target, TTL, dry run, cause) and the signature's own key id and validity, as a JSON
  * array (fixed order; absent optionals are null), so no field can be changed or moved unnoticed.
  */
-export function securityActionSigningBytes(event: SecurityAction, sig: Omit<ActionSignature, 'value'>): Buffer {
+export function securityActionSigningBytes(
+  event: SecurityAction,
+  sig: Omit<ActionSignature, 'value'>,
+): Buffer {
   const a = event.attributes;
   return Buffer.from(
     JSON.stringify([
@@ -58,8 +64,13 @@ export function securityActionSigningBytes(event: SecurityAction, sig: Omit<Acti
 }
 
 /** Returns the action with `attributes.signature` set: issued `now`, valid for `validitySeconds`. */
-export function signSecurityAction(event: SecurityAction, privateKey: KeyObject, opts: { validitySeconds: number; now?: Date }): SecurityAction {
-  if (privateKey.asymmetricKeyType !== 'ed25519' || privateKey.type !== 'private') throw new Error('security actions are signed with an Ed25519 private key');
+export function signSecurityAction(
+  event: SecurityAction,
+  privateKey: KeyObject,
+  opts: { validitySeconds: number; now?: Date },
+): SecurityAction {
+  if (privateKey.asymmetricKeyType !== 'ed25519' || privateKey.type !== 'private')
+    throw new Error('security actions are signed with an Ed25519 private key');
   const now = opts.now ?? new Date();
   const head = {
     alg: ACTION_SIGNATURE_ALG,
@@ -109,7 +120,8 @@ export function verifySecurityAction(
   const skew = policy.clockSkewSeconds * 1000;
   const issued = Date.parse(sig.issuedAt);
   const expires = Date.parse(sig.expiresAt);
-  if (expires - issued > policy.maxValiditySeconds * 1000) return { ok: false, reason: ActionSignatureFailure.VALIDITY_TOO_LONG, kid: sig.kid };
+  if (expires - issued > policy.maxValiditySeconds * 1000)
+    return { ok: false, reason: ActionSignatureFailure.VALIDITY_TOO_LONG, kid: sig.kid };
   if (issued > now + skew) return { ok: false, reason: ActionSignatureFailure.NOT_YET_VALID, kid: sig.kid };
   if (expires + skew <= now) return { ok: false, reason: ActionSignatureFailure.EXPIRED, kid: sig.kid };
   return { ok: true, kid: sig.kid };
