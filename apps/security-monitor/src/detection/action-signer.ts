@@ -28,9 +28,11 @@ export class ActionSigner {
   }
 }
 
-export function loadActionSigningKey(
-  config: Pick<SecurityMonitorConfig, 'actionSigningKeyFile' | 'actionKeyDir' | 'nodeEnv'>,
-): KeyObject {
+export function loadActionSigningKey(config: {
+  actionSigningKeyFile?: string;
+  actionKeyDir: string;
+  nodeEnv: string;
+}): KeyObject {
   let file = config.actionSigningKeyFile;
   if (!file) {
     if (config.nodeEnv === 'production')
