@@ -43,6 +43,12 @@ if [[ ! -s "$CREDS" ]]; then
 fi
 ADMIN_PASSWORD="$(sed -n 's/^password=//p' "$CREDS")"
 
+# The security monitor's Ed25519 key for signed security actions, made once, never in the database;
+# the gateway trusts its public half (issue 14 item 2). Rotate: audit-keygen.js <dir> --rotate.
+ACTION_KEYS="$ROOT/.cache/keys/monitor-actions"
+node deploy/local/audit-keygen.js "$ACTION_KEYS" 2>&1 | sed 's/^/[vigil] /' >&2
+export MONITOR_ACTION_SIGNING_KEY_FILE="$ACTION_KEYS/signing.key.pem" MONITOR_ACTION_KEY_DIR="$ACTION_KEYS" SECURITY_ACTION_PUBLIC_KEYS="$ACTION_KEYS/public"
+
 for app in auth-gateway audit-writer security-monitor retention-worker; do
   if [[ $app == auth-gateway ]]; then
     export BOOTSTRAP_ADMIN_USERNAME=admin BOOTSTRAP_ADMIN_EMAIL=admin@vigil.local BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD"

@@ -2,7 +2,8 @@
 // chained store, duplicates ignored, poison in the DLQ, checkpoints signed and published, and the
 // seeds' audit_logs SQL running as written.
 import type { Client } from 'pg';
-import { dlqTopic, Topics } from '@vigil/contracts';
+import { v7 as uuidv7 } from 'uuid';
+import { dlqTopic, sampleEvent, Topics } from '@vigil/contracts';
 import { EventProducer } from '@vigil/kafka';
 import { readMessages, waitFor } from '@vigil/testing';
 import { startApp, type TestApp } from '../support/apps';
@@ -52,6 +53,20 @@ describe('audit-writer ingest', () => {
     await producer.publish(fx.auth, [marker]);
     await waitFor(async () => (await count(db, t.schema, `event_id = '${marker.id}'`)) === 1, { what: 'the marker after the repeats' });
     expect(await count(db, t.schema)).toBe(before + 51);
+  });
+
+  it('issue 14 item 2: stores the gateway\'s SECURITY_ACTION_REJECTED, IP_BLOCKED and IP_UNBLOCKED like any auth event', async () => {
+    const types = ['SECURITY_ACTION_REJECTED', 'IP_BLOCKED', 'IP_UNBLOCKED'] as const;
+    const events = types.map((type) => ({ ...sampleEvent(type), id: uuidv7(), occurredAt: new Date().toISOString() }));
+    await producer.publish(fx.auth, events);
+    const ids = events.map((e) => `'${e.id}'`).join(',');
+    await waitFor(async () => (await count(db, t.schema, `event_id IN (${ids})`)) === 3, { what: 'the three new event types stored' });
+    const { rows } = await db.query(`SELECT action, outcome, reason FROM "${t.schema}".audit_logs WHERE event_id IN (${ids}) ORDER BY action`);
+    expect(rows).toEqual([
+      { action: 'IP_BLOCKED', outcome: 'success', reason: null },
+      { action: 'IP_UNBLOCKED', outcome: 'success', reason: null },
+      { action: 'SECURITY_ACTION_REJECTED', outcome: 'denied', reason: 'admin_target' },
+    ]);
   });
 
   it('sends a poison message to the DLQ with its reason while the rest of the batch lands', async () => {

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { createEvent, type EventOf } from '@vigil/contracts';
 import { EventProducer } from '@vigil/kafka';
 import { waitFor } from '@vigil/testing';
+import { testActionKeys } from '../support/action-signing';
 import { startGateway, TopicTap, waitReady, type Gateway } from './support/gateway';
 import { adminToken, createUser, http, login } from './support/http';
 
@@ -31,7 +32,7 @@ describe('auth-gateway: security actions across instances', () => {
   });
 
   function command(attributes: EventOf<'SECURITY_ACTION'>['attributes'], id?: string): EventOf<'SECURITY_ACTION'> {
-    return createEvent('SECURITY_ACTION', { ...(id ? { id } : {}), producer: 'security-monitor', outcome: 'success', attributes });
+    return testActionKeys().sign(createEvent('SECURITY_ACTION', { ...(id ? { id } : {}), producer: 'security-monitor', outcome: 'success', attributes }));
   }
   const send = (...events: EventOf<'SECURITY_ACTION'>[]) => a.app.get(EventProducer).publish(a.topics.actions, events);
   const applied = async (id: string) =>
@@ -102,7 +103,7 @@ describe('auth-gateway: security actions across instances', () => {
     expect(logged).toMatchObject({ eventId: dry.id, action: 'LOCK_ACCOUNT' });
   });
 
-  it('a redelivered command (same event id) is applied once', async () => {
+  it('a redelivered command (same event id) is applied once; the copy is refused as a replay', async () => {
     const lock = command({ action: 'LOCK_ACCOUNT', target: { kind: 'user', value: graceId }, ttlSeconds: 60, dryRun: false });
     await send(lock, lock);
     expect(await until(lock.id)).toBe('applied');
@@ -112,6 +113,7 @@ describe('auth-gateway: security actions across instances', () => {
     await tap.waitFor('ACCOUNT_UNLOCKED', (e) => e.subject?.userId === graceId && tap.of('ACCOUNT_LOCKED').filter((l) => l.subject?.userId === graceId).length >= 2);
     const locks = tap.of('ACCOUNT_LOCKED').filter((e) => e.subject?.userId === graceId);
     expect(locks).toHaveLength(2); // the first test's lock and this one, not three
+    await tap.waitFor('SECURITY_ACTION_REJECTED', (e) => e.attributes.actionEventId === lock.id && e.attributes.rejection === 'replayed');
   });
 
   it('a command for an unknown user is recorded, not retried, and changes nothing', async () => {

@@ -6,10 +6,12 @@ import { startTelemetry } from '@vigil/telemetry/register';
 startTelemetry('vigil-test');
 import { readFileSync, writeFileSync } from 'node:fs';
 import request from 'supertest';
-import { createEvent, dlqTopic, type EventOf } from '@vigil/contracts';
+import { createPublicKey } from 'node:crypto';
+import { createEvent, dlqTopic, verifySecurityAction, type EventOf } from '@vigil/contracts';
 import { EventProducer } from '@vigil/kafka';
 import { readMessages, waitFor } from '@vigil/testing';
 import { tokenIssuer } from '../audit-writer/tokens';
+import { testActionKeys } from '../support/action-signing';
 import { bootMonitor, clock, collect, type AlertEvent, type Collector, failed, loginOk, monitorFixture, ofRule, type MonitorApp } from './support';
 
 describe('security-monitor detection', () => {
@@ -72,9 +74,13 @@ describe('security-monitor detection', () => {
 
     // The critical rule acts (LOCK_ACCOUNT, with its TTL); refresh-token reuse is dry-run: its alert says what it would do.
     await waitFor(() => actions.events.length >= 1, { what: 'the lock action' });
-    expect(actions.events.map((a) => a.attributes)).toEqual([
+    expect(actions.events.map(({ attributes: { signature: _s, ...rest } }) => rest)).toEqual([
       { action: 'LOCK_ACCOUNT', target: { kind: 'user', value: 'mallory@example.com' }, ttlSeconds: 900, alertId: firing.attributes.alertId, ruleId: 'failed-logins-per-user-1m-critical', dryRun: false },
     ]);
+    // Issue 14 item 2: signed with the monitor's key (MONITOR_ACTION_SIGNING_KEY_FILE), valid for MONITOR_ACTION_VALIDITY_SECONDS.
+    const keys = testActionKeys();
+    const ring = new Map([[keys.kid, createPublicKey(keys.privateKey)]]);
+    expect(verifySecurityAction(actions.events[0], ring, { now: new Date(), clockSkewSeconds: 5, maxValiditySeconds: 300 })).toEqual({ ok: true, kid: keys.kid });
     const [reuseAlert] = ofRule(alerts.events, 'refresh-token-reuse', 'u-42');
     expect(reuseAlert.attributes.summary).toContain('[dry-run: would REVOKE_SESSIONS u-42 for 3600s]');
   });

@@ -13,6 +13,7 @@ import { createTopics, freshSchema, kafkaBrokers, testKafka, uniqueTopic } from 
 import { AppModule } from '../../apps/security-monitor/src/app.module';
 import { loadSecurityMonitorConfig } from '../../apps/security-monitor/src/config';
 import { DEFAULT_RULES_FILE } from '../../apps/security-monitor/src/engine/test-events';
+import { testActionKeys } from '../support/action-signing';
 
 /** Unique input/output topics, group, schema and a private copy of the rules file for one suite. */
 export async function monitorFixture(name: string, partitions = 1) {
@@ -63,6 +64,8 @@ export async function bootMonitor(fx: Awaited<ReturnType<typeof monitorFixture>>
     KAFKA_CLIENT_ID: `test-${fx.db.schema}`,
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     LOG_LEVEL: 'info',
+    MONITOR_ACTION_SIGNING_KEY_FILE: testActionKeys().keyFile,
+    MONITOR_ACTION_KEY_DIR: testActionKeys().dir,
     ...fx.env,
     ...extra,
   });

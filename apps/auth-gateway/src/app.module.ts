@@ -5,6 +5,8 @@ import { AuthModule, JwksVerifier } from '@vigil/auth';
 import { InfraModule, SERVICE_CONFIG } from '@vigil/runtime';
 import { AdminUsersController } from './admin/admin-users.controller';
 import { AdminUsersService } from './admin/admin-users.service';
+import { IpBlocksController } from './admin/ip-blocks.controller';
+import { IpBlocksService } from './admin/ip-blocks.service';
 import { GatewayAuthEventsSink } from './auth/gateway-auth-events.sink';
 import { SessionRevocationCheck } from './auth/session-revocation.check';
 import { SERVICE, type AuthGatewayConfig } from './config';
@@ -20,6 +22,7 @@ import { LoginService } from './login/login.service';
 import { MaintenanceService } from './maintenance.service';
 import { migrations } from './migrations';
 import { OutboxRelay } from './outbox/outbox.relay';
+import { MonitorKeyring } from './security-actions/monitor-keyring';
 import { SecurityActionsConsumer } from './security-actions/security-actions.consumer';
 import { SecurityActionsService } from './security-actions/security-actions.service';
 import { SessionsService } from './sessions/sessions.service';
@@ -58,12 +61,14 @@ export class AppModule implements NestModule {
           revocationCheck: SessionRevocationCheck,
         }),
       ],
-      controllers: [AuthController, AdminUsersController, JwksController, HealthAliasController],
+      controllers: [AuthController, AdminUsersController, IpBlocksController, JwksController, HealthAliasController],
       providers: [
         LoginService,
         SessionsService,
         UsersService,
         AdminUsersService,
+        IpBlocksService,
+        MonitorKeyring,
         SecurityActionsService,
         SecurityActionsConsumer,
         OutboxRelay,

@@ -35,7 +35,7 @@ describe('auth-gateway configuration', () => {
   });
 
   it('refuses weaker-than-OWASP hashing in production (tests may lower it)', () => {
-    expect(problems({ NODE_ENV: 'production', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' })).toEqual([
+    expect(problems({ NODE_ENV: 'production', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', SECURITY_ACTION_PUBLIC_KEYS: '/etc/vigil/monitor-keys' })).toEqual([
       'ARGON2_MEMORY_KIB must be >= 19456 in production',
       'ARGON2_TIME_COST must be >= 2 in production',
     ]);
@@ -52,6 +52,14 @@ describe('auth-gateway configuration', () => {
     const p = problems({ BOOTSTRAP_ADMIN_USERNAME: 'admin', BOOTSTRAP_ADMIN_PASSWORD: 'S3cret-Value-Here' });
     expect(p.join()).toContain('BOOTSTRAP_ADMIN_EMAIL');
     expect(p.join()).not.toContain('S3cret-Value-Here');
+  });
+
+  it('issue 14 item 2: production needs the monitor\'s public keys; the automation limits are validated', () => {
+    expect(problems({ NODE_ENV: 'production' })).toContain("SECURITY_ACTION_PUBLIC_KEYS is required in production (the security monitor's Ed25519 public key file or directory)");
+    const c = loadAuthGatewayConfig({});
+    expect([c.securityActionLockCapPerMinute, c.securityActionClockSkewSeconds, c.securityActionMaxValiditySeconds]).toEqual([10, 30, 900]);
+    const p = problems({ SECURITY_ACTION_LOCK_CAP_PER_MINUTE: '-1', SECURITY_ACTION_CLOCK_SKEW_SECONDS: 'soon', SECURITY_ACTION_MAX_VALIDITY_SECONDS: '999999' }).join('\n');
+    for (const v of ['SECURITY_ACTION_LOCK_CAP_PER_MINUTE', 'SECURITY_ACTION_CLOCK_SKEW_SECONDS', 'SECURITY_ACTION_MAX_VALIDITY_SECONDS']) expect(p).toContain(v);
   });
 
   it('serves the OpenAPI docs by default, not in production unless API_DOCS_ENABLED=true', () => {

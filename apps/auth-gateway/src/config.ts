@@ -71,6 +71,18 @@ export const schema = {
 
   // Security actions from the monitor
   securityActionDefaultTtlSeconds: env.int('SECURITY_ACTION_DEFAULT_TTL_SECONDS', { default: 3600, min: 1, max: 30 * 86400 }),
+  /**
+   * The monitor's Ed25519 public keys: a PEM file, or a directory of `*.pem` files (several keys are
+   * trusted at once during a rotation; the kid is derived from each key). Required in production;
+   * elsewhere the monitor's development key directory. Actions signed by any other key are refused.
+   */
+  securityActionPublicKeys: env.string('SECURITY_ACTION_PUBLIC_KEYS', { optional: true, maxLength: 1000 }),
+  /** Tolerated difference between the monitor's clock and the gateway's when checking an action's validity. */
+  securityActionClockSkewSeconds: env.int('SECURITY_ACTION_CLOCK_SKEW_SECONDS', { default: 30, min: 0, max: 600 }),
+  /** Longest validity (expiresAt - issuedAt) a signed action may claim: bounds how long a captured one stays usable. */
+  securityActionMaxValiditySeconds: env.int('SECURITY_ACTION_MAX_VALIDITY_SECONDS', { default: 900, min: 10, max: 86400 }),
+  /** Accounts automation may lock per minute across all instances; beyond it LOCK_ACCOUNT is refused and a human is alerted. 0: never. */
+  securityActionLockCapPerMinute: env.int('SECURITY_ACTION_LOCK_CAP_PER_MINUTE', { default: 10, min: 0, max: 10000 }),
 
   // Outbox relay
   outboxPollMs: env.int('OUTBOX_POLL_MS', { default: 250, min: 10, max: 60000 }),
@@ -94,6 +106,9 @@ export const loadAuthGatewayConfig = (source = process.env): AuthGatewayConfig =
   if (config.nodeEnv === 'production') {
     if (config.argon2MemoryKiB < ARGON2_OWASP_MIN.memoryKiB) problems.push(`ARGON2_MEMORY_KIB must be >= ${ARGON2_OWASP_MIN.memoryKiB} in production`);
     if (config.argon2TimeCost < ARGON2_OWASP_MIN.timeCost) problems.push(`ARGON2_TIME_COST must be >= ${ARGON2_OWASP_MIN.timeCost} in production`);
+  }
+  if (config.nodeEnv === 'production' && !config.securityActionPublicKeys) {
+    problems.push("SECURITY_ACTION_PUBLIC_KEYS is required in production (the security monitor's Ed25519 public key file or directory)");
   }
   if (config.lockoutMaxSeconds < config.lockoutBaseSeconds) problems.push('LOCKOUT_MAX_SECONDS must be >= LOCKOUT_BASE_SECONDS');
   if (config.sessionMaxSeconds < config.refreshTokenTtlSeconds) problems.push('SESSION_MAX_SECONDS must be >= REFRESH_TOKEN_TTL_SECONDS');

@@ -1,4 +1,4 @@
-import { describeConfig, env, loadConfig, revocationSchema, serviceSchema, tokenVerifierSchema, type ConfigOf } from '@vigil/config';
+import { ConfigError, describeConfig, env, loadConfig, revocationSchema, serviceSchema, tokenVerifierSchema, type ConfigOf } from '@vigil/config';
 import { Topics } from '@vigil/contracts';
 
 export const SERVICE = 'security-monitor';
@@ -41,6 +41,16 @@ export const schema = {
    * most this much input, which the engine absorbs without double counting.
    */
   stateSaveMs: env.int('MONITOR_STATE_SAVE_MS', { default: 1000, min: 0, max: 60000 }),
+  /**
+   * Ed25519 private key (PEM) that signs every SECURITY_ACTION; the gateway applies only actions
+   * signed by a key it trusts. Required in production; elsewhere one is made in MONITOR_ACTION_KEY_DIR.
+   * Never in the database.
+   */
+  actionSigningKeyFile: env.string('MONITOR_ACTION_SIGNING_KEY_FILE', { optional: true, maxLength: 1000 }),
+  /** Where the development key is made, and where `public/<kid>.pub.pem` of the key in use is written (for the gateway). */
+  actionKeyDir: env.string('MONITOR_ACTION_KEY_DIR', { default: '.cache/keys/monitor-actions', maxLength: 1000 }),
+  /** How long a signed action may be applied after it is issued (the gateway also bounds it). */
+  actionValiditySeconds: env.int('MONITOR_ACTION_VALIDITY_SECONDS', { default: 300, min: 10, max: 3600 }),
   inputTopic: env.string('MONITOR_INPUT_TOPIC', { default: Topics.AUTH_EVENTS, pattern: TOPIC }),
   alertsTopic: env.string('MONITOR_ALERTS_TOPIC', { default: Topics.SECURITY_ALERTS, pattern: TOPIC }),
   actionsTopic: env.string('MONITOR_ACTIONS_TOPIC', { default: Topics.SECURITY_ACTIONS, pattern: TOPIC }),
@@ -52,5 +62,11 @@ export const schema = {
 
 export type SecurityMonitorConfig = ConfigOf<typeof schema>;
 
-export const loadSecurityMonitorConfig = (source = process.env): SecurityMonitorConfig => loadConfig(schema, source);
+export const loadSecurityMonitorConfig = (source = process.env): SecurityMonitorConfig => {
+  const config = loadConfig(schema, source);
+  if (config.nodeEnv === 'production' && !config.actionSigningKeyFile) {
+    throw new ConfigError(['MONITOR_ACTION_SIGNING_KEY_FILE is required in production (an Ed25519 private key, PEM)']);
+  }
+  return config;
+};
 export const describeSecurityMonitorConfig = (config: SecurityMonitorConfig) => describeConfig(schema, config);

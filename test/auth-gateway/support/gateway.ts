@@ -18,6 +18,7 @@ import { createLogger } from '@vigil/telemetry';
 import { deleteTopics, freshSchema, kafkaBrokers, testDatabaseUrl, uniqueTopic, waitFor } from '@vigil/testing';
 import { loadAuthGatewayConfig, type AuthGatewayConfig } from '../../../apps/auth-gateway/src/config';
 import { gatewayDefinition } from '../../../apps/auth-gateway/src/gateway.definition';
+import { testActionKeys } from '../../support/action-signing';
 
 export const ADMIN = { username: 'admin', email: 'admin@vigil.test', password: 'Adm1n-Bootstrap-Pass!' };
 
@@ -68,6 +69,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
     BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
     // The suites speak for many clients through X-Forwarded-For from loopback, as an ingress would.
     TRUST_PROXY: 'loopback',
+    SECURITY_ACTION_PUBLIC_KEYS: testActionKeys().publicDir,
     ...FAST_ARGON2,
     ...opts.env,
   });

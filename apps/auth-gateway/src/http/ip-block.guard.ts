@@ -8,7 +8,8 @@ import { ipBlocked } from './problems';
 import { canonicalPath, clientIpOf, routeTemplateOf } from './request-meta';
 
 /**
- * BLOCK_IP from the security monitor (fail2ban's role, seed 003): requests to the API from a
+ * BLOCK_IP from the security monitor (fail2ban's role, seed 003), or an admin's block of an address
+ * or network (POST /api/v1/admin/ip-blocks, seeds 000-39, 003-25): requests to the API from a
  * blocked address get 403 and an ACCESS_DENIED event, on every instance (the block lives in
  * PostgreSQL); repeats within a window are counted into one aggregate (JunkRequests). Health,
  * metrics and the JWKS stay reachable.
@@ -27,7 +28,8 @@ export class IpBlockGuard implements CanActivate {
     if (!path.startsWith('/api/') || path.startsWith('/api/v1/health') || path.startsWith('/api/docs')) return true;
     const ip = clientIpOf(req);
     if (!ip) return true;
-    const [row] = await this.db.query<{ until: Date }>(`SELECT blocked_until AS until FROM ip_blocks WHERE ip = $1::inet AND blocked_until > now()`, [ip]);
+    // An entry may be a network (an admin's CIDR block): containment, through the GiST index.
+    const [row] = await this.db.query<{ until: Date }>(`SELECT blocked_until AS until FROM ip_blocks WHERE ip >>= $1::inet AND blocked_until > now() LIMIT 1`, [ip]);
     if (!row) return true;
     const route = routeTemplateOf(req);
     await this.junk.record('blocked_ip', ip, { reason: 'ip_blocked', route }, () =>

@@ -16,6 +16,7 @@ function build() {
     }),
     eventsDropped: m.createCounter('auth.events.dropped', { description: 'Events that could not be written to the outbox (database down) nor sent directly' }),
     securityActions: m.createCounter('security.actions.applied', { description: 'security.actions.v1 commands handled, by action and result' }),
+    securityActionsRejected: m.createCounter('security.actions.rejected', { description: 'security.actions.v1 commands refused (signature, expiry, replay, policy), by action and reason' }),
   };
 }
 

@@ -1,57 +1,139 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'winston';
-import type { EventEnvelope, EventOf } from '@vigil/contracts';
+import {
+  ActionRejectionReason,
+  POLICY_REJECTIONS,
+  verifySecurityAction,
+  type EventEnvelope,
+  type EventOf,
+} from '@vigil/contracts';
 import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
-import { lockAccount, revokeUserSessions, unlockAccount, type ActionContext } from '../admin/account-actions';
+import { lockAccount, revokeUserSessions, type ActionContext } from '../admin/account-actions';
 import type { AuthGatewayConfig } from '../config';
 import { Db, type Sql } from '../db/db';
+import { gatewayEvent } from '../events/event-builder';
 import { gatewayMetrics } from '../metrics/gateway.metrics';
 import { OutboxWriter } from '../outbox/outbox.writer';
-import { findUserById } from '../users/users.repository';
+import { findUserById, hardLocked, USER_COLUMNS, type UserRow } from '../users/users.repository';
+import { MonitorKeyring } from './monitor-keyring';
 
-export type ActionResult = 'applied' | 'dry_run' | 'duplicate' | 'unknown_target';
+type Command = EventOf<'SECURITY_ACTION'>;
+
+/**
+ * What became of a command. `not_security_lock`: an UNLOCK for an account no security action
+ * locked (an admin's lock, or the failed-login lockout, is not automation's to lift).
+ * `admin_lock_kept`: a LOCK for an account an admin has locked (kept as the admin set it).
+ */
+export type ActionResult =
+  | 'applied'
+  | 'dry_run'
+  | 'unknown_target'
+  | 'not_security_lock'
+  | 'admin_lock_kept'
+  | `rejected_${ActionRejectionReason}`;
+
+type Decision = { result: Exclude<ActionResult, `rejected_${string}`> } | { rejected: ActionRejectionReason };
+
+/** One advisory lock serialises the per-minute count of automated locks across instances. */
+const LOCK_CAP_ADVISORY_KEY = 'vigil.security_actions.lock_cap';
 
 /**
  * Applies security.actions.v1 commands from the monitor. State lands in PostgreSQL (users.locked_until,
- * sessions, ip_blocks), so every gateway instance enforces it at once; the command's event id is
- * recorded in the same transaction, so a redelivered command is a no-op. `dryRun` (monitor-only
- * mode) is logged and recorded, and changes nothing.
+ * sessions, ip_blocks), so every gateway instance enforces it at once.
+ *
+ * A command is applied only if it is signed by one of the monitor's keys and inside its validity
+ * (issue 14 item 2), its id was never seen (applied_security_actions, durable: a restart does not
+ * reopen a replay) and the automation policy allows it: never lock an admin, never more than
+ * SECURITY_ACTION_LOCK_CAP_PER_MINUTE accounts a minute, an UNLOCK lifts only a lock a security
+ * action set. Every refusal is decided here (never a DLQ retry): a SECURITY_ACTION_REJECTED event
+ * through the outbox and the `security_actions_rejected` counter. `dryRun` is logged and recorded.
  */
 @Injectable()
 export class SecurityActionsService {
   constructor(
     private readonly db: Db,
     private readonly outbox: OutboxWriter,
+    private readonly keyring: MonitorKeyring,
     @Inject(SERVICE_CONFIG) private readonly config: AuthGatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async apply(command: EventOf<'SECURITY_ACTION'>): Promise<ActionResult> {
+  async apply(command: Command): Promise<ActionResult> {
     const a = command.attributes;
-    const result = await this.db.tx(
-      async (sql) => {
-        const [fresh] = await sql.query(
-          `INSERT INTO applied_security_actions (event_id, action, target, dry_run, result) VALUES ($1, $2, $3, $4, 'pending')
-           ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-          [command.id, a.action, a.target.value, a.dryRun],
-        );
-        if (!fresh) return 'duplicate' as const;
-        const outcome: ActionResult = a.dryRun ? 'dry_run' : await this.enforce(sql, command);
-        await sql.query(`UPDATE applied_security_actions SET result = $2 WHERE event_id = $1`, [command.id, outcome]);
-        return outcome;
-      },
-      { viaApi: true },
-    );
+    const check = verifySecurityAction(command, this.keyring, {
+      now: new Date(),
+      clockSkewSeconds: this.config.securityActionClockSkewSeconds,
+      maxValiditySeconds: this.config.securityActionMaxValiditySeconds,
+    });
+    let result: ActionResult;
+    if (!check.ok) {
+      // Not recorded under its id: a forgery must not burn the id of a genuine command.
+      await this.db.tx((sql) => this.outbox.append(sql, [rejectionEvent(command, check.reason, check.kid)]));
+      result = `rejected_${check.reason}`;
+    } else {
+      result = await this.db.tx(
+        async (sql) => {
+          const [fresh] = await sql.query(
+            `INSERT INTO applied_security_actions (event_id, action, target, dry_run, result) VALUES ($1, $2, $3, $4, 'pending')
+             ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+            [command.id, a.action, a.target.value, a.dryRun],
+          );
+          if (!fresh) {
+            await this.outbox.append(sql, [
+              rejectionEvent(command, ActionRejectionReason.REPLAYED, check.kid),
+            ]);
+            return `rejected_${ActionRejectionReason.REPLAYED}` as const;
+          }
+          const decision: Decision = a.dryRun ? { result: 'dry_run' } : await this.enforce(sql, command);
+          let outcome: ActionResult;
+          if ('rejected' in decision) {
+            await this.outbox.append(sql, [rejectionEvent(command, decision.rejected, check.kid)]);
+            outcome = `rejected_${decision.rejected}`;
+          } else outcome = decision.result;
+          await sql.query(`UPDATE applied_security_actions SET result = $2 WHERE event_id = $1`, [
+            command.id,
+            outcome,
+          ]);
+          return outcome;
+        },
+        { viaApi: true },
+      );
+    }
     this.outbox.written();
-    gatewayMetrics().securityActions.add(1, { action: a.action, result });
-    const log = { eventId: command.id, action: a.action, targetKind: a.target.kind, target: a.target.value, ttlSeconds: a.ttlSeconds, alertId: a.alertId, ruleId: a.ruleId, result };
-    if (result === 'dry_run') this.logger.info('security action (dry run): would apply, changed nothing', log);
-    else if (result === 'unknown_target') this.logger.warn('security action names no known user; nothing to do', log);
-    else if (result === 'applied') this.logger.info('security action applied', log);
+    this.record(command, result, check.kid);
     return result;
   }
 
-  private async enforce(sql: Sql, command: EventOf<'SECURITY_ACTION'>): Promise<ActionResult> {
+  private record(command: Command, result: ActionResult, kid: string | undefined): void {
+    const a = command.attributes;
+    const log = {
+      eventId: command.id,
+      action: a.action,
+      targetKind: a.target.kind,
+      target: a.target.value,
+      ttlSeconds: a.ttlSeconds,
+      alertId: a.alertId,
+      ruleId: a.ruleId,
+      kid,
+      result,
+    };
+    if (result.startsWith('rejected_')) {
+      const reason = result.slice('rejected_'.length);
+      gatewayMetrics().securityActionsRejected.add(1, { action: a.action, reason });
+      gatewayMetrics().securityActions.add(1, { action: a.action, result: 'rejected' });
+      this.logger.warn('security action refused', { ...log, reason });
+      return;
+    }
+    gatewayMetrics().securityActions.add(1, { action: a.action, result });
+    if (result === 'dry_run')
+      this.logger.info('security action (dry run): would apply, changed nothing', log);
+    else if (result === 'unknown_target')
+      this.logger.warn('security action names no known user; nothing to do', log);
+    else if (result === 'applied') this.logger.info('security action applied', log);
+    else this.logger.info("security action changed nothing: the lock is not automation's", log);
+  }
+
+  private async enforce(sql: Sql, command: Command): Promise<Decision> {
     const a = command.attributes;
     const ttl = a.ttlSeconds ?? this.config.securityActionDefaultTtlSeconds;
     const ctx: ActionContext = { alertId: a.alertId };
@@ -63,15 +145,73 @@ export class SecurityActionsService {
                                         alert_id = EXCLUDED.alert_id, action_event_id = EXCLUDED.action_event_id`,
         [a.target.value, ttl, a.alertId ?? null, command.id],
       );
-      return 'applied';
+      return { result: 'applied' };
     }
     const user = await findUserById(sql, a.target.value, { forUpdate: true });
-    if (!user) return 'unknown_target';
+    if (!user) return { result: 'unknown_target' };
     let events: EventEnvelope[];
-    if (a.action === 'LOCK_ACCOUNT') events = (await lockAccount(sql, user, 'security_action', ttl, ctx)).events;
-    else if (a.action === 'UNLOCK_ACCOUNT') events = (await unlockAccount(sql, user, 'security_action', ctx)).events;
-    else events = (await revokeUserSessions(sql, user, undefined, 'security_action', ctx)).events;
+    if (a.action === 'LOCK_ACCOUNT') {
+      if (isAdmin(user)) return { rejected: ActionRejectionReason.ADMIN_TARGET };
+      if (hardLocked(user) && user.lock_reason === 'admin') return { result: 'admin_lock_kept' };
+      if (await this.lockCapReached(sql)) return { rejected: ActionRejectionReason.LOCK_RATE_CAP };
+      events = (await lockAccount(sql, user, 'security_action', ttl, ctx)).events;
+    } else if (a.action === 'UNLOCK_ACCOUNT') {
+      if (!hardLocked(user) || user.lock_reason !== 'security_action') return { result: 'not_security_lock' };
+      events = await liftSecurityLock(sql, user);
+    } else events = (await revokeUserSessions(sql, user, undefined, 'security_action', ctx)).events;
     await this.outbox.append(sql, events);
-    return 'applied';
+    return { result: 'applied' };
   }
+
+  /** Whether automation already locked the allowed number of accounts in the last minute (all instances). */
+  private async lockCapReached(sql: Sql): Promise<boolean> {
+    const cap = this.config.securityActionLockCapPerMinute;
+    if (cap === 0) return true;
+    await sql.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [LOCK_CAP_ADVISORY_KEY]);
+    const [{ n }] = await sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM applied_security_actions
+        WHERE action = 'LOCK_ACCOUNT' AND result = 'applied' AND applied_at > now() - interval '1 minute'`,
+    );
+    return n >= cap;
+  }
+}
+
+const isAdmin = (u: UserRow) => u.is_admin || u.roles.includes('admin');
+
+/** Lifts the security action's lock only: the failed-login lockout's counters stay as they are. */
+async function liftSecurityLock(sql: Sql, user: UserRow): Promise<EventEnvelope[]> {
+  const [row] = await sql.query<UserRow>(
+    `UPDATE users SET locked_until = NULL, lock_reason = NULL WHERE id = $1 AND lock_reason = 'security_action' RETURNING ${USER_COLUMNS}`,
+    [user.id],
+  );
+  if (!row) return [];
+  return [
+    gatewayEvent('ACCOUNT_UNLOCKED', {
+      subject: { userId: row.id },
+      outcome: 'success',
+      attributes: { trigger: 'security_action' },
+    }),
+  ];
+}
+
+function rejectionEvent(
+  command: Command,
+  reason: ActionRejectionReason,
+  kid: string | undefined,
+): EventOf<'SECURITY_ACTION_REJECTED'> {
+  const a = command.attributes;
+  return gatewayEvent('SECURITY_ACTION_REJECTED', {
+    ...(a.target.kind === 'user' ? { subject: { userId: a.target.value } } : {}),
+    outcome: POLICY_REJECTIONS.includes(reason) ? 'denied' : 'failure',
+    reason,
+    attributes: {
+      actionEventId: command.id,
+      action: a.action,
+      target: { kind: a.target.kind, value: a.target.value },
+      rejection: reason,
+      ...(kid ? { kid } : {}),
+      ...(a.alertId ? { alertId: a.alertId } : {}),
+      ...(a.ruleId ? { ruleId: a.ruleId } : {}),
+    },
+  });
 }

@@ -5,9 +5,10 @@ import { RuleStore } from '../rules/rule-store';
 import { RulesController } from '../rules/rules.controller';
 import { consumerName, decodePartialRecord, DetectionService, type TopologyStage } from './detection.service';
 import { PartitionStateRepository } from './partition-state.repository';
+import { ActionSigner } from './action-signer';
 
 /** The three stages' consumers (malformed input goes to each topic's DLQ, libs/kafka), and SIGHUP rule reloads. */
-@Module({ controllers: [RulesController], providers: [RuleStore, PartitionStateRepository, DetectionService], exports: [DetectionService, RuleStore] })
+@Module({ controllers: [RulesController], providers: [RuleStore, PartitionStateRepository, ActionSigner, DetectionService], exports: [DetectionService, RuleStore] })
 export class DetectionModule implements OnModuleInit, OnModuleDestroy {
   private readonly onHangup = () => void this.rules.reload();
 

@@ -7,6 +7,7 @@ import type { SecurityMonitorConfig } from '../config';
 import type { EngineAlert, EngineOptions, EngineStage } from '../engine/detection-engine';
 import { RuleStore } from '../rules/rule-store';
 import { planAction, toActionEvent, toAlertEvent } from './alert-events';
+import { ActionSigner } from './action-signer';
 import { monitorMetrics } from './detection.metrics';
 import { PartitionStateRepository } from './partition-state.repository';
 import { StageProcessor, type PartialRecord } from './stage-processor';
@@ -35,6 +36,7 @@ export class DetectionService implements OnModuleDestroy, OnApplicationShutdown 
     private readonly producer: EventProducer,
     @Inject(KAFKA) kafka: Kafka,
     private readonly consumers: ConsumerRegistry,
+    private readonly signer: ActionSigner,
   ) {
     let inputPartitions: Promise<number> | undefined;
     const sourcePartitions = () => (inputPartitions ??= partitionCount(kafka, config.inputTopic).catch((err: unknown) => ((inputPartitions = undefined), Promise.reject(err))));
@@ -149,7 +151,7 @@ export class DetectionService implements OnModuleDestroy, OnApplicationShutdown 
         m.actions.add(1, { action: plan.action, mode: 'dry_run' });
       } else if (plan) {
         note = `[response: ${plan.action} ${plan.target} for ${plan.ttlSeconds}s]`;
-        actionEvents.push(toActionEvent(a, plan));
+        actionEvents.push(this.signer.sign(toActionEvent(a, plan)));
         m.actions.add(1, { action: plan.action, mode: 'published' });
       }
       alertEvents.push(toAlertEvent(a, note));

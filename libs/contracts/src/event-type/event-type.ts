@@ -35,6 +35,12 @@ export const EventType = {
   SECURITY_ALERT: 'SECURITY_ALERT',
   /** A response command on security.actions.v1 (lock account, block IP, revoke sessions), with a TTL. */
   SECURITY_ACTION: 'SECURITY_ACTION',
+  /** The gateway refused a SECURITY_ACTION (bad or missing signature, expired, replayed, or a policy limit); on auth.events.v1. */
+  SECURITY_ACTION_REJECTED: 'SECURITY_ACTION_REJECTED',
+  /** An address or network put on the gateway's deny-list. */
+  IP_BLOCKED: 'IP_BLOCKED',
+  /** A deny-list entry lifted by hand. */
+  IP_UNBLOCKED: 'IP_UNBLOCKED',
   /** A signed chain head on audit.checkpoints.v1. */
   AUDIT_CHECKPOINT: 'AUDIT_CHECKPOINT',
   /** A signed retention cut on audit.checkpoints.v1: a chain's oldest rows removed by policy. */

@@ -27,6 +27,9 @@ export function eventKey(envelope: EventEnvelope): string {
       return event.attributes.alertId;
     case EventType.SECURITY_ACTION:
       return event.attributes.target.value;
+    case EventType.IP_BLOCKED:
+    case EventType.IP_UNBLOCKED:
+      return event.attributes.ip;
     case EventType.AUDIT_CHECKPOINT:
       return event.attributes.chainId;
     case EventType.AUDIT_RETENTION_CUT:

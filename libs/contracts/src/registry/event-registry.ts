@@ -27,6 +27,8 @@ import {
 } from '../events/ops/ops.attributes';
 import { SecurityAlertAttributes } from '../events/security-alert/security-alert.attributes';
 import { SecurityActionAttributes } from '../events/security-action/security-action.attributes';
+import { SecurityActionRejectedAttributes } from '../events/security-action/security-action-rejected.attributes';
+import { IpBlockedAttributes, IpUnblockedAttributes } from '../events/ip-block/ip-block.attributes';
 import { AuditCheckpointAttributes } from '../events/audit-checkpoint/audit-checkpoint.attributes';
 import { AuditRetentionCutAttributes } from '../events/audit-checkpoint/audit-retention-cut.attributes';
 
@@ -60,6 +62,9 @@ export const EVENT_ATTRIBUTES = Object.freeze({
   DEPLOYMENT: DeploymentAttributes,
   SECURITY_ALERT: SecurityAlertAttributes,
   SECURITY_ACTION: SecurityActionAttributes,
+  SECURITY_ACTION_REJECTED: SecurityActionRejectedAttributes,
+  IP_BLOCKED: IpBlockedAttributes,
+  IP_UNBLOCKED: IpUnblockedAttributes,
   AUDIT_CHECKPOINT: AuditCheckpointAttributes,
   AUDIT_RETENTION_CUT: AuditRetentionCutAttributes,
 } as const satisfies { readonly [T in EventType]: AttributesClass });

@@ -50,6 +50,9 @@ export const TOPIC_EVENT_TYPES: { readonly [T in Topic]: readonly EventType[] } 
     EventType.RATE_LIMITED,
     EventType.SERVER_ERROR,
     EventType.JUNK_REQUESTS_AGGREGATED,
+    EventType.SECURITY_ACTION_REJECTED,
+    EventType.IP_BLOCKED,
+    EventType.IP_UNBLOCKED,
   ]),
   // AUDIT_LOG_READ is produced by the audit-writer's query API, not the gateway, so it travels
   // with the other component-produced events (keyed by producer) rather than on auth.events.v1.

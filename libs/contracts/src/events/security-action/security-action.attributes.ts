@@ -1,5 +1,5 @@
 import { isIP } from 'class-validator';
-import { Bool, ConsistentWith, Int, NestedObject, OneOf, Optional, Str } from '../../validation/decorators';
+import { Bool, ConsistentWith, Int, NestedObject, OneOf, Optional, Str, UtcTimestamp } from '../../validation/decorators';
 import { CODE, HEX_SHA256, IDENTIFIER } from '../../validation/patterns';
 
 export const SecurityActionKind = {
@@ -28,6 +28,33 @@ export class ActionTarget {
   /** A user id, or an IP address. */
   @Str(64, { pattern: IDENTIFIER })
   @ConsistentWith<ActionTarget>('ipTargetIsIp', (t, v) => t.kind !== ActionTargetKind.IP || isIP(v))
+  value!: string;
+}
+
+export const ACTION_SIGNATURE_ALG = 'Ed25519';
+
+/** Key ids are the first 16 bytes (hex) of SHA-256 over the public key's SPKI DER. */
+export const ACTION_KEY_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * The monitor's Ed25519 signature over the action's canonical form (security-action.signature.ts):
+ * which key (`kid`), when it was issued and until when the gateway may apply it.
+ */
+export class ActionSignature {
+  @OneOf([ACTION_SIGNATURE_ALG])
+  alg!: typeof ACTION_SIGNATURE_ALG;
+
+  @Str(32, { pattern: ACTION_KEY_ID })
+  kid!: string;
+
+  @UtcTimestamp()
+  issuedAt!: string;
+
+  @UtcTimestamp()
+  expiresAt!: string;
+
+  /** 64 bytes, base64url. */
+  @Str(86, { min: 86, pattern: /^[A-Za-z0-9_-]+$/ })
   value!: string;
 }
 
@@ -61,4 +88,12 @@ export class SecurityActionAttributes {
   /** Monitor-only mode: the gateway logs what it would do and does nothing. */
   @Bool()
   dryRun!: boolean;
+
+  /**
+   * Absent on the wire means unsigned: the event still decodes, so the gateway can refuse it as
+   * a decision (an event and a metric) rather than send it to the DLQ.
+   */
+  @Optional()
+  @NestedObject(() => ActionSignature)
+  signature?: ActionSignature;
 }
