@@ -5,6 +5,7 @@ import type { Logger } from 'winston';
 import { ConfigError } from '@vigil/config';
 import { createLogger, httpMetricsMiddleware, NestWinstonLogger } from '@vigil/telemetry';
 import { accessLogMiddleware, requestContextMiddleware } from './http-context';
+import { securityHeaders } from './security-headers';
 import { ProblemFilter } from './problem.filter';
 import type { BaseServiceConfig } from './service-config';
 
@@ -82,6 +83,7 @@ export async function createServiceApp<C extends BaseServiceConfig>(
   });
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.use(securityHeaders);
   app.use(requestContextMiddleware);
   app.use(httpMetricsMiddleware);
   app.use(accessLogMiddleware(logger));
