@@ -26,7 +26,7 @@ describe('auth-gateway configuration', () => {
   });
 
   it('refuses weaker-than-OWASP hashing in production (tests may lower it)', () => {
-    expect(problems({ NODE_ENV: 'production', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' })).toEqual([
+    expect(problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://vigil_gateway:pw@db/vigil', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' })).toEqual([
       'ARGON2_MEMORY_KIB must be >= 19456 in production',
       'ARGON2_TIME_COST must be >= 2 in production',
     ]);
