@@ -5,13 +5,20 @@
 //
 //   DATABASE_ADMIN_URL  superuser connection   (default postgres://postgres@127.0.0.1:5432/postgres)
 //   VIGIL_DB            database name          (default vigil)
-//   VIGIL_DB_PASSWORD   password for the service roles (default: a development-only value)
+//   one password per login role (issue 14 item 9), see deploy/local/db-secrets.js:
+//     VIGIL_DB_PASSWORD_<ROLE> (e.g. VIGIL_DB_PASSWORD_VIGIL_GATEWAY), else the file
+//     $VIGIL_SECRETS_DIR/db-<role> (default .cache/secrets), made with a random value when missing
+//     outside production; with NODE_ENV=production a missing one stops the set-up, naming it.
+// Each role's password is (re)applied on every run, so the files and the server agree.
 'use strict';
 const { Client } = require('pg');
+const { rolePassword } = require('./db-secrets');
 
 const adminUrl = process.env.DATABASE_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const database = process.env.VIGIL_DB || 'vigil';
-const password = process.env.VIGIL_DB_PASSWORD || 'vigil-dev-only';
+if (process.env.VIGIL_DB_PASSWORD) {
+  console.error('[db] VIGIL_DB_PASSWORD is no longer read: each role has its own (VIGIL_DB_PASSWORD_<ROLE> or .cache/secrets/db-<role>)');
+}
 
 // `owner` owns the schema and runs the migrations; `role` is what the service runs as. They differ
 // for the audit store: its runtime role may only INSERT and SELECT (append-only by privilege).
@@ -38,15 +45,14 @@ async function main() {
       console.error(`[db] created database ${database}`);
     }
     const logins = SERVICES.flatMap((s) => [s.role, ...(s.owner ? [s.owner] : [])]);
+    // Resolve every password before changing anything: a missing one in production names itself.
+    const passwords = new Map(logins.map((role) => [role, rolePassword(role)]));
     for (const role of logins) {
       const r = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-      // Roles are cluster-wide: reset an existing role's password only when one is given
-      // explicitly, so preparing a test database does not change a running stack's credentials.
-      if (r.rowCount === 0) {
-        await admin.query(`CREATE ROLE ${ident(role)} LOGIN PASSWORD ${literal(password)} NOSUPERUSER NOCREATEDB NOCREATEROLE`);
-      } else if (process.env.VIGIL_DB_PASSWORD) {
-        await admin.query(`ALTER ROLE ${ident(role)} LOGIN PASSWORD ${literal(password)}`);
-      }
+      // Roles are cluster-wide: two checkouts preparing databases on one server share them, and
+      // the last set-up's secrets win (point both at one VIGIL_SECRETS_DIR to share).
+      const verb = r.rowCount === 0 ? 'CREATE' : 'ALTER';
+      await admin.query(`${verb} ROLE ${ident(role)} LOGIN PASSWORD ${literal(passwords.get(role))} NOSUPERUSER NOCREATEDB NOCREATEROLE`);
     }
     for (const group of ['vigil_operator', ...SERVICES.filter((s) => s.group).map((s) => s.group)]) {
       const g = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [group]);

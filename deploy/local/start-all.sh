@@ -16,11 +16,11 @@ npx tsc -p tsconfig.build.json
 
 # The services connect to the server db-setup prepared (DATABASE_ADMIN_URL), each as its own role.
 PGHOSTPORT="$(node -e 'const u=new URL(process.argv[1]);console.log(`${u.hostname}:${u.port||5432}`)' "${DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}")"
-PASSWORD="${VIGIL_DB_PASSWORD:-vigil-dev-only}"
 DB="${VIGIL_DB:-vigil}"
+# One password per role (made by db-setup in .cache/secrets, or VIGIL_DB_PASSWORD_<ROLE>).
+role_url() { node deploy/local/db-secrets.js url "$1" "$PGHOSTPORT" "$DB"; }
 LOGDIR="$ROOT/.cache/logs"; mkdir -p "$LOGDIR"
 declare -A PORTS=([auth-gateway]=3000 [audit-writer]=3001 [security-monitor]=3002 [retention-worker]=3003)
-declare -A OWNERS=([audit-writer]=vigil_audit_owner)
 declare -A ROLES=([auth-gateway]=vigil_gateway [audit-writer]=vigil_audit_writer [security-monitor]=vigil_security_monitor [retention-worker]=vigil_retention)
 PIDS=()
 
@@ -49,6 +49,9 @@ ACTION_KEYS="$ROOT/.cache/keys/monitor-actions"
 node deploy/local/audit-keygen.js "$ACTION_KEYS" 2>&1 | sed 's/^/[vigil] /' >&2
 export MONITOR_ACTION_SIGNING_KEY_FILE="$ACTION_KEYS/signing.key.pem" MONITOR_ACTION_KEY_DIR="$ACTION_KEYS" SECURITY_ACTION_PUBLIC_KEYS="$ACTION_KEYS/public"
 
+# The audit store's owner migrates it once, here; the running writer never gets its credentials.
+DATABASE_MIGRATION_URL="$(role_url vigil_audit_owner)" node -r ./tools/ts-register.js tools/db-migrate.ts audit-writer
+
 for app in auth-gateway audit-writer security-monitor retention-worker; do
   if [[ $app == auth-gateway ]]; then
     export BOOTSTRAP_ADMIN_USERNAME=admin BOOTSTRAP_ADMIN_EMAIL=admin@vigil.local BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD"
@@ -56,8 +59,7 @@ for app in auth-gateway audit-writer security-monitor retention-worker; do
     unset BOOTSTRAP_ADMIN_USERNAME BOOTSTRAP_ADMIN_EMAIL BOOTSTRAP_ADMIN_PASSWORD
   fi
   HTTP_PORT="${PORTS[$app]}" \
-  DATABASE_URL="postgres://${ROLES[$app]}:${PASSWORD}@${PGHOSTPORT}/${DB}" \
-  DATABASE_MIGRATION_URL="${OWNERS[$app]:+postgres://${OWNERS[$app]}:${PASSWORD}@${PGHOSTPORT}/${DB}}" \
+  DATABASE_URL="$(role_url "${ROLES[$app]}")" \
   OTEL_SERVICE_NAME="$app" \
     node -r ./deploy/runtime/register-paths.js "dist/apps/$app/src/main.js" >>"$LOGDIR/$app.log" 2>&1 &
   PIDS+=($!)

@@ -46,6 +46,35 @@ describe.each(Object.keys(APPS))('%s', (name) => {
     expect(res.headers['x-request-id']).toBe('req-test-0001');
   });
 
+  // seeds 003-17, 002-44 (issue 14 item 9): the same headers on every service and every answer,
+  // including 404 problem bodies and the health and metrics endpoints.
+  it('sets the security headers on every answer, and no-store on everything under /api/', async () => {
+    const server = t.app.getHttpServer();
+    const answers = [
+      await request(server).get('/health'),
+      await request(server).get('/metrics'),
+      await request(server).get('/api/v1/no-such-route'),
+      await request(server).get('/API//v1/No-Such-Route/'),
+    ];
+    for (const res of answers) {
+      expect(res.headers).toMatchObject({
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-resource-policy': 'same-origin',
+      });
+      expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+    const [health, , api, odd] = answers;
+    expect(health.headers['cache-control']).toBeUndefined();
+    for (const res of [api, odd]) {
+      expect(res.status).toBe(404);
+      expect(res.headers['cache-control']).toBe('no-store');
+    }
+  });
+
   it('logs JSON lines that carry the request id', async () => {
     await request(t.app.getHttpServer()).get('/nope').set('X-Request-Id', 'req-test-0002');
     const line = await waitFor(() => t.logs.find((l) => l.requestId === 'req-test-0002' && l.message === 'request'));

@@ -45,7 +45,8 @@ export async function startApp(
 ): Promise<TestApp> {
   const { schema, url, drop } = await freshSchema(name.replace(/-/g, '_'));
   const def = APPS[name];
-  const config = def.load({ DATABASE_URL: url, DB_SCHEMA: schema, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_CLIENT_ID: `test-${schema}`, LOG_LEVEL: 'debug', ...env });
+  // The suite connects as the superuser, so every service (the writer too) migrates its fresh schema at start.
+  const config = def.load({ DATABASE_URL: url, DB_SCHEMA: schema, DB_MIGRATE_ON_START: 'true', KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_CLIENT_ID: `test-${schema}`, LOG_LEVEL: 'debug', ...env });
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({ write: (chunk, _e, cb) => (logs.push(JSON.parse(chunk.toString())), cb()) });
   const logger = createLogger({ service: name, level: 'debug', transports: [new winston.transports.Stream({ stream: sink })] });

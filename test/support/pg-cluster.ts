@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -46,7 +46,11 @@ export class PgCluster {
     return stdout + stderr;
   }
 
-  async init(): Promise<void> {
+  /**
+   * `passwordAuth`: every role but the superuser `postgres` must present its password over TCP
+   * (scram-sha-256), as on a production server; otherwise everything is trusted.
+   */
+  async init(opts: { passwordAuth?: boolean } = {}): Promise<void> {
     this.killLeftover();
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { recursive: true });
@@ -56,6 +60,11 @@ export class PgCluster {
       chownSync(this.dir, Number(stdout.trim()), Number(gid.trim()));
     }
     await this.as('initdb', ['-D', this.dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+    if (opts.passwordAuth) {
+      const hba = ['local all all trust', 'host all postgres 127.0.0.1/32 trust', 'host all all 127.0.0.1/32 scram-sha-256', ''].join('\n');
+      // Rewriting keeps the file's owner (postgres) and mode.
+      writeFileSync(path.join(this.dir, 'pg_hba.conf'), hba);
+    }
     await this.start();
   }
 

@@ -13,7 +13,8 @@ export interface Spawned {
 export function spawnService(app: string, env: NodeJS.ProcessEnv): Spawned {
   const child = spawn(process.execPath, ['-r', './tools/ts-register.js', `apps/${app}/src/main.ts`], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    // The suite connects as the superuser: the writer, too, migrates its fresh schema at start.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DB_MIGRATE_ON_START: 'true', ...env },
   });
   let out = '';
   child.stdout.on('data', (d) => (out += d));

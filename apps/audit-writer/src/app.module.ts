@@ -10,6 +10,7 @@ import { IngestModule } from './ingest/ingest.module';
 import { AuditApiAuthEvents } from './query/auth-events.sink';
 import { QueryModule } from './query/query.module';
 import { migrations } from './migrations';
+import { RuntimeRoleCheck } from './runtime-role.check';
 
 /** audit-writer: consumes *.events.v1 and security.alerts.v1 into the append-only, hash-chained audit_logs; serves the audit query API. */
 @Module({})
@@ -40,6 +41,7 @@ export class AppModule {
         CheckpointsModule,
         QueryModule,
       ],
+      providers: [RuntimeRoleCheck],
     };
   }
 }

@@ -6,6 +6,12 @@ export const SERVICE = 'audit-writer';
 /** Every variable audit-writer reads; start-up fails naming any that is missing or malformed. */
 export const schema = {
   ...serviceSchema({ port: 3001, schema: 'audit' }),
+  /**
+   * Off by default: the writer's role may only INSERT and SELECT, and the audit owner's credentials
+   * are used by `npm run db:migrate -- audit-writer` alone, never by the running writer. Until that
+   * has run, the writer waits, not ready. (Tests that run it as a superuser turn this on.)
+   */
+  dbMigrateOnStart: env.bool('DB_MIGRATE_ON_START', { default: false }),
   auditTopics: env.list('AUDIT_TOPICS', { default: [...AUDITED_TOPICS], pattern: /^[a-zA-Z0-9._-]+$/ }),
   /** Events per ingest transaction (one COPY). */
   auditBatchMax: env.int('AUDIT_BATCH_MAX', { default: 5000, min: 1, max: 20000 }),

@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'winston';
 import { AuthModule, JwksVerifier } from '@vigil/auth';
@@ -14,7 +14,6 @@ import { CoreModule } from './core.module';
 import { HealthAliasController } from './http/health-alias.controller';
 import { IpBlockGuard } from './http/ip-block.guard';
 import { JunkThrottleGuard } from './junk/junk-throttle.guard';
-import { securityHeaders } from './http/security-headers.middleware';
 import { JwksController } from './keys/jwks.controller';
 import { KeyStore } from './keys/key-store';
 import { AuthController } from './login/auth.controller';
@@ -30,7 +29,7 @@ import { UsersService } from './users/users.service';
 
 /** auth-gateway: the login/logout/refresh/revoke API; every auth outcome becomes an event (outbox → auth.events.v1). */
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   static register(config: AuthGatewayConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
@@ -78,9 +77,5 @@ export class AppModule implements NestModule {
         { provide: APP_GUARD, useClass: IpBlockGuard },
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(securityHeaders).forRoutes('*');
   }
 }

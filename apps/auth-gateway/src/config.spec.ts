@@ -35,7 +35,7 @@ describe('auth-gateway configuration', () => {
   });
 
   it('refuses weaker-than-OWASP hashing in production (tests may lower it)', () => {
-    expect(problems({ NODE_ENV: 'production', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', SECURITY_ACTION_PUBLIC_KEYS: '/etc/vigil/monitor-keys' })).toEqual([
+    expect(problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://vigil_gateway:pw@db/vigil', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', SECURITY_ACTION_PUBLIC_KEYS: '/etc/vigil/monitor-keys' })).toEqual([
       'ARGON2_MEMORY_KIB must be >= 19456 in production',
       'ARGON2_TIME_COST must be >= 2 in production',
     ]);

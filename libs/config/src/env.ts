@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Typed, validated configuration from environment variables. Every problem names its variable,
  * and all problems are reported at once so an operator fixes them in one go.
@@ -18,10 +20,32 @@ export interface Field<T> {
 }
 
 interface Common<T> {
+  /**
+   * Used when the variable is unset. A secret's default is for development and tests only: with
+   * NODE_ENV=production a secret that has one is required (no shared, published credential ever
+   * reaches production by omission).
+   */
   default?: T;
-  /** Redacts the value in config dumps; never logged. */
+  /**
+   * Redacts the value in config dumps; never logged. A secret may also be given as a file,
+   * `<VARIABLE>_FILE` (a mounted Kubernetes or compose secret): its content, trailing newline
+   * trimmed, is the value.
+   */
   secret?: boolean;
   optional?: boolean;
+}
+
+/** The variable's raw value, from `<VARIABLE>_FILE` for secrets; a problem if both or an unreadable file. */
+function rawValue(variable: string, secret: boolean, source: Source): { raw?: string; problem?: string } {
+  const direct = source[variable];
+  const file = secret ? source[`${variable}_FILE`] : undefined;
+  if (file === undefined || file.trim() === '') return { raw: direct };
+  if (direct !== undefined && direct.trim() !== '') return { problem: `${variable} and ${variable}_FILE are both set; set one` };
+  try {
+    return { raw: readFileSync(file.trim(), 'utf8').replace(/\r?\n$/, '') };
+  } catch (err) {
+    return { problem: `${variable}_FILE cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
 }
 
 function field<T>(
@@ -33,8 +57,12 @@ function field<T>(
     variable,
     secret: opts.secret ?? false,
     read(source) {
-      const raw = source[variable];
+      const { raw, problem } = rawValue(variable, opts.secret ?? false, source);
+      if (problem) return { problem };
       if (raw === undefined || raw.trim() === '') {
+        if (opts.default !== undefined && opts.secret && source.NODE_ENV === 'production') {
+          return { problem: `${variable} is required when NODE_ENV=production (its default is for development only)` };
+        }
         if (opts.default !== undefined) return { value: opts.default };
         if (opts.optional) return { value: undefined };
         return { problem: `${variable} is required` };

@@ -12,8 +12,6 @@ export function serviceSchema(defaults: { port: number; schema: string; groupId?
       protocols: ['postgres', 'postgresql'],
       secret: true,
     }),
-    /** Migrations run with this URL when set (a schema-owner role), else with DATABASE_URL. */
-    databaseMigrationUrl: env.url('DATABASE_MIGRATION_URL', { optional: true, protocols: ['postgres', 'postgresql'], secret: true }),
     dbSchema: env.string('DB_SCHEMA', { default: defaults.schema, pattern: /^[a-z_][a-z0-9_]{0,62}$/ }),
     dbPoolMax: env.int('DB_POOL_MAX', { default: 10, min: 1, max: 200 }),
     dbMigrateOnStart: env.bool('DB_MIGRATE_ON_START', { default: true }),

@@ -28,14 +28,21 @@ export async function runMigrations(ds: DataSource, lockKey: string): Promise<Mi
   }
 }
 
-/** Names of migrations not yet applied; readiness fails while any are pending. */
+/**
+ * Names of migrations not yet applied; readiness fails while any are pending. Read-only (TypeORM's
+ * showMigrations would try to create the migrations table, which a role that may not change its
+ * schema, like the audit writer's, is refused).
+ */
 export async function pendingMigrations(ds: DataSource): Promise<string[]> {
-  const has = await ds.showMigrations();
-  if (!has) return [];
-  const executed = new Set(
-    (await ds.query(`SELECT name FROM "${schemaOf(ds)}"."schema_migrations"`).catch(() => [])).map(
-      (r: { name: string }) => r.name,
-    ),
+  const schema = schemaOf(ds);
+  // From the catalog: to_regclass needs USAGE on the schema, which the writer is granted by a migration.
+  const [{ table }] = await ds.query(
+    `SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname = $1 AND c.relname = 'schema_migrations') AS table`,
+    [schema],
+  );
+  const executed = new Set<string>(
+    table ? (await ds.query(`SELECT name FROM "${schema}"."schema_migrations"`)).map((r: { name: string }) => r.name) : [],
   );
   return ds.migrations.map((m) => m.name ?? m.constructor.name).filter((n) => !executed.has(n));
 }

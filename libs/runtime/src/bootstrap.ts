@@ -5,6 +5,7 @@ import type { Logger } from 'winston';
 import { ConfigError } from '@vigil/config';
 import { createLogger, httpMetricsMiddleware, NestWinstonLogger } from '@vigil/telemetry';
 import { accessLogMiddleware, requestContextMiddleware } from './http-context';
+import { securityHeaders } from './security-headers';
 import { ProblemFilter } from './problem.filter';
 import type { BaseServiceConfig } from './service-config';
 
@@ -84,6 +85,7 @@ export async function createServiceApp<C extends BaseServiceConfig>(
   // No proxy is trusted unless a service's configure() says so (the gateway: TRUST_PROXY): an
   // X-Forwarded-For from a peer nobody vouched for must not choose the client's address.
   app.set('trust proxy', false);
+  app.use(securityHeaders);
   app.use(requestContextMiddleware);
   app.use(httpMetricsMiddleware);
   app.use(accessLogMiddleware(logger));

@@ -8,3 +8,5 @@ export * from './infra.module';
 export * from './lifecycle';
 export * from './http-context';
 export * from './bootstrap';
+export * from './http-path';
+export * from './security-headers';

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'winston';
-import { checkDatabase, createDataSource, registerPoolMetrics, runMigrations } from '@vigil/database';
+import { checkDatabase, pendingMigrations, registerPoolMetrics, runMigrations } from '@vigil/database';
 import { ensureTopics, EventProducer, KafkaHealth, type Kafka } from '@vigil/kafka';
 import { ConsumerRegistry } from './consumers';
 import { HealthRegistry } from './health';
@@ -28,6 +28,10 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
   private kafkaLoop?: Promise<void>;
   private stopping = false;
   private migrationsOk = false;
+  private migrationsCheckedAt = 0;
+  private migrationsPoll?: NodeJS.Timeout;
+  private resolveMigrated!: () => void;
+  private readonly migratedPromise = new Promise<void>((resolve) => (this.resolveMigrated = resolve));
 
   constructor(
     @Inject('INFRA_OPTIONS') private readonly opts: InfraOptions,
@@ -43,14 +47,53 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
   async onModuleInit(): Promise<void> {
     this.health.register('postgres', () => checkDatabase(this.dataSource));
     this.health.register('kafka', () => this.kafkaHealth.check());
-    this.health.register('migrations', () => ({ ok: this.migrationsOk, detail: this.migrationsOk ? 'up to date' : 'pending' }));
+    this.health.register('migrations', () => this.migrationsCheck());
     this.health.register('producer', () => ({ ok: this.producer.isConnected, detail: this.producer.isConnected ? 'connected' : 'disconnected' }));
     await this.connectDatabase();
     registerPoolMetrics(this.dataSource, this.opts.config.dbPoolMax);
     if (this.opts.config.dbMigrateOnStart) await this.migrate();
-    const pending = await this.dataSource.showMigrations();
-    this.migrationsOk = !pending;
-    if (pending) this.logger.warn('migrations pending: not ready until they are applied (DB_MIGRATE_ON_START=false)');
+    const pending = await pendingMigrations(this.dataSource);
+    this.migrationsOk = pending.length === 0;
+    if (this.migrationsOk) this.markMigrated();
+    else {
+      this.logger.warn('migrations pending: not ready until they are applied (npm run db:migrate)', { pending });
+      this.migrationsPoll = setInterval(() => this.migrationsCheck(), 1000);
+      this.migrationsPoll.unref();
+    }
+  }
+
+  get isMigrated(): boolean {
+    return this.migrationsOk;
+  }
+
+  /** Resolves once the schema is complete: work that writes into it (consumers, timers) waits for this. */
+  migrated(): Promise<void> {
+    return this.migratedPromise;
+  }
+
+  private markMigrated(): void {
+    this.migrationsOk = true;
+    clearInterval(this.migrationsPoll);
+    this.resolveMigrated();
+  }
+
+  /**
+   * With DB_MIGRATE_ON_START=false (the audit writer's default: its role may not change its own
+   * schema) the service waits, not ready, until the one-shot `npm run db:migrate` has run as the
+   * schema owner; it looks again every second, so no restart is needed.
+   */
+  private migrationsCheck(): { ok: boolean; detail: string } {
+    if (!this.migrationsOk && Date.now() - this.migrationsCheckedAt >= 1000) {
+      this.migrationsCheckedAt = Date.now();
+      void pendingMigrations(this.dataSource)
+        .then((pending) => {
+          if (pending.length > 0 || this.migrationsOk) return;
+          this.logger.info('migrations applied by the migration command');
+          this.markMigrated();
+        })
+        .catch(() => undefined);
+    }
+    return { ok: this.migrationsOk, detail: this.migrationsOk ? 'up to date' : 'pending: run npm run db:migrate' };
   }
 
   onApplicationBootstrap(): void {
@@ -62,6 +105,7 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.stopping = true;
+    clearInterval(this.migrationsPoll);
     this.health.markShuttingDown();
     this.logger.info('service stopping', { service: this.opts.service, signal });
     await this.kafkaLoop?.catch(() => undefined);
@@ -76,21 +120,18 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
   }
 
   /**
-   * Migrations run as the schema owner when DATABASE_MIGRATION_URL is set, else as the service.
-   * Two connections: one holds the advisory lock while TypeORM migrates on the other.
+   * Migrations at start run as the service's own role, which owns its schema (gateway, monitor,
+   * retention). The audit store's owner is another role whose credentials the running writer never
+   * holds: its migrations run once, before the writer starts, from `npm run db:migrate`.
    */
   private async migrate(): Promise<void> {
-    const c = this.opts.config;
-    const owner = c.databaseMigrationUrl
-      ? createDataSource({ url: c.databaseMigrationUrl, schema: c.dbSchema, poolMax: 2, applicationName: `vigil-${this.opts.service}-migrate`, migrations: this.opts.migrations })
-      : this.dataSource;
-    try {
-      if (!owner.isInitialized) await owner.initialize();
-      const report = await runMigrations(owner, `vigil:${this.opts.service}:migrations`);
-      if (report.applied.length) this.logger.info('migrations applied', { migrations: report.applied });
-    } finally {
-      if (owner !== this.dataSource && owner.isInitialized) await owner.destroy();
-    }
+    const report = await runMigrations(this.dataSource, `vigil:${this.opts.service}:migrations`);
+    if (report.applied.length) this.logger.info('migrations applied', { migrations: report.applied });
+  }
+
+  /** Consumers write into the schema: they start only once it is complete (or the service stops). */
+  private async untilMigrated(): Promise<void> {
+    while (!this.migrationsOk && !this.stopping) await Promise.race([this.migratedPromise, sleep(1000)]);
   }
 
   private async connectDatabase(): Promise<void> {
@@ -116,6 +157,8 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
         const created = await ensureTopics(this.kafka, this.opts.topics, { partitions: c.kafkaTopicPartitions, replicationFactor: c.kafkaReplicationFactor });
         if (created.length) this.logger.info('topics created', { topics: created });
         await this.producer.connect();
+        await this.untilMigrated();
+        if (this.stopping) return;
         await this.consumers.startAll();
         this.kafkaReady = true;
         this.logger.info('kafka connected', { brokers: c.kafkaBrokers });

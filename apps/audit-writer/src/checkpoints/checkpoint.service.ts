@@ -6,7 +6,7 @@ import { CheckpointSigner, checkpointHash, type RetentionCutBody, type SignedChe
 import { Topics } from '@vigil/contracts';
 import { schemaOf } from '@vigil/database';
 import { EventProducer } from '@vigil/kafka';
-import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
+import { InfraLifecycle, LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import type { AuditWriterConfig } from '../config';
 import { toCut } from '../verify/chain-reader';
 import { chainRegressionAlert, checkpointEvent, retentionCutEvent, type ChainRegression } from './checkpoint-events';
@@ -43,6 +43,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
     private readonly producer: EventProducer,
     @Inject(SERVICE_CONFIG) private readonly config: AuditWriterConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly lifecycle: InfraLifecycle,
   ) {
     this.schema = schemaOf(ds);
     this.signer = new CheckpointSigner(
@@ -72,7 +73,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async tick(): Promise<void> {
-    if (this.running) return;
+    if (this.running || !this.lifecycle.isMigrated) return; // nothing to sign before the schema exists
     this.running = this.checkpointNow()
       .then(() => this.publishPending())
       .then(() => undefined)

@@ -1,5 +1,6 @@
 import { Inject, Module, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
-import { ConsumerRegistry, SERVICE_CONFIG } from '@vigil/runtime';
+import type { Logger } from 'winston';
+import { ConsumerRegistry, InfraLifecycle, LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import type { AuditWriterConfig } from '../config';
 import { AuditStoreRepository } from './audit-store.repository';
 import { implausibleTime } from './event-time';
@@ -12,6 +13,8 @@ export class IngestModule implements OnModuleInit, OnApplicationBootstrap {
     private readonly consumers: ConsumerRegistry,
     private readonly ingest: IngestService,
     private readonly store: AuditStoreRepository,
+    private readonly lifecycle: InfraLifecycle,
+    @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) private readonly config: AuditWriterConfig,
   ) {}
 
@@ -34,8 +37,16 @@ export class IngestModule implements OnModuleInit, OnApplicationBootstrap {
     });
   }
 
-  /** After migrations (InfraModule's init): partitions for the days ahead; late days on demand. */
+  /**
+   * Partitions for the days ahead once the schema is complete: at start when the writer migrated it
+   * (or it already was), else when `npm run db:migrate` has run. Late days are made on demand.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    await this.store.createPartitionsAhead(this.config.auditPartitionsAheadDays);
+    const ahead = async () => void (await this.store.createPartitionsAhead(this.config.auditPartitionsAheadDays));
+    if (this.lifecycle.isMigrated) return ahead();
+    void this.lifecycle
+      .migrated()
+      .then(ahead)
+      .catch((err) => this.logger.error('could not create the partitions ahead; ingest makes them on demand', { err }));
   }
 }

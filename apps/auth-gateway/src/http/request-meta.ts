@@ -138,19 +138,5 @@ export function routeTemplateOf(req: Request): string {
   return /^\/[^?#\s]*$/.test(path) ? path.slice(0, 256) : '/';
 }
 
-/**
- * A path as Express routing sees it: case-insensitive, repeated and trailing slashes ignored,
- * percent-escapes decoded. Guards that exempt or select by prefix compare this, so `/API/v1/...`
- * or `/api/v1/auth/login/` meets the same rule as the canonical spelling.
- */
-export function canonicalPath(path: string): string {
-  let p = path;
-  try {
-    p = decodeURIComponent(p);
-  } catch {
-    // A malformed escape: Express does not route it either; compare it as it is.
-  }
-  p = p.toLowerCase().replace(/\/{2,}/g, '/');
-  if (p.length > 1) p = p.replace(/\/+$/, '');
-  return p || '/';
-}
+// The guards compare paths the way Express routes them; the rule lives with the other HTTP plumbing.
+export { canonicalPath } from '@vigil/runtime';
