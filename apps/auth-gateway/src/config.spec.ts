@@ -55,7 +55,7 @@ describe('auth-gateway configuration', () => {
   });
 
   it('issue 14 item 2: production needs the monitor\'s public keys; the automation limits are validated', () => {
-    expect(problems({ NODE_ENV: 'production' })).toContain("SECURITY_ACTION_PUBLIC_KEYS is required in production (the security monitor's Ed25519 public key file or directory)");
+    expect(problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://vigil_gateway:pw@db/vigil' })).toContain("SECURITY_ACTION_PUBLIC_KEYS is required in production (the security monitor's Ed25519 public key file or directory)");
     const c = loadAuthGatewayConfig({});
     expect([c.securityActionLockCapPerMinute, c.securityActionClockSkewSeconds, c.securityActionMaxValiditySeconds]).toEqual([10, 30, 900]);
     const p = problems({ SECURITY_ACTION_LOCK_CAP_PER_MINUTE: '-1', SECURITY_ACTION_CLOCK_SKEW_SECONDS: 'soon', SECURITY_ACTION_MAX_VALIDITY_SECONDS: '999999' }).join('\n');

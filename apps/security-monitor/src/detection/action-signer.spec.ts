@@ -50,6 +50,7 @@ describe('security-monitor action signing key (issue 14 item 2)', () => {
     expect(() =>
       loadSecurityMonitorConfig({
         NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://vigil_security_monitor:pw@db/vigil',
         AUTH_JWKS_URL: 'http://127.0.0.1:3000/.well-known/jwks.json',
       }),
     ).toThrow(/MONITOR_ACTION_SIGNING_KEY_FILE is required in production/);
