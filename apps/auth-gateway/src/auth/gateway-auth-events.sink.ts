@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
 import type { AuthEventsSink, AuthRequestInfo } from '@vigil/auth';
 import { HTTP_METHODS, type HttpMethod, type TokenValidationFailure } from '@vigil/contracts';
 import { gatewayEvent } from '../events/event-builder';
 import { StandaloneEvents } from '../events/standalone-events';
+import { clientIpOf } from '../http/request-meta';
 import { JunkRequests } from '../junk/junk-requests.service';
 
 const KID = /^[A-Za-z0-9._:@-]{1,128}$/;
@@ -31,13 +33,14 @@ export class GatewayAuthEventsSink implements AuthEventsSink {
   ) {}
 
   async tokenRejected(e: { failure: TokenValidationFailure; kid?: string; subject?: string; request: AuthRequestInfo }): Promise<void> {
-    await this.junk.record('bearer_token', e.request.ip, { reason: e.failure, route: routeOfInfo(e.request) }, () =>
+    const ip = clientIpOf(e.request.raw as Request);
+    await this.junk.record('bearer_token', ip, { reason: e.failure, route: routeOfInfo(e.request) }, () =>
       gatewayEvent('TOKEN_VALIDATION_FAILED', {
         ...(e.subject && KID.test(e.subject) ? { subject: { userId: e.subject } } : {}),
         outcome: 'denied',
         reason: 'invalid_token',
         attributes: { failure: e.failure, ...(e.kid && KID.test(e.kid) ? { kid: e.kid } : {}) },
-        meta: { ip: e.request.ip, userAgent: e.request.userAgent },
+        meta: { ip, userAgent: e.request.userAgent },
       }),
     );
   }
@@ -50,7 +53,7 @@ export class GatewayAuthEventsSink implements AuthEventsSink {
         outcome: 'denied',
         reason: 'missing_role',
         attributes: { route: routeOfInfo(e.request), method: methodOf(e.request.method), requiredRoles: e.requiredRoles },
-        meta: { ip: e.request.ip, userAgent: e.request.userAgent },
+        meta: { ip: clientIpOf(e.request.raw as Request), userAgent: e.request.userAgent },
       }),
     );
   }
