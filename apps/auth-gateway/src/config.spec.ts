@@ -35,11 +35,18 @@ describe('auth-gateway configuration', () => {
   });
 
   it('refuses weaker-than-OWASP hashing in production (tests may lower it)', () => {
-    expect(problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://vigil_gateway:pw@db/vigil', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', SECURITY_ACTION_PUBLIC_KEYS: '/etc/vigil/monitor-keys' })).toEqual([
+    expect(problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://vigil_gateway:pw@db/vigil', SIGNING_KEYS_DIR: '/etc/vigil/keys', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', SECURITY_ACTION_PUBLIC_KEYS: '/etc/vigil/monitor-keys' })).toEqual([
       'ARGON2_MEMORY_KIB must be >= 19456 in production',
       'ARGON2_TIME_COST must be >= 2 in production',
     ]);
     expect(problems({ NODE_ENV: 'test', ARGON2_MEMORY_KIB: '1024' })).toEqual([]);
+  });
+
+  it('issue 14 item 9: production names every secret and key location it lacks, at once', () => {
+    expect(problems({ NODE_ENV: 'production' })).toEqual([
+      'DATABASE_URL is required when NODE_ENV=production (its default is for development only)',
+      'SIGNING_KEYS_DIR is required when NODE_ENV=production (its default is for development only)',
+    ]);
   });
 
   it('checks the bootstrap administrator password against the policy at start', () => {
@@ -55,7 +62,7 @@ describe('auth-gateway configuration', () => {
   });
 
   it('issue 14 item 2: production needs the monitor\'s public keys; the automation limits are validated', () => {
-    expect(problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://vigil_gateway:pw@db/vigil' })).toContain("SECURITY_ACTION_PUBLIC_KEYS is required in production (the security monitor's Ed25519 public key file or directory)");
+    expect(problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://vigil_gateway:pw@db/vigil', SIGNING_KEYS_DIR: '/etc/vigil/keys' })).toContain("SECURITY_ACTION_PUBLIC_KEYS is required in production (the security monitor's Ed25519 public key file or directory)");
     const c = loadAuthGatewayConfig({});
     expect([c.securityActionLockCapPerMinute, c.securityActionClockSkewSeconds, c.securityActionMaxValiditySeconds]).toEqual([10, 30, 900]);
     const p = problems({ SECURITY_ACTION_LOCK_CAP_PER_MINUTE: '-1', SECURITY_ACTION_CLOCK_SKEW_SECONDS: 'soon', SECURITY_ACTION_MAX_VALIDITY_SECONDS: '999999' }).join('\n');

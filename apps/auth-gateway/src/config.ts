@@ -37,7 +37,7 @@ export const schema = {
   refreshReuseGraceSeconds: env.int('REFRESH_REUSE_GRACE_SECONDS', { default: 10, min: 0, max: 300 }),
 
   // Signing keys: on disk (mode 0600), never in the database or a log line
-  signingKeysDir: env.string('SIGNING_KEYS_DIR', { default: '.cache/auth-gateway-keys' }),
+  signingKeysDir: env.string('SIGNING_KEYS_DIR', { default: '.cache/auth-gateway-keys', devDefault: true }),
   signingAlg: env.oneOf('SIGNING_ALG', ['EdDSA', 'ES256'] as const, { default: 'EdDSA' }),
   signingKeyRotationDays: env.int('SIGNING_KEY_ROTATION_DAYS', { default: 30, min: 0, max: 3650 }),
   signingKeyPrepublishSeconds: env.int('SIGNING_KEY_PREPUBLISH_SECONDS', { default: 60, min: 0, max: 86400 }),

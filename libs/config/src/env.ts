@@ -33,6 +33,8 @@ interface Common<T> {
    */
   secret?: boolean;
   optional?: boolean;
+  /** The default is for development only, as for a secret: with NODE_ENV=production the variable is required. */
+  devDefault?: boolean;
 }
 
 /** The variable's raw value, from `<VARIABLE>_FILE` for secrets; a problem if both or an unreadable file. */
@@ -60,7 +62,7 @@ function field<T>(
       const { raw, problem } = rawValue(variable, opts.secret ?? false, source);
       if (problem) return { problem };
       if (raw === undefined || raw.trim() === '') {
-        if (opts.default !== undefined && opts.secret && source.NODE_ENV === 'production') {
+        if (opts.default !== undefined && (opts.secret || opts.devDefault) && source.NODE_ENV === 'production') {
           return { problem: `${variable} is required when NODE_ENV=production (its default is for development only)` };
         }
         if (opts.default !== undefined) return { value: opts.default };
