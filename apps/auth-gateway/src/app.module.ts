@@ -47,14 +47,18 @@ export class AppModule {
           // instance is picked up from the shared directory on the first token that names it.
           verifier: {
             inject: [KeyStore, SERVICE_CONFIG],
-            useFactory: (keys: KeyStore, c: AuthGatewayConfig) =>
-              new JwksVerifier({
+            useFactory: (keys: KeyStore, c: AuthGatewayConfig) => {
+              const verifier = new JwksVerifier({
                 loadJwks: async () => (await keys.reload(), keys.jwks()),
                 issuer: c.jwtIssuer,
                 audience: c.jwtAudience,
                 refreshCooldownMs: 2000,
                 cacheMaxAgeMs: 30_000,
-              }),
+              });
+              // A key this instance now signs with is never "unknown" to it, cooldown or not.
+              keys.onChange(() => verifier.invalidate());
+              return verifier;
+            },
           },
           eventsSink: GatewayAuthEventsSink,
           revocationCheck: SessionRevocationCheck,

@@ -44,7 +44,14 @@ export class KeyStore {
   private keys: LoadedKey[] = [];
   private plan: KeyPlan = { published: [], prunable: [], rotationDue: true };
 
+  private readonly changeListeners: Array<() => void> = [];
+
   constructor(private readonly opts: KeyStoreOptions) {}
+
+  /** Called whenever a reload finds a different set of keys (a rotation here or by another instance). */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
 
   private get planOptions() {
     return { accessTtlMs: this.opts.accessTtlMs, clockSkewMs: this.opts.clockSkewMs ?? 60_000, rotationMs: this.opts.rotationMs };
@@ -99,8 +106,10 @@ export class KeyStore {
       const publicJwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
       loaded.push({ kid: raw.kid, alg: raw.alg, createdAt: Date.parse(raw.createdAt), activatesAt: Date.parse(raw.activatesAt), privateKey, publicJwk });
     }
+    const changed = loaded.map((k) => k.kid).sort().join() !== this.keys.map((k) => k.kid).sort().join();
     this.keys = loaded;
     this.plan = planKeys(loaded, now, this.planOptions);
+    if (changed) for (const listener of this.changeListeners) listener();
   }
 
   /** The key new tokens are signed with. */
