@@ -41,6 +41,8 @@ describe('readiness follows Kafka', () => {
 
   it('is ready with the broker up, 503 with it stopped, ready again after it returns', async () => {
     await waitFor(async () => (await health()).status === 200, { timeoutMs: 60000, what: 'ready with broker up' });
+    // The writer, too: its revocation list has caught up (until then it refuses tokens it cannot judge).
+    await waitFor(async () => (await request(writer.app.getHttpServer()).get('/health')).status === 200, { timeoutMs: 60000, what: 'writer ready with broker up' });
 
     expect((await runScript('deploy/local/kafka.sh', ['stop'], brokerEnv)).code).toBe(0);
     const down = await waitFor(async () => {

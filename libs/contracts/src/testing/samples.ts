@@ -244,7 +244,7 @@ const samples: { [T in EventType]: EventOf<T> } = {
     },
   }),
   SECURITY_ACTION_REJECTED: createEvent('SECURITY_ACTION_REJECTED', {
-    ...auth(25),
+    ...auth(28),
     source: undefined,
     subject: { userId: ALICE.userId },
     outcome: 'denied',
