@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import type { Client } from 'pg';
 import { Topics, type EventEnvelope } from '@vigil/contracts';
+import { EventProducer } from '@vigil/kafka';
 import { waitFor } from '@vigil/testing';
 import { startApp, type TestApp } from '../support/apps';
 import { collect, type Collector } from '../security-monitor/support';
@@ -41,6 +42,8 @@ describe('audit API: junk tokens are counted per client, not one audit row each 
       JUNK_THROTTLE_THRESHOLD: String(THRESHOLD),
     });
     server = t.app.getHttpServer();
+    const producer = t.app.get(EventProducer);
+    await waitFor(() => producer.isConnected, { what: 'the producer' });
     db = await superuser();
     onTopic = await collect<EventEnvelope>(fx.auth);
   });
