@@ -185,7 +185,7 @@ describe('auth-gateway: cheap junk is counted per client, not one audit row each
   it(`seed 003-25: ${REQUESTS} requests from a blocked IP are 1 ACCESS_DENIED (ip_blocked) + aggregates counting ${REQUESTS - 1}`, async () => {
     const ip = '198.51.100.91';
     await g.sql(
-      `INSERT INTO ip_blocks (ip, blocked_until, reason) VALUES ($1, now() + interval '10 minutes', 'test')`,
+      `INSERT INTO ip_blocks (ip, blocked_until, reason) VALUES ($1, now() + interval '10 minutes', 'admin')`,
       [ip],
     );
     const elapsed = await flood(
