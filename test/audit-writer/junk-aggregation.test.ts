@@ -65,7 +65,13 @@ describe('audit API: junk tokens are counted per client, not one audit row each 
          FROM "${schema}".audit_logs WHERE ip_address = $1::inet AND producer = 'audit-writer'`,
       [CLIENT],
     );
-    return rows[0] as { full: number; limited: number; aggregates: number; counted: number; throttled: number };
+    return rows[0] as {
+      full: number;
+      limited: number;
+      aggregates: number;
+      counted: number;
+      throttled: number;
+    };
   }
 
   it('300 junk bearer tokens are 1 TOKEN_VALIDATION_FAILED + aggregates counting 299; the next request is 429 before verification, with Retry-After', async () => {
@@ -79,7 +85,11 @@ describe('audit API: junk tokens are counted per client, not one audit row each 
 
     // Over the threshold: 429 whatever the token (a valid one too), with a problem body and Retry-After.
     const admin = await issuer.sign({ sub: 'u-admin-1', roles: ['admin'] });
-    for (const req of [junk(), request(server).get('/api/v1/audit/logs').set('Authorization', `Bearer ${admin}`), junk()]) {
+    for (const req of [
+      junk(),
+      request(server).get('/api/v1/audit/logs').set('Authorization', `Bearer ${admin}`),
+      junk(),
+    ]) {
       const res = await req;
       expect(res.status).toBe(429);
       expect(res.headers['content-type']).toContain('application/problem+json');
@@ -113,7 +123,10 @@ describe('audit API: junk tokens are counted per client, not one audit row each 
 
   it('seed 001-07: the security summary lists JUNK_REQUESTS_AGGREGATED with the security events', async () => {
     const admin = await issuer.sign({ sub: 'u-admin-1', roles: ['admin'] });
-    const res = await request(server).get('/api/v1/audit/security').set('Authorization', `Bearer ${admin}`).expect(200);
+    const res = await request(server)
+      .get('/api/v1/audit/security')
+      .set('Authorization', `Bearer ${admin}`)
+      .expect(200);
     expect(res.body.counts).toEqual(
       expect.arrayContaining([
         { action: 'JUNK_REQUESTS_AGGREGATED', count: 2 },
@@ -133,7 +146,10 @@ describe('audit API: junk tokens are counted per client, not one audit row each 
     const flushed = await waitFor(
       () =>
         onTopic.events.find(
-          (e) => after(e) && e.type === 'JUNK_REQUESTS_AGGREGATED' && (e.attributes as { kind: string }).kind === 'bearer_token',
+          (e) =>
+            after(e) &&
+            e.type === 'JUNK_REQUESTS_AGGREGATED' &&
+            (e.attributes as { kind: string }).kind === 'bearer_token',
         ),
       { timeoutMs: 20_000, what: 'the aggregate flushed on stop' },
     );

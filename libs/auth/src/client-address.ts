@@ -56,7 +56,7 @@ function ipv6Groups(s: string): number[] {
 /** RFC 5952: lower case, no leading zeros, the longest run (2+) of zero groups as `::`. */
 function formatIpv6(g: number[]): string {
   let best = { at: -1, len: 0 };
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

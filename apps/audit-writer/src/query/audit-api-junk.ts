@@ -1,9 +1,23 @@
-import { HttpException, HttpStatus, Inject, Injectable, Module, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  Module,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import type { Logger } from 'winston';
 import { JunkRecorder, markAudited, type JunkRefusal } from '@vigil/auth';
-import { createEvent, topicOf, Topics, type EventEnvelope, type JunkRequestsAggregatedAttributes } from '@vigil/contracts';
+import {
+  createEvent,
+  topicOf,
+  Topics,
+  type EventEnvelope,
+  type JunkRequestsAggregatedAttributes,
+} from '@vigil/contracts';
 import { EventProducer } from '@vigil/kafka';
 import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import { currentContext } from '@vigil/telemetry';
@@ -52,13 +66,23 @@ export class AuditApiJunk extends JunkRecorder {
       byTopic.set(topic, [...(byTopic.get(topic) ?? []), e]);
     }
     for (const [topic, batch] of byTopic) {
-      await this.producer.publish(topic, batch).catch((err: unknown) =>
-        this.logger.warn('audit API events not published', { err, topic, count: batch.length, types: [...new Set(batch.map((e) => e.type))] }),
-      );
+      await this.producer
+        .publish(topic, batch)
+        .catch((err: unknown) =>
+          this.logger.warn('audit API events not published', {
+            err,
+            topic,
+            count: batch.length,
+            types: [...new Set(batch.map((e) => e.type))],
+          }),
+        );
     }
   }
 
-  protected aggregateEvent(attributes: JunkRequestsAggregatedAttributes, address: string | undefined): EventEnvelope {
+  protected aggregateEvent(
+    attributes: JunkRequestsAggregatedAttributes,
+    address: string | undefined,
+  ): EventEnvelope {
     return createEvent('JUNK_REQUESTS_AGGREGATED', {
       producer: SERVICE,
       ...(address ? { source: { ip: address } } : {}),
@@ -101,7 +125,10 @@ export class AuditApiJunkThrottleGuard implements CanActivate {
 const CONTROL = /[\u0000-\u001f\u007f]/g;
 
 /** The envelope's source for a request of the audit API: its client and a printable, bounded user agent. */
-export function sourceOf(ip: string | undefined, userAgent: string | undefined): { source?: { ip?: string; userAgent?: string } } {
+export function sourceOf(
+  ip: string | undefined,
+  userAgent: string | undefined,
+): { source?: { ip?: string; userAgent?: string } } {
   const ua = userAgent?.replace(CONTROL, ' ').trim().slice(0, 512) || undefined;
   return ip || ua ? { source: { ...(ip ? { ip } : {}), ...(ua ? { userAgent: ua } : {}) } } : {};
 }

@@ -16,22 +16,35 @@ const KID = /^[A-Za-z0-9._:@-]{1,128}$/;
 export class AuditApiAuthEvents implements AuthEventsSink {
   constructor(private readonly junk: AuditApiJunk) {}
 
-  async tokenRejected(e: { failure: TokenValidationFailure; kid?: string; subject?: string; request: AuthRequestInfo }): Promise<void> {
+  async tokenRejected(e: {
+    failure: TokenValidationFailure;
+    kid?: string;
+    subject?: string;
+    request: AuthRequestInfo;
+  }): Promise<void> {
     const r = e.request;
-    await this.junk.record('bearer_token', r.ip, { reason: e.failure, route: r.route }, () =>
-      createEvent('TOKEN_VALIDATION_FAILED', {
-        producer: SERVICE,
-        ...(e.subject && KID.test(e.subject) ? { subject: { userId: e.subject } } : {}),
-        ...sourceOf(r.ip, r.userAgent),
-        outcome: 'denied',
-        reason: e.failure,
-        requestId: currentContext()?.requestId,
-        attributes: { failure: e.failure, ...(e.kid && KID.test(e.kid) ? { kid: e.kid } : {}) },
-      }) as EventEnvelope,
+    await this.junk.record(
+      'bearer_token',
+      r.ip,
+      { reason: e.failure, route: r.route },
+      () =>
+        createEvent('TOKEN_VALIDATION_FAILED', {
+          producer: SERVICE,
+          ...(e.subject && KID.test(e.subject) ? { subject: { userId: e.subject } } : {}),
+          ...sourceOf(r.ip, r.userAgent),
+          outcome: 'denied',
+          reason: e.failure,
+          requestId: currentContext()?.requestId,
+          attributes: { failure: e.failure, ...(e.kid && KID.test(e.kid) ? { kid: e.kid } : {}) },
+        }) as EventEnvelope,
     );
   }
 
-  async accessDenied(e: { principal: VerifiedToken; requiredRoles: string[]; request: AuthRequestInfo }): Promise<void> {
+  async accessDenied(e: {
+    principal: VerifiedToken;
+    requiredRoles: string[];
+    request: AuthRequestInfo;
+  }): Promise<void> {
     await this.junk.emit([
       createEvent('ACCESS_DENIED', {
         producer: SERVICE,
@@ -41,7 +54,11 @@ export class AuditApiAuthEvents implements AuthEventsSink {
         outcome: 'denied',
         reason: 'missing_role',
         requestId: currentContext()?.requestId,
-        attributes: { route: e.request.route, method: e.request.method as never, requiredRoles: e.requiredRoles },
+        attributes: {
+          route: e.request.route,
+          method: e.request.method as never,
+          requiredRoles: e.requiredRoles,
+        },
       }) as EventEnvelope,
     ]);
   }

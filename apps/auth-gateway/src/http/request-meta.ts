@@ -7,8 +7,8 @@ import type { RequestMeta } from '../events/event-builder';
 /*
  * The one place the gateway decides who the client is. Express resolves `req.ip` under the
  * `trust proxy` setting built from TRUST_PROXY (default: no proxy trusted, so X-Forwarded-For is
- * ignored and the client is the socket peer); this module normalises that address and derives the
- * key the throttles count under.
+ * ignored and the client is the socket peer); @vigil/auth's client-address functions (re-exported
+ * here) normalise that address and derive the key the throttles count under.
  */
 
 export function metaOf(req: Request): RequestMeta {

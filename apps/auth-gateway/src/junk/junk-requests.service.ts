@@ -32,7 +32,10 @@ export class JunkRequests extends JunkRecorder {
     return this.events.emitAll(events);
   }
 
-  protected aggregateEvent(attributes: JunkRequestsAggregatedAttributes, address: string | undefined): EventEnvelope {
+  protected aggregateEvent(
+    attributes: JunkRequestsAggregatedAttributes,
+    address: string | undefined,
+  ): EventEnvelope {
     return gatewayEvent('JUNK_REQUESTS_AGGREGATED', {
       outcome: 'denied',
       reason: 'aggregated',

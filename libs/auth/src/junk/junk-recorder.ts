@@ -45,9 +45,12 @@ function instruments(meter: string) {
   const m = metrics.getMeter(meter);
   return {
     requests: m.createCounter('junk.requests', {
-      description: 'Cheap refused requests by kind and verdict (recorded in full, or counted into an aggregate)',
+      description:
+        'Cheap refused requests by kind and verdict (recorded in full, or counted into an aggregate)',
     }),
-    throttled: m.createCounter('junk.throttled', { description: 'Requests answered 429 by the junk throttle' }),
+    throttled: m.createCounter('junk.throttled', {
+      description: 'Requests answered 429 by the junk throttle',
+    }),
     overflow: m.createCounter('junk.overflow', {
       description: 'Junk counted in the global bucket because the per-client table was full',
     }),
@@ -66,7 +69,9 @@ function liveSet(meter: string): Set<JunkLedger> {
     liveLedgers.set(meter, ledgers);
     metrics
       .getMeter(meter)
-      .createObservableGauge('junk.tracked_clients', { description: 'Client addresses the junk ledger tracks' })
+      .createObservableGauge('junk.tracked_clients', {
+        description: 'Client addresses the junk ledger tracks',
+      })
       .addCallback((r) => r.observe([...ledgers].reduce((n, l) => n + l.trackedClients, 0)));
   }
   return set;
@@ -105,7 +110,10 @@ export abstract class JunkRecorder implements OnApplicationBootstrap, OnModuleDe
   protected abstract publish(events: EventEnvelope[]): Promise<void>;
 
   /** The app's JUNK_REQUESTS_AGGREGATED for one aggregate (`address`: the client, absent for the global bucket). */
-  protected abstract aggregateEvent(attributes: JunkRequestsAggregatedAttributes, address: string | undefined): EventEnvelope;
+  protected abstract aggregateEvent(
+    attributes: JunkRequestsAggregatedAttributes,
+    address: string | undefined,
+  ): EventEnvelope;
 
   onApplicationBootstrap(): void {
     liveSet(this.junkOptions.meter).add(this.ledger);
@@ -131,7 +139,12 @@ export abstract class JunkRecorder implements OnApplicationBootstrap, OnModuleDe
    * One junk request of `kind` from `ip`: emits `build()` when it is the first of its window,
    * otherwise only counts it (the event is never built).
    */
-  async record(kind: JunkKind, ip: string | undefined, sample: JunkSample, build: () => EventEnvelope): Promise<void> {
+  async record(
+    kind: JunkKind,
+    ip: string | undefined,
+    sample: JunkSample,
+    build: () => EventEnvelope,
+  ): Promise<void> {
     const overflowBefore = this.ledger.overflowed;
     const verdict = this.ledger.record(ip, kind, Date.now(), {
       reason: CODE.test(sample.reason) ? sample.reason.slice(0, 64) : 'other',
@@ -155,13 +168,22 @@ export abstract class JunkRecorder implements OnApplicationBootstrap, OnModuleDe
    * the refusal (its Retry-After), the request already recorded as `throttled` junk (`build`
    * makes its full RATE_LIMITED event, for the first of the window).
    */
-  async refuseThrottled(req: Request, build: (r: JunkRefusal) => EventEnvelope): Promise<JunkRefusal | undefined> {
+  async refuseThrottled(
+    req: Request,
+    build: (r: JunkRefusal) => EventEnvelope,
+  ): Promise<JunkRefusal | undefined> {
     if (!junkThrottleApplies(req.path)) return undefined;
     const ip = clientIp(req);
     const wait = this.retryAfter(ip);
     if (wait === undefined) return undefined;
-    const refusal: JunkRefusal = { ip, route: safeRoute(requestInfo(req).route), retryAfterSeconds: Math.min(wait, 86_400) };
-    await this.record('throttled', ip, { reason: 'rate_limited', route: refusal.route }, () => build(refusal));
+    const refusal: JunkRefusal = {
+      ip,
+      route: safeRoute(requestInfo(req).route),
+      retryAfterSeconds: Math.min(wait, 86_400),
+    };
+    await this.record('throttled', ip, { reason: 'rate_limited', route: refusal.route }, () =>
+      build(refusal),
+    );
     return refusal;
   }
 
