@@ -7,10 +7,22 @@ import { SERVICE, type AuditWriterConfig } from './config';
 import { CHECKPOINT_TOPIC_SPEC } from './checkpoints/checkpoint-events';
 import { CheckpointsModule } from './checkpoints/checkpoints.module';
 import { IngestModule } from './ingest/ingest.module';
+import { AuditApiJunkModule } from './query/audit-api-junk';
 import { AuditApiAuthEvents } from './query/auth-events.sink';
 import { QueryModule } from './query/query.module';
 import { migrations } from './migrations';
 import { RuntimeRoleCheck } from './runtime-role.check';
+
+/** Token checks of the audit API; the sink counts refused tokens in the junk recorder, whose module also puts the junk throttle first. */
+function authModule(config: AuditWriterConfig): DynamicModule {
+  const revocation = revocationFromAuthEvents({ topic: config.authEventsTopic ?? Topics.AUTH_EVENTS, maxTokenTtlSeconds: config.authMaxTokenTtlSeconds });
+  return AuthModule.forRoot({
+    verifier: { jwksUrl: config.authJwksUrl, issuer: config.authIssuer, audience: config.authAudience },
+    eventsSink: AuditApiAuthEvents,
+    ...revocation,
+    imports: [...revocation.imports, AuditApiJunkModule],
+  });
+}
 
 /** audit-writer: consumes *.events.v1 and security.alerts.v1 into the append-only, hash-chained audit_logs; serves the audit query API. */
 @Module({})
@@ -32,11 +44,7 @@ export class AppModule {
             CHECKPOINT_TOPIC_SPEC,
           ],
         }),
-        AuthModule.forRoot({
-          verifier: { jwksUrl: config.authJwksUrl, issuer: config.authIssuer, audience: config.authAudience },
-          eventsSink: AuditApiAuthEvents,
-          ...revocationFromAuthEvents({ topic: config.authEventsTopic ?? Topics.AUTH_EVENTS, maxTokenTtlSeconds: config.authMaxTokenTtlSeconds }),
-        }),
+        authModule(config),
         IngestModule,
         CheckpointsModule,
         QueryModule,

@@ -1,4 +1,4 @@
-import { describeConfig, env, loadConfig, revocationSchema, serviceSchema, tokenVerifierSchema, type ConfigOf } from '@vigil/config';
+import { describeConfig, env, junkSchema, loadConfig, revocationSchema, serviceSchema, tokenVerifierSchema, type ConfigOf } from '@vigil/config';
 import { AUDITED_TOPICS } from '@vigil/contracts';
 
 export const SERVICE = 'audit-writer';
@@ -32,6 +32,8 @@ export const schema = {
   ...tokenVerifierSchema(),
   /** Revoked sessions, deactivated/locked/demoted users: tokens refused within a second (deny-list from auth events). */
   ...revocationSchema(),
+  /** Refused tokens at the audit API: per-client windows, throttle and tracking cap, as at the gateway (issue 14 item 10). */
+  ...junkSchema(),
 };
 
 export type AuditWriterConfig = ConfigOf<typeof schema>;

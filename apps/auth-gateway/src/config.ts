@@ -1,4 +1,4 @@
-import { ConfigError, describeConfig, env, loadConfig, serviceSchema, type ConfigOf, type Field } from '@vigil/config';
+import { ConfigError, describeConfig, env, junkSchema, loadConfig, serviceSchema, type ConfigOf, type Field } from '@vigil/config';
 import { Topics } from '@vigil/contracts';
 import { parseTrustProxy, type TrustProxy } from './http/request-meta';
 import { checkPassword } from './passwords/password-policy';
@@ -65,9 +65,7 @@ export const schema = {
   knownIpDays: env.int('LOCKOUT_KNOWN_IP_DAYS', { default: 90, min: 1, max: 3650 }),
 
   // Junk (refused tokens, blocked or throttled clients): per-client windows, throttle, tracking cap (issue 14 item 10)
-  junkWindowSeconds: env.int('JUNK_WINDOW_SECONDS', { default: 60, min: 1, max: 3600 }),
-  junkThrottleThreshold: env.int('JUNK_THROTTLE_THRESHOLD', { default: 300, min: 1, max: 1_000_000 }),
-  junkMaxTrackedClients: env.int('JUNK_MAX_TRACKED_CLIENTS', { default: 20_000, min: 1, max: 10_000_000 }),
+  ...junkSchema(),
 
   // Security actions from the monitor
   securityActionDefaultTtlSeconds: env.int('SECURITY_ACTION_DEFAULT_TTL_SECONDS', { default: 3600, min: 1, max: 30 * 86400 }),

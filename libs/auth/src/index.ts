@@ -13,3 +13,7 @@ export * from './nest/auth.module';
 export * from './revocation/deny-list';
 export * from './revocation/revocation-feed';
 export * from './revocation/revocation.module';
+export * from './client-address';
+export * from './junk/junk-client-key';
+export * from './junk/junk-ledger';
+export * from './junk/junk-recorder';

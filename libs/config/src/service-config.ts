@@ -47,3 +47,17 @@ export function revocationSchema() {
     authMaxTokenTtlSeconds: env.int('AUTH_MAX_TOKEN_TTL_SECONDS', { default: 3600, min: 30, max: 86_400 }),
   };
 }
+
+/**
+ * For services that count cheap refused requests per client (the junk ledger of @vigil/auth): the
+ * window counts are aggregated over, the junk requests in a window after which the client gets
+ * 429 until the window ends, and how many client addresses are tracked at once (beyond that, junk
+ * is counted in one global bucket: no throttle, memory bounded).
+ */
+export function junkSchema() {
+  return {
+    junkWindowSeconds: env.int('JUNK_WINDOW_SECONDS', { default: 60, min: 1, max: 3600 }),
+    junkThrottleThreshold: env.int('JUNK_THROTTLE_THRESHOLD', { default: 300, min: 1, max: 1_000_000 }),
+    junkMaxTrackedClients: env.int('JUNK_MAX_TRACKED_CLIENTS', { default: 20_000, min: 1, max: 10_000_000 }),
+  };
+}

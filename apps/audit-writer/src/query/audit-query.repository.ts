@@ -118,7 +118,7 @@ export class AuditQueryRepository {
       ),
       this.ds.query(
         `SELECT action, count(*)::int AS count FROM ${this.s}.audit_logs
-          WHERE created_at >= $1 AND action IN ('FAILED_AUTH_LOGIN','ACCOUNT_LOCKED','RATE_LIMITED','ACCESS_DENIED','TOKEN_REFRESH_REUSE','TOKEN_VALIDATION_FAILED','ROLE_CHANGED','SECURITY_ALERT')
+          WHERE created_at >= $1 AND action IN ('FAILED_AUTH_LOGIN','ACCOUNT_LOCKED','RATE_LIMITED','ACCESS_DENIED','TOKEN_REFRESH_REUSE','TOKEN_VALIDATION_FAILED','JUNK_REQUESTS_AGGREGATED','ROLE_CHANGED','SECURITY_ALERT')
           GROUP BY 1 ORDER BY 1`,
         [since],
       ),

@@ -1,11 +1,9 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import { clientIp } from '@vigil/auth';
 import { SERVICE_CONFIG } from '@vigil/runtime';
 import type { AuthGatewayConfig } from '../config';
 import { gatewayEvent } from '../events/event-builder';
 import { RateLimitedException } from '../http/problems';
-import { canonicalPath, routeTemplateOf } from '../http/request-meta';
 import { JunkRequests } from './junk-requests.service';
 
 /**
@@ -13,7 +11,7 @@ import { JunkRequests } from './junk-requests.service';
  * refresh tokens, requests while blocked) gets 429 with Retry-After until the window ends, before
  * any token verification or database work. The 429s are junk too: the first is a RATE_LIMITED
  * event, the rest are counted into the window's aggregate. Health, metrics, JWKS and the docs are
- * not throttled.
+ * not throttled (junkThrottleApplies).
  */
 @Injectable()
 export class JunkThrottleGuard implements CanActivate {
@@ -25,26 +23,20 @@ export class JunkThrottleGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
     const req = ctx.switchToHttp().getRequest<Request>();
-    const path = canonicalPath(req.path);
-    if (!path.startsWith('/api/') || path.startsWith('/api/v1/health') || path.startsWith('/api/docs'))
-      return true;
-    const ip = clientIp(req);
-    const wait = this.junk.retryAfter(ip);
-    if (wait === undefined) return true;
-    const route = routeTemplateOf(req);
-    await this.junk.record('throttled', ip, { reason: 'rate_limited', route }, () =>
+    const refused = await this.junk.refuseThrottled(req, (r) =>
       gatewayEvent('RATE_LIMITED', {
         outcome: 'denied',
         reason: 'junk_throttled',
-        attributes: { route, scope: 'ip', retryAfterSeconds: Math.min(wait, 86_400) },
-        meta: { ip, userAgent: req.header('user-agent') ?? undefined },
+        attributes: { route: r.route, scope: 'ip', retryAfterSeconds: r.retryAfterSeconds },
+        meta: { ip: r.ip, userAgent: req.header('user-agent') ?? undefined },
       }),
     );
+    if (!refused) return true;
     const c = this.config;
-    throw new RateLimitedException(wait, {
+    throw new RateLimitedException(refused.retryAfterSeconds, {
       limit: c.junkThrottleThreshold,
       remaining: 0,
-      resetSeconds: wait,
+      resetSeconds: refused.retryAfterSeconds,
       windowSeconds: c.junkWindowSeconds,
     });
   }

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { routeOf } from '@vigil/telemetry';
+import { normalizeIp } from '../client-address';
 import type { VerifiedToken } from '../verified-token';
 import type { AuthRequestInfo } from './auth-events-sink';
 
@@ -14,11 +15,14 @@ export function setPrincipal(req: unknown, principal: VerifiedToken): void {
   (req as Record<string, VerifiedToken>)[PRINCIPAL] = principal;
 }
 
-/** The client address as Express resolved it (trust proxy), IPv4-mapped IPv6 unwrapped. */
-export function clientIp(req: Pick<Request, 'ip'>): string | undefined {
-  const ip = req.ip;
-  if (!ip) return undefined;
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+/**
+ * The client address: `req.ip` as Express resolved it (under the app's trust proxy setting),
+ * normalised (normalizeIp: IPv4-mapped IPv6 to IPv4, IPv6 in its RFC 5952 form, zone dropped).
+ * When a trusted proxy forwarded something that is not an address, the socket peer is taken
+ * instead: never a string an attacker chose.
+ */
+export function clientIp(req: Pick<Request, 'ip'> & { socket?: { remoteAddress?: string } }): string | undefined {
+  return normalizeIp(req.ip) ?? normalizeIp(req.socket?.remoteAddress);
 }
 
 export function requestInfo(req: Request): AuthRequestInfo {

@@ -1,4 +1,4 @@
-import { normalizeIp, throttleKeyOf } from '../http/request-meta';
+import { normalizeIp, throttleKeyOf } from '../client-address';
 
 /** How the junk ledger groups client addresses: one IPv4 address, or one IPv6 /64. */
 export interface JunkClientKey {
