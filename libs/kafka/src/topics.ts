@@ -10,12 +10,39 @@ export interface TopicSpec {
   config?: Record<string, string>;
 }
 
+/** A topic or cluster operation the principal has no ACL for. */
+export function isAuthorizationError(err: unknown): boolean {
+  const e = err as { type?: string; errors?: unknown[]; message?: string } | undefined;
+  if (!e) return false;
+  if (typeof e.type === 'string' && /AUTHORIZATION_FAILED$/.test(e.type)) return true;
+  if (Array.isArray(e.errors) && e.errors.some(isAuthorizationError)) return true;
+  return typeof e.message === 'string' && /not authorized|authorization failed/i.test(e.message);
+}
+
+/** Topics are missing and this principal may not create them: provisioning has to run first. */
+export class TopicsMissingError extends Error {
+  constructor(readonly topics: string[]) {
+    super(`topics missing and this principal may not create them (run npm run kafka:provision as the admin): ${topics.join(', ')}`);
+    this.name = 'TopicsMissingError';
+  }
+}
+
 /**
  * Creates the topics (and their DLQs) that do not exist yet. An existing topic keeps its
  * partitions, but gets the `config` its spec declares (a topic made before a retention change
  * would otherwise keep the old policy for ever).
+ *
+ * Under ACLs a service principal usually has no CREATE or ALTER_CONFIGS: provisioning
+ * (kafka:provision) made the topics with their configs. Then a missing topic is a
+ * TopicsMissingError (the caller retries, not ready), and a config this principal may not apply
+ * is reported through `warn` and left to provisioning.
  */
-export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], defaults: { partitions: number; replicationFactor: number }): Promise<string[]> {
+export async function ensureTopics(
+  kafka: Kafka,
+  specs: TopicSpec[],
+  defaults: { partitions: number; replicationFactor: number },
+  warn: (message: string, meta: Record<string, unknown>) => void = () => undefined,
+): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -33,11 +60,17 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], defaults: {
     const missing = wanted.filter((t) => !existing.has(t.topic));
     if (missing.length) {
       await admin.createTopics({ topics: missing, waitForLeaders: true }).catch((err: unknown) => {
+        if (isAuthorizationError(err)) throw new TopicsMissingError(missing.map((t) => t.topic));
         // Another instance may have created them between list and create.
         if (!(err instanceof Error && /already exists/i.test(err.message))) throw err;
       });
     }
-    for (const spec of specs.filter((s) => s.config && existing.has(s.topic))) await applyTopicConfig(admin, spec.topic, spec.config!);
+    for (const spec of specs.filter((s) => s.config && existing.has(s.topic))) {
+      await applyTopicConfig(admin, spec.topic, spec.config!).catch((err: unknown) => {
+        if (!isAuthorizationError(err)) throw err;
+        warn('topic config not checked: this principal may not describe or alter it (kafka:provision sets it)', { topic: spec.topic, config: spec.config });
+      });
+    }
     return missing.map((t) => t.topic);
   } finally {
     await admin.disconnect();

@@ -9,7 +9,7 @@ import {
 import { DataSource } from 'typeorm';
 import type { Logger } from 'winston';
 import { checkDatabase, createDataSource, registerPoolMetrics, runMigrations } from '@vigil/database';
-import { ensureTopics, EventProducer, KafkaHealth, type Kafka } from '@vigil/kafka';
+import { ensureTopics, EventProducer, KafkaHealth, TopicsMissingError, type Kafka } from '@vigil/kafka';
 import { ConsumerRegistry } from './consumers';
 import { HealthRegistry } from './health';
 import type { InfraOptions } from './infra.module';
@@ -113,14 +113,17 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
     for (let attempt = 1; !this.stopping && !this.kafkaReady; attempt++) {
       try {
         const c = this.opts.config;
-        const created = await ensureTopics(this.kafka, this.opts.topics, { partitions: c.kafkaTopicPartitions, replicationFactor: c.kafkaReplicationFactor });
+        const created = await ensureTopics(this.kafka, this.opts.topics, { partitions: c.kafkaTopicPartitions, replicationFactor: c.kafkaReplicationFactor }, (message, meta) =>
+          this.logger.warn(message, meta),
+        );
         if (created.length) this.logger.info('topics created', { topics: created });
         await this.producer.connect();
         await this.consumers.startAll();
         this.kafkaReady = true;
         this.logger.info('kafka connected', { brokers: c.kafkaBrokers });
       } catch (err) {
-        this.logger.warn('Kafka not reachable yet; retrying', { attempt, err });
+        if (err instanceof TopicsMissingError) this.logger.warn('Kafka topics missing (not ready until provisioned); retrying', { attempt, topics: err.topics });
+        else this.logger.warn('Kafka not reachable yet; retrying', { attempt, err });
         await sleep(Math.min(10000, 500 * 2 ** Math.min(attempt, 5)));
       }
     }
