@@ -40,9 +40,9 @@ case "${1:-}" in
     bash deploy/local/kafka.sh start
     # Topics, DLQs and per-service ACLs (idempotent). Test runs may also use test.* topics.
     if [[ "${NODE_ENV:-}" == test ]]; then
-      node -r ./tools/ts-register.js libs/kafka/src/provision.cli.ts --test-prefix test.
+      bash deploy/local/kafka.sh provision --test-prefix test.
     else
-      node -r ./tools/ts-register.js libs/kafka/src/provision.cli.ts
+      bash deploy/local/kafka.sh provision
     fi
     node deploy/local/db-setup.js
     ;;

@@ -17,7 +17,7 @@ function auth() {
   const ssl = /^(true|1|yes|on)$/i.test(e.KAFKA_TLS || '') ? { ca: e.KAFKA_TLS_CA_FILE ? fs.readFileSync(e.KAFKA_TLS_CA_FILE, 'utf8') : undefined } : undefined;
   if (mechanism === 'none') return { ssl };
   const username = e.KAFKA_USERNAME || 'vigil-admin';
-  const file = e.KAFKA_PASSWORD_FILE || path.join(e.KAFKA_HOME || path.join(__dirname, '../../.cache/kafka'), 'sasl', `${username}.password`);
+  const file = e.KAFKA_PASSWORD_FILE || path.join(e.KAFKA_SASL_DIR || path.join(e.KAFKA_HOME || path.join(__dirname, '../../.cache/kafka'), 'sasl'), `${username}.password`);
   let password = e.KAFKA_PASSWORD;
   if (!password) {
     try {

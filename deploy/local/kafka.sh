@@ -6,6 +6,7 @@
 #   deploy/local/kafka.sh stop     stop the broker started here (SIGTERM, then SIGKILL after 30 s)
 #   deploy/local/kafka.sh status   exit 0 when a produce/consume round trip works
 #   deploy/local/kafka.sh wait     wait (up to KAFKA_READY_TIMEOUT s) for a round trip
+#   deploy/local/kafka.sh provision [--test-prefix p]   topics, DLQs and ACLs as vigil-admin
 #   deploy/local/kafka.sh reset    stop and delete the local broker's data (and its credentials)
 #
 # Secure by default: the client listener is SASL_PLAINTEXT with SCRAM-SHA-512, KRaft's
@@ -36,7 +37,9 @@ KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx768m}"
 KAFKA_READY_TIMEOUT="${KAFKA_READY_TIMEOUT:-90}"
 KAFKA_TLS="${KAFKA_TLS:-1}"
 KAFKA_TLS_PORT="${KAFKA_TLS_PORT:-$((KAFKA_PORT + 2))}"
-SASL_DIR="$KAFKA_HOME/sasl"
+# KAFKA_SASL_DIR: another broker's credentials directory may be shared (the fault suites' brokers
+# use the main one's, so test fixtures authenticate to either).
+SASL_DIR="${KAFKA_SASL_DIR:-$KAFKA_HOME/sasl}"
 TLS_DIR="$KAFKA_HOME/tls"
 # Every principal the local broker knows (SCRAM-SHA-512 credentials made at format time).
 PRINCIPALS=(vigil-broker vigil-admin vigil-gateway vigil-audit vigil-monitor vigil-retention)
@@ -192,8 +195,13 @@ format_storage() {
 # vigil-admin credentials).
 wait_ready() {
   [[ -d "$ROOT/node_modules/kafkajs" ]] || { log "node_modules missing: run npm ci first"; exit 1; }
-  KAFKA_BROKERS="$KAFKA_BROKERS" KAFKA_READY_TIMEOUT="$KAFKA_READY_TIMEOUT" KAFKA_HOME="$KAFKA_HOME" \
+  KAFKA_BROKERS="$KAFKA_BROKERS" KAFKA_READY_TIMEOUT="$KAFKA_READY_TIMEOUT" KAFKA_HOME="$KAFKA_HOME" KAFKA_SASL_DIR="$SASL_DIR" \
     node "$ROOT/deploy/local/kafka-ready.js"
+}
+
+provision() {
+  (cd "$ROOT" && KAFKA_BROKERS="$KAFKA_BROKERS" KAFKA_HOME="$KAFKA_HOME" KAFKA_SASL_DIR="$SASL_DIR" \
+    node -r ./tools/ts-register.js libs/kafka/src/provision.cli.ts "$@")
 }
 
 # A broker started before the secured configuration (no credentials mark) is restarted.
@@ -245,6 +253,11 @@ case "${1:-}" in
   wait) wait_ready ;;
   status) KAFKA_READY_TIMEOUT=5 wait_ready ;;
   fetch) fetch ;;
-  reset) stop; rm -rf "$DATA" "$SASL_DIR" "$TLS_DIR" ;;
-  *) echo "usage: $0 start|stop|status|wait|fetch|reset" >&2; exit 2 ;;
+  provision) shift; provision "$@" ;;
+  reset)
+    stop; rm -rf "$DATA" "$TLS_DIR"
+    # a shared credentials directory belongs to its own broker
+    [[ "$SASL_DIR" == "$KAFKA_HOME/sasl" ]] && rm -rf "$SASL_DIR" || true
+    ;;
+  *) echo "usage: $0 start|stop|status|wait|provision|fetch|reset" >&2; exit 2 ;;
 esac

@@ -60,6 +60,9 @@ export class FaultBroker {
       KAFKA_HOME: path.join(ROOT, `.cache/kafka-${name}`),
       KAFKA_BROKERS: `127.0.0.1:${port}`,
       KAFKA_HEAP: '-Xms128m -Xmx512m',
+      // The shared broker's credentials: fixtures and services authenticate to either broker alike.
+      KAFKA_SASL_DIR: process.env.KAFKA_SASL_DIR ?? path.join(process.env.KAFKA_HOME ?? path.join(ROOT, '.cache/kafka'), 'sasl'),
+      KAFKA_TLS: '0',
     };
   }
 
@@ -70,6 +73,9 @@ export class FaultBroker {
   async start(): Promise<void> {
     const r = await runScript('deploy/local/kafka.sh', ['start'], this.env);
     if (r.code !== 0) throw new Error(`fault broker did not start:\n${r.output}`);
+    // Topics and ACLs as on the shared broker (idempotent; fast when already there).
+    const p = await runScript('deploy/local/kafka.sh', ['provision', '--test-prefix', 'test.'], this.env);
+    if (p.code !== 0) throw new Error(`fault broker was not provisioned:\n${p.output}`);
   }
 
   async stop(): Promise<void> {

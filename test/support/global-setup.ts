@@ -4,7 +4,8 @@
  */
 import { Client } from 'pg';
 import { testDatabaseUrl, kafkaBrokers } from '../../libs/testing/src/env';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import { kafkaSecurityFromEnv } from '../../libs/config/src/service-config';
 
 export default async function globalSetup(): Promise<void> {
   const pg = new Client({ connectionString: testDatabaseUrl(), connectionTimeoutMillis: 5000 });
@@ -16,7 +17,13 @@ export default async function globalSetup(): Promise<void> {
   } finally {
     await pg.end().catch(() => undefined);
   }
-  const admin = new Kafka({ clientId: 'vigil-test-setup', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
+  // As the admin principal (the fixtures' identity; the apps under test use their own).
+  const security = kafkaSecurityFromEnv();
+  if (security.mechanism !== 'none' && security.password === undefined) {
+    throw new Error('no Kafka password for the test fixtures (vigil-admin): run bash deploy/local/infra.sh up, or set KAFKA_PASSWORD[_FILE]');
+  }
+  const sasl = security.mechanism === 'none' ? undefined : ({ mechanism: security.mechanism, username: security.username, password: security.password } as SASLOptions);
+  const admin = new Kafka({ clientId: 'vigil-test-setup', brokers: kafkaBrokers(), sasl, ssl: security.tls, logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
   try {
     await admin.connect();
     await admin.describeCluster();

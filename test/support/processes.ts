@@ -13,7 +13,8 @@ export interface Spawned {
 export function spawnService(app: string, env: NodeJS.ProcessEnv): Spawned {
   const child = spawn(process.execPath, ['-r', './tools/ts-register.js', `apps/${app}/src/main.ts`], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    // KAFKA_HOME / KAFKA_SASL_DIR: where the service finds its local principal's password.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, KAFKA_HOME: process.env.KAFKA_HOME, KAFKA_SASL_DIR: process.env.KAFKA_SASL_DIR, ...env },
   });
   let out = '';
   child.stdout.on('data', (d) => (out += d));

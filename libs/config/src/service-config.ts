@@ -72,10 +72,11 @@ type Source = Record<string, string | undefined>;
 const isProduction = (source: Source) => (source.NODE_ENV ?? 'development').trim() === 'production';
 const given = (source: Source, variable: string) => (source[variable] ?? '').trim() !== '';
 
-/** Where deploy/local/kafka.sh keeps a principal's password (development and test only). */
+/** Where deploy/local/kafka.sh keeps a principal's password (development and test only): KAFKA_SASL_DIR, else $KAFKA_HOME/sasl. */
 export function localKafkaPasswordFile(user: string, source: Source = process.env): string {
-  const home = source.KAFKA_HOME?.trim() || process.env.KAFKA_HOME?.trim() || '.cache/kafka';
-  return path.join(home, 'sasl', `${user}.password`);
+  const pick = (v: string) => source[v]?.trim() || process.env[v]?.trim();
+  const dir = pick('KAFKA_SASL_DIR') || path.join(pick('KAFKA_HOME') || '.cache/kafka', 'sasl');
+  return path.join(dir, `${user}.password`);
 }
 
 function readPem(variable: string, file: string): { value?: string; problem?: string } {

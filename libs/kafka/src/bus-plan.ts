@@ -83,6 +83,8 @@ export interface AclPlanOptions {
    * with this prefix and any consumer group, as the suite gives each test its own topics.
    */
   testTopicPrefix?: string;
+  /** Maps each topic name (tests apply the plan to renamed copies of the topics). */
+  topicName?: (topic: string) => string;
 }
 
 /** The ACL entries for every service principal (the admin is a super user). */
@@ -90,11 +92,12 @@ export function aclPlan(opts: AclPlanOptions = {}): AclEntry[] {
   const out: AclEntry[] = [];
   for (const [service, rights] of Object.entries(SERVICE_RIGHTS) as Array<[ServicePrincipal, ServiceRights]>) {
     const who = opts.principals?.[service] ?? PRINCIPALS[service];
-    const write = new Set([...rights.write, ...rights.read.map(dlqTopic)]);
+    const name = opts.topicName ?? ((t: string) => t);
+    const write = new Set([...rights.write, ...rights.read.map(dlqTopic)].map(name));
     // DESCRIBE (metadata) and DESCRIBE_CONFIGS on every topic it names, so its start-up check sees them.
-    const named = new Set([...rights.write, ...rights.read].flatMap((t) => [t, dlqTopic(t)]));
+    const named = new Set([...rights.write, ...rights.read].flatMap((t) => [t, dlqTopic(t)]).map(name));
     for (const t of write) out.push(allow(who, AclResourceTypes.TOPIC, t, AclOperationTypes.WRITE));
-    for (const t of rights.read) out.push(allow(who, AclResourceTypes.TOPIC, t, AclOperationTypes.READ));
+    for (const t of rights.read) out.push(allow(who, AclResourceTypes.TOPIC, name(t), AclOperationTypes.READ));
     for (const t of named) {
       out.push(allow(who, AclResourceTypes.TOPIC, t, AclOperationTypes.DESCRIBE));
       out.push(allow(who, AclResourceTypes.TOPIC, t, AclOperationTypes.DESCRIBE_CONFIGS));

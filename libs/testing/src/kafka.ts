@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { localKafkaPasswordFile } from '@vigil/config';
 import { createKafka, type Kafka, type KafkaMessage } from '@vigil/kafka';
 import { kafkaBrokers } from './env';
 
@@ -7,6 +10,7 @@ export function uniqueTopic(prefix: string): string {
   return `test.${prefix}.${randomUUID().slice(0, 8)}`;
 }
 
+/** As the admin principal (KAFKA_USERNAME/KAFKA_PASSWORD[_FILE], locally vigil-admin): fixtures create topics and read anything. */
 export function testKafka(clientId = 'vigil-test'): Kafka {
   return createKafka({ clientId, brokers: kafkaBrokers() }); // no logger: KafkaJS stays silent in tests
 }
@@ -66,4 +70,22 @@ export async function committedOffsets(groupId: string, topic: string): Promise<
   } finally {
     await admin.disconnect();
   }
+}
+
+/** A client authenticated as one of the local broker's principals (deploy/local/kafka.sh), or with `password`. */
+export function kafkaAs(principal: string, opts: { password?: string; brokers?: string[]; tls?: { ca?: string } } = {}): Kafka {
+  const password = opts.password ?? fs.readFileSync(localKafkaPasswordFile(principal), 'utf8').trim();
+  return createKafka({
+    clientId: `vigil-test-${principal}`,
+    brokers: opts.brokers ?? kafkaBrokers(),
+    retries: 0,
+    security: { mechanism: 'scram-sha-512', username: principal, password, tls: opts.tls },
+  });
+}
+
+/** The local broker's SASL_SSL listener (KAFKA_TLS_PORT, default KAFKA_PORT+2) and the CA kafka.sh made. */
+export function kafkaTlsEndpoint(): { brokers: string[]; caFile: string } {
+  const port = Number(process.env.KAFKA_TLS_PORT ?? Number(process.env.KAFKA_PORT ?? 9092) + 2);
+  const home = process.env.KAFKA_HOME ?? path.join(process.cwd(), '.cache/kafka');
+  return { brokers: [`127.0.0.1:${port}`], caFile: path.join(home, 'tls', 'ca.pem') };
 }

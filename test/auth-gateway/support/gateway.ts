@@ -13,6 +13,8 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client } from 'pg';
 import winston from 'winston';
 import { decodeEvent, dlqTopic, type AnyEvent } from '@vigil/contracts';
+import { kafkaAuthOptions } from '@vigil/kafka';
+import { kafkaSecurityFromEnv } from '@vigil/config';
 import { createServiceApp } from '@vigil/runtime';
 import { createLogger } from '@vigil/telemetry';
 import { deleteTopics, freshSchema, kafkaBrokers, testDatabaseUrl, uniqueTopic, waitFor } from '@vigil/testing';
@@ -124,7 +126,7 @@ export class TopicTap {
   constructor(private readonly topic: string, private readonly brokers = kafkaBrokers()) {}
 
   async start(): Promise<this> {
-    const kafka = new Kafka({ clientId: 'vigil-test-tap', brokers: this.brokers, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: 'vigil-test-tap', brokers: this.brokers, ...kafkaAuthOptions(kafkaSecurityFromEnv()), logLevel: logLevel.NOTHING });
     this.consumer = kafka.consumer({ groupId: `tap-${randomUUID()}`, allowAutoTopicCreation: false });
     await this.consumer.connect();
     await waitFor(
