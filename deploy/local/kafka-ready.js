@@ -14,16 +14,25 @@ const { randomUUID } = require('node:crypto');
 function auth() {
   const e = process.env;
   const mechanism = e.KAFKA_SASL_MECHANISM || 'scram-sha-512';
-  const ssl = /^(true|1|yes|on)$/i.test(e.KAFKA_TLS || '') ? { ca: e.KAFKA_TLS_CA_FILE ? fs.readFileSync(e.KAFKA_TLS_CA_FILE, 'utf8') : undefined } : undefined;
+  const ssl = /^(true|1|yes|on)$/i.test(e.KAFKA_TLS || '')
+    ? { ca: e.KAFKA_TLS_CA_FILE ? fs.readFileSync(e.KAFKA_TLS_CA_FILE, 'utf8') : undefined }
+    : undefined;
   if (mechanism === 'none') return { ssl };
   const username = e.KAFKA_USERNAME || 'vigil-admin';
-  const file = e.KAFKA_PASSWORD_FILE || path.join(e.KAFKA_SASL_DIR || path.join(e.KAFKA_HOME || path.join(__dirname, '../../.cache/kafka'), 'sasl'), `${username}.password`);
+  const file =
+    e.KAFKA_PASSWORD_FILE ||
+    path.join(
+      e.KAFKA_SASL_DIR || path.join(e.KAFKA_HOME || path.join(__dirname, '../../.cache/kafka'), 'sasl'),
+      `${username}.password`,
+    );
   let password = e.KAFKA_PASSWORD;
   if (!password) {
     try {
       password = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     } catch (err) {
-      console.error(`[kafka] no password for ${username}: set KAFKA_PASSWORD or KAFKA_PASSWORD_FILE (${file}: ${err.code || err.message})`);
+      console.error(
+        `[kafka] no password for ${username}: set KAFKA_PASSWORD or KAFKA_PASSWORD_FILE (${file}: ${err.code || err.message})`,
+      );
       process.exit(2);
     }
   }
@@ -37,7 +46,13 @@ const topic = '__vigil_readiness';
 const deadline = Date.now() + timeoutMs;
 
 async function roundTrip() {
-  const kafka = new Kafka({ clientId: 'vigil-readiness', brokers, ...security, logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  const kafka = new Kafka({
+    clientId: 'vigil-readiness',
+    brokers,
+    ...security,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  });
   const admin = kafka.admin();
   const producer = kafka.producer();
   const consumer = kafka.consumer({ groupId: `vigil-readiness-${randomUUID()}` });
@@ -45,7 +60,10 @@ async function roundTrip() {
     await admin.connect();
     const topics = await admin.listTopics();
     if (!topics.includes(topic)) {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+        waitForLeaders: true,
+      });
     }
     const marker = randomUUID();
     await producer.connect();
@@ -79,12 +97,19 @@ const started0 = Date.now();
     try {
       const started = Date.now();
       await roundTrip();
-      console.error(`[kafka] ready at ${brokers.join(',')} (round trip ${Date.now() - started} ms, attempt ${attempt})`);
+      console.error(
+        `[kafka] ready at ${brokers.join(',')} (round trip ${Date.now() - started} ms, attempt ${attempt})`,
+      );
       process.exit(0);
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
       // Wrong credentials do not get better by waiting.
-      if (err && (err.type === 'SASL_AUTHENTICATION_FAILED' || /SASL .*authentication failed/i.test(lastError)) && Date.now() - started0 > 15000) break;
+      if (
+        err &&
+        (err.type === 'SASL_AUTHENTICATION_FAILED' || /SASL .*authentication failed/i.test(lastError)) &&
+        Date.now() - started0 > 15000
+      )
+        break;
       await new Promise((r) => setTimeout(r, 1000));
     }
   }

@@ -61,7 +61,9 @@ export class FaultBroker {
       KAFKA_BROKERS: `127.0.0.1:${port}`,
       KAFKA_HEAP: '-Xms128m -Xmx512m',
       // The shared broker's credentials: fixtures and services authenticate to either broker alike.
-      KAFKA_SASL_DIR: process.env.KAFKA_SASL_DIR ?? path.join(process.env.KAFKA_HOME ?? path.join(ROOT, '.cache/kafka'), 'sasl'),
+      KAFKA_SASL_DIR:
+        process.env.KAFKA_SASL_DIR ??
+        path.join(process.env.KAFKA_HOME ?? path.join(ROOT, '.cache/kafka'), 'sasl'),
       KAFKA_TLS: '0',
     };
   }

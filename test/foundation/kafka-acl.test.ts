@@ -6,9 +6,25 @@
  */
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes } from 'kafkajs';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Kafka,
+  logLevel,
+  ResourcePatternTypes,
+} from 'kafkajs';
 import { dlqTopic, TOPICS } from '@vigil/contracts';
-import { aclPlan, BUS_TOPICS, isAuthorizationError, MONITOR_PARTIALS_TOPIC, MONITOR_REPARTITION_TOPIC, PRINCIPALS, SERVICE_RIGHTS, type ServicePrincipal } from '@vigil/kafka';
+import {
+  aclPlan,
+  BUS_TOPICS,
+  isAuthorizationError,
+  MONITOR_PARTIALS_TOPIC,
+  MONITOR_REPARTITION_TOPIC,
+  PRINCIPALS,
+  SERVICE_RIGHTS,
+  type ServicePrincipal,
+} from '@vigil/kafka';
 import { kafkaAs, kafkaBrokers, kafkaTlsEndpoint, testKafka } from '@vigil/testing';
 import { CHECKPOINT_TOPIC_SPEC } from '../../apps/audit-writer/src/checkpoints/checkpoint-events';
 
@@ -19,7 +35,9 @@ const SERVICES = Object.keys(SERVICE_RIGHTS) as ServicePrincipal[];
 function refusal(err: unknown): string {
   const e = err as { type?: string; message?: string };
   if (e.type) return e.type;
-  return /Not authorized to access topics/.test(e.message ?? '') ? 'TOPIC_AUTHORIZATION_FAILED' : String(e.message);
+  return /Not authorized to access topics/.test(e.message ?? '')
+    ? 'TOPIC_AUTHORIZATION_FAILED'
+    : String(e.message);
 }
 
 /** The broker's answer to one produce as `principal`: 'ok' or the KafkaJS error type. */
@@ -38,14 +56,20 @@ async function produceAs(principal: string, topic: string): Promise<string> {
 
 /** The first fetch as `principal` with a group under its prefix: 'ok' (a record arrived) or the error type. */
 async function consumeAs(principal: string, topic: string, group: string): Promise<string> {
-  const consumer = kafkaAs(principal).consumer({ groupId: `${group}.acl-test-${randomUUID().slice(0, 8)}`, retry: { retries: 0 }, allowAutoTopicCreation: false });
+  const consumer = kafkaAs(principal).consumer({
+    groupId: `${group}.acl-test-${randomUUID().slice(0, 8)}`,
+    retry: { retries: 0 },
+    allowAutoTopicCreation: false,
+  });
   try {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     return await new Promise<string>((resolve) => {
       const timer = setTimeout(() => resolve('timeout'), 20000);
       consumer.on(consumer.events.CRASH, (e) => (clearTimeout(timer), resolve(refusal(e.payload.error))));
-      void consumer.run({ eachMessage: async () => (clearTimeout(timer), resolve('ok')) }).catch((err) => (clearTimeout(timer), resolve(refusal(err))));
+      void consumer
+        .run({ eachMessage: async () => (clearTimeout(timer), resolve('ok')) })
+        .catch((err) => (clearTimeout(timer), resolve(refusal(err))));
     });
   } catch (err) {
     return refusal(err);
@@ -56,7 +80,13 @@ async function consumeAs(principal: string, topic: string, group: string): Promi
 
 describe('Kafka authentication (issue 14 item 1, seed 002-43)', () => {
   it('refuses a client that does not authenticate', async () => {
-    const admin = new Kafka({ clientId: 'acl-anon', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 3000 }).admin();
+    const admin = new Kafka({
+      clientId: 'acl-anon',
+      brokers: kafkaBrokers(),
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+      connectionTimeout: 3000,
+    }).admin();
     await expect(admin.connect().then(() => admin.listTopics())).rejects.toThrow();
     await admin.disconnect().catch(() => undefined);
   });
@@ -72,7 +102,10 @@ describe('Kafka TLS listener (issue 14 item 1, seed 002-44)', () => {
   const { brokers, caFile } = kafkaTlsEndpoint();
 
   it('a client that trusts the local CA connects over TLS and authenticates', async () => {
-    const admin = kafkaAs(PRINCIPALS.admin, { brokers, tls: { ca: fs.readFileSync(caFile, 'utf8') } }).admin();
+    const admin = kafkaAs(PRINCIPALS.admin, {
+      brokers,
+      tls: { ca: fs.readFileSync(caFile, 'utf8') },
+    }).admin();
     await admin.connect();
     try {
       expect((await admin.describeCluster()).brokers.length).toBeGreaterThan(0);
@@ -90,7 +123,9 @@ describe('Kafka TLS listener (issue 14 item 1, seed 002-44)', () => {
 
 describe('Kafka ACLs per service principal (issue 14 item 1, seed 002-45)', () => {
   // What must be refused is tried on the real, provisioned topics (a refused write writes nothing).
-  const denied = SERVICES.flatMap((s) => REAL.filter((t) => !SERVICE_RIGHTS[s].write.includes(t)).map((t) => [s, t] as const));
+  const denied = SERVICES.flatMap((s) =>
+    REAL.filter((t) => !SERVICE_RIGHTS[s].write.includes(t)).map((t) => [s, t] as const),
+  );
 
   it.each([
     ['gateway', 'security.actions.v1'],
@@ -101,7 +136,9 @@ describe('Kafka ACLs per service principal (issue 14 item 1, seed 002-45)', () =
 
   it('every write the topic table does not give a service is refused on the real topics', async () => {
     expect(denied.length).toBeGreaterThan(15);
-    const got = await Promise.all(denied.map(async ([s, t]) => [s, t, await produceAs(PRINCIPALS[s], t)] as const));
+    const got = await Promise.all(
+      denied.map(async ([s, t]) => [s, t, await produceAs(PRINCIPALS[s], t)] as const),
+    );
     expect(got.filter(([, , r]) => r !== 'TOPIC_AUTHORIZATION_FAILED')).toEqual([]);
   });
 
@@ -109,10 +146,26 @@ describe('Kafka ACLs per service principal (issue 14 item 1, seed 002-45)', () =
     const admin = kafkaAs(PRINCIPALS.monitor).admin();
     await admin.connect();
     try {
-      const refused = (p: Promise<unknown>) => p.then(() => 'allowed', (err: unknown) => (isAuthorizationError(err) ? 'refused' : String(err)));
-      expect(await refused(admin.createTopics({ topics: [{ topic: `acl.created-by-service.${randomUUID().slice(0, 8)}` }] }))).toBe('refused');
+      const refused = (p: Promise<unknown>) =>
+        p.then(
+          () => 'allowed',
+          (err: unknown) => (isAuthorizationError(err) ? 'refused' : String(err)),
+        );
+      expect(
+        await refused(
+          admin.createTopics({ topics: [{ topic: `acl.created-by-service.${randomUUID().slice(0, 8)}` }] }),
+        ),
+      ).toBe('refused');
       expect(await refused(admin.deleteTopics({ topics: ['security.actions.v1'] }))).toBe('refused');
-      const acl = { principal: 'User:vigil-monitor', host: '*', resourceType: AclResourceTypes.TOPIC, resourceName: 'auth.events.v1', resourcePatternType: ResourcePatternTypes.LITERAL, operation: AclOperationTypes.WRITE, permissionType: AclPermissionTypes.ALLOW };
+      const acl = {
+        principal: 'User:vigil-monitor',
+        host: '*',
+        resourceType: AclResourceTypes.TOPIC,
+        resourceName: 'auth.events.v1',
+        resourcePatternType: ResourcePatternTypes.LITERAL,
+        operation: AclOperationTypes.WRITE,
+        permissionType: AclPermissionTypes.ALLOW,
+      };
       expect(await refused(admin.createAcls({ acl: [acl] }))).toBe('refused');
     } finally {
       await admin.disconnect();
@@ -124,20 +177,29 @@ describe('Kafka ACLs per service principal (issue 14 item 1, seed 002-45)', () =
   });
 
   it('a service cannot read a topic it does not consume (gateway on auth.events.v1, retention on security.actions.v1)', async () => {
-    expect(await consumeAs(PRINCIPALS.gateway, 'auth.events.v1', 'vigil-auth-gateway')).toBe('TOPIC_AUTHORIZATION_FAILED');
-    expect(await consumeAs(PRINCIPALS.retention, 'security.actions.v1', 'vigil-retention')).toMatch(/AUTHORIZATION_FAILED/);
+    expect(await consumeAs(PRINCIPALS.gateway, 'auth.events.v1', 'vigil-auth-gateway')).toBe(
+      'TOPIC_AUTHORIZATION_FAILED',
+    );
+    expect(await consumeAs(PRINCIPALS.retention, 'security.actions.v1', 'vigil-retention')).toMatch(
+      /AUTHORIZATION_FAILED/,
+    );
   });
 
   describe('what the table gives each service works (the same plan, applied to renamed copies of the topics)', () => {
     const prefix = `acl-${randomUUID().slice(0, 8)}.`;
     const rename = (t: string) => prefix + t;
-    const plan = aclPlan({ topicName: rename }).filter((a) => a.resourceType === AclResourceTypes.TOPIC && a.resourceName.startsWith(prefix));
+    const plan = aclPlan({ topicName: rename }).filter(
+      (a) => a.resourceType === AclResourceTypes.TOPIC && a.resourceName.startsWith(prefix),
+    );
     const fixture = testKafka('acl-fixture').admin();
 
     beforeAll(async () => {
       await fixture.connect();
       const names = REAL.flatMap((t) => [rename(t), rename(dlqTopic(t))]);
-      await fixture.createTopics({ topics: names.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
+      await fixture.createTopics({
+        topics: names.map((topic) => ({ topic, numPartitions: 1 })),
+        waitForLeaders: true,
+      });
       await fixture.createAcls({ acl: plan });
       const seed = testKafka('acl-seed').producer();
       await seed.connect();
@@ -148,28 +210,48 @@ describe('Kafka ACLs per service principal (issue 14 item 1, seed 002-45)', () =
 
     afterAll(async () => {
       await fixture.deleteAcls({ filters: plan }).catch(() => undefined);
-      await fixture.deleteTopics({ topics: REAL.flatMap((t) => [rename(t), rename(dlqTopic(t))]) }).catch(() => undefined);
+      await fixture
+        .deleteTopics({ topics: REAL.flatMap((t) => [rename(t), rename(dlqTopic(t))]) })
+        .catch(() => undefined);
       await fixture.disconnect();
     });
 
     it('each service writes every topic it produces to and the DLQs of what it consumes, and nothing else', async () => {
-      const cases = SERVICES.flatMap((s) => REAL.flatMap((t) => [t, dlqTopic(t)]).map((t) => [s, t] as const));
-      const got = await Promise.all(cases.map(async ([s, t]) => [s, t, await produceAs(PRINCIPALS[s], rename(t))] as const));
+      const cases = SERVICES.flatMap((s) =>
+        REAL.flatMap((t) => [t, dlqTopic(t)]).map((t) => [s, t] as const),
+      );
+      const got = await Promise.all(
+        cases.map(async ([s, t]) => [s, t, await produceAs(PRINCIPALS[s], rename(t))] as const),
+      );
       const allowed = got.filter(([, , r]) => r === 'ok').map(([s, t]) => `${s} ${t}`);
-      const expected = SERVICES.flatMap((s) => [...SERVICE_RIGHTS[s].write, ...SERVICE_RIGHTS[s].read.map(dlqTopic)].map((t) => `${s} ${t}`));
+      const expected = SERVICES.flatMap((s) =>
+        [...SERVICE_RIGHTS[s].write, ...SERVICE_RIGHTS[s].read.map(dlqTopic)].map((t) => `${s} ${t}`),
+      );
       expect(allowed.sort()).toEqual([...new Set(expected)].sort());
       expect(got.filter(([, , r]) => r !== 'ok' && r !== 'TOPIC_AUTHORIZATION_FAILED')).toEqual([]);
-      expect(allowed).toEqual(expect.arrayContaining(['gateway auth.events.v1', 'monitor security.actions.v1', 'writer audit.checkpoints.v1', 'writer security.alerts.v1', 'retention ops.events.v1']));
+      expect(allowed).toEqual(
+        expect.arrayContaining([
+          'gateway auth.events.v1',
+          'monitor security.actions.v1',
+          'writer audit.checkpoints.v1',
+          'writer security.alerts.v1',
+          'retention ops.events.v1',
+        ]),
+      );
     });
 
     it('the gateway reads security.actions.v1 and the monitor auth.events.v1 with their own groups', async () => {
-      expect(await consumeAs(PRINCIPALS.gateway, rename('security.actions.v1'), 'vigil-auth-gateway')).toBe('ok');
+      expect(await consumeAs(PRINCIPALS.gateway, rename('security.actions.v1'), 'vigil-auth-gateway')).toBe(
+        'ok',
+      );
       expect(await consumeAs(PRINCIPALS.monitor, rename('auth.events.v1'), 'vigil-monitor')).toBe('ok');
     });
   });
 
   it('provisioning declares the topic configs the services declare', () => {
-    expect(BUS_TOPICS.find((t) => t.topic === CHECKPOINT_TOPIC_SPEC.topic)?.config).toEqual(CHECKPOINT_TOPIC_SPEC.config);
+    expect(BUS_TOPICS.find((t) => t.topic === CHECKPOINT_TOPIC_SPEC.topic)?.config).toEqual(
+      CHECKPOINT_TOPIC_SPEC.config,
+    );
     expect(BUS_TOPICS.map((t) => t.topic).sort()).toEqual([...REAL].sort());
   });
 });

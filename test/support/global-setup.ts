@@ -13,22 +13,42 @@ export default async function globalSetup(): Promise<void> {
     await pg.connect();
     await pg.query('SELECT 1');
   } catch (err) {
-    throw new Error(`PostgreSQL not reachable at ${testDatabaseUrl().replace(/:[^:@/]+@/, ':***@')}: ${(err as Error).message}. Run: bash deploy/local/infra.sh up`);
+    throw new Error(
+      `PostgreSQL not reachable at ${testDatabaseUrl().replace(/:[^:@/]+@/, ':***@')}: ${(err as Error).message}. Run: bash deploy/local/infra.sh up`,
+    );
   } finally {
     await pg.end().catch(() => undefined);
   }
   // As the admin principal (the fixtures' identity; the apps under test use their own).
   const security = kafkaSecurityFromEnv();
   if (security.mechanism !== 'none' && security.password === undefined) {
-    throw new Error('no Kafka password for the test fixtures (vigil-admin): run bash deploy/local/infra.sh up, or set KAFKA_PASSWORD[_FILE]');
+    throw new Error(
+      'no Kafka password for the test fixtures (vigil-admin): run bash deploy/local/infra.sh up, or set KAFKA_PASSWORD[_FILE]',
+    );
   }
-  const sasl = security.mechanism === 'none' ? undefined : ({ mechanism: security.mechanism, username: security.username, password: security.password } as SASLOptions);
-  const admin = new Kafka({ clientId: 'vigil-test-setup', brokers: kafkaBrokers(), sasl, ssl: security.tls, logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
+  const sasl =
+    security.mechanism === 'none'
+      ? undefined
+      : ({
+          mechanism: security.mechanism,
+          username: security.username,
+          password: security.password,
+        } as SASLOptions);
+  const admin = new Kafka({
+    clientId: 'vigil-test-setup',
+    brokers: kafkaBrokers(),
+    sasl,
+    ssl: security.tls,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 2 },
+  }).admin();
   try {
     await admin.connect();
     await admin.describeCluster();
   } catch (err) {
-    throw new Error(`Kafka not reachable at ${kafkaBrokers().join(',')}: ${(err as Error).message}. Run: bash deploy/local/infra.sh up`);
+    throw new Error(
+      `Kafka not reachable at ${kafkaBrokers().join(',')}: ${(err as Error).message}. Run: bash deploy/local/infra.sh up`,
+    );
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

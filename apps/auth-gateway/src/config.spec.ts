@@ -11,6 +11,15 @@ function problems(env: Record<string, string>): string[] {
   return [];
 }
 
+// Production defaults no secret: the database URL and Kafka credentials must be given.
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://gw:pw@db/vigil',
+  KAFKA_SASL_MECHANISM: 'scram-sha-512',
+  KAFKA_USERNAME: 'vigil-gateway',
+  KAFKA_PASSWORD: 'pw',
+};
+
 describe('auth-gateway configuration', () => {
   it('defaults to OWASP Argon2id parameters, EdDSA and the seed lockout (more than 5 in 10 minutes)', () => {
     const c = loadAuthGatewayConfig({});
@@ -21,12 +30,23 @@ describe('auth-gateway configuration', () => {
   });
 
   it('names every bad variable', () => {
-    const p = problems({ ACCESS_TOKEN_TTL_SECONDS: '5', SIGNING_ALG: 'HS256', LOCKOUT_THRESHOLD: 'five', KAFKA_TOPIC_AUTH_EVENTS: 'bad topic' }).join('\n');
-    for (const v of ['ACCESS_TOKEN_TTL_SECONDS', 'SIGNING_ALG', 'LOCKOUT_THRESHOLD', 'KAFKA_TOPIC_AUTH_EVENTS']) expect(p).toContain(v);
+    const p = problems({
+      ACCESS_TOKEN_TTL_SECONDS: '5',
+      SIGNING_ALG: 'HS256',
+      LOCKOUT_THRESHOLD: 'five',
+      KAFKA_TOPIC_AUTH_EVENTS: 'bad topic',
+    }).join('\n');
+    for (const v of [
+      'ACCESS_TOKEN_TTL_SECONDS',
+      'SIGNING_ALG',
+      'LOCKOUT_THRESHOLD',
+      'KAFKA_TOPIC_AUTH_EVENTS',
+    ])
+      expect(p).toContain(v);
   });
 
   it('refuses weaker-than-OWASP hashing in production (tests may lower it)', () => {
-    expect(problems({ NODE_ENV: 'production', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' })).toEqual([
+    expect(problems({ ...PRODUCTION, ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' })).toEqual([
       'ARGON2_MEMORY_KIB must be >= 19456 in production',
       'ARGON2_TIME_COST must be >= 2 in production',
     ]);
@@ -35,7 +55,9 @@ describe('auth-gateway configuration', () => {
 
   it('checks the bootstrap administrator password against the policy at start', () => {
     const env = { BOOTSTRAP_ADMIN_USERNAME: 'admin', BOOTSTRAP_ADMIN_EMAIL: 'admin@example.com' };
-    expect(problems({ ...env, BOOTSTRAP_ADMIN_PASSWORD: 'password1234' })).toEqual(['BOOTSTRAP_ADMIN_PASSWORD fails the password policy (common)']);
+    expect(problems({ ...env, BOOTSTRAP_ADMIN_PASSWORD: 'password1234' })).toEqual([
+      'BOOTSTRAP_ADMIN_PASSWORD fails the password policy (common)',
+    ]);
     expect(problems({ ...env, BOOTSTRAP_ADMIN_PASSWORD: 'Tidal-Crayon-Ferment-88' })).toEqual([]);
   });
 
@@ -53,4 +75,3 @@ describe('auth-gateway configuration', () => {
     expect(problems({ API_DOCS_ENABLED: 'maybe' }).join()).toContain('API_DOCS_ENABLED');
   });
 });
-

@@ -3,9 +3,16 @@ import path from 'node:path';
 import { env, loadConfig, type Field } from './env';
 
 /** Variables every Vigil service reads; each app adds its own to this schema. */
-export function serviceSchema(defaults: { port: number; schema: string; groupId?: string; kafkaUser?: string }) {
+export function serviceSchema(defaults: {
+  port: number;
+  schema: string;
+  groupId?: string;
+  kafkaUser?: string;
+}) {
   return {
-    nodeEnv: env.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, { default: 'development' }),
+    nodeEnv: env.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, {
+      default: 'development',
+    }),
     logLevel: env.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, { default: 'info' }),
     httpHost: env.string('HTTP_HOST', { default: '0.0.0.0' }),
     httpPort: env.int('HTTP_PORT', { default: defaults.port, min: 1, max: 65535 }),
@@ -18,7 +25,11 @@ export function serviceSchema(defaults: { port: number; schema: string; groupId?
       }),
     ),
     /** Migrations run with this URL when set (a schema-owner role), else with DATABASE_URL. */
-    databaseMigrationUrl: env.url('DATABASE_MIGRATION_URL', { optional: true, protocols: ['postgres', 'postgresql'], secret: true }),
+    databaseMigrationUrl: env.url('DATABASE_MIGRATION_URL', {
+      optional: true,
+      protocols: ['postgres', 'postgresql'],
+      secret: true,
+    }),
     dbSchema: env.string('DB_SCHEMA', { default: defaults.schema, pattern: /^[a-z_][a-z0-9_]{0,62}$/ }),
     dbPoolMax: env.int('DB_POOL_MAX', { default: 10, min: 1, max: 200 }),
     dbMigrateOnStart: env.bool('DB_MIGRATE_ON_START', { default: true }),
@@ -38,7 +49,10 @@ export function serviceSchema(defaults: { port: number; schema: string; groupId?
 /** For services that accept the gateway's access tokens: verified against its published keys. */
 export function tokenVerifierSchema() {
   return {
-    authJwksUrl: env.url('AUTH_JWKS_URL', { default: 'http://127.0.0.1:3000/.well-known/jwks.json', protocols: ['http', 'https'] }),
+    authJwksUrl: env.url('AUTH_JWKS_URL', {
+      default: 'http://127.0.0.1:3000/.well-known/jwks.json',
+      protocols: ['http', 'https'],
+    }),
     authIssuer: env.string('AUTH_ISSUER', { default: 'vigil-auth-gateway', maxLength: 200 }),
     authAudience: env.string('AUTH_AUDIENCE', { default: 'vigil', maxLength: 200 }),
   };
@@ -49,7 +63,8 @@ export function notDefaultedInProduction<T>(f: Field<T>): Field<T> {
   return {
     ...f,
     read(source) {
-      if (isProduction(source) && !given(source, f.variable)) return { problem: `${f.variable} is required in production (no default)` };
+      if (isProduction(source) && !given(source, f.variable))
+        return { problem: `${f.variable} is required in production (no default)` };
       return f.read(source);
     },
   };
@@ -82,9 +97,13 @@ export function localKafkaPasswordFile(user: string, source: Source = process.en
 function readPem(variable: string, file: string): { value?: string; problem?: string } {
   try {
     const pem = fs.readFileSync(file, 'utf8');
-    return /-----BEGIN [A-Z ]+-----/.test(pem) ? { value: pem } : { problem: `${variable} (${file}) holds no PEM block` };
+    return /-----BEGIN [A-Z ]+-----/.test(pem)
+      ? { value: pem }
+      : { problem: `${variable} (${file}) holds no PEM block` };
   } catch (err) {
-    return { problem: `${variable} cannot be read (${file}): ${(err as NodeJS.ErrnoException).code ?? 'error'}` };
+    return {
+      problem: `${variable} cannot be read (${file}): ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    };
   }
 }
 
@@ -105,10 +124,24 @@ export function kafkaSecuritySchema(defaultUser: string) {
     secret: false,
     read(source) {
       const raw = mechanismOf(source);
-      if (!raw) return { problem: 'KAFKA_SASL_MECHANISM is required in production (scram-sha-512, scram-sha-256, plain or none)' };
-      if (!(KAFKA_SASL_MECHANISMS as readonly string[]).includes(raw)) return { problem: `KAFKA_SASL_MECHANISM must be one of ${KAFKA_SASL_MECHANISMS.join(', ')} (got "${raw}")` };
-      if (raw === 'none' && isProduction(source) && !/^(true|1|yes|on)$/i.test(source.KAFKA_ALLOW_UNAUTHENTICATED?.trim() ?? '')) {
-        return { problem: 'KAFKA_SASL_MECHANISM=none is refused in production unless KAFKA_ALLOW_UNAUTHENTICATED=true' };
+      if (!raw)
+        return {
+          problem:
+            'KAFKA_SASL_MECHANISM is required in production (scram-sha-512, scram-sha-256, plain or none)',
+        };
+      if (!(KAFKA_SASL_MECHANISMS as readonly string[]).includes(raw))
+        return {
+          problem: `KAFKA_SASL_MECHANISM must be one of ${KAFKA_SASL_MECHANISMS.join(', ')} (got "${raw}")`,
+        };
+      if (
+        raw === 'none' &&
+        isProduction(source) &&
+        !/^(true|1|yes|on)$/i.test(source.KAFKA_ALLOW_UNAUTHENTICATED?.trim() ?? '')
+      ) {
+        return {
+          problem:
+            'KAFKA_SASL_MECHANISM=none is refused in production unless KAFKA_ALLOW_UNAUTHENTICATED=true',
+        };
       }
       return { value: raw as KafkaSaslMechanism };
     },
@@ -119,8 +152,13 @@ export function kafkaSecuritySchema(defaultUser: string) {
     read(source) {
       if (mechanismOf(source) === 'none') return { value: undefined };
       const raw = source.KAFKA_USERNAME?.trim();
-      if (raw) return raw.length > 255 ? { problem: 'KAFKA_USERNAME must be at most 255 characters' } : { value: raw };
-      return isProduction(source) ? { problem: 'KAFKA_USERNAME is required in production (unless KAFKA_SASL_MECHANISM=none)' } : { value: defaultUser };
+      if (raw)
+        return raw.length > 255
+          ? { problem: 'KAFKA_USERNAME must be at most 255 characters' }
+          : { value: raw };
+      return isProduction(source)
+        ? { problem: 'KAFKA_USERNAME is required in production (unless KAFKA_SASL_MECHANISM=none)' }
+        : { value: defaultUser };
     },
   };
   const password: Field<string | undefined> = {
@@ -128,12 +166,17 @@ export function kafkaSecuritySchema(defaultUser: string) {
     secret: true,
     read(source) {
       if (mechanismOf(source) === 'none') return { value: undefined };
-      if (given(source, 'KAFKA_PASSWORD') && given(source, 'KAFKA_PASSWORD_FILE')) return { problem: 'KAFKA_PASSWORD and KAFKA_PASSWORD_FILE are exclusive: set one' };
+      if (given(source, 'KAFKA_PASSWORD') && given(source, 'KAFKA_PASSWORD_FILE'))
+        return { problem: 'KAFKA_PASSWORD and KAFKA_PASSWORD_FILE are exclusive: set one' };
       if (given(source, 'KAFKA_PASSWORD')) return { value: source.KAFKA_PASSWORD! }; // never trimmed or echoed
       let file = source.KAFKA_PASSWORD_FILE?.trim();
       let variable = 'KAFKA_PASSWORD_FILE';
       if (!file) {
-        if (isProduction(source)) return { problem: 'KAFKA_PASSWORD or KAFKA_PASSWORD_FILE is required in production (unless KAFKA_SASL_MECHANISM=none)' };
+        if (isProduction(source))
+          return {
+            problem:
+              'KAFKA_PASSWORD or KAFKA_PASSWORD_FILE is required in production (unless KAFKA_SASL_MECHANISM=none)',
+          };
         file = localKafkaPasswordFile(source.KAFKA_USERNAME?.trim() || defaultUser, source);
         variable = 'KAFKA_PASSWORD_FILE (default, made by deploy/local/kafka.sh)';
       }
@@ -143,8 +186,11 @@ export function kafkaSecuritySchema(defaultUser: string) {
       } catch (err) {
         // No local broker made yet (unit tests, a machine without deploy/local/kafka.sh): the
         // client refuses to connect without a password, naming the variables (libs/kafka).
-        if (!given(source, 'KAFKA_PASSWORD_FILE') && (err as NodeJS.ErrnoException).code === 'ENOENT') return { value: undefined };
-        return { problem: `${variable} cannot be read (${file}): ${(err as NodeJS.ErrnoException).code ?? 'error'}` };
+        if (!given(source, 'KAFKA_PASSWORD_FILE') && (err as NodeJS.ErrnoException).code === 'ENOENT')
+          return { value: undefined };
+        return {
+          problem: `${variable} cannot be read (${file}): ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+        };
       }
     },
   };
@@ -155,13 +201,24 @@ export function kafkaSecuritySchema(defaultUser: string) {
       const flag = source.KAFKA_TLS?.trim() ?? '';
       let on = false;
       if (/^(true|1|yes|on)$/i.test(flag)) on = true;
-      else if (flag && !/^(false|0|no|off)$/i.test(flag)) return { problem: `KAFKA_TLS must be true or false (got "${flag}")` };
-      const files = ['KAFKA_TLS_CA_FILE', 'KAFKA_TLS_CERT_FILE', 'KAFKA_TLS_KEY_FILE'].filter((v) => given(source, v));
-      if (!on) return files.length ? { problem: `${files.join(', ')} set but KAFKA_TLS is not true` } : { value: undefined };
-      if (given(source, 'KAFKA_TLS_CERT_FILE') !== given(source, 'KAFKA_TLS_KEY_FILE')) return { problem: 'KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE go together (mutual TLS)' };
+      else if (flag && !/^(false|0|no|off)$/i.test(flag))
+        return { problem: `KAFKA_TLS must be true or false (got "${flag}")` };
+      const files = ['KAFKA_TLS_CA_FILE', 'KAFKA_TLS_CERT_FILE', 'KAFKA_TLS_KEY_FILE'].filter((v) =>
+        given(source, v),
+      );
+      if (!on)
+        return files.length
+          ? { problem: `${files.join(', ')} set but KAFKA_TLS is not true` }
+          : { value: undefined };
+      if (given(source, 'KAFKA_TLS_CERT_FILE') !== given(source, 'KAFKA_TLS_KEY_FILE'))
+        return { problem: 'KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE go together (mutual TLS)' };
       const out: NonNullable<KafkaSecurity['tls']> = {};
       const problems: string[] = [];
-      for (const [variable, key] of [['KAFKA_TLS_CA_FILE', 'ca'], ['KAFKA_TLS_CERT_FILE', 'cert'], ['KAFKA_TLS_KEY_FILE', 'key']] as const) {
+      for (const [variable, key] of [
+        ['KAFKA_TLS_CA_FILE', 'ca'],
+        ['KAFKA_TLS_CERT_FILE', 'cert'],
+        ['KAFKA_TLS_KEY_FILE', 'key'],
+      ] as const) {
         if (!given(source, variable)) continue;
         const r = readPem(variable, source[variable]!.trim());
         if (r.problem) problems.push(r.problem);
@@ -174,8 +231,18 @@ export function kafkaSecuritySchema(defaultUser: string) {
 }
 
 /** The client security of a loaded configuration (see kafkaSecuritySchema). */
-export function kafkaSecurityOf(c: { kafkaSaslMechanism: KafkaSaslMechanism; kafkaUsername?: string; kafkaPassword?: string; kafkaTls?: KafkaSecurity['tls'] }): KafkaSecurity {
-  return { mechanism: c.kafkaSaslMechanism, username: c.kafkaUsername, password: c.kafkaPassword, tls: c.kafkaTls };
+export function kafkaSecurityOf(c: {
+  kafkaSaslMechanism: KafkaSaslMechanism;
+  kafkaUsername?: string;
+  kafkaPassword?: string;
+  kafkaTls?: KafkaSecurity['tls'];
+}): KafkaSecurity {
+  return {
+    mechanism: c.kafkaSaslMechanism,
+    username: c.kafkaUsername,
+    password: c.kafkaPassword,
+    tls: c.kafkaTls,
+  };
 }
 
 /**
@@ -183,6 +250,9 @@ export function kafkaSecurityOf(c: { kafkaSaslMechanism: KafkaSaslMechanism; kaf
  * validated (ConfigError names the variable). Outside production the default principal is the
  * local admin.
  */
-export function kafkaSecurityFromEnv(source: Source = process.env, defaultUser = 'vigil-admin'): KafkaSecurity {
+export function kafkaSecurityFromEnv(
+  source: Source = process.env,
+  defaultUser = 'vigil-admin',
+): KafkaSecurity {
   return kafkaSecurityOf(loadConfig(kafkaSecuritySchema(defaultUser), source));
 }

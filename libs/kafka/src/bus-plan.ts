@@ -1,4 +1,10 @@
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes, type AclEntry } from 'kafkajs';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  ResourcePatternTypes,
+  type AclEntry,
+} from 'kafkajs';
 import { dlqTopic, Topics } from '@vigil/contracts';
 import type { TopicSpec } from './topics';
 
@@ -32,7 +38,10 @@ export const BUS_TOPICS: TopicSpec[] = [
   { topic: Topics.OPS_EVENTS },
   { topic: Topics.SECURITY_ALERTS },
   { topic: Topics.SECURITY_ACTIONS },
-  { topic: Topics.AUDIT_CHECKPOINTS, config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': String(7 * DAY_MS) } },
+  {
+    topic: Topics.AUDIT_CHECKPOINTS,
+    config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': String(7 * DAY_MS) },
+  },
   { topic: MONITOR_REPARTITION_TOPIC, config: { 'retention.ms': String(DAY_MS) } },
   { topic: MONITOR_PARTIALS_TOPIC, partitions: 1, config: { 'retention.ms': String(DAY_MS) } },
 ];
@@ -58,7 +67,12 @@ export const SERVICE_RIGHTS: Record<ServicePrincipal, ServiceRights> = {
   },
   // alerts and actions; its internal stages it both writes and reads
   monitor: {
-    write: [Topics.SECURITY_ALERTS, Topics.SECURITY_ACTIONS, MONITOR_REPARTITION_TOPIC, MONITOR_PARTIALS_TOPIC],
+    write: [
+      Topics.SECURITY_ALERTS,
+      Topics.SECURITY_ACTIONS,
+      MONITOR_REPARTITION_TOPIC,
+      MONITOR_PARTIALS_TOPIC,
+    ],
     read: [Topics.AUTH_EVENTS, MONITOR_REPARTITION_TOPIC, MONITOR_PARTIALS_TOPIC],
     groups: ['vigil-monitor'],
   },
@@ -66,7 +80,13 @@ export const SERVICE_RIGHTS: Record<ServicePrincipal, ServiceRights> = {
   retention: { write: [Topics.OPS_EVENTS], read: [], groups: [] },
 };
 
-const allow = (principal: string, resourceType: AclResourceTypes, resourceName: string, operation: AclOperationTypes, patternType = ResourcePatternTypes.LITERAL): AclEntry => ({
+const allow = (
+  principal: string,
+  resourceType: AclResourceTypes,
+  resourceName: string,
+  operation: AclOperationTypes,
+  patternType = ResourcePatternTypes.LITERAL,
+): AclEntry => ({
   principal: `User:${principal}`,
   host: '*',
   resourceType,
@@ -90,21 +110,33 @@ export interface AclPlanOptions {
 /** The ACL entries for every service principal (the admin is a super user). */
 export function aclPlan(opts: AclPlanOptions = {}): AclEntry[] {
   const out: AclEntry[] = [];
-  for (const [service, rights] of Object.entries(SERVICE_RIGHTS) as Array<[ServicePrincipal, ServiceRights]>) {
+  for (const [service, rights] of Object.entries(SERVICE_RIGHTS) as Array<
+    [ServicePrincipal, ServiceRights]
+  >) {
     const who = opts.principals?.[service] ?? PRINCIPALS[service];
     const name = opts.topicName ?? ((t: string) => t);
     const write = new Set([...rights.write, ...rights.read.map(dlqTopic)].map(name));
     // DESCRIBE (metadata) and DESCRIBE_CONFIGS on every topic it names, so its start-up check sees them.
     const named = new Set([...rights.write, ...rights.read].flatMap((t) => [t, dlqTopic(t)]).map(name));
     for (const t of write) out.push(allow(who, AclResourceTypes.TOPIC, t, AclOperationTypes.WRITE));
-    for (const t of rights.read) out.push(allow(who, AclResourceTypes.TOPIC, name(t), AclOperationTypes.READ));
+    for (const t of rights.read)
+      out.push(allow(who, AclResourceTypes.TOPIC, name(t), AclOperationTypes.READ));
     for (const t of named) {
       out.push(allow(who, AclResourceTypes.TOPIC, t, AclOperationTypes.DESCRIBE));
       out.push(allow(who, AclResourceTypes.TOPIC, t, AclOperationTypes.DESCRIBE_CONFIGS));
     }
-    for (const g of rights.groups) out.push(allow(who, AclResourceTypes.GROUP, g, AclOperationTypes.READ, ResourcePatternTypes.PREFIXED));
+    for (const g of rights.groups)
+      out.push(allow(who, AclResourceTypes.GROUP, g, AclOperationTypes.READ, ResourcePatternTypes.PREFIXED));
     if (opts.testTopicPrefix) {
-      out.push(allow(who, AclResourceTypes.TOPIC, opts.testTopicPrefix, AclOperationTypes.ALL, ResourcePatternTypes.PREFIXED));
+      out.push(
+        allow(
+          who,
+          AclResourceTypes.TOPIC,
+          opts.testTopicPrefix,
+          AclOperationTypes.ALL,
+          ResourcePatternTypes.PREFIXED,
+        ),
+      );
       out.push(allow(who, AclResourceTypes.GROUP, '*', AclOperationTypes.READ));
     }
   }

@@ -21,11 +21,18 @@ export interface KafkaClientOptions {
 export function kafkaAuthOptions(security: KafkaSecurity): Pick<KafkaConfig, 'sasl' | 'ssl'> {
   const ssl: KafkaConfig['ssl'] = security.tls ? { ...security.tls, rejectUnauthorized: true } : undefined;
   if (security.mechanism === 'none') return { ssl };
-  if (!security.username) throw new Error(`Kafka SASL ${security.mechanism} needs a user: set KAFKA_USERNAME`);
+  if (!security.username)
+    throw new Error(`Kafka SASL ${security.mechanism} needs a user: set KAFKA_USERNAME`);
   if (security.password === undefined) {
-    throw new Error(`Kafka SASL ${security.mechanism} needs a password for ${security.username}: set KAFKA_PASSWORD or KAFKA_PASSWORD_FILE (locally: run deploy/local/kafka.sh start)`);
+    throw new Error(
+      `Kafka SASL ${security.mechanism} needs a password for ${security.username}: set KAFKA_PASSWORD or KAFKA_PASSWORD_FILE (locally: run deploy/local/kafka.sh start)`,
+    );
   }
-  const sasl = { mechanism: security.mechanism, username: security.username, password: security.password } as SASLOptions;
+  const sasl = {
+    mechanism: security.mechanism,
+    username: security.username,
+    password: security.password,
+  } as SASLOptions;
   return { sasl, ssl };
 }
 

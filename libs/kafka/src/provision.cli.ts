@@ -28,8 +28,20 @@ async function main(): Promise<void> {
   const c = loadConfig(schema, process.env);
   const security = kafkaSecurityFromEnv();
   const kafka = createKafka({ brokers: c.kafkaBrokers, clientId: 'vigil-provision', retries: 3, security });
-  const principals = Object.fromEntries(Object.entries({ gateway: c.gateway, writer: c.writer, monitor: c.monitor, retention: c.retention }).filter(([, v]) => v));
-  const r = await provisionBus(kafka, { partitions: c.partitions, replicationFactor: c.replicationFactor, principals, testTopicPrefix });
+  const principals = Object.fromEntries(
+    Object.entries({
+      gateway: c.gateway,
+      writer: c.writer,
+      monitor: c.monitor,
+      retention: c.retention,
+    }).filter(([, v]) => v),
+  );
+  const r = await provisionBus(kafka, {
+    partitions: c.partitions,
+    replicationFactor: c.replicationFactor,
+    principals,
+    testTopicPrefix,
+  });
   console.error(
     `[kafka] provisioned as ${security.username ?? 'anonymous'}: ${r.topicsCreated.length} topic(s) created, ${r.aclsCreated} ACL(s) added, ${r.aclsRemoved} removed${testTopicPrefix ? ` (test prefix ${testTopicPrefix})` : ''}`,
   );

@@ -1,4 +1,11 @@
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes, type AclEntry, type Kafka } from 'kafkajs';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  ResourcePatternTypes,
+  type AclEntry,
+  type Kafka,
+} from 'kafkajs';
 import { aclPlan, BUS_TOPICS, type AclPlanOptions } from './bus-plan';
 import { ensureTopics } from './topics';
 
@@ -8,7 +15,16 @@ export interface ProvisionResult {
   aclsRemoved: number;
 }
 
-const key = (a: AclEntry) => [a.principal, a.host, a.resourceType, a.resourceName, a.resourcePatternType, a.operation, a.permissionType].join('|');
+const key = (a: AclEntry) =>
+  [
+    a.principal,
+    a.host,
+    a.resourceType,
+    a.resourceName,
+    a.resourcePatternType,
+    a.operation,
+    a.permissionType,
+  ].join('|');
 
 /**
  * As the admin principal: creates the bus's topics (and DLQs) with their configs, and makes the
@@ -19,7 +35,10 @@ export async function provisionBus(
   kafka: Kafka,
   opts: AclPlanOptions & { partitions: number; replicationFactor: number },
 ): Promise<ProvisionResult> {
-  const topicsCreated = await ensureTopics(kafka, BUS_TOPICS, { partitions: opts.partitions, replicationFactor: opts.replicationFactor });
+  const topicsCreated = await ensureTopics(kafka, BUS_TOPICS, {
+    partitions: opts.partitions,
+    replicationFactor: opts.replicationFactor,
+  });
   const wanted = aclPlan(opts);
   const principals = new Set(wanted.map((a) => a.principal));
   const admin = kafka.admin();
@@ -32,7 +51,15 @@ export async function provisionBus(
       permissionType: AclPermissionTypes.ANY,
     });
     const existing = resources.flatMap((r) =>
-      r.acls.map((a) => ({ ...a, resourceType: r.resourceType, resourceName: r.resourceName, resourcePatternType: r.resourcePatternType }) as AclEntry),
+      r.acls.map(
+        (a) =>
+          ({
+            ...a,
+            resourceType: r.resourceType,
+            resourceName: r.resourceName,
+            resourcePatternType: r.resourcePatternType,
+          }) as AclEntry,
+      ),
     );
     const have = new Set(existing.map(key));
     const want = new Set(wanted.map(key));

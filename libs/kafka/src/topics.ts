@@ -22,7 +22,9 @@ export function isAuthorizationError(err: unknown): boolean {
 /** Topics are missing and this principal may not create them: provisioning has to run first. */
 export class TopicsMissingError extends Error {
   constructor(readonly topics: string[]) {
-    super(`topics missing and this principal may not create them (run npm run kafka:provision as the admin): ${topics.join(', ')}`);
+    super(
+      `topics missing and this principal may not create them (run npm run kafka:provision as the admin): ${topics.join(', ')}`,
+    );
     this.name = 'TopicsMissingError';
   }
 }
@@ -68,7 +70,10 @@ export async function ensureTopics(
     for (const spec of specs.filter((s) => s.config && existing.has(s.topic))) {
       await applyTopicConfig(admin, spec.topic, spec.config!).catch((err: unknown) => {
         if (!isAuthorizationError(err)) throw err;
-        warn('topic config not checked: this principal may not describe or alter it (kafka:provision sets it)', { topic: spec.topic, config: spec.config });
+        warn(
+          'topic config not checked: this principal may not describe or alter it (kafka:provision sets it)',
+          { topic: spec.topic, config: spec.config },
+        );
       });
     }
     return missing.map((t) => t.topic);
@@ -91,14 +96,25 @@ export async function partitionCount(kafka: Kafka, topic: string): Promise<numbe
 
 /** Sets the declared entries on an existing topic, keeping its other overrides (AlterConfigs replaces them all). */
 async function applyTopicConfig(admin: Admin, topic: string, wanted: Record<string, string>): Promise<void> {
-  const { resources } = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }], includeSynonyms: false });
+  const { resources } = await admin.describeConfigs({
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
+    includeSynonyms: false,
+  });
   const overrides = new Map(
-    (resources[0]?.configEntries ?? []).filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG && !e.isSensitive).map((e) => [e.configName, e.configValue]),
+    (resources[0]?.configEntries ?? [])
+      .filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG && !e.isSensitive)
+      .map((e) => [e.configName, e.configValue]),
   );
   if (Object.entries(wanted).every(([k, v]) => overrides.get(k) === v)) return;
   for (const [k, v] of Object.entries(wanted)) overrides.set(k, v);
   await admin.alterConfigs({
     validateOnly: false,
-    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [...overrides].map(([name, value]) => ({ name, value })) }],
+    resources: [
+      {
+        type: ConfigResourceTypes.TOPIC,
+        name: topic,
+        configEntries: [...overrides].map(([name, value]) => ({ name, value })),
+      },
+    ],
   });
 }

@@ -23,7 +23,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * finish their chunk and commit, the producer flushes, then the pool closes.
  */
 @Injectable()
-export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class InfraLifecycle
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private kafkaReady = false;
   private kafkaLoop?: Promise<void>;
   private stopping = false;
@@ -43,14 +45,21 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
   async onModuleInit(): Promise<void> {
     this.health.register('postgres', () => checkDatabase(this.dataSource));
     this.health.register('kafka', () => this.kafkaHealth.check());
-    this.health.register('migrations', () => ({ ok: this.migrationsOk, detail: this.migrationsOk ? 'up to date' : 'pending' }));
-    this.health.register('producer', () => ({ ok: this.producer.isConnected, detail: this.producer.isConnected ? 'connected' : 'disconnected' }));
+    this.health.register('migrations', () => ({
+      ok: this.migrationsOk,
+      detail: this.migrationsOk ? 'up to date' : 'pending',
+    }));
+    this.health.register('producer', () => ({
+      ok: this.producer.isConnected,
+      detail: this.producer.isConnected ? 'connected' : 'disconnected',
+    }));
     await this.connectDatabase();
     registerPoolMetrics(this.dataSource, this.opts.config.dbPoolMax);
     if (this.opts.config.dbMigrateOnStart) await this.migrate();
     const pending = await this.dataSource.showMigrations();
     this.migrationsOk = !pending;
-    if (pending) this.logger.warn('migrations pending: not ready until they are applied (DB_MIGRATE_ON_START=false)');
+    if (pending)
+      this.logger.warn('migrations pending: not ready until they are applied (DB_MIGRATE_ON_START=false)');
   }
 
   onApplicationBootstrap(): void {
@@ -82,7 +91,13 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
   private async migrate(): Promise<void> {
     const c = this.opts.config;
     const owner = c.databaseMigrationUrl
-      ? createDataSource({ url: c.databaseMigrationUrl, schema: c.dbSchema, poolMax: 2, applicationName: `vigil-${this.opts.service}-migrate`, migrations: this.opts.migrations })
+      ? createDataSource({
+          url: c.databaseMigrationUrl,
+          schema: c.dbSchema,
+          poolMax: 2,
+          applicationName: `vigil-${this.opts.service}-migrate`,
+          migrations: this.opts.migrations,
+        })
       : this.dataSource;
     try {
       if (!owner.isInitialized) await owner.initialize();
@@ -101,7 +116,9 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
         return;
       } catch (err) {
         if (Date.now() > deadline) {
-          throw new Error(`PostgreSQL unreachable after ${attempt} attempts (check DATABASE_URL): ${(err as Error).message}`);
+          throw new Error(
+            `PostgreSQL unreachable after ${attempt} attempts (check DATABASE_URL): ${(err as Error).message}`,
+          );
         }
         this.logger.warn('PostgreSQL not reachable yet; retrying', { attempt, err });
         await sleep(Math.min(5000, 250 * 2 ** attempt));
@@ -113,8 +130,11 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
     for (let attempt = 1; !this.stopping && !this.kafkaReady; attempt++) {
       try {
         const c = this.opts.config;
-        const created = await ensureTopics(this.kafka, this.opts.topics, { partitions: c.kafkaTopicPartitions, replicationFactor: c.kafkaReplicationFactor }, (message, meta) =>
-          this.logger.warn(message, meta),
+        const created = await ensureTopics(
+          this.kafka,
+          this.opts.topics,
+          { partitions: c.kafkaTopicPartitions, replicationFactor: c.kafkaReplicationFactor },
+          (message, meta) => this.logger.warn(message, meta),
         );
         if (created.length) this.logger.info('topics created', { topics: created });
         await this.producer.connect();
@@ -122,7 +142,11 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
         this.kafkaReady = true;
         this.logger.info('kafka connected', { brokers: c.kafkaBrokers });
       } catch (err) {
-        if (err instanceof TopicsMissingError) this.logger.warn('Kafka topics missing (not ready until provisioned); retrying', { attempt, topics: err.topics });
+        if (err instanceof TopicsMissingError)
+          this.logger.warn('Kafka topics missing (not ready until provisioned); retrying', {
+            attempt,
+            topics: err.topics,
+          });
         else this.logger.warn('Kafka not reachable yet; retrying', { attempt, err });
         await sleep(Math.min(10000, 500 * 2 ** Math.min(attempt, 5)));
       }

@@ -19,7 +19,10 @@ export async function createTopics(topics: string[], partitions = 1): Promise<vo
   const admin = testKafka('vigil-test-admin').admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
+    await admin.createTopics({
+      topics: topics.map((topic) => ({ topic, numPartitions: partitions })),
+      waitForLeaders: true,
+    });
   } finally {
     await admin.disconnect();
   }
@@ -43,7 +46,10 @@ export async function readMessages(topic: string, count: number, timeoutMs = 200
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${got.length}/${count} messages on ${topic} after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`only ${got.length}/${count} messages on ${topic} after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       void consumer.run({
         eachMessage: async ({ message }) => {
           got.push(message);
@@ -73,7 +79,10 @@ export async function committedOffsets(groupId: string, topic: string): Promise<
 }
 
 /** A client authenticated as one of the local broker's principals (deploy/local/kafka.sh), or with `password`. */
-export function kafkaAs(principal: string, opts: { password?: string; brokers?: string[]; tls?: { ca?: string } } = {}): Kafka {
+export function kafkaAs(
+  principal: string,
+  opts: { password?: string; brokers?: string[]; tls?: { ca?: string } } = {},
+): Kafka {
   const password = opts.password ?? fs.readFileSync(localKafkaPasswordFile(principal), 'utf8').trim();
   return createKafka({
     clientId: `vigil-test-${principal}`,
