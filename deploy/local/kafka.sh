@@ -2,7 +2,8 @@
 # Runs a real single-node Apache Kafka 3.9 broker (KRaft: broker + controller in one JVM) from
 # Apache Kafka's jars on Maven Central. No Docker needed: Java 17 and Maven are enough.
 #
-#   deploy/local/kafka.sh start    fetch jars if missing, format storage once, start, wait until ready
+#   deploy/local/kafka.sh start    fetch jars if missing, format storage once, start, wait until
+#                                  ready, provision topics and ACLs
 #   deploy/local/kafka.sh stop     stop the broker started here (SIGTERM, then SIGKILL after 30 s)
 #   deploy/local/kafka.sh status   exit 0 when a produce/consume round trip works
 #   deploy/local/kafka.sh wait     wait (up to KAFKA_READY_TIMEOUT s) for a round trip
@@ -15,10 +16,10 @@
 # per service plus vigil-admin (topics, ACLs, operator CLIs, test fixtures) and vigil-broker (the
 # broker and controller themselves); their passwords are drawn once, when storage is formatted,
 # and kept in $KAFKA_HOME/sasl/<principal>.password (mode 0600). ACLs and topics are made by
-# `npm run kafka:provision` (deploy/local/kafka-provision.js), which infra.sh runs.
+# `npm run kafka:provision` (libs/kafka/src/provision.cli.ts), which `start` runs on a fresh broker.
 #
 # With KAFKA_BROKERS set to anything but the local default, start/stop leave that cluster alone
-# and only wait for it to answer (as KAFKA_USERNAME/KAFKA_PASSWORD[_FILE], see kafka-auth.js).
+# and only wait for it to answer (as KAFKA_USERNAME/KAFKA_PASSWORD[_FILE], see kafka-ready.js).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -233,6 +234,8 @@ start() {
     kafka.Kafka "$KAFKA_HOME/server.properties" >"$LOGFILE" 2>&1 &
   echo $! >"$PIDFILE"
   wait_ready
+  # A fresh local broker is usable at once: topics and ACLs (test runs: also test.* for the services).
+  if [[ "${NODE_ENV:-}" == test ]]; then provision --test-prefix test.; else provision; fi
 }
 
 stop() {

@@ -75,9 +75,6 @@ export class FaultBroker {
   async start(): Promise<void> {
     const r = await runScript('deploy/local/kafka.sh', ['start'], this.env);
     if (r.code !== 0) throw new Error(`fault broker did not start:\n${r.output}`);
-    // Topics and ACLs as on the shared broker (idempotent; fast when already there).
-    const p = await runScript('deploy/local/kafka.sh', ['provision', '--test-prefix', 'test.'], this.env);
-    if (p.code !== 0) throw new Error(`fault broker was not provisioned:\n${p.output}`);
   }
 
   async stop(): Promise<void> {

@@ -2,12 +2,16 @@
  * Integration tier: the real Kafka broker and PostgreSQL must already be up (test/run-tests.sh
  * runs deploy/local/infra.sh first). Fail fast with a clear message when they are not.
  */
+import path from 'node:path';
 import { Client } from 'pg';
 import { testDatabaseUrl, kafkaBrokers } from '../../libs/testing/src/env';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { kafkaSecurityFromEnv } from '../../libs/config/src/service-config';
 
 export default async function globalSetup(): Promise<void> {
+  // Brokers a suite starts itself (deploy/local/kafka.sh with another KAFKA_HOME) share the main
+  // broker's credentials, so fixtures and apps under test authenticate to any of them.
+  process.env.KAFKA_SASL_DIR ??= path.join(process.env.KAFKA_HOME ?? path.resolve(__dirname, '../../.cache/kafka'), 'sasl');
   const pg = new Client({ connectionString: testDatabaseUrl(), connectionTimeoutMillis: 5000 });
   try {
     await pg.connect();
