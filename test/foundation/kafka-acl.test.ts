@@ -25,8 +25,10 @@ import {
   SERVICE_RIGHTS,
   type ServicePrincipal,
 } from '@vigil/kafka';
-import { kafkaAs, kafkaBrokers, kafkaTlsEndpoint, testKafka } from '@vigil/testing';
+import { kafkaAs, kafkaBrokers, kafkaTlsEndpoint, testKafka, waitFor } from '@vigil/testing';
+import request from 'supertest';
 import { CHECKPOINT_TOPIC_SPEC } from '../../apps/audit-writer/src/checkpoints/checkpoint-events';
+import { startApp } from '../support/apps';
 
 const REAL = [...TOPICS, MONITOR_REPARTITION_TOPIC, MONITOR_PARTIALS_TOPIC];
 const SERVICES = Object.keys(SERVICE_RIGHTS) as ServicePrincipal[];
@@ -253,5 +255,29 @@ describe('Kafka ACLs per service principal (issue 14 item 1, seed 002-45)', () =
       CHECKPOINT_TOPIC_SPEC.config,
     );
     expect(BUS_TOPICS.map((t) => t.topic).sort()).toEqual([...REAL].sort());
+  });
+
+  it('a service whose topics were not provisioned stays not ready and says so, without creating them', async () => {
+    const id = randomUUID().slice(0, 8);
+    const topics = {
+      KAFKA_TOPIC_AUTH_EVENTS: `acl-missing.${id}.auth`,
+      KAFKA_TOPIC_SECURITY_ACTIONS: `acl-missing.${id}.actions`,
+    };
+    const gw = await startApp('auth-gateway', topics);
+    try {
+      await waitFor(
+        () =>
+          gw.logs.some((l) => l.message === 'Kafka topics missing (not ready until provisioned); retrying'),
+        { timeoutMs: 30000, what: 'the topics-missing warning' },
+      );
+      const health = await request(gw.app.getHttpServer()).get('/health');
+      expect(health.status).toBe(503);
+      const admin = testKafka('acl-missing').admin();
+      await admin.connect();
+      expect((await admin.listTopics()).filter((t) => t.includes(id))).toEqual([]);
+      await admin.disconnect();
+    } finally {
+      await gw.close();
+    }
   });
 });
