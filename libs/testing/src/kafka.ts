@@ -4,6 +4,7 @@ import path from 'node:path';
 import { localKafkaPasswordFile } from '@vigil/config';
 import { createKafka, type Kafka, type KafkaMessage } from '@vigil/kafka';
 import { kafkaBrokers } from './env';
+import { waitFor } from './wait';
 
 /** A topic name no other test (or run) uses. */
 export function uniqueTopic(prefix: string): string {
@@ -19,10 +20,18 @@ export async function createTopics(topics: string[], partitions = 1): Promise<vo
   const admin = testKafka('vigil-test-admin').admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      topics: topics.map((topic) => ({ topic, numPartitions: partitions })),
-      waitForLeaders: true,
-    });
+    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions })) });
+    // Not KafkaJS's waitForLeaders: it gives up when the broker's metadata does not know a
+    // just-created topic yet (UNKNOWN_TOPIC_OR_PARTITION), which a busy KRaft broker answers.
+    await waitFor(
+      async () => {
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+        return meta.every(
+          (t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0),
+        );
+      },
+      { timeoutMs: 30000, what: `leaders of ${topics.join(', ')}` },
+    );
   } finally {
     await admin.disconnect();
   }
