@@ -61,11 +61,15 @@ export async function ensureTopics(
     });
     const missing = wanted.filter((t) => !existing.has(t.topic));
     if (missing.length) {
-      await admin.createTopics({ topics: missing, waitForLeaders: true }).catch((err: unknown) => {
+      await admin.createTopics({ topics: missing, waitForLeaders: false }).catch((err: unknown) => {
         if (isAuthorizationError(err)) throw new TopicsMissingError(missing.map((t) => t.topic));
         // Another instance may have created them between list and create.
         if (!(err instanceof Error && /already exists/i.test(err.message))) throw err;
       });
+      await waitForLeaders(
+        admin,
+        missing.map((t) => t.topic),
+      );
     }
     for (const spec of specs.filter((s) => s.config && existing.has(s.topic))) {
       await applyTopicConfig(admin, spec.topic, spec.config!).catch((err: unknown) => {
@@ -79,6 +83,24 @@ export async function ensureTopics(
     return missing.map((t) => t.topic);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Until every partition of `topics` has a leader. Not KafkaJS's waitForLeaders, which gives up
+ * when the broker's metadata does not know a just-created topic yet (UNKNOWN_TOPIC_OR_PARTITION).
+ */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+      if (meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`no leaders for ${topics.join(', ')} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -20,7 +20,10 @@ export async function createTopics(topics: string[], partitions = 1): Promise<vo
   const admin = testKafka('vigil-test-admin').admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions })) });
+    await admin.createTopics({
+      topics: topics.map((topic) => ({ topic, numPartitions: partitions })),
+      waitForLeaders: false,
+    });
     // Not KafkaJS's waitForLeaders: it gives up when the broker's metadata does not know a
     // just-created topic yet (UNKNOWN_TOPIC_OR_PARTITION), which a busy KRaft broker answers.
     await waitFor(
