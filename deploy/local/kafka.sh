@@ -2,8 +2,8 @@
 # Runs a real single-node Apache Kafka 3.9 broker (KRaft: broker + controller in one JVM) from
 # Apache Kafka's jars on Maven Central. No Docker needed: Java 17 and Maven are enough.
 #
-#   deploy/local/kafka.sh start    fetch jars if missing, format storage once, start, wait until
-#                                  ready, provision topics and ACLs
+#   deploy/local/kafka.sh start    fetch jars if missing, format storage once (then provision
+#                                  topics and ACLs), start, wait until ready
 #   deploy/local/kafka.sh stop     stop the broker started here (SIGTERM, then SIGKILL after 30 s)
 #   deploy/local/kafka.sh status   exit 0 when a produce/consume round trip works
 #   deploy/local/kafka.sh wait     wait (up to KAFKA_READY_TIMEOUT s) for a round trip
@@ -16,7 +16,7 @@
 # per service plus vigil-admin (topics, ACLs, operator CLIs, test fixtures) and vigil-broker (the
 # broker and controller themselves); their passwords are drawn once, when storage is formatted,
 # and kept in $KAFKA_HOME/sasl/<principal>.password (mode 0600). ACLs and topics are made by
-# `npm run kafka:provision` (libs/kafka/src/provision.cli.ts), which `start` runs on a fresh broker.
+# `npm run kafka:provision` (libs/kafka/src/provision.cli.ts), which `start` runs after formatting.
 #
 # With KAFKA_BROKERS set to anything but the local default, start/stop leave that cluster alone
 # and only wait for it to answer (as KAFKA_USERNAME/KAFKA_PASSWORD[_FILE], see kafka-ready.js).
@@ -46,6 +46,7 @@ TLS_DIR="$KAFKA_HOME/tls"
 PRINCIPALS=(vigil-broker vigil-admin vigil-gateway vigil-audit vigil-monitor vigil-retention)
 # Written into the data directory once it was formatted with these principals.
 SECURED_MARK="$DATA/.vigil-sasl"
+FRESH=0
 
 log() { printf '[kafka] %s\n' "$*" >&2; }
 
@@ -188,6 +189,7 @@ format_storage() {
   log "formatting storage (cluster $cluster_id, SCRAM-SHA-512 users: ${PRINCIPALS[*]})"
   java_cmd kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_HOME/server.properties" "${args[@]}" >/dev/null
   echo "${PRINCIPALS[*]}" >"$SECURED_MARK"
+  FRESH=1
 }
 
 # Readiness is a real produce + consume round trip through a consumer group (the group
@@ -234,8 +236,11 @@ start() {
     kafka.Kafka "$KAFKA_HOME/server.properties" >"$LOGFILE" 2>&1 &
   echo $! >"$PIDFILE"
   wait_ready
-  # A fresh local broker is usable at once: topics and ACLs (test runs: also test.* for the services).
-  if [[ "${NODE_ENV:-}" == test ]]; then provision --test-prefix test.; else provision; fi
+  # A freshly formatted broker is usable at once: topics and ACLs (test runs: also test.* for the
+  # services). They live in its metadata log, so a restart needs none (infra.sh up re-applies them).
+  if [[ $FRESH == 1 ]]; then
+    if [[ "${NODE_ENV:-}" == test ]]; then provision --test-prefix test.; else provision; fi
+  fi
 }
 
 stop() {
