@@ -8,7 +8,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
 
-const PRINCIPALS = ['vigil-broker', 'vigil-admin', 'vigil-gateway', 'vigil-audit', 'vigil-monitor', 'vigil-retention'];
+const PRINCIPALS = [
+  'vigil-broker',
+  'vigil-admin',
+  'vigil-gateway',
+  'vigil-audit',
+  'vigil-monitor',
+  'vigil-retention',
+];
 const [dir, flag, owner] = process.argv.slice(2);
 if (!dir || (flag && flag !== '--owner')) {
   console.error('usage: kafka-credentials.js <dir> [--owner uid:gid]');
