@@ -12,7 +12,7 @@
 #
 # Secure by default: the client listener is SASL_PLAINTEXT with SCRAM-SHA-512, KRaft's
 # StandardAuthorizer denies whatever no ACL allows, and a SASL_SSL listener (local CA made here)
-# runs beside it on KAFKA_TLS_PORT (default KAFKA_PORT+2; KAFKA_TLS=0 turns it off). One principal
+# runs beside it on KAFKA_TLS_PORT (default KAFKA_PORT+2; KAFKA_TLS_LISTENER=0 turns it off). One principal
 # per service plus vigil-admin (topics, ACLs, operator CLIs, test fixtures) and vigil-broker (the
 # broker and controller themselves); their passwords are drawn once, when storage is formatted,
 # and kept in $KAFKA_HOME/sasl/<principal>.password (mode 0600). ACLs and topics are made by
@@ -36,7 +36,7 @@ PIDFILE="$KAFKA_HOME/kafka.pid"
 LOGFILE="$KAFKA_HOME/kafka.log"
 KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx768m}"
 KAFKA_READY_TIMEOUT="${KAFKA_READY_TIMEOUT:-90}"
-KAFKA_TLS="${KAFKA_TLS:-1}"
+KAFKA_TLS_LISTENER="${KAFKA_TLS_LISTENER:-1}"
 KAFKA_TLS_PORT="${KAFKA_TLS_PORT:-$((KAFKA_PORT + 2))}"
 # KAFKA_SASL_DIR: another broker's credentials directory may be shared (the fault suites' brokers
 # use the main one's, so test fixtures authenticate to either).
@@ -77,9 +77,9 @@ ensure_credentials() {
 
 # A local CA and a broker certificate for 127.0.0.1/localhost (Kafka reads PEM directly).
 ensure_tls() {
-  [[ "$KAFKA_TLS" == 1 ]] || return 0
+  [[ "$KAFKA_TLS_LISTENER" == 1 ]] || return 0
   [[ -s "$TLS_DIR/broker-keystore.pem" && -s "$TLS_DIR/ca.pem" ]] && return 0
-  command -v openssl >/dev/null || { log "openssl is required for the TLS listener (or set KAFKA_TLS=0)"; exit 1; }
+  command -v openssl >/dev/null || { log "openssl is required for the TLS listener (or set KAFKA_TLS_LISTENER=0)"; exit 1; }
   log "making a local CA and broker certificate in $TLS_DIR"
   mkdir -p "$TLS_DIR" && chmod 700 "$TLS_DIR"
   (
@@ -100,7 +100,7 @@ write_config() {
   broker_pw="$(password_of vigil-broker)"
   listeners="SASL_PLAINTEXT://127.0.0.1:${KAFKA_PORT},CONTROLLER://127.0.0.1:${KAFKA_CONTROLLER_PORT}"
   advertised="SASL_PLAINTEXT://127.0.0.1:${KAFKA_PORT}"
-  if [[ "$KAFKA_TLS" == 1 ]]; then
+  if [[ "$KAFKA_TLS_LISTENER" == 1 ]]; then
     listeners="$listeners,SASL_SSL://127.0.0.1:${KAFKA_TLS_PORT}"
     advertised="$advertised,SASL_SSL://127.0.0.1:${KAFKA_TLS_PORT}"
   fi

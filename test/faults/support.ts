@@ -64,7 +64,7 @@ export class FaultBroker {
       KAFKA_SASL_DIR:
         process.env.KAFKA_SASL_DIR ??
         path.join(process.env.KAFKA_HOME ?? path.join(ROOT, '.cache/kafka'), 'sasl'),
-      KAFKA_TLS: '0',
+      KAFKA_TLS_LISTENER: '0',
     };
   }
 
