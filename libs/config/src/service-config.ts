@@ -89,8 +89,11 @@ const given = (source: Source, variable: string) => (source[variable] ?? '').tri
 
 /** Where deploy/local/kafka.sh keeps a principal's password (development and test only): KAFKA_SASL_DIR, else $KAFKA_HOME/sasl. */
 export function localKafkaPasswordFile(user: string, source: Source = process.env): string {
-  const pick = (v: string) => source[v]?.trim() || process.env[v]?.trim();
-  const dir = pick('KAFKA_SASL_DIR') || path.join(pick('KAFKA_HOME') || '.cache/kafka', 'sasl');
+  // The source first (KAFKA_SASL_DIR, then KAFKA_HOME), then the process environment.
+  const dirIn = (env: Source) =>
+    env.KAFKA_SASL_DIR?.trim() ||
+    (env.KAFKA_HOME?.trim() ? path.join(env.KAFKA_HOME.trim(), 'sasl') : undefined);
+  const dir = dirIn(source) ?? dirIn(process.env) ?? path.join('.cache/kafka', 'sasl');
   return path.join(dir, `${user}.password`);
 }
 
