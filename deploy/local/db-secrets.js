@@ -1,6 +1,7 @@
 // One password per database login role, for the local scripts (db-setup, start-all, db-migrate).
 //
-//   VIGIL_DB_PASSWORD_<ROLE>   the role's password (ROLE upper-cased: VIGIL_DB_PASSWORD_VIGIL_GATEWAY)
+//   VIGIL_DB_PASSWORD_<ROLE>   the role's password (ROLE upper-cased: VIGIL_DB_PASSWORD_VIGIL_GATEWAY),
+//                              or VIGIL_DB_PASSWORD_<ROLE>_FILE naming a file that holds it
 //   VIGIL_SECRETS_DIR          where the files live (default .cache/secrets; mode 0700, files 0600)
 //
 // Outside production a missing password is made once (24 random bytes, URL-safe) and kept in
@@ -27,6 +28,8 @@ function rolePassword(role) {
   if (!/^[a-z_][a-z0-9_]*$/.test(role)) throw new Error(`unsafe role name: ${role}`);
   const fromEnv = process.env[variableOf(role)];
   if (fromEnv && fromEnv.trim()) return fromEnv.trim();
+  const fromFile = process.env[`${variableOf(role)}_FILE`];
+  if (fromFile && fromFile.trim()) return fs.readFileSync(fromFile.trim(), 'utf8').trim();
   const file = path.join(secretsDir(), `db-${role}`);
   if (fs.existsSync(file)) {
     const value = fs.readFileSync(file, 'utf8').trim();

@@ -2,7 +2,8 @@
 # Brings up what Vigil runs on, without Docker: npm dependencies, a real Kafka 3.9 (KRaft) broker,
 # and PostgreSQL prepared with a schema and a role per service.
 #
-#   deploy/local/infra.sh up     install deps if missing, start Kafka, prepare PostgreSQL
+#   deploy/local/infra.sh up     install deps if missing, start Kafka (SASL/SCRAM + ACLs), provision
+#                                its topics and ACLs as the admin, prepare PostgreSQL
 #   deploy/local/infra.sh down   stop the Kafka broker started here
 #
 # DATABASE_ADMIN_URL (superuser, default postgres://postgres@127.0.0.1:5432/postgres) and
@@ -37,6 +38,12 @@ case "${1:-}" in
     ensure_node_modules
     ensure_postgres
     bash deploy/local/kafka.sh start
+    # Topics, DLQs and per-service ACLs (idempotent). Test runs may also use test.* topics.
+    if [[ "${NODE_ENV:-}" == test ]]; then
+      bash deploy/local/kafka.sh provision --test-prefix test.
+    else
+      bash deploy/local/kafka.sh provision
+    fi
     node deploy/local/db-setup.js
     ;;
   down)

@@ -22,6 +22,9 @@ role_url() { node deploy/local/db-secrets.js url "$1" "$PGHOSTPORT" "$DB"; }
 LOGDIR="$ROOT/.cache/logs"; mkdir -p "$LOGDIR"
 declare -A PORTS=([auth-gateway]=3000 [audit-writer]=3001 [security-monitor]=3002 [retention-worker]=3003)
 declare -A ROLES=([auth-gateway]=vigil_gateway [audit-writer]=vigil_audit_writer [security-monitor]=vigil_security_monitor [retention-worker]=vigil_retention)
+# Each service authenticates to Kafka as its own principal (SCRAM-SHA-512; passwords made by kafka.sh).
+declare -A KAFKA_USERS=([auth-gateway]=vigil-gateway [audit-writer]=vigil-audit [security-monitor]=vigil-monitor [retention-worker]=vigil-retention)
+KAFKA_SASL_DIR="${KAFKA_SASL_DIR:-${KAFKA_HOME:-$ROOT/.cache/kafka}/sasl}"
 PIDS=()
 
 stop_all() {
@@ -60,6 +63,7 @@ for app in auth-gateway audit-writer security-monitor retention-worker; do
   fi
   HTTP_PORT="${PORTS[$app]}" \
   DATABASE_URL="$(role_url "${ROLES[$app]}")" \
+  KAFKA_SASL_MECHANISM=scram-sha-512 KAFKA_USERNAME="${KAFKA_USERS[$app]}" KAFKA_PASSWORD_FILE="$KAFKA_SASL_DIR/${KAFKA_USERS[$app]}.password" \
   OTEL_SERVICE_NAME="$app" \
     node -r ./deploy/runtime/register-paths.js "dist/apps/$app/src/main.js" >>"$LOGDIR/$app.log" 2>&1 &
   PIDS+=($!)

@@ -60,6 +60,11 @@ export class FaultBroker {
       KAFKA_HOME: path.join(ROOT, `.cache/kafka-${name}`),
       KAFKA_BROKERS: `127.0.0.1:${port}`,
       KAFKA_HEAP: '-Xms128m -Xmx512m',
+      // The shared broker's credentials: fixtures and services authenticate to either broker alike.
+      KAFKA_SASL_DIR:
+        process.env.KAFKA_SASL_DIR ??
+        path.join(process.env.KAFKA_HOME ?? path.join(ROOT, '.cache/kafka'), 'sasl'),
+      KAFKA_TLS_LISTENER: '0',
     };
   }
 

@@ -14,7 +14,15 @@ export function spawnService(app: string, env: NodeJS.ProcessEnv): Spawned {
   const child = spawn(process.execPath, ['-r', './tools/ts-register.js', `apps/${app}/src/main.ts`], {
     cwd: ROOT,
     // The suite connects as the superuser: the writer, too, migrates its fresh schema at start.
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DB_MIGRATE_ON_START: 'true', ...env },
+    // KAFKA_HOME / KAFKA_SASL_DIR: where the service finds its local principal's password.
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      KAFKA_HOME: process.env.KAFKA_HOME,
+      KAFKA_SASL_DIR: process.env.KAFKA_SASL_DIR,
+      DB_MIGRATE_ON_START: 'true',
+      ...env,
+    },
   });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
@@ -26,7 +34,11 @@ export function spawnService(app: string, env: NodeJS.ProcessEnv): Spawned {
 }
 
 /** Runs a shell script of the repo and resolves with its exit code and output. */
-export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+export function runScript(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn('bash', [script, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
     let output = '';

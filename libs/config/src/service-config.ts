@@ -1,12 +1,22 @@
-import { env } from './env';
+import fs from 'node:fs';
+import path from 'node:path';
+import { env, loadConfig, type Field } from './env';
 
 /** Variables every Vigil service reads; each app adds its own to this schema. */
-export function serviceSchema(defaults: { port: number; schema: string; groupId?: string }) {
+export function serviceSchema(defaults: {
+  port: number;
+  schema: string;
+  groupId?: string;
+  kafkaUser?: string;
+}) {
   return {
-    nodeEnv: env.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, { default: 'development' }),
+    nodeEnv: env.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, {
+      default: 'development',
+    }),
     logLevel: env.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, { default: 'info' }),
     httpHost: env.string('HTTP_HOST', { default: '0.0.0.0' }),
     httpPort: env.int('HTTP_PORT', { default: defaults.port, min: 1, max: 65535 }),
+    /** Holds the service role's password: a secret, so its default applies outside production only (env.ts). */
     databaseUrl: env.url('DATABASE_URL', {
       default: 'postgres://postgres@127.0.0.1:5432/vigil',
       protocols: ['postgres', 'postgresql'],
@@ -16,6 +26,8 @@ export function serviceSchema(defaults: { port: number; schema: string; groupId?
     dbPoolMax: env.int('DB_POOL_MAX', { default: 10, min: 1, max: 200 }),
     dbMigrateOnStart: env.bool('DB_MIGRATE_ON_START', { default: true }),
     kafkaBrokers: env.hostPorts('KAFKA_BROKERS', { default: ['127.0.0.1:9092'] }),
+    /** The service's own Kafka principal (local default `vigil-<schema>`); see kafkaSecuritySchema. */
+    ...kafkaSecuritySchema(defaults.kafkaUser ?? `vigil-${defaults.schema}`),
     kafkaClientId: env.string('KAFKA_CLIENT_ID', { default: `vigil-${defaults.schema}` }),
     kafkaGroupId: env.string('KAFKA_GROUP_ID', { default: defaults.groupId ?? `vigil-${defaults.schema}` }),
     /** How long the group waits for a silent member (e.g. killed) before rebalancing its partitions. */
@@ -29,7 +41,10 @@ export function serviceSchema(defaults: { port: number; schema: string; groupId?
 /** For services that accept the gateway's access tokens: verified against its published keys. */
 export function tokenVerifierSchema() {
   return {
-    authJwksUrl: env.url('AUTH_JWKS_URL', { default: 'http://127.0.0.1:3000/.well-known/jwks.json', protocols: ['http', 'https'] }),
+    authJwksUrl: env.url('AUTH_JWKS_URL', {
+      default: 'http://127.0.0.1:3000/.well-known/jwks.json',
+      protocols: ['http', 'https'],
+    }),
     authIssuer: env.string('AUTH_ISSUER', { default: 'vigil-auth-gateway', maxLength: 200 }),
     authAudience: env.string('AUTH_AUDIENCE', { default: 'vigil', maxLength: 200 }),
   };
@@ -46,6 +61,196 @@ export function revocationSchema() {
     authEventsTopic: env.string('AUTH_EVENTS_TOPIC', { optional: true, pattern: /^[a-zA-Z0-9._-]{1,249}$/ }),
     authMaxTokenTtlSeconds: env.int('AUTH_MAX_TOKEN_TTL_SECONDS', { default: 3600, min: 30, max: 86_400 }),
   };
+}
+
+/** SASL mechanisms the Kafka clients speak (`none`: no authentication, refused in production unless allowed). */
+export const KAFKA_SASL_MECHANISMS = ['scram-sha-512', 'scram-sha-256', 'plain', 'none'] as const;
+export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
+
+/** What a Kafka client needs to authenticate (and, with `tls`, to trust the brokers). */
+export interface KafkaSecurity {
+  mechanism: KafkaSaslMechanism;
+  username?: string;
+  password?: string;
+  tls?: { ca?: string; cert?: string; key?: string };
+}
+
+type Source = Record<string, string | undefined>;
+
+const isProduction = (source: Source) => (source.NODE_ENV ?? 'development').trim() === 'production';
+const given = (source: Source, variable: string) => (source[variable] ?? '').trim() !== '';
+
+/** Where deploy/local/kafka.sh keeps a principal's password (development and test only): KAFKA_SASL_DIR, else $KAFKA_HOME/sasl. */
+export function localKafkaPasswordFile(user: string, source: Source = process.env): string {
+  // The source first (KAFKA_SASL_DIR, then KAFKA_HOME), then the process environment.
+  const dirIn = (env: Source) =>
+    env.KAFKA_SASL_DIR?.trim() ||
+    (env.KAFKA_HOME?.trim() ? path.join(env.KAFKA_HOME.trim(), 'sasl') : undefined);
+  const dir = dirIn(source) ?? dirIn(process.env) ?? path.join('.cache/kafka', 'sasl');
+  return path.join(dir, `${user}.password`);
+}
+
+function readPem(variable: string, file: string): { value?: string; problem?: string } {
+  try {
+    const pem = fs.readFileSync(file, 'utf8');
+    return /-----BEGIN [A-Z ]+-----/.test(pem)
+      ? { value: pem }
+      : { problem: `${variable} (${file}) holds no PEM block` };
+  } catch (err) {
+    return {
+      problem: `${variable} cannot be read (${file}): ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    };
+  }
+}
+
+function mechanismOf(source: Source): string {
+  return (source.KAFKA_SASL_MECHANISM ?? '').trim() || (isProduction(source) ? '' : 'scram-sha-512');
+}
+
+/**
+ * KAFKA_SASL_MECHANISM, KAFKA_USERNAME, KAFKA_PASSWORD | KAFKA_PASSWORD_FILE, KAFKA_TLS,
+ * KAFKA_TLS_CA_FILE, KAFKA_TLS_CERT_FILE + KAFKA_TLS_KEY_FILE (mTLS). Outside production the
+ * defaults are SCRAM-SHA-512 as `defaultUser` with the password deploy/local/kafka.sh made; in
+ * production nothing is defaulted: the mechanism, user and password must be set, and `none` is
+ * refused unless KAFKA_ALLOW_UNAUTHENTICATED=true.
+ */
+export function kafkaSecuritySchema(defaultUser: string) {
+  const mechanism: Field<KafkaSaslMechanism> = {
+    variable: 'KAFKA_SASL_MECHANISM',
+    secret: false,
+    read(source) {
+      const raw = mechanismOf(source);
+      if (!raw)
+        return {
+          problem:
+            'KAFKA_SASL_MECHANISM is required in production (scram-sha-512, scram-sha-256, plain or none)',
+        };
+      if (!(KAFKA_SASL_MECHANISMS as readonly string[]).includes(raw))
+        return {
+          problem: `KAFKA_SASL_MECHANISM must be one of ${KAFKA_SASL_MECHANISMS.join(', ')} (got "${raw}")`,
+        };
+      if (
+        raw === 'none' &&
+        isProduction(source) &&
+        !/^(true|1|yes|on)$/i.test(source.KAFKA_ALLOW_UNAUTHENTICATED?.trim() ?? '')
+      ) {
+        return {
+          problem:
+            'KAFKA_SASL_MECHANISM=none is refused in production unless KAFKA_ALLOW_UNAUTHENTICATED=true',
+        };
+      }
+      return { value: raw as KafkaSaslMechanism };
+    },
+  };
+  const username: Field<string | undefined> = {
+    variable: 'KAFKA_USERNAME',
+    secret: false,
+    read(source) {
+      if (mechanismOf(source) === 'none') return { value: undefined };
+      const raw = source.KAFKA_USERNAME?.trim();
+      if (raw)
+        return raw.length > 255
+          ? { problem: 'KAFKA_USERNAME must be at most 255 characters' }
+          : { value: raw };
+      return isProduction(source)
+        ? { problem: 'KAFKA_USERNAME is required in production (unless KAFKA_SASL_MECHANISM=none)' }
+        : { value: defaultUser };
+    },
+  };
+  const password: Field<string | undefined> = {
+    variable: 'KAFKA_PASSWORD',
+    secret: true,
+    read(source) {
+      if (mechanismOf(source) === 'none') return { value: undefined };
+      if (given(source, 'KAFKA_PASSWORD') && given(source, 'KAFKA_PASSWORD_FILE'))
+        return { problem: 'KAFKA_PASSWORD and KAFKA_PASSWORD_FILE are exclusive: set one' };
+      if (given(source, 'KAFKA_PASSWORD')) return { value: source.KAFKA_PASSWORD! }; // never trimmed or echoed
+      let file = source.KAFKA_PASSWORD_FILE?.trim();
+      let variable = 'KAFKA_PASSWORD_FILE';
+      if (!file) {
+        if (isProduction(source))
+          return {
+            problem:
+              'KAFKA_PASSWORD or KAFKA_PASSWORD_FILE is required in production (unless KAFKA_SASL_MECHANISM=none)',
+          };
+        file = localKafkaPasswordFile(source.KAFKA_USERNAME?.trim() || defaultUser, source);
+        variable = 'KAFKA_PASSWORD_FILE (default, made by deploy/local/kafka.sh)';
+      }
+      try {
+        const value = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+        return value ? { value } : { problem: `${variable} (${file}) is empty` };
+      } catch (err) {
+        // No local broker made yet (unit tests, a machine without deploy/local/kafka.sh): the
+        // client refuses to connect without a password, naming the variables (libs/kafka).
+        if (!given(source, 'KAFKA_PASSWORD_FILE') && (err as NodeJS.ErrnoException).code === 'ENOENT')
+          return { value: undefined };
+        return {
+          problem: `${variable} cannot be read (${file}): ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+        };
+      }
+    },
+  };
+  const tls: Field<KafkaSecurity['tls']> = {
+    variable: 'KAFKA_TLS',
+    secret: false,
+    read(source) {
+      const flag = source.KAFKA_TLS?.trim() ?? '';
+      let on = false;
+      if (/^(true|1|yes|on)$/i.test(flag)) on = true;
+      else if (flag && !/^(false|0|no|off)$/i.test(flag))
+        return { problem: `KAFKA_TLS must be true or false (got "${flag}")` };
+      const files = ['KAFKA_TLS_CA_FILE', 'KAFKA_TLS_CERT_FILE', 'KAFKA_TLS_KEY_FILE'].filter((v) =>
+        given(source, v),
+      );
+      if (!on)
+        return files.length
+          ? { problem: `${files.join(', ')} set but KAFKA_TLS is not true` }
+          : { value: undefined };
+      if (given(source, 'KAFKA_TLS_CERT_FILE') !== given(source, 'KAFKA_TLS_KEY_FILE'))
+        return { problem: 'KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE go together (mutual TLS)' };
+      const out: NonNullable<KafkaSecurity['tls']> = {};
+      const problems: string[] = [];
+      for (const [variable, key] of [
+        ['KAFKA_TLS_CA_FILE', 'ca'],
+        ['KAFKA_TLS_CERT_FILE', 'cert'],
+        ['KAFKA_TLS_KEY_FILE', 'key'],
+      ] as const) {
+        if (!given(source, variable)) continue;
+        const r = readPem(variable, source[variable]!.trim());
+        if (r.problem) problems.push(r.problem);
+        else out[key] = r.value;
+      }
+      return problems.length ? { problem: problems.join('; ') } : { value: out };
+    },
+  };
+  return { kafkaSaslMechanism: mechanism, kafkaUsername: username, kafkaPassword: password, kafkaTls: tls };
+}
+
+/** The client security of a loaded configuration (see kafkaSecuritySchema). */
+export function kafkaSecurityOf(c: {
+  kafkaSaslMechanism: KafkaSaslMechanism;
+  kafkaUsername?: string;
+  kafkaPassword?: string;
+  kafkaTls?: KafkaSecurity['tls'];
+}): KafkaSecurity {
+  return {
+    mechanism: c.kafkaSaslMechanism,
+    username: c.kafkaUsername,
+    password: c.kafkaPassword,
+    tls: c.kafkaTls,
+  };
+}
+
+/**
+ * For operator CLIs, scripts and test fixtures: the client security the environment names,
+ * validated (ConfigError names the variable). Outside production the default principal is the
+ * local admin.
+ */
+export function kafkaSecurityFromEnv(
+  source: Source = process.env,
+  defaultUser = 'vigil-admin',
+): KafkaSecurity {
+  return kafkaSecurityOf(loadConfig(kafkaSecuritySchema(defaultUser), source));
 }
 
 /**

@@ -1,5 +1,6 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'winston';
+import { kafkaSecurityFromEnv, type KafkaSecurity } from '@vigil/config';
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -8,6 +9,31 @@ export interface KafkaClientOptions {
   /** Connection retries before a call fails (KafkaJS default is 5). */
   retries?: number;
   connectionTimeoutMs?: number;
+  /**
+   * How to authenticate (SASL) and whether to speak TLS. Services pass their validated config
+   * (kafkaSecurityOf); when omitted (CLIs, scripts, test fixtures) it is read from the
+   * environment with kafkaSecurityFromEnv: KAFKA_SASL_MECHANISM, KAFKA_USERNAME, KAFKA_PASSWORD[_FILE], KAFKA_TLS*.
+   */
+  security?: KafkaSecurity;
+}
+
+/** KafkaJS's `sasl` and `ssl` options for `security`; refuses a SASL mechanism without credentials. */
+export function kafkaAuthOptions(security: KafkaSecurity): Pick<KafkaConfig, 'sasl' | 'ssl'> {
+  const ssl: KafkaConfig['ssl'] = security.tls ? { ...security.tls, rejectUnauthorized: true } : undefined;
+  if (security.mechanism === 'none') return { ssl };
+  if (!security.username)
+    throw new Error(`Kafka SASL ${security.mechanism} needs a user: set KAFKA_USERNAME`);
+  if (security.password === undefined) {
+    throw new Error(
+      `Kafka SASL ${security.mechanism} needs a password for ${security.username}: set KAFKA_PASSWORD or KAFKA_PASSWORD_FILE (locally: run deploy/local/kafka.sh start)`,
+    );
+  }
+  const sasl = {
+    mechanism: security.mechanism,
+    username: security.username,
+    password: security.password,
+  } as SASLOptions;
+  return { sasl, ssl };
 }
 
 const levels: Record<number, string> = {
@@ -24,6 +50,7 @@ export function createKafka(opts: KafkaClientOptions): Kafka {
     brokers: opts.brokers,
     connectionTimeout: opts.connectionTimeoutMs ?? 3000,
     retry: { retries: opts.retries ?? 5, initialRetryTime: 300, maxRetryTime: 10000 },
+    ...kafkaAuthOptions(opts.security ?? kafkaSecurityFromEnv()),
     logLevel: logLevel.WARN,
     logCreator:
       () =>

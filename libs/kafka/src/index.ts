@@ -10,3 +10,5 @@ export { kafkaMetrics } from './metrics';
 export type { Kafka, KafkaMessage, IHeaders } from 'kafkajs';
 export * from './failure-class';
 export * from './dlq-replay';
+export * from './bus-plan';
+export * from './provision';

@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import type { Logger } from 'winston';
+import { kafkaSecurityOf } from '@vigil/config';
 import { createDataSource } from '@vigil/database';
 import { createKafka, EventProducer, KafkaHealth, type TopicSpec } from '@vigil/kafka';
 import { ConsumerRegistry } from './consumers';
@@ -16,7 +17,11 @@ export interface InfraOptions {
   logger: Logger;
   migrations: Array<new () => MigrationInterface>;
   entities?: Array<new (...args: never[]) => unknown>;
-  /** Topics this service needs; created (with their DLQs) at start if missing. */
+  /**
+   * Topics this service needs (with their DLQs). Provisioning (npm run kafka:provision, as the
+   * admin) creates them; at start the service checks they exist, creates what is missing only if
+   * its principal may, and otherwise stays not-ready, retrying, until they appear.
+   */
   topics: TopicSpec[];
 }
 
@@ -28,7 +33,12 @@ export interface InfraOptions {
 @Module({})
 export class InfraModule {
   static forRoot(opts: InfraOptions): DynamicModule {
-    const kafka = createKafka({ brokers: opts.config.kafkaBrokers, clientId: opts.config.kafkaClientId, logger: opts.logger });
+    const kafka = createKafka({
+      brokers: opts.config.kafkaBrokers,
+      clientId: opts.config.kafkaClientId,
+      logger: opts.logger,
+      security: kafkaSecurityOf(opts.config),
+    });
     const providers: Provider[] = [
       { provide: SERVICE_NAME, useValue: opts.service },
       { provide: SERVICE_CONFIG, useValue: opts.config },

@@ -9,7 +9,7 @@ import {
 import { DataSource } from 'typeorm';
 import type { Logger } from 'winston';
 import { checkDatabase, pendingMigrations, registerPoolMetrics, runMigrations } from '@vigil/database';
-import { ensureTopics, EventProducer, KafkaHealth, type Kafka } from '@vigil/kafka';
+import { ensureTopics, EventProducer, KafkaHealth, TopicsMissingError, type Kafka } from '@vigil/kafka';
 import { ConsumerRegistry } from './consumers';
 import { HealthRegistry } from './health';
 import type { InfraOptions } from './infra.module';
@@ -23,7 +23,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * finish their chunk and commit, the producer flushes, then the pool closes.
  */
 @Injectable()
-export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class InfraLifecycle
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private kafkaReady = false;
   private kafkaLoop?: Promise<void>;
   private stopping = false;
@@ -142,7 +144,9 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
         return;
       } catch (err) {
         if (Date.now() > deadline) {
-          throw new Error(`PostgreSQL unreachable after ${attempt} attempts (check DATABASE_URL): ${(err as Error).message}`);
+          throw new Error(
+            `PostgreSQL unreachable after ${attempt} attempts (check DATABASE_URL): ${(err as Error).message}`,
+          );
         }
         this.logger.warn('PostgreSQL not reachable yet; retrying', { attempt, err });
         await sleep(Math.min(5000, 250 * 2 ** attempt));
@@ -154,7 +158,12 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
     for (let attempt = 1; !this.stopping && !this.kafkaReady; attempt++) {
       try {
         const c = this.opts.config;
-        const created = await ensureTopics(this.kafka, this.opts.topics, { partitions: c.kafkaTopicPartitions, replicationFactor: c.kafkaReplicationFactor });
+        const created = await ensureTopics(
+          this.kafka,
+          this.opts.topics,
+          { partitions: c.kafkaTopicPartitions, replicationFactor: c.kafkaReplicationFactor },
+          (message, meta) => this.logger.warn(message, meta),
+        );
         if (created.length) this.logger.info('topics created', { topics: created });
         await this.producer.connect();
         await this.untilMigrated();
@@ -163,7 +172,12 @@ export class InfraLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
         this.kafkaReady = true;
         this.logger.info('kafka connected', { brokers: c.kafkaBrokers });
       } catch (err) {
-        this.logger.warn('Kafka not reachable yet; retrying', { attempt, err });
+        if (err instanceof TopicsMissingError)
+          this.logger.warn('Kafka topics missing (not ready until provisioned); retrying', {
+            attempt,
+            topics: err.topics,
+          });
+        else this.logger.warn('Kafka not reachable yet; retrying', { attempt, err });
         await sleep(Math.min(10000, 500 * 2 ** Math.min(attempt, 5)));
       }
     }

@@ -13,9 +13,18 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client } from 'pg';
 import winston from 'winston';
 import { decodeEvent, dlqTopic, type AnyEvent } from '@vigil/contracts';
+import { kafkaAuthOptions } from '@vigil/kafka';
+import { kafkaSecurityFromEnv } from '@vigil/config';
 import { createServiceApp } from '@vigil/runtime';
 import { createLogger } from '@vigil/telemetry';
-import { deleteTopics, freshSchema, kafkaBrokers, testDatabaseUrl, uniqueTopic, waitFor } from '@vigil/testing';
+import {
+  deleteTopics,
+  freshSchema,
+  kafkaBrokers,
+  testDatabaseUrl,
+  uniqueTopic,
+  waitFor,
+} from '@vigil/testing';
 import { loadAuthGatewayConfig, type AuthGatewayConfig } from '../../../apps/auth-gateway/src/config';
 import { gatewayDefinition } from '../../../apps/auth-gateway/src/gateway.definition';
 import { testActionKeys } from '../../support/action-signing';
@@ -83,7 +92,11 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
       cb();
     },
   });
-  const logger = createLogger({ service: 'auth-gateway', level: 'debug', transports: [new winston.transports.Stream({ stream: sink })] });
+  const logger = createLogger({
+    service: 'auth-gateway',
+    level: 'debug',
+    transports: [new winston.transports.Stream({ stream: sink })],
+  });
   const app = await createServiceApp(gatewayDefinition, config, logger);
   await app.init();
   const pg = new Client({ connectionString: url, options: `-c search_path=${schema},public` });
@@ -103,7 +116,12 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
       if (!shared) {
         await fresh!.drop();
         await fs.rm(keysDir, { recursive: true, force: true });
-        await deleteTopics([topics.auth, dlqTopic(topics.auth), topics.actions, dlqTopic(topics.actions)]).catch(() => undefined);
+        await deleteTopics([
+          topics.auth,
+          dlqTopic(topics.auth),
+          topics.actions,
+          dlqTopic(topics.actions),
+        ]).catch(() => undefined);
       }
     },
   };
@@ -112,7 +130,10 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
 /** Waits until the gateway is ready (PostgreSQL, migrations, Kafka, producer, consumer). */
 export async function waitReady(g: Gateway, timeoutMs = 60000): Promise<void> {
   const request = (await import('supertest')).default;
-  await waitFor(async () => (await request(g.app.getHttpServer()).get('/health')).status === 200, { timeoutMs, what: 'gateway ready' });
+  await waitFor(async () => (await request(g.app.getHttpServer()).get('/health')).status === 200, {
+    timeoutMs,
+    what: 'gateway ready',
+  });
 }
 
 /**
@@ -125,10 +146,18 @@ export class TopicTap {
   readonly keys: Array<string | null> = [];
   private consumer?: Consumer;
 
-  constructor(private readonly topic: string, private readonly brokers = kafkaBrokers()) {}
+  constructor(
+    private readonly topic: string,
+    private readonly brokers = kafkaBrokers(),
+  ) {}
 
   async start(): Promise<this> {
-    const kafka = new Kafka({ clientId: 'vigil-test-tap', brokers: this.brokers, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'vigil-test-tap',
+      brokers: this.brokers,
+      ...kafkaAuthOptions(kafkaSecurityFromEnv()),
+      logLevel: logLevel.NOTHING,
+    });
     this.consumer = kafka.consumer({ groupId: `tap-${randomUUID()}`, allowAutoTopicCreation: false });
     await this.consumer.connect();
     await waitFor(
@@ -154,7 +183,11 @@ export class TopicTap {
     return this.events.filter((e): e is Extract<AnyEvent, { type: T }> => e.type === type);
   }
 
-  async waitFor<T extends AnyEvent['type']>(type: T, pred: (e: Extract<AnyEvent, { type: T }>) => boolean = () => true, timeoutMs = 30000): Promise<Extract<AnyEvent, { type: T }>> {
+  async waitFor<T extends AnyEvent['type']>(
+    type: T,
+    pred: (e: Extract<AnyEvent, { type: T }>) => boolean = () => true,
+    timeoutMs = 30000,
+  ): Promise<Extract<AnyEvent, { type: T }>> {
     return waitFor(() => this.of(type).find(pred), { timeoutMs, what: `${type} on ${this.topic}` });
   }
 

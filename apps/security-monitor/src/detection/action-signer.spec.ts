@@ -51,6 +51,9 @@ describe('security-monitor action signing key (issue 14 item 2)', () => {
       loadSecurityMonitorConfig({
         NODE_ENV: 'production',
         DATABASE_URL: 'postgres://vigil_security_monitor:pw@db/vigil',
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_USERNAME: 'vigil-monitor',
+        KAFKA_PASSWORD: 'pw',
         AUTH_JWKS_URL: 'http://127.0.0.1:3000/.well-known/jwks.json',
       }),
     ).toThrow(/MONITOR_ACTION_SIGNING_KEY_FILE is required in production/);
