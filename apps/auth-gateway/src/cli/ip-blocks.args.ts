@@ -2,6 +2,7 @@
  * The pure half of `npm run ip`: argument parsing, TTL parsing and output formatting (the CLI file
  * does the HTTP). Unit-tested without a gateway.
  */
+import type { IpBlockView } from '../admin/ip-blocks.service';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -64,14 +65,8 @@ export function parseIpArgs(argv: string[]): IpCommand {
   return { kind: 'block', ip, ttlSeconds: parseTtl(ttl), reason: reason.trim() };
 }
 
-export interface IpBlockRow {
-  ip: string;
-  blockedUntil: string;
-  source: string;
-  note: string | null;
-  blockedBy: string | null;
-  alertId: string | null;
-}
+/** What the API answers for a block (the CLI prints it; it needs no more than this). */
+export type IpBlockRow = Omit<IpBlockView, 'createdAt'>;
 
 export function formatBlocks(rows: IpBlockRow[]): string {
   if (rows.length === 0) return 'no blocks in force';
