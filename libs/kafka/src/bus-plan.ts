@@ -125,8 +125,12 @@ export function aclPlan(opts: AclPlanOptions = {}): AclEntry[] {
       out.push(allow(who, AclResourceTypes.TOPIC, t, AclOperationTypes.DESCRIBE));
       out.push(allow(who, AclResourceTypes.TOPIC, t, AclOperationTypes.DESCRIBE_CONFIGS));
     }
-    for (const g of rights.groups)
+    // READ to consume; DELETE so a service removes the throwaway groups it makes under its prefix
+    // (the revocation feed of @vigil/auth: `<group>.revocation.<uuid>`, deleted at stop).
+    for (const g of rights.groups) {
       out.push(allow(who, AclResourceTypes.GROUP, g, AclOperationTypes.READ, ResourcePatternTypes.PREFIXED));
+      out.push(allow(who, AclResourceTypes.GROUP, g, AclOperationTypes.DELETE, ResourcePatternTypes.PREFIXED));
+    }
     if (opts.testTopicPrefix) {
       out.push(
         allow(

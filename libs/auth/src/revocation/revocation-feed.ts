@@ -9,7 +9,7 @@ type Consumer = ReturnType<Kafka['consumer']>;
 export interface RevocationFeedOptions {
   /** The gateway's auth events topic (auth.events.v1). */
   topic: string;
-  /** Names this instance's throwaway group: `<service>.revocation.<uuid>`. */
+  /** Names this instance's throwaway group: `<service>.revocation.<uuid>` (the service's group id). */
   service: string;
   logger: Logger;
   /** How often entries past their lifetime are dropped. Default 30 s. */

@@ -10,7 +10,7 @@ import {
 import { metrics } from '@opentelemetry/api';
 import type { Logger } from 'winston';
 import type { Kafka } from '@vigil/kafka';
-import { HealthRegistry, KAFKA, LOGGER, SERVICE_NAME } from '@vigil/runtime';
+import { HealthRegistry, KAFKA, LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import type { VerifiedToken } from '../verified-token';
 import type { RevocationCheck } from '../nest/auth-events-sink';
 import { RevocationDenyList } from './deny-list';
@@ -110,9 +110,11 @@ export class RevocationModule {
         },
         {
           provide: RevocationFeed,
-          inject: [KAFKA, RevocationDenyList, LOGGER, SERVICE_NAME],
-          useFactory: (kafka: Kafka, list: RevocationDenyList, logger: Logger, service: string) =>
-            new RevocationFeed(kafka, list, { topic: opts.topic, service, logger }),
+          // Its throwaway groups are named under the service's own group id, so the service's
+          // Kafka principal (ACLs on its group prefix, libs/kafka bus-plan) may use and delete them.
+          inject: [KAFKA, RevocationDenyList, LOGGER, SERVICE_CONFIG],
+          useFactory: (kafka: Kafka, list: RevocationDenyList, logger: Logger, config: { kafkaGroupId: string }) =>
+            new RevocationFeed(kafka, list, { topic: opts.topic, service: config.kafkaGroupId, logger }),
         },
         RevocationLifecycle,
       ],
