@@ -3,7 +3,7 @@
 // the one-shot migration command only, never by the running writer. Against a PostgreSQL server of
 // its own that checks passwords (scram-sha-256), so db-setup may set roles' passwords freely.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -84,6 +84,17 @@ describe('one secret per database role (issue 14 item 9)', () => {
     expect((await setup()).code).toBe(0);
     expect(ROLES.map(password)).toEqual(values);
     expect(await canLogIn(urlAs('vigil_audit_owner'))).toBe(true);
+  });
+
+  it('seeds 000-42, 003-23: one role\'s secret is rotated alone (new file, db-setup again): its old password stops working, the others keep theirs', async () => {
+    const old = password('vigil_retention');
+    const gateway = password('vigil_gateway');
+    writeFileSync(path.join(secrets, 'db-vigil_retention'), 'rotated-' + old.slice(0, 12) + '\n', { mode: 0o600 });
+    expect((await setup()).code).toBe(0);
+    expect(await canLogIn(urlAs('vigil_retention', old))).toBe(false);
+    expect(await canLogIn(urlAs('vigil_retention'))).toBe(true);
+    expect(password('vigil_gateway')).toBe(gateway);
+    expect(await canLogIn(urlAs('vigil_gateway'))).toBe(true);
   });
 
   it('with NODE_ENV=production nothing is made up: a missing password stops the set-up, naming where to put it', async () => {
