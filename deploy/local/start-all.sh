@@ -25,6 +25,8 @@ declare -A ROLES=([auth-gateway]=vigil_gateway [audit-writer]=vigil_audit_writer
 # Each service authenticates to Kafka as its own principal (SCRAM-SHA-512; passwords made by kafka.sh).
 declare -A KAFKA_USERS=([auth-gateway]=vigil-gateway [audit-writer]=vigil-audit [security-monitor]=vigil-monitor [retention-worker]=vigil-retention)
 KAFKA_SASL_DIR="${KAFKA_SASL_DIR:-${KAFKA_HOME:-$ROOT/.cache/kafka}/sasl}"
+# The services talk to the broker kafka.sh started (KAFKA_PORT) unless KAFKA_BROKERS names another.
+export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}"
 PIDS=()
 
 stop_all() {
