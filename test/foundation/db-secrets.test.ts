@@ -86,10 +86,12 @@ describe('one secret per database role (issue 14 item 9)', () => {
     expect(await canLogIn(urlAs('vigil_audit_owner'))).toBe(true);
   });
 
-  it('seeds 000-42, 003-23: one role\'s secret is rotated alone (new file, db-setup again): its old password stops working, the others keep theirs', async () => {
+  it("seeds 000-42, 003-23: one role's secret is rotated alone (new file, db-setup again): its old password stops working, the others keep theirs", async () => {
     const old = password('vigil_retention');
     const gateway = password('vigil_gateway');
-    writeFileSync(path.join(secrets, 'db-vigil_retention'), 'rotated-' + old.slice(0, 12) + '\n', { mode: 0o600 });
+    writeFileSync(path.join(secrets, 'db-vigil_retention'), 'rotated-' + old.slice(0, 12) + '\n', {
+      mode: 0o600,
+    });
     expect((await setup()).code).toBe(0);
     expect(await canLogIn(urlAs('vigil_retention', old))).toBe(false);
     expect(await canLogIn(urlAs('vigil_retention'))).toBe(true);
