@@ -8,6 +8,7 @@ export * from './events/auth/auth.attributes';
 export * from './events/users/user.attributes';
 export * from './events/http/http.attributes';
 export * from './events/ops/ops.attributes';
+export * from './events/ops/retention.attributes';
 export * from './events/security-alert/severity';
 export * from './events/security-alert/alert-dedup-key';
 export * from './events/security-alert/security-alert.attributes';

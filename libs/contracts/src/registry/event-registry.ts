@@ -25,6 +25,15 @@ import {
   RetentionRunAttributes,
   SchemaMigrationAttributes,
 } from '../events/ops/ops.attributes';
+import {
+  ArchiveDeletedAttributes,
+  ArchiveVerifiedAttributes,
+  ArchiveWrittenAttributes,
+  BackupDoneAttributes,
+  LegalHoldAttributes,
+  PartitionDroppedAttributes,
+  RestoreDoneAttributes,
+} from '../events/ops/retention.attributes';
 import { SecurityAlertAttributes } from '../events/security-alert/security-alert.attributes';
 import { SecurityActionAttributes } from '../events/security-action/security-action.attributes';
 import { SecurityActionRejectedAttributes } from '../events/security-action/security-action-rejected.attributes';
@@ -58,6 +67,14 @@ export const EVENT_ATTRIBUTES = Object.freeze({
   JUNK_REQUESTS_AGGREGATED: JunkRequestsAggregatedAttributes,
   AUDIT_LOG_READ: AuditLogReadAttributes,
   RETENTION_RUN: RetentionRunAttributes,
+  ARCHIVE_WRITTEN: ArchiveWrittenAttributes,
+  ARCHIVE_VERIFIED: ArchiveVerifiedAttributes,
+  PARTITION_DROPPED: PartitionDroppedAttributes,
+  ARCHIVE_DELETED: ArchiveDeletedAttributes,
+  LEGAL_HOLD_SET: LegalHoldAttributes,
+  LEGAL_HOLD_RELEASED: LegalHoldAttributes,
+  RESTORE_DONE: RestoreDoneAttributes,
+  BACKUP_DONE: BackupDoneAttributes,
   SCHEMA_MIGRATION: SchemaMigrationAttributes,
   DEPLOYMENT: DeploymentAttributes,
   SECURITY_ALERT: SecurityAlertAttributes,
