@@ -1,11 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'winston';
+import { AuthModule, revocationFromAuthEvents } from '@vigil/auth';
 import { Topics } from '@vigil/contracts';
 import { InfraModule } from '@vigil/runtime';
 import { SERVICE, type RetentionWorkerConfig } from './config';
+import { EventsModule } from './events/events.module';
 import { migrations } from './migrations';
 
-/** retention-worker: hot/archive retention of audit_logs partitions, legal holds, verified archives and restore. */
+/** retention-worker: hot/archive retention of audit_logs partitions, legal holds, verified archives, backups and restore. */
 @Module({})
 export class AppModule {
   static register(config: RetentionWorkerConfig, logger: Logger): DynamicModule {
@@ -19,6 +21,11 @@ export class AppModule {
           migrations,
           topics: [{ topic: Topics.OPS_EVENTS }],
         }),
+        AuthModule.forRoot({
+          verifier: { jwksUrl: config.authJwksUrl, issuer: config.authIssuer, audience: config.authAudience },
+          ...revocationFromAuthEvents({ topic: config.authEventsTopic ?? Topics.AUTH_EVENTS, maxTokenTtlSeconds: config.authMaxTokenTtlSeconds }),
+        }),
+        EventsModule,
       ],
     };
   }

@@ -76,8 +76,9 @@ export const SERVICE_RIGHTS: Record<ServicePrincipal, ServiceRights> = {
     read: [Topics.AUTH_EVENTS, MONITOR_REPARTITION_TOPIC, MONITOR_PARTIALS_TOPIC],
     groups: ['vigil-monitor'],
   },
-  // RETENTION_RUN events
-  retention: { write: [Topics.OPS_EVENTS], read: [], groups: [] },
+  // its ops events (RETENTION_RUN, ARCHIVE_*, LEGAL_HOLD_*, BACKUP_DONE ...); its admin API's
+  // revocation deny-list reads auth events
+  retention: { write: [Topics.OPS_EVENTS], read: [Topics.AUTH_EVENTS], groups: ['vigil-retention'] },
 };
 
 const allow = (
