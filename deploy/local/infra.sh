@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Brings up what Vigil runs on, without Docker: npm dependencies, a real Kafka 3.9 (KRaft) broker,
-# and PostgreSQL prepared with a schema and a role per service.
+# PostgreSQL prepared with a schema and a role per service, and S3Proxy (a local S3 server for the
+# retention-worker's archives).
 #
 #   deploy/local/infra.sh up     install deps if missing, start Kafka (SASL/SCRAM + ACLs), provision
-#                                its topics and ACLs as the admin, prepare PostgreSQL
-#   deploy/local/infra.sh down   stop the Kafka broker started here
+#                                its topics and ACLs as the admin, start S3Proxy (bucket made once),
+#                                prepare PostgreSQL
+#   deploy/local/infra.sh down   stop the Kafka broker and S3Proxy started here
 #
 # DATABASE_ADMIN_URL (superuser, default postgres://postgres@127.0.0.1:5432/postgres) and
 # KAFKA_BROKERS (default: the local broker) point it at other servers.
@@ -14,7 +16,7 @@ cd "$ROOT"
 log() { printf '[infra] %s\n' "$*" >&2; }
 
 ensure_node_modules() {
-  if [[ ! -d node_modules/kafkajs || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  if [[ ! -d node_modules/kafkajs || ! -d node_modules/@aws-sdk/client-s3 || package-lock.json -nt node_modules/.package-lock.json ]]; then
     log "installing npm dependencies (npm ci)"
     npm ci --no-audit --no-fund --loglevel=error
   fi
@@ -44,9 +46,11 @@ case "${1:-}" in
     else
       bash deploy/local/kafka.sh provision
     fi
+    bash deploy/local/s3proxy.sh start
     node deploy/local/db-setup.js
     ;;
   down)
+    bash deploy/local/s3proxy.sh stop
     bash deploy/local/kafka.sh stop
     ;;
   *) echo "usage: $0 up|down" >&2; exit 2 ;;

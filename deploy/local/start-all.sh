@@ -10,6 +10,8 @@ log() { printf '[vigil] %s\n' "$*" >&2; }
 STARTED_AT=$(date +%s)
 KAFKA_WAS_RUNNING=0
 bash deploy/local/kafka.sh status >/dev/null 2>&1 && KAFKA_WAS_RUNNING=1 || true
+S3_WAS_RUNNING=0
+bash deploy/local/s3proxy.sh status >/dev/null 2>&1 && S3_WAS_RUNNING=1 || true
 bash deploy/local/infra.sh up
 log "building (tsc)"
 npx tsc -p tsconfig.build.json
@@ -27,6 +29,13 @@ declare -A KAFKA_USERS=([auth-gateway]=vigil-gateway [audit-writer]=vigil-audit 
 KAFKA_SASL_DIR="${KAFKA_SASL_DIR:-${KAFKA_HOME:-$ROOT/.cache/kafka}/sasl}"
 # The services talk to the broker kafka.sh started (KAFKA_PORT) unless KAFKA_BROKERS names another.
 export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}"
+# The retention-worker archives to the S3Proxy infra.sh started (ARCHIVE_STORE=s3, path-style, its
+# credentials as files made by s3proxy.sh in .cache/secrets); ARCHIVE_STORE=local in the
+# environment keeps archives in a local directory instead.
+declare -a ARCHIVE_ENV=()
+if [[ "${ARCHIVE_STORE:-s3}" == s3 && -z "${ARCHIVE_S3_BUCKET:-}" ]]; then
+  mapfile -t ARCHIVE_ENV < <(bash deploy/local/s3proxy.sh env)
+fi
 PIDS=()
 
 stop_all() {
@@ -35,6 +44,7 @@ stop_all() {
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [[ $KAFKA_WAS_RUNNING == 0 ]]; then bash deploy/local/kafka.sh stop; fi
+  if [[ $S3_WAS_RUNNING == 0 ]]; then bash deploy/local/s3proxy.sh stop; fi
   log "stopped"
   PIDS=()
 }
@@ -58,6 +68,8 @@ export MONITOR_ACTION_SIGNING_KEY_FILE="$ACTION_KEYS/signing.key.pem" MONITOR_AC
 DATABASE_MIGRATION_URL="$(role_url vigil_audit_owner)" node -r ./tools/ts-register.js tools/db-migrate.ts audit-writer
 
 for app in auth-gateway audit-writer security-monitor retention-worker; do
+  extra_env=()
+  if [[ $app == retention-worker ]]; then extra_env=("${ARCHIVE_ENV[@]}"); fi
   if [[ $app == auth-gateway ]]; then
     export BOOTSTRAP_ADMIN_USERNAME=admin BOOTSTRAP_ADMIN_EMAIL=admin@vigil.local BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD"
   else
@@ -67,7 +79,7 @@ for app in auth-gateway audit-writer security-monitor retention-worker; do
   DATABASE_URL="$(role_url "${ROLES[$app]}")" \
   KAFKA_SASL_MECHANISM=scram-sha-512 KAFKA_USERNAME="${KAFKA_USERS[$app]}" KAFKA_PASSWORD_FILE="$KAFKA_SASL_DIR/${KAFKA_USERS[$app]}.password" \
   OTEL_SERVICE_NAME="$app" \
-    node -r ./deploy/runtime/register-paths.js "dist/apps/$app/src/main.js" >>"$LOGDIR/$app.log" 2>&1 &
+    env "${extra_env[@]}" node -r ./deploy/runtime/register-paths.js "dist/apps/$app/src/main.js" >>"$LOGDIR/$app.log" 2>&1 &
   PIDS+=($!)
   log "started $app (pid $!, log .cache/logs/$app.log)"
 done
@@ -88,6 +100,7 @@ cat >&2 <<MSG
   security-monitor  http://127.0.0.1:3002   (/health, /metrics)
   retention-worker  http://127.0.0.1:3003   (/health, /metrics)
   kafka             ${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}          postgres  ${PGHOSTPORT}/${DB}
+  s3 (S3Proxy)      http://127.0.0.1:${S3_PORT:-9000}   bucket ${S3_BUCKET:-vigil-archive}, keys in .cache/secrets/s3-*
 [vigil] admin login: user "admin", password in .cache/admin-credentials
   curl -d "username=admin&password=\$(sed -n 's/^password=//p' .cache/admin-credentials)" http://127.0.0.1:3000/api/v1/auth/token
 [vigil] logs in .cache/logs/; press Ctrl-C to stop everything
