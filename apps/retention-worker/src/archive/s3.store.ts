@@ -235,5 +235,6 @@ function reasonOf(err: unknown, timeoutMs: number): string {
   if (status === 404) return 'the bucket does not exist (404)';
   if (status === 403) return 'access denied (403): check the credentials and the bucket policy';
   if (status) return `HTTP ${status} ${e.name ?? ''}`.trim();
-  return e?.code ?? e?.message ?? String(err);
+  // Errors from another realm (a jest sandbox) reach us wrapped as text by the SDK's retry layer.
+  return e?.code ?? (e?.message ?? String(err)).replace(/^AWS SDK error wrapper for (Error: )?/, '');
 }
