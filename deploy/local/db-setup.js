@@ -89,6 +89,10 @@ async function main() {
     // by its members, so the default comes from the database. The services' roles set their own.
     await db.query(`ALTER DATABASE ${ident(database)} SET search_path = "$user", public, gateway, audit`);
     for (const s of ['gateway', 'audit']) await db.query(`GRANT USAGE ON SCHEMA ${ident(s)} TO vigil_operator`);
+    // Restored archives (retention-worker) live apart from audit_logs; the audit API reads them.
+    await db.query(`CREATE SCHEMA IF NOT EXISTS audit_restore AUTHORIZATION vigil_retention`);
+    await db.query(`GRANT USAGE ON SCHEMA audit_restore TO vigil_audit_ingest, vigil_operator`);
+    await db.query(`ALTER DEFAULT PRIVILEGES FOR ROLE vigil_retention IN SCHEMA audit_restore GRANT SELECT ON TABLES TO vigil_audit_ingest, vigil_operator`);
   } finally {
     await db.end();
   }

@@ -28,6 +28,8 @@ export const schema = {
   auditSigningKeyFile: env.string('AUDIT_SIGNING_KEY_FILE', { optional: true }),
   /** Where development keys are made, and where the public keys of every key ever used are kept. */
   auditKeyDir: env.string('AUDIT_KEY_DIR', { default: '.cache/keys/audit' }),
+  /** Where the retention worker restores archives; the audit API searches it with `source=restored`. */
+  restoreDbSchema: env.string('RESTORE_DB_SCHEMA', { default: 'audit_restore', pattern: /^[a-z_][a-z0-9_]{0,62}$/ }),
   /** The audit API verifies the gateway's access tokens against its published keys. */
   ...tokenVerifierSchema(),
   /** Revoked sessions, deactivated/locked/demoted users: tokens refused within a second (deny-list from auth events). */

@@ -4,8 +4,14 @@ import { AuthModule, revocationFromAuthEvents } from '@vigil/auth';
 import { Topics } from '@vigil/contracts';
 import { InfraModule } from '@vigil/runtime';
 import { SERVICE, type RetentionWorkerConfig } from './config';
+import { ArchiveModule } from './archive/archive.module';
+import { BackupModule } from './backup/backup.module';
 import { EventsModule } from './events/events.module';
+import { ExpiryModule } from './expiry/expiry.module';
+import { HoldsModule } from './holds/holds.module';
 import { migrations } from './migrations';
+import { ReportModule } from './report/report.module';
+import { RestoreModule } from './restore/restore.module';
 
 /** retention-worker: hot/archive retention of audit_logs partitions, legal holds, verified archives, backups and restore. */
 @Module({})
@@ -26,6 +32,12 @@ export class AppModule {
           ...revocationFromAuthEvents({ topic: config.authEventsTopic ?? Topics.AUTH_EVENTS, maxTokenTtlSeconds: config.authMaxTokenTtlSeconds }),
         }),
         EventsModule,
+        ArchiveModule,
+        ExpiryModule,
+        HoldsModule,
+        RestoreModule,
+        ReportModule,
+        BackupModule,
       ],
     };
   }

@@ -1,6 +1,8 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { schemaOf } from '@vigil/database';
+import { SERVICE_CONFIG } from '@vigil/runtime';
+import type { AuditWriterConfig } from '../config';
 import type { LogQueryDto, SecurityQueryDto, StatsQueryDto } from './dto/log-query.dto';
 
 export interface AuditLogView {
@@ -57,9 +59,14 @@ export function decodeCursor(cursor: string): { createdAt: string; id: string } 
 @Injectable()
 export class AuditQueryRepository {
   private readonly s: string;
+  private readonly restored: string;
 
-  constructor(private readonly ds: DataSource) {
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(SERVICE_CONFIG) config: AuditWriterConfig,
+  ) {
     this.s = `"${schemaOf(ds)}"`;
+    this.restored = `"${config.restoreDbSchema}".audit_logs_restored`;
   }
 
   async page(q: LogQueryDto, limit: number, after?: { createdAt: string; id: string }): Promise<AuditLogView[]> {
@@ -80,12 +87,19 @@ export class AuditQueryRepository {
       where.push(`(created_at, id) < ($${args.length - 1}::timestamptz, $${args.length}::bigint)`);
     }
     args.push(limit);
-    const rows = await this.ds.query(
-      `SELECT ${VIEW} FROM ${this.s}.audit_logs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY created_at DESC, id DESC LIMIT $${args.length}`,
-      args,
-    );
-    return rows.map(toView);
+    const table = q.source === 'restored' ? this.restored : `${this.s}.audit_logs`;
+    try {
+      const rows = await this.ds.query(
+        `SELECT ${VIEW} FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+          ORDER BY created_at DESC, id DESC LIMIT $${args.length}`,
+        args,
+      );
+      return rows.map(toView);
+    } catch (err) {
+      // Nothing restored yet: the restore table does not exist until the first restore.
+      if (q.source === 'restored' && (err as { code?: string }).code === '42P01') return [];
+      throw err;
+    }
   }
 
   async stats(q: StatsQueryDto): Promise<Array<{ bucket: string; action: string; count: number }>> {

@@ -33,6 +33,10 @@ export class LogQueryDto {
 
   @IsOptional() @IsIn(['json', 'csv', 'jsonl'])
   format?: 'json' | 'csv' | 'jsonl';
+
+  /** `restored`: search archives the retention worker restored (never mixed into audit_logs). */
+  @IsOptional() @IsIn(['hot', 'restored'])
+  source?: 'hot' | 'restored';
 }
 
 export class StatsQueryDto {

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Principal, Roles, type VerifiedToken } from '@vigil/auth';
+import { Db } from '@vigil/database';
+import { SERVICE_CONFIG } from '@vigil/runtime';
+import type { RetentionWorkerConfig } from '../config';
+import { OpsOutbox } from '../events/ops-outbox';
+import { CreateHoldDto, ReleaseHoldDto } from './holds.dto';
+import { HoldsRepository, type LegalHold } from './holds.repository';
+
+const attrs = (h: LegalHold, reason: string) => ({
+  holdId: h.holdId,
+  ...(h.userId ? { userId: h.userId } : {}),
+  ...(h.action ? { action: h.action } : {}),
+  ...(h.from ? { from: h.from } : {}),
+  ...(h.to ? { to: h.to } : {}),
+  reason,
+});
+
+/**
+ * Legal holds (admin): held rows are never detached or dropped and held archives never deleted;
+ * the audit owner's guard functions read the same table. Every change is an event.
+ */
+@Controller('api/v1/retention/holds')
+@Roles('admin')
+export class HoldsController {
+  private readonly repo: HoldsRepository;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly outbox: OpsOutbox,
+    @Inject(SERVICE_CONFIG) config: RetentionWorkerConfig,
+  ) {
+    this.repo = new HoldsRepository(config.auditDbSchema);
+  }
+
+  @Post()
+  @HttpCode(201)
+  async create(@Body() body: CreateHoldDto, @Principal() who: VerifiedToken): Promise<LegalHold> {
+    if (!body.user_id && !body.action && !body.from && !body.to) throw new BadRequestException('a hold names a user_id, an action, or a from/to time range');
+    if (body.from && body.to && Date.parse(body.from) >= Date.parse(body.to)) throw new BadRequestException('from must be before to');
+    const holdId = `hold-${randomBytes(6).toString('hex')}`;
+    return Db.of(this.ds).tx(async (c) => {
+      const hold = await this.repo.insert(c, { holdId, userId: body.user_id, action: body.action, from: body.from, to: body.to, reason: body.reason, createdBy: who.sub });
+      await this.outbox.add(c, 'LEGAL_HOLD_SET', attrs(hold, body.reason), { userId: who.sub, roles: who.roles });
+      return hold;
+    });
+  }
+
+  @Get()
+  async list(@Query('all') all?: string): Promise<{ items: LegalHold[] }> {
+    return { items: await this.repo.list(Db.of(this.ds), all === 'true') };
+  }
+
+  @Post(':id/release')
+  @HttpCode(200)
+  async release(@Param('id') id: string, @Body() body: ReleaseHoldDto, @Principal() who: VerifiedToken): Promise<LegalHold> {
+    if (!/^hold-[0-9a-f]{12}$/.test(id)) throw new NotFoundException(`no active hold ${id.slice(0, 40)}`);
+    return Db.of(this.ds).tx(async (c) => {
+      const hold = await this.repo.release(c, id, who.sub, body.reason);
+      if (!hold) throw new NotFoundException(`no active hold ${id}`);
+      await this.outbox.add(c, 'LEGAL_HOLD_RELEASED', attrs(hold, body.reason), { userId: who.sub, roles: who.roles });
+      return hold;
+    });
+  }
+}
