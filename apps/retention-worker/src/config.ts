@@ -1,5 +1,6 @@
 import { describeConfig, env, loadConfig, revocationSchema, serviceSchema, tokenVerifierSchema, ConfigError, type ConfigOf } from '@vigil/config';
 import { archiveSchema } from './archive/archive.config';
+import { backupSchema } from './backup/backup.config';
 import { loadPolicy, PolicyError, type RetentionPolicy } from './policy/policy';
 
 export const SERVICE = 'retention-worker';
@@ -22,6 +23,7 @@ export const schema = {
   /** How long the worker waits for the audit-writer to sign a retention cut before the run fails (and is retried). */
   retentionCutTimeoutMs: env.int('RETENTION_CUT_TIMEOUT_MS', { default: 60_000, min: 1000, max: 3_600_000 }),
   ...archiveSchema,
+  ...backupSchema,
   /** The admin API verifies the gateway's access tokens against its published keys. */
   ...tokenVerifierSchema(),
   ...revocationSchema(),

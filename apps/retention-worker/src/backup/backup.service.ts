@@ -15,30 +15,34 @@ export const BACKUP_STORE = Symbol('BACKUP_STORE');
 /** Runs backups on BACKUP_SCHEDULE (one at a time across instances) and on request. */
 @Injectable()
 export class BackupService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly runner: BackupRunner;
+  private runnerInstance?: BackupRunner;
   private timer?: NodeJS.Timeout;
   private current?: Promise<unknown>;
   private stopped = false;
 
   constructor(
     private readonly ds: DataSource,
-    outbox: OpsOutbox,
-    @Inject(BACKUP_STORE) store: ArchiveStore,
+    private readonly outbox: OpsOutbox,
+    @Inject(BACKUP_STORE) private readonly store: ArchiveStore,
     @Inject(SERVICE_CONFIG) private readonly config: RetentionWorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {
-    this.runner = new BackupRunner({
-      db: Db.of(ds),
-      schema: schemaOf(ds),
-      store,
-      logger,
-      backupDatabaseUrl: config.backupDatabaseUrl,
-      backupSchemas: config.backupSchemas,
-      backupKeep: config.backupKeep,
-      pgDumpPath: config.pgDumpPath,
-      auditDbSchema: config.auditDbSchema,
-      recordDone: (db, attributes) => outbox.add(db, 'BACKUP_DONE', attributes),
+  ) {}
+
+  /** Built on first use: the pool exists once the DataSource is initialised, after construction. */
+  private get runner(): BackupRunner {
+    this.runnerInstance ??= new BackupRunner({
+      db: Db.of(this.ds),
+      schema: schemaOf(this.ds),
+      store: this.store,
+      logger: this.logger,
+      backupDatabaseUrl: this.config.backupDatabaseUrl,
+      backupSchemas: this.config.backupSchemas,
+      backupKeep: this.config.backupKeep,
+      pgDumpPath: this.config.pgDumpPath,
+      auditDbSchema: this.config.auditDbSchema,
+      recordDone: (db, attributes) => this.outbox.add(db, 'BACKUP_DONE', attributes),
     });
+    return this.runnerInstance;
   }
 
   /** One backup now; throws BackupInProgress when another instance holds the lock. */

@@ -37,7 +37,7 @@ export interface DrillReport {
   bytes: number;
   rows: number;
   problems: string[];
-  verify?: { code: number | null; summary: string };
+  verify?: { code: number | null; summary: string; output: string };
   durationMs: number;
 }
 
@@ -145,7 +145,11 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     if (manifest.auditSchema) {
       verify = await runVerifier(o, scratchUrl, manifest.auditSchema);
       say(`verify: ${verify.summary} (exit ${verify.code})`);
-      if (verify.code !== 0) problems.push(`audit verifier: ${verify.summary} (exit ${verify.code})`);
+      if (verify.code !== 0) {
+        problems.push(`audit verifier: ${verify.summary} (exit ${verify.code})`);
+        // Its findings (`  CHAIN_TRUNCATED <chain> @<seq>: ...`), so the report says what failed.
+        problems.push(...verify.output.split('\n').filter((l) => /^ {2}[A-Z_]+ /.test(l)).map((l) => `audit verifier: ${l.trim()}`).slice(0, 50));
+      }
     } else {
       say('verify: skipped, the backup has no audit schema');
     }
