@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
 
-const ROLES = ['vigil_gateway', 'vigil_audit_writer', 'vigil_audit_owner', 'vigil_security_monitor', 'vigil_retention'];
+const ROLES = ['vigil_gateway', 'vigil_audit_writer', 'vigil_audit_owner', 'vigil_security_monitor', 'vigil_retention', 'vigil_backup'];
 const [dir, flag, owner] = process.argv.slice(2);
 if (!dir || (flag && flag !== '--owner')) {
   console.error('usage: db-credentials.js <dir> [--owner uid:gid]');

@@ -29,6 +29,10 @@ const SERVICES = [
   { service: 'retention-worker', role: 'vigil_retention', schema: 'retention' },
 ];
 
+// Backups (retention-worker's pg_dump, BACKUP_DATABASE_URL): a login role that reads everything
+// through the predefined pg_read_all_data and can change nothing.
+const BACKUP_ROLE = 'vigil_backup';
+
 const ident = (s) => {
   if (!/^[a-z_][a-z0-9_]*$/.test(s)) throw new Error(`unsafe identifier: ${s}`);
   return `"${s}"`;
@@ -44,7 +48,7 @@ async function main() {
       await admin.query(`CREATE DATABASE ${ident(database)}`);
       console.error(`[db] created database ${database}`);
     }
-    const logins = SERVICES.flatMap((s) => [s.role, ...(s.owner ? [s.owner] : [])]);
+    const logins = [...SERVICES.flatMap((s) => [s.role, ...(s.owner ? [s.owner] : [])]), BACKUP_ROLE];
     // Resolve every password before changing anything: a missing one in production names itself.
     const passwords = new Map(logins.map((role) => [role, rolePassword(role)]));
     for (const role of logins) {
@@ -61,6 +65,7 @@ async function main() {
     for (const { role, group } of SERVICES.filter((s) => s.group)) {
       await admin.query(`GRANT ${ident(group)} TO ${ident(role)}`);
     }
+    await admin.query(`GRANT pg_read_all_data TO ${ident(BACKUP_ROLE)}`);
   } finally {
     await admin.end();
   }
@@ -81,6 +86,7 @@ async function main() {
       await db.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)} AUTHORIZATION ${ident(schemaOwner)}`);
       await db.query(`ALTER SCHEMA ${ident(schema)} OWNER TO ${ident(schemaOwner)}`);
     }
+    await db.query(`GRANT CONNECT ON DATABASE ${ident(database)} TO ${ident(BACKUP_ROLE)}`);
     // Operators run the seeds' SQL (users joined with audit_logs) through this role.
     await db.query(`GRANT CONNECT ON DATABASE ${ident(database)} TO vigil_operator`);
     await db.query(`ALTER ROLE vigil_operator IN DATABASE ${ident(database)} SET search_path = gateway, audit, public`);
@@ -101,6 +107,7 @@ async function main() {
   for (const { service, role, owner } of SERVICES) {
     console.error(`[db] ${service}: postgres://${role}:***@${host}/${database}${owner ? ` (migrations: ${owner})` : ''}`);
   }
+  console.error(`[db] backups (BACKUP_DATABASE_URL): postgres://${BACKUP_ROLE}:***@${host}/${database} (pg_read_all_data)`);
 }
 
 main().catch((err) => {
