@@ -1,4 +1,13 @@
-import { describeConfig, env, loadConfig, revocationSchema, serviceSchema, tokenVerifierSchema, ConfigError, type ConfigOf } from '@vigil/config';
+import {
+  describeConfig,
+  env,
+  loadConfig,
+  revocationSchema,
+  serviceSchema,
+  tokenVerifierSchema,
+  ConfigError,
+  type ConfigOf,
+} from '@vigil/config';
 import { archiveSchema } from './archive/archive.config';
 import { backupSchema } from './backup/backup.config';
 import { loadPolicy, PolicyError, type RetentionPolicy } from './policy/policy';
@@ -11,14 +20,25 @@ export const schema = {
   /** The audit store it ages out (the audit-writer's schema). */
   auditDbSchema: env.string('AUDIT_DB_SCHEMA', { default: 'audit', pattern: /^[a-z_][a-z0-9_]{0,62}$/ }),
   /** Where restored archives are loaded for search (never audit_logs). */
-  restoreDbSchema: env.string('RESTORE_DB_SCHEMA', { default: 'audit_restore', pattern: /^[a-z_][a-z0-9_]{0,62}$/ }),
+  restoreDbSchema: env.string('RESTORE_DB_SCHEMA', {
+    default: 'audit_restore',
+    pattern: /^[a-z_][a-z0-9_]{0,62}$/,
+  }),
   /** The whole policy as a JSON document (policy/policy.ts); the RETENTION_* variables below override its fields. */
   retentionPolicyFile: env.string('RETENTION_POLICY_FILE', { optional: true }),
   retentionHotDays: env.int('RETENTION_HOT_DAYS', { optional: true, min: 1, max: 3650 }),
   retentionArchiveDays: env.int('RETENTION_ARCHIVE_DAYS', { optional: true, min: 1, max: 36_500 }),
   retentionSchedule: env.string('RETENTION_SCHEDULE', { optional: true }),
-  retentionMaxPartitionsPerRun: env.int('RETENTION_MAX_PARTITIONS_PER_RUN', { optional: true, min: 1, max: 1000 }),
-  retentionDetachedGraceHours: env.int('RETENTION_DETACHED_GRACE_HOURS', { optional: true, min: 0, max: 24 * 365 }),
+  retentionMaxPartitionsPerRun: env.int('RETENTION_MAX_PARTITIONS_PER_RUN', {
+    optional: true,
+    min: 1,
+    max: 1000,
+  }),
+  retentionDetachedGraceHours: env.int('RETENTION_DETACHED_GRACE_HOURS', {
+    optional: true,
+    min: 0,
+    max: 24 * 365,
+  }),
   retentionLockTimeoutMs: env.int('RETENTION_LOCK_TIMEOUT_MS', { optional: true, min: 100, max: 600_000 }),
   /** How long the worker waits for the audit-writer to sign a retention cut before the run fails (and is retried). */
   retentionCutTimeoutMs: env.int('RETENTION_CUT_TIMEOUT_MS', { default: 60_000, min: 1000, max: 3_600_000 }),
@@ -50,4 +70,5 @@ export function loadRetentionWorkerConfig(source = process.env): RetentionWorker
   }
 }
 
-export const describeRetentionWorkerConfig = (config: RetentionWorkerConfig) => describeConfig(schema, config);
+export const describeRetentionWorkerConfig = (config: RetentionWorkerConfig) =>
+  describeConfig(schema, config);

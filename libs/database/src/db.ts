@@ -4,7 +4,10 @@ import { poolOf } from './data-source';
 
 /** Anything that runs a parameterised statement: the pool or one transaction's client. */
 export interface Queryable {
-  query<R extends QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  query<R extends QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
 /**
@@ -21,11 +24,17 @@ export class Db implements Queryable {
     return new Db(pool);
   }
 
-  query<R extends QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
+  query<R extends QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<{ rows: R[]; rowCount: number | null }> {
     return this.pool.query<R>(sql, params);
   }
 
-  async rows<R extends QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> {
+  async rows<R extends QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<R[]> {
     return (await this.pool.query<R>(sql, params)).rows;
   }
 

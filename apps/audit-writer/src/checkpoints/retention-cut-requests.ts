@@ -50,14 +50,19 @@ export class RetentionCutRequests implements OnApplicationBootstrap, OnApplicati
   /** Signs or refuses every pending request; returns how many it handled. */
   async handlePending(): Promise<number> {
     const s = `"${this.schema}"`;
-    const pending: Array<{ id: string; chain_id: string; up_to_seq: string; policy: string }> = await this.ds.query(
-      `SELECT id, chain_id, up_to_seq, policy FROM ${s}.retention_cut_requests WHERE status = 'pending' ORDER BY id LIMIT 100`,
-    );
+    const pending: Array<{ id: string; chain_id: string; up_to_seq: string; policy: string }> =
+      await this.ds.query(
+        `SELECT id, chain_id, up_to_seq, policy FROM ${s}.retention_cut_requests WHERE status = 'pending' ORDER BY id LIMIT 100`,
+      );
     for (const r of pending) {
       let status: 'signed' | 'refused';
       let detail: string;
       try {
-        const cut = await this.cuts.recordRetentionCut({ chainId: r.chain_id, upToSeq: Number(r.up_to_seq), policy: r.policy });
+        const cut = await this.cuts.recordRetentionCut({
+          chainId: r.chain_id,
+          upToSeq: Number(r.up_to_seq),
+          policy: r.policy,
+        });
         status = 'signed';
         detail = `signed by key ${cut.keyFingerprint} at ${cut.cutAt}`;
       } catch (err) {
@@ -66,7 +71,10 @@ export class RetentionCutRequests implements OnApplicationBootstrap, OnApplicati
         detail = err.message.slice(0, 500);
         this.logger.warn('retention cut refused', { chainId: r.chain_id, upToSeq: r.up_to_seq, detail });
       }
-      await this.ds.query(`UPDATE ${s}.retention_cut_requests SET status = $2, detail = $3, handled_at = now() WHERE id = $1 AND status = 'pending'`, [r.id, status, detail]);
+      await this.ds.query(
+        `UPDATE ${s}.retention_cut_requests SET status = $2, detail = $3, handled_at = now() WHERE id = $1 AND status = 'pending'`,
+        [r.id, status, detail],
+      );
     }
     return pending.length;
   }

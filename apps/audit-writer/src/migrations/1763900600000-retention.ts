@@ -45,7 +45,9 @@ export class Retention1763900600000 implements MigrationInterface {
         consumed_at timestamptz,
         deleted_at timestamptz
       )`);
-    await q.query(`CREATE INDEX archive_manifests_partition ON ${s}.archive_manifests (partition_name) WHERE consumed_at IS NULL`);
+    await q.query(
+      `CREATE INDEX archive_manifests_partition ON ${s}.archive_manifests (partition_name) WHERE consumed_at IS NULL`,
+    );
     await q.query(`CREATE INDEX archive_manifests_day ON ${s}.archive_manifests (day)`);
     await q.query(`
       CREATE TABLE ${s}.legal_holds (
@@ -74,7 +76,9 @@ export class Retention1763900600000 implements MigrationInterface {
         detail text,
         handled_at timestamptz
       )`);
-    await q.query(`CREATE INDEX retention_cut_requests_pending ON ${s}.retention_cut_requests (id) WHERE status = 'pending'`);
+    await q.query(
+      `CREATE INDEX retention_cut_requests_pending ON ${s}.retention_cut_requests (id) WHERE status = 'pending'`,
+    );
     await q.query(`
       CREATE TABLE ${s}.detached_partitions (
         table_name text PRIMARY KEY,
@@ -179,7 +183,9 @@ export class Retention1763900600000 implements MigrationInterface {
         UPDATE ${s}.detached_partitions SET dropped_at = now() WHERE table_name = tbl;
         RETURN d.rows;
       END $$`);
-    await q.query(`REVOKE ALL ON FUNCTION ${s}.retention_detach_partition(text, interval), ${s}.retention_drop_detached(text), ${s}.retention_held(text, date) FROM PUBLIC`);
+    await q.query(
+      `REVOKE ALL ON FUNCTION ${s}.retention_detach_partition(text, interval), ${s}.retention_drop_detached(text), ${s}.retention_held(text, date) FROM PUBLIC`,
+    );
 
     await q.query(`
       DO $$ BEGIN
@@ -203,7 +209,11 @@ export class Retention1763900600000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     const s = `"${schemaOf(q.connection)}"`;
-    await q.query(`DROP FUNCTION ${s}.retention_drop_detached(text), ${s}.retention_detach_partition(text, interval), ${s}.retention_held(text, date)`);
-    await q.query(`DROP TABLE ${s}.detached_partitions, ${s}.retention_cut_requests, ${s}.legal_holds, ${s}.archive_manifests`);
+    await q.query(
+      `DROP FUNCTION ${s}.retention_drop_detached(text), ${s}.retention_detach_partition(text, interval), ${s}.retention_held(text, date)`,
+    );
+    await q.query(
+      `DROP TABLE ${s}.detached_partitions, ${s}.retention_cut_requests, ${s}.legal_holds, ${s}.archive_manifests`,
+    );
   }
 }

@@ -28,7 +28,11 @@ class ArchiveHealth implements OnApplicationBootstrap {
 @Global()
 @Module({
   providers: [
-    { provide: ARCHIVE_STORE, useFactory: (config: RetentionWorkerConfig) => createArchiveStore(config), inject: [SERVICE_CONFIG] },
+    {
+      provide: ARCHIVE_STORE,
+      useFactory: (config: RetentionWorkerConfig) => createArchiveStore(config),
+      inject: [SERVICE_CONFIG],
+    },
     ArchiveHealth,
   ],
   exports: [ARCHIVE_STORE],

@@ -1,7 +1,18 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'winston';
-import { createEvent, topicOf, type AttributesOf, type EventEnvelope, type EventType } from '@vigil/contracts';
+import {
+  createEvent,
+  topicOf,
+  type AttributesOf,
+  type EventEnvelope,
+  type EventType,
+} from '@vigil/contracts';
 import { Db, schemaOf, type Queryable } from '@vigil/database';
 import { EventProducer } from '@vigil/kafka';
 import { HealthRegistry, LOGGER } from '@vigil/runtime';
@@ -42,9 +53,24 @@ export class OpsOutbox implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   /** Builds, validates and stores one event in `db` (the step's transaction); returns it. */
-  async add<T extends EventType>(db: Queryable, type: T, attributes: AttributesOf<T>, actor?: Actor, outcome: 'success' | 'failure' = 'success'): Promise<EventEnvelope> {
-    const event = createEvent(type, { producer: PRODUCER, outcome, ...(actor ? { actor } : {}), attributes } as never) as EventEnvelope;
-    await db.query(`INSERT INTO "${this.schema}".ops_outbox (event_id, type, payload) VALUES ($1, $2, $3)`, [event.id, type, JSON.stringify(event)]);
+  async add<T extends EventType>(
+    db: Queryable,
+    type: T,
+    attributes: AttributesOf<T>,
+    actor?: Actor,
+    outcome: 'success' | 'failure' = 'success',
+  ): Promise<EventEnvelope> {
+    const event = createEvent(type, {
+      producer: PRODUCER,
+      outcome,
+      ...(actor ? { actor } : {}),
+      attributes,
+    } as never) as EventEnvelope;
+    await db.query(`INSERT INTO "${this.schema}".ops_outbox (event_id, type, payload) VALUES ($1, $2, $3)`, [
+      event.id,
+      type,
+      JSON.stringify(event),
+    ]);
     this.wake?.();
     return event;
   }
@@ -52,7 +78,10 @@ export class OpsOutbox implements OnApplicationBootstrap, BeforeApplicationShutd
   onApplicationBootstrap(): void {
     this.health.register('ops-outbox', async () =>
       this.oldestPendingMs > STALE_MS
-        ? { ok: false, detail: `ops events waiting ${Math.round(this.oldestPendingMs / 1000)} s for the broker` }
+        ? {
+            ok: false,
+            detail: `ops events waiting ${Math.round(this.oldestPendingMs / 1000)} s for the broker`,
+          }
         : { ok: true, detail: 'ops events flowing' },
     );
     this.running = true;
@@ -99,7 +128,10 @@ export class OpsOutbox implements OnApplicationBootstrap, BeforeApplicationShutd
   private async publishBatch(): Promise<number> {
     const db = Db.of(this.ds);
     return db.tx(async (c) => {
-      const lock = await c.query(`SELECT pg_try_advisory_xact_lock(hashtext('vigil:ops-outbox:' || $1)) AS ok`, [this.schema]);
+      const lock = await c.query(
+        `SELECT pg_try_advisory_xact_lock(hashtext('vigil:ops-outbox:' || $1)) AS ok`,
+        [this.schema],
+      );
       if (!lock.rows[0].ok) return 0;
       const { rows } = await c.query<{ seq: string; payload: EventEnvelope; age_ms: number }>(
         `SELECT seq, payload, (extract(epoch FROM clock_timestamp() - created_at) * 1000)::float8 AS age_ms
@@ -108,8 +140,14 @@ export class OpsOutbox implements OnApplicationBootstrap, BeforeApplicationShutd
       );
       this.oldestPendingMs = rows[0]?.age_ms ?? 0;
       if (!rows.length) return 0;
-      await this.producer.publish(topicOf(rows[0].payload.type), rows.map((r) => r.payload));
-      await c.query(`UPDATE "${this.schema}".ops_outbox SET published_at = clock_timestamp() WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
+      await this.producer.publish(
+        topicOf(rows[0].payload.type),
+        rows.map((r) => r.payload),
+      );
+      await c.query(
+        `UPDATE "${this.schema}".ops_outbox SET published_at = clock_timestamp() WHERE seq = ANY($1::bigint[])`,
+        [rows.map((r) => r.seq)],
+      );
       this.oldestPendingMs = 0;
       return rows.length;
     });

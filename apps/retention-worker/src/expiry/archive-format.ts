@@ -45,11 +45,14 @@ export const ARCHIVE_COLUMNS = [
 export function exportColumns(redact: Partial<Record<RedactableField, RedactMode>>): string {
   const anyRedaction = Object.keys(redact).length > 0;
   return ARCHIVE_COLUMNS.map((c) => {
-    if (c === 'pii_salt') return anyRedaction ? `NULL::bytea AS pii_salt` : `encode(pii_salt, 'hex') AS pii_salt`;
-    if (c === 'created_at' || c === 'ingested_at') return `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${c}`;
+    if (c === 'pii_salt')
+      return anyRedaction ? `NULL::bytea AS pii_salt` : `encode(pii_salt, 'hex') AS pii_salt`;
+    if (c === 'created_at' || c === 'ingested_at')
+      return `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${c}`;
     const mode = redact[c as RedactableField];
     if (mode === 'remove') return `NULL AS ${c}`;
-    if (mode === 'network') return `host(network(set_masklen(ip_address, CASE family(ip_address) WHEN 4 THEN 24 ELSE 48 END))) AS ip_address`;
+    if (mode === 'network')
+      return `host(network(set_masklen(ip_address, CASE family(ip_address) WHEN 4 THEN 24 ELSE 48 END))) AS ip_address`;
     return c;
   }).join(', ');
 }
@@ -109,7 +112,10 @@ export interface ArchiveSummary {
  * decompressed and parsed, with each chain's ends. `onRow` sees each row (restore, hold scans).
  * A truncated or corrupted object fails here (gzip or JSON error), never passes.
  */
-export async function readArchive(body: Readable, onRow?: (row: ArchivedRow) => void | Promise<void>): Promise<ArchiveSummary> {
+export async function readArchive(
+  body: Readable,
+  onRow?: (row: ArchivedRow) => void | Promise<void>,
+): Promise<ArchiveSummary> {
   const hash = createHash('sha256');
   let bytes = 0;
   body.on('data', (chunk: Buffer) => {
@@ -128,7 +134,15 @@ export async function readArchive(body: Readable, onRow?: (row: ArchivedRow) => 
     rows++;
     const seq = Number(row.chain_seq);
     const e = ends.get(row.chain_id);
-    if (!e) ends.set(row.chain_id, { chainId: row.chain_id, rows: 1, firstSeq: seq, firstHash: row.hash, lastSeq: seq, lastHash: row.hash });
+    if (!e)
+      ends.set(row.chain_id, {
+        chainId: row.chain_id,
+        rows: 1,
+        firstSeq: seq,
+        firstHash: row.hash,
+        lastSeq: seq,
+        lastHash: row.hash,
+      });
     else {
       e.rows++;
       if (seq < e.firstSeq) Object.assign(e, { firstSeq: seq, firstHash: row.hash });
@@ -136,7 +150,12 @@ export async function readArchive(body: Readable, onRow?: (row: ArchivedRow) => 
     }
     if (onRow) await onRow(row);
   }
-  return { rows, bytes, sha256: hash.digest('hex'), chains: [...ends.values()].sort((a, b) => a.chainId.localeCompare(b.chainId)) };
+  return {
+    rows,
+    bytes,
+    sha256: hash.digest('hex'),
+    chains: [...ends.values()].sort((a, b) => a.chainId.localeCompare(b.chainId)),
+  };
 }
 
 /** Differences between an archive's read-back and what the database (or manifest) says; empty when equal. */
@@ -146,7 +165,8 @@ export function compareSummaries(
 ): string[] {
   const out: string[] = [];
   if (expected.rows !== actual.rows) out.push(`rows: expected ${expected.rows}, archive has ${actual.rows}`);
-  if (expected.sha256 && expected.sha256 !== actual.sha256) out.push(`sha256: expected ${expected.sha256}, archive is ${actual.sha256}`);
+  if (expected.sha256 && expected.sha256 !== actual.sha256)
+    out.push(`sha256: expected ${expected.sha256}, archive is ${actual.sha256}`);
   const got = new Map(actual.chains.map((c) => [c.chainId, c]));
   for (const c of expected.chains) {
     const a = got.get(c.chainId);
@@ -156,8 +176,10 @@ export function compareSummaries(
     }
     got.delete(c.chainId);
     if (a.rows !== c.rows) out.push(`chain ${c.chainId}: ${c.rows} rows expected, ${a.rows} archived`);
-    if (a.firstSeq !== c.firstSeq || a.firstHash !== c.firstHash) out.push(`chain ${c.chainId}: first row differs (seq ${c.firstSeq} expected, ${a.firstSeq} archived)`);
-    if (a.lastSeq !== c.lastSeq || a.lastHash !== c.lastHash) out.push(`chain ${c.chainId}: last row differs (seq ${c.lastSeq} expected, ${a.lastSeq} archived)`);
+    if (a.firstSeq !== c.firstSeq || a.firstHash !== c.firstHash)
+      out.push(`chain ${c.chainId}: first row differs (seq ${c.firstSeq} expected, ${a.firstSeq} archived)`);
+    if (a.lastSeq !== c.lastSeq || a.lastHash !== c.lastHash)
+      out.push(`chain ${c.chainId}: last row differs (seq ${c.lastSeq} expected, ${a.lastSeq} archived)`);
   }
   for (const extra of got.keys()) out.push(`chain ${extra}: in the archive but not expected`);
   return out;

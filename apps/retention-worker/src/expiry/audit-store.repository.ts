@@ -42,7 +42,8 @@ export interface DetachedRow {
 
 const PARTITION = /^audit_logs_(\d{4})(\d{2})(\d{2})$/;
 const ACTION = /^[A-Z][A-Z0-9_]*$/;
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v));
+const iso = (v: unknown) =>
+  v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v);
 /** node-pg turns a `date` into local midnight: read it back in local time. */
 const ymd = (v: unknown) =>
   v instanceof Date
@@ -121,7 +122,14 @@ export class AuditStoreRepository {
   /** Each chain's count and first/last seq and hash among a day's rows of one class: the archive must match. */
   async chainEnds(db: Queryable, day: string, f: ClassFilter): Promise<ChainEnds[]> {
     const where = `${this.range(day)} AND ${this.classWhere(f)}`;
-    const { rows } = await db.query<{ chain_id: string; n: string; lo: string; hi: string; first_hash: string; last_hash: string }>(
+    const { rows } = await db.query<{
+      chain_id: string;
+      n: string;
+      lo: string;
+      hi: string;
+      first_hash: string;
+      last_hash: string;
+    }>(
       `SELECT g.chain_id, g.n, g.lo, g.hi,
               (SELECT hash FROM ${this.s}.audit_logs a WHERE a.chain_id = g.chain_id AND a.chain_seq = g.lo AND ${where} LIMIT 1) AS first_hash,
               (SELECT hash FROM ${this.s}.audit_logs a WHERE a.chain_id = g.chain_id AND a.chain_seq = g.hi AND ${where} LIMIT 1) AS last_hash
@@ -129,7 +137,14 @@ export class AuditStoreRepository {
                  FROM ${this.s}.audit_logs WHERE ${where} GROUP BY chain_id) g
         ORDER BY g.chain_id`,
     );
-    return rows.map((r) => ({ chainId: r.chain_id, rows: Number(r.n), firstSeq: Number(r.lo), firstHash: r.first_hash, lastSeq: Number(r.hi), lastHash: r.last_hash }));
+    return rows.map((r) => ({
+      chainId: r.chain_id,
+      rows: Number(r.n),
+      firstSeq: Number(r.lo),
+      firstHash: r.first_hash,
+      lastSeq: Number(r.hi),
+      lastHash: r.last_hash,
+    }));
   }
 
   /** The day's rows of one class as JSON Lines (COPY: one statement, streamed, no row held in memory). */
@@ -141,47 +156,85 @@ export class AuditStoreRepository {
 
   /** The same rows the plain way (the benchmark's ceiling). */
   copyPlain(client: PoolClient, day: string): Readable {
-    return client.query(copyTo(`COPY (SELECT * FROM ${this.s}.audit_logs WHERE ${this.range(day)}) TO STDOUT`));
+    return client.query(
+      copyTo(`COPY (SELECT * FROM ${this.s}.audit_logs WHERE ${this.range(day)}) TO STDOUT`),
+    );
   }
 
   async heldBy(db: Queryable, table: string, day: string): Promise<string | null> {
-    const { rows } = await db.query<{ hold: string | null }>(`SELECT ${this.s}.retention_held($1, $2::date) AS hold`, [table, day]);
+    const { rows } = await db.query<{ hold: string | null }>(
+      `SELECT ${this.s}.retention_held($1, $2::date) AS hold`,
+      [table, day],
+    );
     return rows[0]?.hold ?? null;
   }
 
   async manifestsOf(db: Queryable, partition: string): Promise<ManifestRow[]> {
-    const { rows } = await db.query(`SELECT * FROM ${this.s}.archive_manifests WHERE partition_name = $1 AND consumed_at IS NULL AND failed_at IS NULL AND deleted_at IS NULL ORDER BY class`, [partition]);
+    const { rows } = await db.query(
+      `SELECT * FROM ${this.s}.archive_manifests WHERE partition_name = $1 AND consumed_at IS NULL AND failed_at IS NULL AND deleted_at IS NULL ORDER BY class`,
+      [partition],
+    );
     return rows.map(toManifest);
   }
 
   async manifest(db: Queryable, archiveId: string): Promise<ManifestRow | undefined> {
-    const { rows } = await db.query(`SELECT * FROM ${this.s}.archive_manifests WHERE archive_id = $1`, [archiveId]);
+    const { rows } = await db.query(`SELECT * FROM ${this.s}.archive_manifests WHERE archive_id = $1`, [
+      archiveId,
+    ]);
     return rows[0] ? toManifest(rows[0]) : undefined;
   }
 
   async manifestsOfDay(db: Queryable, day: string): Promise<ManifestRow[]> {
-    const { rows } = await db.query(`SELECT * FROM ${this.s}.archive_manifests WHERE day = $1::date AND verified_at IS NOT NULL AND failed_at IS NULL AND deleted_at IS NULL ORDER BY class, written_at`, [day]);
+    const { rows } = await db.query(
+      `SELECT * FROM ${this.s}.archive_manifests WHERE day = $1::date AND verified_at IS NOT NULL AND failed_at IS NULL AND deleted_at IS NULL ORDER BY class, written_at`,
+      [day],
+    );
     return rows.map(toManifest);
   }
 
-  async insertManifest(db: Queryable, m: Omit<ManifestRow, 'verifiedAt' | 'failedAt' | 'consumedAt' | 'deletedAt'>, runId: string): Promise<void> {
+  async insertManifest(
+    db: Queryable,
+    m: Omit<ManifestRow, 'verifiedAt' | 'failedAt' | 'consumedAt' | 'deletedAt'>,
+    runId: string,
+  ): Promise<void> {
     await db.query(
       `INSERT INTO ${this.s}.archive_manifests (archive_id, partition_name, day, class, object_key, location, rows, bytes, sha256, redacted, chains, retain_until, run_id)
        VALUES ($1, $2, $3::date, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [m.archiveId, m.partition, m.day, m.className, m.objectKey, m.location, m.rows, m.bytes, m.sha256, m.redacted, JSON.stringify(m.chains), m.retainUntil, runId],
+      [
+        m.archiveId,
+        m.partition,
+        m.day,
+        m.className,
+        m.objectKey,
+        m.location,
+        m.rows,
+        m.bytes,
+        m.sha256,
+        m.redacted,
+        JSON.stringify(m.chains),
+        m.retainUntil,
+        runId,
+      ],
     );
   }
 
   async markVerified(db: Queryable, archiveId: string): Promise<void> {
-    await db.query(`UPDATE ${this.s}.archive_manifests SET verified_at = now() WHERE archive_id = $1`, [archiveId]);
+    await db.query(`UPDATE ${this.s}.archive_manifests SET verified_at = now() WHERE archive_id = $1`, [
+      archiveId,
+    ]);
   }
 
   async markFailed(db: Queryable, archiveId: string, why: string): Promise<void> {
-    await db.query(`UPDATE ${this.s}.archive_manifests SET failed_at = now(), failure = $2 WHERE archive_id = $1`, [archiveId, why.slice(0, 2000)]);
+    await db.query(
+      `UPDATE ${this.s}.archive_manifests SET failed_at = now(), failure = $2 WHERE archive_id = $1`,
+      [archiveId, why.slice(0, 2000)],
+    );
   }
 
   async markDeleted(db: Queryable, archiveId: string): Promise<void> {
-    await db.query(`UPDATE ${this.s}.archive_manifests SET deleted_at = now() WHERE archive_id = $1`, [archiveId]);
+    await db.query(`UPDATE ${this.s}.archive_manifests SET deleted_at = now() WHERE archive_id = $1`, [
+      archiveId,
+    ]);
   }
 
   /** Archives past their window whose rows have left the hot store. */
@@ -218,7 +271,10 @@ export class AuditStoreRepository {
     return rows[0].id;
   }
 
-  async cutRequests(db: Queryable, ids: string[]): Promise<Array<{ id: string; chainId: string; status: string; detail: string | null }>> {
+  async cutRequests(
+    db: Queryable,
+    ids: string[],
+  ): Promise<Array<{ id: string; chainId: string; status: string; detail: string | null }>> {
     const { rows } = await db.query<{ id: string; chain_id: string; status: string; detail: string | null }>(
       `SELECT id, chain_id, status, detail FROM ${this.s}.retention_cut_requests WHERE id = ANY($1::bigint[])`,
       [ids],
@@ -228,7 +284,10 @@ export class AuditStoreRepository {
 
   /** Detaches through the audit owner's guard; returns the detached table's name. */
   async detach(db: Queryable, partition: string, graceHours: number): Promise<string> {
-    const { rows } = await db.query<{ t: string }>(`SELECT ${this.s}.retention_detach_partition($1, make_interval(hours => $2)) AS t`, [partition, graceHours]);
+    const { rows } = await db.query<{ t: string }>(
+      `SELECT ${this.s}.retention_detach_partition($1, make_interval(hours => $2)) AS t`,
+      [partition, graceHours],
+    );
     return rows[0].t;
   }
 
@@ -241,12 +300,16 @@ export class AuditStoreRepository {
   }
 
   async pendingDetached(db: Queryable): Promise<DetachedRow[]> {
-    const { rows } = await db.query(`SELECT * FROM ${this.s}.detached_partitions WHERE dropped_at IS NULL ORDER BY table_name`);
+    const { rows } = await db.query(
+      `SELECT * FROM ${this.s}.detached_partitions WHERE dropped_at IS NULL ORDER BY table_name`,
+    );
     return rows.map(toDetached);
   }
 
   async dropDetached(db: Queryable, table: string): Promise<number> {
-    const { rows } = await db.query<{ n: string }>(`SELECT ${this.s}.retention_drop_detached($1) AS n`, [table]);
+    const { rows } = await db.query<{ n: string }>(`SELECT ${this.s}.retention_drop_detached($1) AS n`, [
+      table,
+    ]);
     return Number(rows[0].n);
   }
 }
@@ -273,5 +336,11 @@ function toManifest(r: Record<string, unknown>): ManifestRow {
 }
 
 function toDetached(r: Record<string, unknown>): DetachedRow {
-  return { table: String(r.table_name), partition: String(r.partition_name), day: ymd(r.day), rows: Number(r.rows), dropAfter: iso(r.drop_after)! };
+  return {
+    table: String(r.table_name),
+    partition: String(r.partition_name),
+    day: ymd(r.day),
+    rows: Number(r.rows),
+    dropAfter: iso(r.drop_after)!,
+  };
 }

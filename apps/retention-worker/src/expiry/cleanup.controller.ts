@@ -1,4 +1,13 @@
-import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Post,
+} from '@nestjs/common';
 import { Principal, Roles, type VerifiedToken } from '@vigil/auth';
 import { SERVICE_CONFIG } from '@vigil/runtime';
 import type { RetentionWorkerConfig } from '../config';
@@ -24,9 +33,16 @@ export class CleanupController {
   async cleanup(@Body() body: CleanupDto, @Principal() who: VerifiedToken): Promise<RunReport> {
     const days = body.retention_days ?? this.config.policy.hotDays;
     if (days < this.config.policy.hotDays)
-      throw new BadRequestException(`retention_days must be at least the policy's hot window (${this.config.policy.hotDays} days): shorter would remove rows the policy keeps`);
+      throw new BadRequestException(
+        `retention_days must be at least the policy's hot window (${this.config.policy.hotDays} days): shorter would remove rows the policy keeps`,
+      );
     try {
-      return await this.expiry.run({ trigger: 'api', dryRun: body.dry_run ?? false, retentionDays: days, actor: { userId: who.sub, roles: who.roles } });
+      return await this.expiry.run({
+        trigger: 'api',
+        dryRun: body.dry_run ?? false,
+        retentionDays: days,
+        actor: { userId: who.sub, roles: who.roles },
+      });
     } catch (err) {
       if (err instanceof RunInProgress) throw new ConflictException(err.message);
       throw err;

@@ -15,10 +15,23 @@ import { OpsOutbox, type Actor } from '../events/ops-outbox';
 import { retentionMetrics } from '../metrics/retention.metrics';
 import { classOf, type RetentionPolicy } from '../policy/policy';
 import { compareSummaries, exportColumns, readArchive, redactedFields } from './archive-format';
-import { AuditStoreRepository, type ClassFilter, type ManifestRow, type PartitionInfo } from './audit-store.repository';
+import {
+  AuditStoreRepository,
+  type ClassFilter,
+  type ManifestRow,
+  type PartitionInfo,
+} from './audit-store.repository';
 
 /** Steps of one partition, in order; a fault injected after any of them must lose nothing. */
-export const STEPS = ['exported', 'manifested', 'verified', 'cut', 'detached', 'dropped', 'archive-deleted'] as const;
+export const STEPS = [
+  'exported',
+  'manifested',
+  'verified',
+  'cut',
+  'detached',
+  'dropped',
+  'archive-deleted',
+] as const;
 export type Step = (typeof STEPS)[number];
 
 export class RunInProgress extends Error {
@@ -47,7 +60,14 @@ export interface RunReport {
   cutoff: string;
   partitions: PartitionPlan[];
   totals: { partitions: number; rows: number; bytes: number };
-  archived: Array<{ archiveId: string; partition: string; className: string; rows: number; bytes: number; sha256: string }>;
+  archived: Array<{
+    archiveId: string;
+    partition: string;
+    className: string;
+    rows: number;
+    bytes: number;
+    sha256: string;
+  }>;
   detached: string[];
   dropped: string[];
   held: string[];
@@ -92,21 +112,29 @@ export class ExpiryService {
   }
 
   private step(step: Step, partition?: string): void {
-    if (this.faultAfter === step) throw new Error(`injected fault after ${step}${partition ? ` of ${partition}` : ''}`);
+    if (this.faultAfter === step)
+      throw new Error(`injected fault after ${step}${partition ? ` of ${partition}` : ''}`);
   }
 
   /** One run; only one at a time across instances (a session advisory lock), else RunInProgress. */
   async run(opts: RunOptions): Promise<RunReport> {
     const retentionDays = opts.retentionDays ?? this.policy.hotDays;
-    if (retentionDays < this.policy.hotDays) throw new Error(`retention_days ${retentionDays} is shorter than the policy's ${this.policy.hotDays} hot days`);
+    if (retentionDays < this.policy.hotDays)
+      throw new Error(
+        `retention_days ${retentionDays} is shorter than the policy's ${this.policy.hotDays} hot days`,
+      );
     const lock = await this.db.connect();
     try {
-      const { rows } = await lock.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS ok`, [`vigil:retention:${this.config.auditDbSchema}`]);
+      const { rows } = await lock.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS ok`, [
+        `vigil:retention:${this.config.auditDbSchema}`,
+      ]);
       if (!rows[0].ok) throw new RunInProgress('another retention run is in progress');
       try {
         return await this.locked(opts, retentionDays);
       } finally {
-        await lock.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`vigil:retention:${this.config.auditDbSchema}`]).catch(() => undefined);
+        await lock
+          .query(`SELECT pg_advisory_unlock(hashtext($1))`, [`vigil:retention:${this.config.auditDbSchema}`])
+          .catch(() => undefined);
       }
     } finally {
       lock.release();
@@ -115,9 +143,13 @@ export class ExpiryService {
 
   private async locked(opts: RunOptions, retentionDays: number): Promise<RunReport> {
     const now = new Date();
-    const cutoffMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - retentionDays * DAY_MS;
+    const cutoffMs =
+      Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - retentionDays * DAY_MS;
     const cutoff = new Date(cutoffMs);
-    const runId = `ret-${now.toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    const runId = `ret-${now
+      .toISOString()
+      .replace(/[-:.TZ]/g, '')
+      .slice(0, 14)}-${randomBytes(3).toString('hex')}`;
     const say = (line: string) => {
       this.logger.info(line, { runId });
       opts.progress?.(line);
@@ -139,16 +171,19 @@ export class ExpiryService {
       outcome: 'success',
     };
     const rs = `"${this.config.dbSchema}"`;
-    await this.db.query(`INSERT INTO ${rs}.retention_runs (run_id, trigger, dry_run, retention_days, cutoff) VALUES ($1, $2, $3, $4, $5)`, [
-      runId,
-      opts.trigger,
-      opts.dryRun,
-      retentionDays,
-      cutoff.toISOString(),
-    ]);
+    await this.db.query(
+      `INSERT INTO ${rs}.retention_runs (run_id, trigger, dry_run, retention_days, cutoff) VALUES ($1, $2, $3, $4, $5)`,
+      [runId, opts.trigger, opts.dryRun, retentionDays, cutoff.toISOString()],
+    );
 
-    const candidates = await this.repo.partitionsBefore(this.db, cutoff.toISOString().slice(0, 10), this.policy.maxPartitionsPerRun);
-    say(`run ${runId}: ${candidates.length} partition(s) before ${cutoff.toISOString().slice(0, 10)}${opts.dryRun ? ' (dry run)' : ''}`);
+    const candidates = await this.repo.partitionsBefore(
+      this.db,
+      cutoff.toISOString().slice(0, 10),
+      this.policy.maxPartitionsPerRun,
+    );
+    say(
+      `run ${runId}: ${candidates.length} partition(s) before ${cutoff.toISOString().slice(0, 10)}${opts.dryRun ? ' (dry run)' : ''}`,
+    );
     for (const p of candidates) {
       const actions = await this.repo.actionsOf(this.db, p.day);
       const heldBy = await this.repo.heldBy(this.db, p.name, p.day);
@@ -168,11 +203,17 @@ export class ExpiryService {
       for (const plan of report.partitions.filter((x) => !x.heldBy)) {
         n++;
         try {
-          await this.expirePartition(plan, runId, report, (l) => say(`[${n}/${report.totals.partitions}] ${plan.name}: ${l}`));
+          await this.expirePartition(plan, runId, report, (l) =>
+            say(`[${n}/${report.totals.partitions}] ${plan.name}: ${l}`),
+          );
         } catch (err) {
           report.failures.push({ partition: plan.name, step: 'expire', error: (err as Error).message });
           retentionMetrics().failures.add(1, { step: 'expire' });
-          this.logger.error('retention: partition kept after a failed step; the next run resumes it', { runId, partition: plan.name, err });
+          this.logger.error('retention: partition kept after a failed step; the next run resumes it', {
+            runId,
+            partition: plan.name,
+            err,
+          });
           if (this.faultAfter) throw err;
         }
       }
@@ -185,15 +226,34 @@ export class ExpiryService {
         if (this.faultAfter) throw err;
       });
     }
-    report.outcome = report.failures.length === 0 ? 'success' : report.archived.length || report.detached.length ? 'partial' : 'failure';
+    report.outcome =
+      report.failures.length === 0
+        ? 'success'
+        : report.archived.length || report.detached.length
+          ? 'partial'
+          : 'failure';
     const rowsArchived = report.archived.reduce((a, x) => a + x.rows, 0);
     await this.db.tx(async (c) => {
-      await c.query(`UPDATE ${rs}.retention_runs SET finished_at = clock_timestamp(), outcome = $2, summary = $3, error = $4 WHERE run_id = $1`, [
-        runId,
-        report.outcome,
-        JSON.stringify({ ...report, partitions: report.partitions.map(({ name, rows, bytes, heldBy }) => ({ name, rows, bytes, heldBy })) }),
-        report.failures.map((f) => `${f.partition ?? f.step}: ${f.error}`).join('; ').slice(0, 2000) || null,
-      ]);
+      await c.query(
+        `UPDATE ${rs}.retention_runs SET finished_at = clock_timestamp(), outcome = $2, summary = $3, error = $4 WHERE run_id = $1`,
+        [
+          runId,
+          report.outcome,
+          JSON.stringify({
+            ...report,
+            partitions: report.partitions.map(({ name, rows, bytes, heldBy }) => ({
+              name,
+              rows,
+              bytes,
+              heldBy,
+            })),
+          }),
+          report.failures
+            .map((f) => `${f.partition ?? f.step}: ${f.error}`)
+            .join('; ')
+            .slice(0, 2000) || null,
+        ],
+      );
       await this.outbox.add(
         c,
         'RETENTION_RUN',
@@ -214,7 +274,9 @@ export class ExpiryService {
     const m = retentionMetrics();
     m.runs.add(1, { outcome: report.outcome, dry_run: String(opts.dryRun) });
     if (report.outcome === 'success' && !opts.dryRun) m.lastSuccess.record(Date.now() / 1000);
-    say(`run ${runId} ${report.outcome}: ${report.archived.length} archive(s), ${report.detached.length} detached, ${report.dropped.length} dropped, ${report.held.length} held, ${report.archivesDeleted.length} archive(s) deleted`);
+    say(
+      `run ${runId} ${report.outcome}: ${report.archived.length} archive(s), ${report.detached.length} detached, ${report.dropped.length} dropped, ${report.held.length} held, ${report.archivesDeleted.length} archive(s) deleted`,
+    );
     return report;
   }
 
@@ -230,11 +292,17 @@ export class ExpiryService {
   }
 
   private filterOf(className: string): ClassFilter {
-    if (className !== 'default') return { actions: this.policy.classes.find((c) => c.name === className)!.actions, not: false };
+    if (className !== 'default')
+      return { actions: this.policy.classes.find((c) => c.name === className)!.actions, not: false };
     return { actions: this.policy.classes.flatMap((c) => c.actions), not: true };
   }
 
-  private async expirePartition(plan: PartitionPlan, runId: string, report: RunReport, say: (l: string) => void): Promise<void> {
+  private async expirePartition(
+    plan: PartitionPlan,
+    runId: string,
+    report: RunReport,
+    say: (l: string) => void,
+  ): Promise<void> {
     const existing = await this.repo.manifestsOf(this.db, plan.name);
     for (const cls of plan.classes) {
       let m = existing.find((x) => x.className === cls.name);
@@ -246,7 +314,14 @@ export class ExpiryService {
       if (!m) m = await this.exportClass(plan, cls, runId, say);
       await this.verify(m, plan, say);
       retentionMetrics().archiveDuration.record((Date.now() - started) / 1000, { class: cls.name });
-      report.archived.push({ archiveId: m.archiveId, partition: plan.name, className: cls.name, rows: m.rows, bytes: m.bytes, sha256: m.sha256 });
+      report.archived.push({
+        archiveId: m.archiveId,
+        partition: plan.name,
+        className: cls.name,
+        rows: m.rows,
+        bytes: m.bytes,
+        sha256: m.sha256,
+      });
     }
     await this.ensureCuts(plan, say);
     this.step('cut', plan.name);
@@ -258,7 +333,12 @@ export class ExpiryService {
             `SELECT archive_id FROM "${this.config.auditDbSchema}".archive_manifests WHERE partition_name = $1 AND consumed_at IS NOT NULL AND failed_at IS NULL AND deleted_at IS NULL ORDER BY consumed_at DESC, class LIMIT 1`,
             [plan.name],
           );
-          await this.outbox.add(c, 'PARTITION_DROPPED', { partition: plan.name, stage: 'detached', archiveId: archives.rows[0]?.archive_id ?? 'none', rows: plan.rows });
+          await this.outbox.add(c, 'PARTITION_DROPPED', {
+            partition: plan.name,
+            stage: 'detached',
+            archiveId: archives.rows[0]?.archive_id ?? 'none',
+            rows: plan.rows,
+          });
           return t;
         },
         { lock_timeout: `${this.policy.lockTimeoutMs}ms` },
@@ -270,7 +350,12 @@ export class ExpiryService {
     this.step('detached', plan.name);
   }
 
-  private async exportClass(plan: PartitionPlan, cls: { name: string; rows: number; archiveDays: number }, runId: string, say: (l: string) => void): Promise<ManifestRow> {
+  private async exportClass(
+    plan: PartitionPlan,
+    cls: { name: string; rows: number; archiveDays: number },
+    runId: string,
+    say: (l: string) => void,
+  ): Promise<ManifestRow> {
     const archiveId = `${plan.name.slice(11)}-${cls.name}-${randomBytes(4).toString('hex')}`;
     const [y, mo, d] = plan.day.split('-');
     const key = `audit/${y}/${mo}/${d}/${plan.name}.${cls.name}.${archiveId}.jsonl.gz`;
@@ -311,7 +396,9 @@ export class ExpiryService {
         sha256: put.sha256,
         redacted: redactedFields(this.policy.redact),
         chains: expected,
-        retainUntil: new Date(Date.parse(`${plan.day}T00:00:00Z`) + (cls.archiveDays + 1) * DAY_MS).toISOString(),
+        retainUntil: new Date(
+          Date.parse(`${plan.day}T00:00:00Z`) + (cls.archiveDays + 1) * DAY_MS,
+        ).toISOString(),
       };
       await this.db.tx(async (c) => {
         await this.repo.insertManifest(c, manifest, runId);
@@ -342,23 +429,48 @@ export class ExpiryService {
     try {
       const summary = await readArchive(await this.store.get(m.objectKey));
       problems.push(...compareSummaries({ rows: m.rows, sha256: m.sha256, chains: m.chains }, summary));
-      if (summary.bytes !== m.bytes) problems.push(`size: manifest says ${m.bytes} bytes, object has ${summary.bytes}`);
+      if (summary.bytes !== m.bytes)
+        problems.push(`size: manifest says ${m.bytes} bytes, object has ${summary.bytes}`);
       const now = await this.repo.chainEnds(this.db, plan.day, this.filterOf(m.className));
-      problems.push(...compareSummaries({ rows: now.reduce((a, c) => a + c.rows, 0), chains: now }, summary).map((p) => `database now: ${p}`));
+      problems.push(
+        ...compareSummaries({ rows: now.reduce((a, c) => a + c.rows, 0), chains: now }, summary).map(
+          (p) => `database now: ${p}`,
+        ),
+      );
     } catch (err) {
       problems.push(`unreadable: ${(err as Error).message}`);
     }
     if (problems.length) {
       await this.db.tx(async (c) => {
         await this.repo.markFailed(c, m.archiveId, problems.join('; '));
-        await this.outbox.add(c, 'ARCHIVE_VERIFIED', { archiveId: m.archiveId, partition: m.partition, rows: m.rows, sha256: m.sha256, chains: m.chains.length }, undefined, 'failure');
+        await this.outbox.add(
+          c,
+          'ARCHIVE_VERIFIED',
+          {
+            archiveId: m.archiveId,
+            partition: m.partition,
+            rows: m.rows,
+            sha256: m.sha256,
+            chains: m.chains.length,
+          },
+          undefined,
+          'failure',
+        );
       });
       retentionMetrics().failures.add(1, { step: 'verify' });
-      throw new Error(`archive ${m.archiveId} failed verification (the partition is kept; the next run writes a new one): ${problems.slice(0, 5).join('; ')}`);
+      throw new Error(
+        `archive ${m.archiveId} failed verification (the partition is kept; the next run writes a new one): ${problems.slice(0, 5).join('; ')}`,
+      );
     }
     await this.db.tx(async (c) => {
       await this.repo.markVerified(c, m.archiveId);
-      await this.outbox.add(c, 'ARCHIVE_VERIFIED', { archiveId: m.archiveId, partition: m.partition, rows: m.rows, sha256: m.sha256, chains: m.chains.length });
+      await this.outbox.add(c, 'ARCHIVE_VERIFIED', {
+        archiveId: m.archiveId,
+        partition: m.partition,
+        rows: m.rows,
+        sha256: m.sha256,
+        chains: m.chains.length,
+      });
     });
     retentionMetrics().rowsArchived.add(m.rows);
     retentionMetrics().bytesArchived.add(m.bytes);
@@ -373,15 +485,23 @@ export class ExpiryService {
     const needed = [...tops].filter(([chain, top]) => (cuts.get(chain) ?? 0) < top);
     if (!needed.length) return;
     const policy = `hot-${this.policy.hotDays}d`;
-    const ids = await this.db.tx(async (c) => Promise.all(needed.map(([chain, top]) => this.repo.requestCut(c, chain, top, policy))));
+    const ids = await this.db.tx(async (c) =>
+      Promise.all(needed.map(([chain, top]) => this.repo.requestCut(c, chain, top, policy))),
+    );
     say(`asked the audit-writer to sign ${ids.length} retention cut(s)`);
     const deadline = Date.now() + this.config.retentionCutTimeoutMs;
     for (;;) {
       const reqs = await this.repo.cutRequests(this.db, ids);
       const refused = reqs.filter((r) => r.status === 'refused');
-      if (refused.length) throw new Error(`the audit-writer refused ${refused.length} cut(s): ${refused.map((r) => `${r.chainId}: ${r.detail}`).join('; ')}`);
+      if (refused.length)
+        throw new Error(
+          `the audit-writer refused ${refused.length} cut(s): ${refused.map((r) => `${r.chainId}: ${r.detail}`).join('; ')}`,
+        );
       if (reqs.every((r) => r.status === 'signed')) return;
-      if (Date.now() > deadline) throw new Error(`no signed cut within ${this.config.retentionCutTimeoutMs} ms (is the audit-writer running?)`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no signed cut within ${this.config.retentionCutTimeoutMs} ms (is the audit-writer running?)`,
+        );
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -394,8 +514,12 @@ export class ExpiryService {
     try {
       return await this.withLockRetries(fn);
     } catch (err) {
-      if ((err as { code?: string }).code === '55000' && /verified archives cover/.test((err as Error).message)) {
-        for (const m of await this.repo.manifestsOf(this.db, plan.name)) await this.repo.markFailed(this.db, m.archiveId, `superseded: ${(err as Error).message}`);
+      if (
+        (err as { code?: string }).code === '55000' &&
+        /verified archives cover/.test((err as Error).message)
+      ) {
+        for (const m of await this.repo.manifestsOf(this.db, plan.name))
+          await this.repo.markFailed(this.db, m.archiveId, `superseded: ${(err as Error).message}`);
       }
       throw err;
     }
@@ -426,8 +550,18 @@ export class ExpiryService {
         this.db.tx(
           async (c) => {
             const rows = await this.repo.dropDetached(c, d.table);
-            const [a] = (await c.query<{ archive_id: string }>(`SELECT archive_id FROM "${this.config.auditDbSchema}".archive_manifests WHERE partition_name = $1 AND consumed_at IS NOT NULL ORDER BY consumed_at DESC LIMIT 1`, [d.partition])).rows;
-            await this.outbox.add(c, 'PARTITION_DROPPED', { partition: d.partition, stage: 'dropped', archiveId: a?.archive_id ?? 'none', rows });
+            const [a] = (
+              await c.query<{ archive_id: string }>(
+                `SELECT archive_id FROM "${this.config.auditDbSchema}".archive_manifests WHERE partition_name = $1 AND consumed_at IS NOT NULL ORDER BY consumed_at DESC LIMIT 1`,
+                [d.partition],
+              )
+            ).rows;
+            await this.outbox.add(c, 'PARTITION_DROPPED', {
+              partition: d.partition,
+              stage: 'dropped',
+              archiveId: a?.archive_id ?? 'none',
+              rows,
+            });
           },
           { lock_timeout: `${this.policy.lockTimeoutMs}ms` },
         ),
@@ -441,7 +575,11 @@ export class ExpiryService {
   }
 
   /** Archives past their window are deleted, unless a legal hold touches a row in them. */
-  private async deleteExpiredArchives(runId: string, report: RunReport, say: (l: string) => void): Promise<void> {
+  private async deleteExpiredArchives(
+    runId: string,
+    report: RunReport,
+    say: (l: string) => void,
+  ): Promise<void> {
     for (const m of await this.repo.expiredArchives(this.db, new Date(), 100)) {
       const hold = await this.archiveHeldBy(m);
       if (hold) {
@@ -452,7 +590,17 @@ export class ExpiryService {
       await this.store.delete(m.objectKey);
       await this.db.tx(async (c) => {
         await this.repo.markDeleted(c, m.archiveId);
-        await this.outbox.add(c, 'ARCHIVE_DELETED', { archiveId: m.archiveId, partition: m.partition, sha256: m.sha256, retainUntil: m.retainUntil, policy: `${m.className === 'default' ? 'archive' : m.className}-${this.archiveDaysOf(m.className)}d`.slice(0, 64) });
+        await this.outbox.add(c, 'ARCHIVE_DELETED', {
+          archiveId: m.archiveId,
+          partition: m.partition,
+          sha256: m.sha256,
+          retainUntil: m.retainUntil,
+          policy:
+            `${m.className === 'default' ? 'archive' : m.className}-${this.archiveDaysOf(m.className)}d`.slice(
+              0,
+              64,
+            ),
+        });
       });
       retentionMetrics().archivesDeleted.add(1);
       report.archivesDeleted.push(m.archiveId);
@@ -468,7 +616,13 @@ export class ExpiryService {
 
   /** A hold by time alone covers the whole day; one by user or action is checked against the archive's rows. */
   async archiveHeldBy(m: ManifestRow): Promise<string | null> {
-    const holds = await this.db.rows<{ hold_id: string; user_id: string | null; action: string | null; from_ts: Date | null; to_ts: Date | null }>(
+    const holds = await this.db.rows<{
+      hold_id: string;
+      user_id: string | null;
+      action: string | null;
+      from_ts: Date | null;
+      to_ts: Date | null;
+    }>(
       `SELECT hold_id, user_id, action, from_ts, to_ts FROM "${this.config.auditDbSchema}".legal_holds
         WHERE released_at IS NULL AND (from_ts IS NULL OR from_ts < ($1::date + 1)::timestamptz) AND (to_ts IS NULL OR to_ts > $1::date::timestamptz)`,
       [m.day],

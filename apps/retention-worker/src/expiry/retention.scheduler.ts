@@ -42,7 +42,10 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnApplication
   private arm(): void {
     const at = nextRun(this.config.policy.schedule, new Date());
     if (!at || this.stopped) return;
-    this.logger.info('retention run scheduled', { at: at.toISOString(), schedule: describeSchedule(this.config.policy.schedule) });
+    this.logger.info('retention run scheduled', {
+      at: at.toISOString(),
+      schedule: describeSchedule(this.config.policy.schedule),
+    });
     // setTimeout holds at most ~24.8 days; re-arm in steps for anything further.
     const delay = Math.min(at.getTime() - Date.now(), 2 ** 31 - 1);
     this.timer = setTimeout(() => void this.fire(at), Math.max(0, delay));
@@ -55,7 +58,8 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnApplication
       this.running = this.expiry
         .run({ trigger: 'schedule', dryRun: false })
         .catch((err) => {
-          if (err instanceof RunInProgress) this.logger.info('scheduled retention run skipped: another instance is running one');
+          if (err instanceof RunInProgress)
+            this.logger.info('scheduled retention run skipped: another instance is running one');
           else this.logger.error('scheduled retention run failed; the next one resumes it', { err });
         })
         .finally(() => (this.running = undefined));
@@ -67,7 +71,9 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnApplication
   private async observeOldest(): Promise<void> {
     try {
       if (!this.ds.isInitialized) return;
-      const [r] = await this.ds.query(`SELECT extract(epoch FROM now() - min(created_at))::float8 AS age FROM "${this.config.auditDbSchema}".audit_logs`);
+      const [r] = await this.ds.query(
+        `SELECT extract(epoch FROM now() - min(created_at))::float8 AS age FROM "${this.config.auditDbSchema}".audit_logs`,
+      );
       if (r?.age !== null && r?.age !== undefined) retentionMetrics().oldestHotRowAge.record(Number(r.age));
     } catch {
       /* the audit store may not be migrated yet */

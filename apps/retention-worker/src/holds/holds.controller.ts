@@ -1,5 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Principal, Roles, type VerifiedToken } from '@vigil/auth';
 import { Db } from '@vigil/database';
@@ -38,12 +49,25 @@ export class HoldsController {
   @Post()
   @HttpCode(201)
   async create(@Body() body: CreateHoldDto, @Principal() who: VerifiedToken): Promise<LegalHold> {
-    if (!body.user_id && !body.action && !body.from && !body.to) throw new BadRequestException('a hold names a user_id, an action, or a from/to time range');
-    if (body.from && body.to && Date.parse(body.from) >= Date.parse(body.to)) throw new BadRequestException('from must be before to');
+    if (!body.user_id && !body.action && !body.from && !body.to)
+      throw new BadRequestException('a hold names a user_id, an action, or a from/to time range');
+    if (body.from && body.to && Date.parse(body.from) >= Date.parse(body.to))
+      throw new BadRequestException('from must be before to');
     const holdId = `hold-${randomBytes(6).toString('hex')}`;
     return Db.of(this.ds).tx(async (c) => {
-      const hold = await this.repo.insert(c, { holdId, userId: body.user_id, action: body.action, from: body.from, to: body.to, reason: body.reason, createdBy: who.sub });
-      await this.outbox.add(c, 'LEGAL_HOLD_SET', attrs(hold, body.reason), { userId: who.sub, roles: who.roles });
+      const hold = await this.repo.insert(c, {
+        holdId,
+        userId: body.user_id,
+        action: body.action,
+        from: body.from,
+        to: body.to,
+        reason: body.reason,
+        createdBy: who.sub,
+      });
+      await this.outbox.add(c, 'LEGAL_HOLD_SET', attrs(hold, body.reason), {
+        userId: who.sub,
+        roles: who.roles,
+      });
       return hold;
     });
   }
@@ -55,12 +79,19 @@ export class HoldsController {
 
   @Post(':id/release')
   @HttpCode(200)
-  async release(@Param('id') id: string, @Body() body: ReleaseHoldDto, @Principal() who: VerifiedToken): Promise<LegalHold> {
+  async release(
+    @Param('id') id: string,
+    @Body() body: ReleaseHoldDto,
+    @Principal() who: VerifiedToken,
+  ): Promise<LegalHold> {
     if (!/^hold-[0-9a-f]{12}$/.test(id)) throw new NotFoundException(`no active hold ${id.slice(0, 40)}`);
     return Db.of(this.ds).tx(async (c) => {
       const hold = await this.repo.release(c, id, who.sub, body.reason);
       if (!hold) throw new NotFoundException(`no active hold ${id}`);
-      await this.outbox.add(c, 'LEGAL_HOLD_RELEASED', attrs(hold, body.reason), { userId: who.sub, roles: who.roles });
+      await this.outbox.add(c, 'LEGAL_HOLD_RELEASED', attrs(hold, body.reason), {
+        userId: who.sub,
+        roles: who.roles,
+      });
       return hold;
     });
   }

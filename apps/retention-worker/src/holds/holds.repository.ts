@@ -20,7 +20,18 @@ const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v == null ? n
 export class HoldsRepository {
   constructor(private readonly schema: string) {}
 
-  async insert(db: Queryable, h: { holdId: string; userId?: string; action?: string; from?: string; to?: string; reason: string; createdBy: string }): Promise<LegalHold> {
+  async insert(
+    db: Queryable,
+    h: {
+      holdId: string;
+      userId?: string;
+      action?: string;
+      from?: string;
+      to?: string;
+      reason: string;
+      createdBy: string;
+    },
+  ): Promise<LegalHold> {
     const { rows } = await db.query(
       `INSERT INTO "${this.schema}".legal_holds (hold_id, user_id, action, from_ts, to_ts, reason, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
       [h.holdId, h.userId ?? null, h.action ?? null, h.from ?? null, h.to ?? null, h.reason, h.createdBy],
@@ -29,7 +40,9 @@ export class HoldsRepository {
   }
 
   async list(db: Queryable, includeReleased: boolean): Promise<LegalHold[]> {
-    const { rows } = await db.query(`SELECT * FROM "${this.schema}".legal_holds ${includeReleased ? '' : 'WHERE released_at IS NULL'} ORDER BY created_at`);
+    const { rows } = await db.query(
+      `SELECT * FROM "${this.schema}".legal_holds ${includeReleased ? '' : 'WHERE released_at IS NULL'} ORDER BY created_at`,
+    );
     return rows.map(toHold);
   }
 

@@ -84,36 +84,50 @@ export function parsePolicy(input: unknown, where = 'policy'): RetentionPolicy {
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw bad('', 'must be a JSON object');
   const o = { ...DEFAULT_POLICY_INPUT, ...(input as Record<string, unknown>) } as Record<string, unknown>;
   const known = new Set(Object.keys(DEFAULT_POLICY_INPUT));
-  for (const k of Object.keys(input)) if (!known.has(k)) throw bad(k, `is not a policy field (known: ${[...known].join(', ')})`);
+  for (const k of Object.keys(input))
+    if (!known.has(k)) throw bad(k, `is not a policy field (known: ${[...known].join(', ')})`);
   const int = (k: string, min: number, max: number): number => {
     const v = o[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw bad(k, `must be an integer from ${min} to ${max}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      throw bad(k, `must be an integer from ${min} to ${max}`);
     return v;
   };
   const hotDays = int('hotDays', 1, 3650);
   const archiveDays = int('archiveDays', 1, 36_500);
-  if (archiveDays < hotDays) throw bad('archiveDays', `(${archiveDays}) must be at least hotDays (${hotDays})`);
+  if (archiveDays < hotDays)
+    throw bad('archiveDays', `(${archiveDays}) must be at least hotDays (${hotDays})`);
   if (!Array.isArray(o.classes)) throw bad('classes', 'must be an array');
   const seen = new Map<string, string>();
   const classes = o.classes.map((c: unknown, i: number): RetentionClass => {
     const f = (k: string) => `classes[${i}].${k}`;
     const r = (c ?? {}) as Record<string, unknown>;
-    if (typeof r.name !== 'string' || !/^[a-z0-9][a-z0-9-]{0,40}$/.test(r.name)) throw bad(f('name'), 'must be lower-case letters, digits and -');
-    if (typeof r.archiveDays !== 'number' || !Number.isInteger(r.archiveDays) || r.archiveDays < hotDays || r.archiveDays > 36_500)
+    if (typeof r.name !== 'string' || !/^[a-z0-9][a-z0-9-]{0,40}$/.test(r.name))
+      throw bad(f('name'), 'must be lower-case letters, digits and -');
+    if (
+      typeof r.archiveDays !== 'number' ||
+      !Number.isInteger(r.archiveDays) ||
+      r.archiveDays < hotDays ||
+      r.archiveDays > 36_500
+    )
       throw bad(f('archiveDays'), `must be an integer from hotDays (${hotDays}) to 36500`);
-    if (!Array.isArray(r.actions) || r.actions.length === 0) throw bad(f('actions'), 'must list at least one action');
+    if (!Array.isArray(r.actions) || r.actions.length === 0)
+      throw bad(f('actions'), 'must list at least one action');
     for (const a of r.actions) {
-      if (typeof a !== 'string' || !(EVENT_TYPES as readonly string[]).includes(a)) throw bad(f('actions'), `names an unknown action: ${String(a)}`);
+      if (typeof a !== 'string' || !(EVENT_TYPES as readonly string[]).includes(a))
+        throw bad(f('actions'), `names an unknown action: ${String(a)}`);
       if (seen.has(a)) throw bad(f('actions'), `lists ${a}, already in class ${seen.get(a)}`);
       seen.set(a, r.name);
     }
     return { name: r.name, archiveDays: r.archiveDays, actions: [...(r.actions as string[])] };
   });
-  if (!o.redact || typeof o.redact !== 'object' || Array.isArray(o.redact)) throw bad('redact', 'must be an object of field: mode');
+  if (!o.redact || typeof o.redact !== 'object' || Array.isArray(o.redact))
+    throw bad('redact', 'must be an object of field: mode');
   const redact: RetentionPolicy['redact'] = {};
   for (const [field, mode] of Object.entries(o.redact as Record<string, unknown>)) {
-    if (!(REDACTABLE as readonly string[]).includes(field)) throw bad(`redact.${field}`, `is not redactable (${REDACTABLE.join(', ')})`);
-    if (mode !== 'remove' && !(mode === 'network' && field === 'ip_address')) throw bad(`redact.${field}`, `must be "remove"${field === 'ip_address' ? ' or "network"' : ''}`);
+    if (!(REDACTABLE as readonly string[]).includes(field))
+      throw bad(`redact.${field}`, `is not redactable (${REDACTABLE.join(', ')})`);
+    if (mode !== 'remove' && !(mode === 'network' && field === 'ip_address'))
+      throw bad(`redact.${field}`, `must be "remove"${field === 'ip_address' ? ' or "network"' : ''}`);
     redact[field as RedactableField] = mode;
   }
   let schedule: Schedule;
@@ -135,13 +149,18 @@ export function parsePolicy(input: unknown, where = 'policy'): RetentionPolicy {
 }
 
 /** The policy from a JSON file, or the defaults; `overrides` (from RETENTION_* variables) win. */
-export function loadPolicy(file: string | undefined, overrides: Record<string, unknown> = {}): RetentionPolicy {
+export function loadPolicy(
+  file: string | undefined,
+  overrides: Record<string, unknown> = {},
+): RetentionPolicy {
   let doc: Record<string, unknown> = {};
   if (file) {
     try {
       doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     } catch (err) {
-      throw new PolicyError(`RETENTION_POLICY_FILE (${file}) could not be read as JSON: ${(err as Error).message}`);
+      throw new PolicyError(
+        `RETENTION_POLICY_FILE (${file}) could not be read as JSON: ${(err as Error).message}`,
+      );
     }
   }
   const set = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
@@ -151,7 +170,9 @@ export function loadPolicy(file: string | undefined, overrides: Record<string, u
 /** The class a row's action falls in, and how long its archive is kept. */
 export function classOf(policy: RetentionPolicy, action: string): { name: string; archiveDays: number } {
   const c = policy.classes.find((k) => k.actions.includes(action));
-  return c ? { name: c.name, archiveDays: c.archiveDays } : { name: 'default', archiveDays: policy.archiveDays };
+  return c
+    ? { name: c.name, archiveDays: c.archiveDays }
+    : { name: 'default', archiveDays: policy.archiveDays };
 }
 
 /** The policy as JSON for the endpoint and CLI. */

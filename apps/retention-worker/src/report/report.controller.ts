@@ -18,6 +18,11 @@ export class ReportController {
   @Get()
   async report(@Query('gap_hours') gapHours?: string): Promise<RetentionReport> {
     const hours = gapHours && /^\d{1,5}$/.test(gapHours) ? Math.min(Number(gapHours), 24 * 90) : 24 * 7;
-    return retentionReport(Db.of(this.ds), { audit: this.config.auditDbSchema, retention: this.config.dbSchema }, this.config.policy, hours);
+    return retentionReport(
+      Db.of(this.ds),
+      { audit: this.config.auditDbSchema, retention: this.config.dbSchema },
+      this.config.policy,
+      hours,
+    );
   }
 }

@@ -4,11 +4,13 @@ import { Principal, Roles, type VerifiedToken } from '@vigil/auth';
 import { RestoreRefused, RestoreService, type RestoreResult } from './restore.service';
 
 export class RestoreDto {
-  @IsOptional() @Matches(/^[0-9]{8}-[a-z0-9-]{1,41}-[0-9a-f]{8}$/, { message: 'archive_id is not an archive id' })
+  @IsOptional()
+  @Matches(/^[0-9]{8}-[a-z0-9-]{1,41}-[0-9a-f]{8}$/, { message: 'archive_id is not an archive id' })
   archive_id?: string;
 
   /** One day (YYYY-MM-DD): every archive of that day (seed 001-53's partial recovery). */
-  @IsOptional() @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'day must be YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'day must be YYYY-MM-DD' })
   day?: string;
 }
 
@@ -21,9 +23,13 @@ export class RestoreController {
   @Post()
   @HttpCode(200)
   async restore(@Body() body: RestoreDto, @Principal() who: VerifiedToken): Promise<RestoreResult> {
-    if (!body.archive_id === !body.day) throw new BadRequestException('name exactly one of archive_id or day');
+    if (!body.archive_id === !body.day)
+      throw new BadRequestException('name exactly one of archive_id or day');
     try {
-      return await this.restores.restore({ archiveId: body.archive_id, day: body.day }, { userId: who.sub, roles: who.roles });
+      return await this.restores.restore(
+        { archiveId: body.archive_id, day: body.day },
+        { userId: who.sub, roles: who.roles },
+      );
     } catch (err) {
       if (err instanceof RestoreRefused) {
         if (/^no verified archive/.test(err.message)) throw new NotFoundException(err.message);

@@ -51,25 +51,43 @@ export class RestoreService {
   }
 
   /** Restores one archive, or every archive of one day (seed 001-53). */
-  async restore(target: { archiveId?: string; day?: string }, actor?: Actor, progress?: (l: string) => void): Promise<RestoreResult> {
+  async restore(
+    target: { archiveId?: string; day?: string },
+    actor?: Actor,
+    progress?: (l: string) => void,
+  ): Promise<RestoreResult> {
     const db = Db.of(this.ds);
     let manifests: ManifestRow[];
     if (target.archiveId) {
       const m = await this.repo.manifest(db, target.archiveId);
-      if (!m || !m.verifiedAt || m.failedAt || m.deletedAt) throw new RestoreRefused(`no verified archive ${target.archiveId}`);
+      if (!m || !m.verifiedAt || m.failedAt || m.deletedAt)
+        throw new RestoreRefused(`no verified archive ${target.archiveId}`);
       manifests = [m];
     } else if (target.day) {
       manifests = await this.repo.manifestsOfDay(db, target.day);
       if (!manifests.length) throw new RestoreRefused(`no verified archive of ${target.day}`);
     } else throw new RestoreRefused('name an archive_id or a day');
     await this.ensureTable();
-    const restoreId = `rst-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
-    const result: RestoreResult = { restoreId, table: `${this.config.restoreDbSchema}.${RESTORED_TABLE}`, archives: [], rows: 0 };
+    const restoreId = `rst-${new Date()
+      .toISOString()
+      .replace(/[-:.TZ]/g, '')
+      .slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    const result: RestoreResult = {
+      restoreId,
+      table: `${this.config.restoreDbSchema}.${RESTORED_TABLE}`,
+      archives: [],
+      rows: 0,
+    };
     for (const m of manifests) {
       const rows = await db.tx(async (c) => {
         await c.query(`DELETE FROM ${this.t} WHERE archive_id = $1`, [m.archiveId]); // a re-restore replaces, never doubles
         const n = await this.load(c, m, restoreId);
-        await this.outbox.add(c, 'RESTORE_DONE', { restoreId, archiveId: m.archiveId, partition: m.partition, rows: n, table: result.table }, actor);
+        await this.outbox.add(
+          c,
+          'RESTORE_DONE',
+          { restoreId, archiveId: m.archiveId, partition: m.partition, rows: n, table: result.table },
+          actor,
+        );
         return n;
       });
       result.archives.push({ archiveId: m.archiveId, partition: m.partition, rows });
@@ -96,7 +114,9 @@ export class RestoreService {
         archive_id text NOT NULL, restore_id text NOT NULL, restored_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (archive_id, id)
       )`);
-    await this.ds.query(`CREATE INDEX IF NOT EXISTS audit_logs_restored_created_at ON ${this.t} (created_at, id)`);
+    await this.ds.query(
+      `CREATE INDEX IF NOT EXISTS audit_logs_restored_created_at ON ${this.t} (created_at, id)`,
+    );
     await this.ds.query(`
       DO $$ BEGIN
         IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'vigil_audit_ingest') THEN
@@ -124,7 +144,12 @@ export class RestoreService {
     };
     // Per chain: seq → [hash, prev_hash], for the links and the cut (archives are not in chain order).
     const links = new Map<string, Map<number, [string, string]>>();
-    const summary = await readArchive(await this.store.get(m.objectKey), async (row) => {
+    const onRow = async (row: ArchivedRow) => {
+      if (!wellFormed(row)) {
+        if (problems.length < 20)
+          problems.push(`a line is not an audit row: ${JSON.stringify(row).slice(0, 80)}`);
+        return;
+      }
       const computed = rowHash({
         chainId: row.chain_id,
         chainSeq: Number(row.chain_seq),
@@ -144,18 +169,31 @@ export class RestoreService {
         details: row.details,
         prevHash: row.prev_hash,
       });
-      if (computed !== row.hash && problems.length < 20) problems.push(`row ${row.chain_id}#${row.chain_seq}: content does not hash to its stored hash`);
+      if (computed !== row.hash && problems.length < 20)
+        problems.push(`row ${row.chain_id}#${row.chain_seq}: content does not hash to its stored hash`);
       let chain = links.get(row.chain_id);
       if (!chain) links.set(row.chain_id, (chain = new Map()));
       chain.set(Number(row.chain_seq), [row.hash, row.prev_hash]);
       batch.push(row);
-      if (batch.length >= BATCH) await flush();
-    });
-    await flush();
+      if (batch.length >= BATCH && !problems.length) await flush();
+    };
+    let summary;
+    try {
+      summary = await readArchive(await this.store.get(m.objectKey), onRow);
+    } catch (err) {
+      // gzip or JSON errors: a truncated or corrupted object (store errors keep their own type).
+      if (err instanceof SyntaxError || (err as { code?: string }).code?.startsWith('Z_'))
+        throw new RestoreRefused(
+          `archive ${m.archiveId} is unreadable; nothing restored: ${(err as Error).message}`,
+        );
+      throw err;
+    }
+    if (!problems.length) await flush();
     for (const [chainId, chain] of links) {
       for (const [seq, [, prev]] of chain) {
         const before = chain.get(seq - 1);
-        if (before && before[0] !== prev && problems.length < 20) problems.push(`row ${chainId}#${seq}: does not link to row ${seq - 1}`);
+        if (before && before[0] !== prev && problems.length < 20)
+          problems.push(`row ${chainId}#${seq}: does not link to row ${seq - 1}`);
       }
     }
     problems.push(...compareSummaries({ rows: m.rows, sha256: m.sha256, chains: m.chains }, summary));
@@ -165,9 +203,41 @@ export class RestoreService {
     );
     for (const cut of cuts.rows) {
       const row = links.get(cut.chain_id)?.get(Number(cut.up_to_seq));
-      if (row && row[0] !== cut.last_hash) problems.push(`chain ${cut.chain_id}: row ${cut.up_to_seq} differs from its signed retention cut`);
+      if (row && row[0] !== cut.last_hash)
+        problems.push(`chain ${cut.chain_id}: row ${cut.up_to_seq} differs from its signed retention cut`);
     }
-    if (problems.length) throw new RestoreRefused(`archive ${m.archiveId} does not verify; nothing restored: ${problems.slice(0, 5).join('; ')}`);
+    if (problems.length)
+      throw new RestoreRefused(
+        `archive ${m.archiveId} does not verify; nothing restored: ${problems.slice(0, 5).join('; ')}`,
+      );
     return summary.rows;
   }
+}
+
+/** The fields the hash and the restore table need, with their types. */
+function wellFormed(r: ArchivedRow): boolean {
+  const str = (v: unknown) => typeof v === 'string';
+  const strOrNull = (v: unknown) => v === null || typeof v === 'string';
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    str(r.chain_id) &&
+    Number.isSafeInteger(Number(r.chain_seq)) &&
+    str(r.event_id) &&
+    str(r.created_at) &&
+    str(r.action) &&
+    str(r.outcome) &&
+    str(r.producer) &&
+    str(r.prev_hash) &&
+    str(r.hash) &&
+    strOrNull(r.user_id) &&
+    strOrNull(r.reason) &&
+    strOrNull(r.request_id) &&
+    strOrNull(r.actor_user_id) &&
+    (r.actor_roles === null || Array.isArray(r.actor_roles)) &&
+    strOrNull(r.ip_digest) &&
+    strOrNull(r.user_agent_digest) &&
+    strOrNull(r.username_digest) &&
+    r.details !== undefined
+  );
 }

@@ -2,7 +2,8 @@
  * When a recurring job runs: `off`, `every <N>m` / `every <N>h`, or `daily <HH:MM>` (UTC).
  * Parsed at start, so a malformed value is a config error naming its variable.
  */
-export type Schedule = { kind: 'off' } | { kind: 'every'; ms: number } | { kind: 'daily'; minuteOfDay: number };
+export type Schedule =
+  { kind: 'off' } | { kind: 'every'; ms: number } | { kind: 'daily'; minuteOfDay: number };
 
 export function parseSchedule(text: string): Schedule {
   const s = text.trim().toLowerCase();
