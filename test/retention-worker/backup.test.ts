@@ -44,7 +44,12 @@ describe('backups and the restore drill', () => {
       store: new LocalDirArchiveStore(dir),
       adminUrl,
       pgRestorePath: 'pg_restore',
-      verifyEnv: { AUDIT_KEY_DIR: fx.keyDir, AUDIT_TOPICS: `${fx.auth},${fx.ops}`, KAFKA_BROKERS: kafkaBrokers().join(','), NODE_ENV: 'test' },
+      verifyEnv: {
+        AUDIT_KEY_DIR: fx.keyDir,
+        AUDIT_TOPICS: `${fx.auth},${fx.ops}`,
+        KAFKA_BROKERS: kafkaBrokers().join(','),
+        NODE_ENV: 'test',
+      },
       ...opts,
     });
 
@@ -58,11 +63,16 @@ describe('backups and the restore drill', () => {
     const now = Date.now();
     await producer.publish(
       fx.auth,
-      Array.from({ length: ROWS }, (_, i) => failedLogin(i, new Date(now - Math.floor(i / PER_DAY) * 86_400_000 - (ROWS - i) * 1000))),
+      Array.from({ length: ROWS }, (_, i) =>
+        failedLogin(i, new Date(now - Math.floor(i / PER_DAY) * 86_400_000 - (ROWS - i) * 1000)),
+      ),
     );
     await waitFor(async () => (await count(db, writer.schema)) === ROWS, { what: `${ROWS} rows` });
     const heads = (await db.query(`SELECT chain_id, position FROM "${writer.schema}".chain_heads`)).rows;
-    for (const h of heads) await waitFor(() => publishedAt(db, writer.schema, h.chain_id, Number(h.position)), { what: `${h.chain_id} checkpoint published` });
+    for (const h of heads)
+      await waitFor(() => publishedAt(db, writer.schema, h.chain_id, Number(h.position)), {
+        what: `${h.chain_id} checkpoint published`,
+      });
 
     dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-backup-store-'));
     worker = await startApp('retention-worker', {
@@ -110,11 +120,28 @@ describe('backups and the restore drill', () => {
       expect({ key: f.key, sha256: sha256(path.join(dir, f.key)) }).toEqual({ key: f.key, sha256: f.sha256 });
     }
 
-    const [row] = (await db.query(`SELECT status, files, bytes, manifest_sha256 FROM "${worker.schema}".backups WHERE backup_id = $1`, [r.backupId])).rows;
-    expect(row).toMatchObject({ status: 'complete', files: manifest.files.length, manifest_sha256: r.manifestSha256 });
-    const events = (await db.query(`SELECT payload FROM "${worker.schema}".ops_outbox WHERE type = 'BACKUP_DONE'`)).rows;
+    const [row] = (
+      await db.query(
+        `SELECT status, files, bytes, manifest_sha256 FROM "${worker.schema}".backups WHERE backup_id = $1`,
+        [r.backupId],
+      )
+    ).rows;
+    expect(row).toMatchObject({
+      status: 'complete',
+      files: manifest.files.length,
+      manifest_sha256: r.manifestSha256,
+    });
+    const events = (
+      await db.query(`SELECT payload FROM "${worker.schema}".ops_outbox WHERE type = 'BACKUP_DONE'`)
+    ).rows;
     expect(events).toHaveLength(1);
-    expect(events[0].payload.attributes).toMatchObject({ backupId: r.backupId, schemas: [writer.schema], files: manifest.files.length, bytes: r.bytes, manifestSha256: r.manifestSha256 });
+    expect(events[0].payload.attributes).toMatchObject({
+      backupId: r.backupId,
+      schemas: [writer.schema],
+      files: manifest.files.length,
+      bytes: r.bytes,
+      manifestSha256: r.manifestSha256,
+    });
 
     const metrics = (await request(worker.app.getHttpServer()).get('/metrics').expect(200)).text;
     const stamp = /^backup_last_success_timestamp_seconds(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(metrics);
@@ -123,7 +150,9 @@ describe('backups and the restore drill', () => {
     expect(metrics).toMatch(new RegExp(`^backup_size_bytes(\\{[^}]*\\})? ${r.bytes}$`, 'm'));
     // No password or connection string reached the logs.
     expect(JSON.stringify(worker.logs)).not.toMatch(/postgres:\/\/[^@\s"]*:[^@\s"]*@/);
-    console.log(`backup of ${ROWS} rows in ${manifest.files.length} files (${r.bytes} bytes): ${backupMs} ms`);
+    console.log(
+      `backup of ${ROWS} rows in ${manifest.files.length} files (${r.bytes} bytes): ${backupMs} ms`,
+    );
   });
 
   it('seed 001-51, 001-53: the drill restores every partition into a scratch database with its rows, and the verifier passes there', async () => {
@@ -138,9 +167,12 @@ describe('backups and the restore drill', () => {
     expect(report.verify?.code).toBe(0);
     expect(report.verify?.summary).toContain(`${ROWS}/${ROWS} rows valid`);
     expect(report.verify?.summary).toContain('VERIFIED');
-    for (const p of manifest.partitions.filter((x) => x.rows > 0)) expect(lines.join('\n')).toContain(`${p.key} (${p.rows} rows)`);
+    for (const p of manifest.partitions.filter((x) => x.rows > 0))
+      expect(lines.join('\n')).toContain(`${p.key} (${p.rows} rows)`);
     // Dropped afterwards (no --keep).
-    expect((await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [report.database])).rowCount).toBe(0);
+    expect((await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [report.database])).rowCount).toBe(
+      0,
+    );
   });
 
   it('seed 001-53: a plain `pg_restore -t audit_logs` of the same data restores no rows; the partition files hold them', async () => {
@@ -165,6 +197,8 @@ describe('backups and the restore drill', () => {
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual([expect.stringContaining(`${victim.key}: SHA-256`)]);
     expect(report.verify).toBeUndefined();
-    expect((await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [report.database])).rowCount).toBe(0);
+    expect((await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [report.database])).rowCount).toBe(
+      0,
+    );
   });
 });

@@ -1,4 +1,11 @@
-import { backupsToPrune, compareCounts, manifestKey, newBackupId, parseManifest, planBackup } from './backup-plan';
+import {
+  backupsToPrune,
+  compareCounts,
+  manifestKey,
+  newBackupId,
+  parseManifest,
+  planBackup,
+} from './backup-plan';
 
 describe('planBackup', () => {
   const tables = [
@@ -19,9 +26,22 @@ describe('planBackup', () => {
       ['data', 'backups/20260102T020000Z-abc123/audit/data.dump'],
     ]);
     const auditData = files[5].args;
-    expect(auditData).toEqual(expect.arrayContaining(['--data-only', '--schema="audit"', '--exclude-table-data="audit"."audit_logs_20260101"', '--exclude-table-data="audit"."audit_logs_20260102"']));
+    expect(auditData).toEqual(
+      expect.arrayContaining([
+        '--data-only',
+        '--schema="audit"',
+        '--exclude-table-data="audit"."audit_logs_20260101"',
+        '--exclude-table-data="audit"."audit_logs_20260102"',
+      ]),
+    );
     expect(files[3]).toMatchObject({ table: 'audit_logs_20260101', rows: 3 });
-    expect(files[3].args).toEqual(expect.arrayContaining(['--format=custom', '--snapshot=00000003-1', '--table="audit"."audit_logs_20260101"']));
+    expect(files[3].args).toEqual(
+      expect.arrayContaining([
+        '--format=custom',
+        '--snapshot=00000003-1',
+        '--table="audit"."audit_logs_20260101"',
+      ]),
+    );
     // Never a connection string in argv: the password goes through PGPASSWORD.
     expect(files.flatMap((f) => f.args).some((a) => a.includes('postgres://'))).toBe(false);
   });
@@ -44,7 +64,15 @@ describe('ids, manifests and counts', () => {
 
   it('refuses a manifest that is not one', () => {
     expect(() => parseManifest('{"format":"other"}')).toThrow('not a vigil-backup/1 manifest');
-    expect(() => parseManifest(JSON.stringify({ format: 'vigil-backup/1', backupId: 'x', files: [{ key: '../etc/passwd', sha256: 'a'.repeat(64) }] }))).toThrow('malformed');
+    expect(() =>
+      parseManifest(
+        JSON.stringify({
+          format: 'vigil-backup/1',
+          backupId: 'x',
+          files: [{ key: '../etc/passwd', sha256: 'a'.repeat(64) }],
+        }),
+      ),
+    ).toThrow('malformed');
   });
 
   it('names every table whose restored count differs', () => {
@@ -59,6 +87,9 @@ describe('ids, manifests and counts', () => {
         ['audit.audit_logs_20260102', 0],
       ]),
     );
-    expect(problems).toEqual(['audit.audit_logs_20260102: 0 rows restored, manifest says 5', 'audit.chain_heads: missing after restore (expected 2 rows)']);
+    expect(problems).toEqual([
+      'audit.audit_logs_20260102: 0 rows restored, manifest says 5',
+      'audit.chain_heads: missing after restore (expected 2 rows)',
+    ]);
   });
 });

@@ -62,7 +62,10 @@ export const manifestKey = (backupId: string) => `${BACKUP_PREFIX}${backupId}/${
 
 /** Sortable by time, unique enough across instances: `20260102T020000Z-3fa9c1`. */
 export function newBackupId(now: Date, random: string): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `${stamp}-${random}`;
 }
 
@@ -74,13 +77,25 @@ const quoted = (schema: string, table: string) => `"${schema}"."${table}"`;
  * `pg_restore -t audit_logs` of a whole-database dump restores only the empty parent (seed
  * 001-53); here each partition is its own file, listed and counted in the manifest.
  */
-export function planBackup(backupId: string, schemas: string[], tables: CatalogTable[], snapshot?: string): PlannedFile[] {
+export function planBackup(
+  backupId: string,
+  schemas: string[],
+  tables: CatalogTable[],
+  snapshot?: string,
+): PlannedFile[] {
   const common = ['--format=custom', '--no-password', ...(snapshot ? [`--snapshot=${snapshot}`] : [])];
   const files: PlannedFile[] = [];
   for (const schema of schemas) {
     const base = `${BACKUP_PREFIX}${backupId}/${schema}`;
-    files.push({ key: `${base}/schema.dump`, kind: 'ddl', schema, args: [...common, '--schema-only', `--schema="${schema}"`] });
-    const partitions = tables.filter((t) => t.schema === schema && t.parent !== undefined).sort((a, b) => a.table.localeCompare(b.table));
+    files.push({
+      key: `${base}/schema.dump`,
+      kind: 'ddl',
+      schema,
+      args: [...common, '--schema-only', `--schema="${schema}"`],
+    });
+    const partitions = tables
+      .filter((t) => t.schema === schema && t.parent !== undefined)
+      .sort((a, b) => a.table.localeCompare(b.table));
     for (const p of partitions) {
       files.push({
         key: `${base}/partitions/${p.table}.dump`,
@@ -95,7 +110,12 @@ export function planBackup(backupId: string, schemas: string[], tables: CatalogT
       key: `${base}/data.dump`,
       kind: 'data',
       schema,
-      args: [...common, '--data-only', `--schema="${schema}"`, ...partitions.map((p) => `--exclude-table-data=${quoted(schema, p.table)}`)],
+      args: [
+        ...common,
+        '--data-only',
+        `--schema="${schema}"`,
+        ...partitions.map((p) => `--exclude-table-data=${quoted(schema, p.table)}`),
+      ],
     });
   }
   return files;
@@ -107,12 +127,17 @@ export function backupsToPrune<T extends { backupId: string }>(completeNewestFir
 }
 
 /** Differences between what the manifest says and what a restore holds: one line per mismatch. */
-export function compareCounts(expected: Array<{ schema: string; table: string; rows: number }>, actual: Map<string, number>): string[] {
+export function compareCounts(
+  expected: Array<{ schema: string; table: string; rows: number }>,
+  actual: Map<string, number>,
+): string[] {
   const problems: string[] = [];
   for (const t of expected) {
     const got = actual.get(`${t.schema}.${t.table}`);
-    if (got === undefined) problems.push(`${t.schema}.${t.table}: missing after restore (expected ${t.rows} rows)`);
-    else if (got !== t.rows) problems.push(`${t.schema}.${t.table}: ${got} rows restored, manifest says ${t.rows}`);
+    if (got === undefined)
+      problems.push(`${t.schema}.${t.table}: missing after restore (expected ${t.rows} rows)`);
+    else if (got !== t.rows)
+      problems.push(`${t.schema}.${t.table}: ${got} rows restored, manifest says ${t.rows}`);
   }
   return problems;
 }
@@ -124,7 +149,11 @@ export function parseManifest(text: string): BackupManifest {
     throw new Error('not a vigil-backup/1 manifest');
   }
   for (const f of m.files) {
-    if (typeof f.key !== 'string' || !f.key.startsWith(`${BACKUP_PREFIX}`) || !/^[0-9a-f]{64}$/.test(f.sha256)) {
+    if (
+      typeof f.key !== 'string' ||
+      !f.key.startsWith(`${BACKUP_PREFIX}`) ||
+      !/^[0-9a-f]{64}$/.test(f.sha256)
+    ) {
       throw new Error(`manifest file entry ${JSON.stringify(f.key)} is malformed`);
     }
   }

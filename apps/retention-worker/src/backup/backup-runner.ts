@@ -66,7 +66,9 @@ export class BackupRunner {
   async run(trigger: BackupTrigger, onProgress?: (line: string) => void): Promise<BackupResult> {
     const lock = await this.o.db.connect();
     try {
-      const { rows } = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [this.lockKey]);
+      const { rows } = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [
+        this.lockKey,
+      ]);
       if (!rows[0].ok) throw new BackupInProgress('another backup is running (advisory lock held)');
       try {
         return await this.runLocked(trigger, onProgress);
@@ -78,7 +80,10 @@ export class BackupRunner {
     }
   }
 
-  private async runLocked(trigger: BackupTrigger, onProgress?: (line: string) => void): Promise<BackupResult> {
+  private async runLocked(
+    trigger: BackupTrigger,
+    onProgress?: (line: string) => void,
+  ): Promise<BackupResult> {
     const { db, schema: s, store, logger } = this.o;
     const started = Date.now();
     const backupId = newBackupId(new Date(started), randomBytes(3).toString('hex'));
@@ -86,30 +91,56 @@ export class BackupRunner {
       logger.info(`backup ${backupId}: ${line}`, { backupId, ...meta });
       onProgress?.(line);
     };
-    await db.query(`INSERT INTO "${s}".backups (backup_id, trigger, status, schemas) VALUES ($1, $2, 'running', $3)`, [backupId, trigger, this.o.backupSchemas]);
+    await db.query(
+      `INSERT INTO "${s}".backups (backup_id, trigger, status, schemas) VALUES ($1, $2, 'running', $3)`,
+      [backupId, trigger, this.o.backupSchemas],
+    );
     const conn = pgEnvOf(this.o.backupDatabaseUrl);
-    const source = new Client({ connectionString: this.o.backupDatabaseUrl, application_name: 'vigil-backup' });
+    const source = new Client({
+      connectionString: this.o.backupDatabaseUrl,
+      application_name: 'vigil-backup',
+    });
     const written: ManifestFile[] = [];
     try {
       await source.connect();
       // One snapshot for every file: the partitions, chain heads and checkpoints of a backup agree.
       await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const snapshot = (await source.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0].id;
-      const info = (await source.query<{ db: string; version: string }>(`SELECT current_database() AS db, current_setting('server_version') AS version`)).rows[0];
+      const info = (
+        await source.query<{ db: string; version: string }>(
+          `SELECT current_database() AS db, current_setting('server_version') AS version`,
+        )
+      ).rows[0];
       const tables = await catalog(source, this.o.backupSchemas);
       const plan = planBackup(backupId, this.o.backupSchemas, tables, snapshot);
       const partitions = tables.filter((t) => t.parent !== undefined).length;
-      say(`${plan.length} files to dump (${this.o.backupSchemas.join(', ')}: ${partitions} partitions) from ${conn.display}`, { files: plan.length, partitions });
+      say(
+        `${plan.length} files to dump (${this.o.backupSchemas.join(', ')}: ${partitions} partitions) from ${conn.display}`,
+        { files: plan.length, partitions },
+      );
       for (const [i, file] of plan.entries()) {
         const t0 = Date.now();
-        const put = await store.put(file.key, pgOutput(this.o.pgDumpPath, file.args, conn.env), { contentType: 'application/octet-stream' });
-        written.push({ key: file.key, kind: file.kind, schema: file.schema, ...(file.table ? { table: file.table } : {}), ...(file.rows !== undefined ? { rows: file.rows } : {}), bytes: put.size, sha256: put.sha256 });
-        say(`[${i + 1}/${plan.length}] ${file.key}: ${put.size} bytes${file.rows !== undefined ? `, ${file.rows} rows` : ''} (${Date.now() - t0} ms)`, {
+        const put = await store.put(file.key, pgOutput(this.o.pgDumpPath, file.args, conn.env), {
+          contentType: 'application/octet-stream',
+        });
+        written.push({
           key: file.key,
           kind: file.kind,
+          schema: file.schema,
+          ...(file.table ? { table: file.table } : {}),
+          ...(file.rows !== undefined ? { rows: file.rows } : {}),
           bytes: put.size,
-          rows: file.rows,
+          sha256: put.sha256,
         });
+        say(
+          `[${i + 1}/${plan.length}] ${file.key}: ${put.size} bytes${file.rows !== undefined ? `, ${file.rows} rows` : ''} (${Date.now() - t0} ms)`,
+          {
+            key: file.key,
+            kind: file.kind,
+            bytes: put.size,
+            rows: file.rows,
+          },
+        );
       }
       await source.query('COMMIT');
       const manifest: BackupManifest = {
@@ -126,11 +157,22 @@ export class BackupRunner {
         files: written,
         partitions: tables
           .filter((t) => t.parent !== undefined)
-          .map((t) => ({ schema: t.schema, parent: t.parent!, table: t.table, rows: t.rows, key: written.find((f) => f.kind === 'partition' && f.schema === t.schema && f.table === t.table)!.key })),
+          .map((t) => ({
+            schema: t.schema,
+            parent: t.parent!,
+            table: t.table,
+            rows: t.rows,
+            key: written.find((f) => f.kind === 'partition' && f.schema === t.schema && f.table === t.table)!
+              .key,
+          })),
         tables: tables.map((t) => ({ schema: t.schema, table: t.table, rows: t.rows })),
       };
       const mKey = manifestKey(backupId);
-      const m = await store.put(mKey, Readable.from([Buffer.from(JSON.stringify(manifest, null, 2) + '\n')]), { contentType: 'application/json' });
+      const m = await store.put(
+        mKey,
+        Readable.from([Buffer.from(JSON.stringify(manifest, null, 2) + '\n')]),
+        { contentType: 'application/json' },
+      );
       const bytes = written.reduce((n, f) => n + f.bytes, 0) + m.size;
       const durationMs = Date.now() - started;
       await db.tx(async (c) => {
@@ -139,36 +181,53 @@ export class BackupRunner {
           [backupId, written.length, bytes, mKey, m.sha256],
         );
         for (const f of written) {
-          await c.query(`INSERT INTO "${s}".backup_files (backup_id, key, kind, schema_name, table_name, rows, bytes, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
-            backupId,
-            f.key,
-            f.kind,
-            f.schema,
-            f.table ?? null,
-            f.rows ?? null,
-            f.bytes,
-            f.sha256,
-          ]);
+          await c.query(
+            `INSERT INTO "${s}".backup_files (backup_id, key, kind, schema_name, table_name, rows, bytes, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+            [backupId, f.key, f.kind, f.schema, f.table ?? null, f.rows ?? null, f.bytes, f.sha256],
+          );
         }
-        await this.o.recordDone(c, { backupId, schemas: this.o.backupSchemas, files: written.length, bytes, manifestSha256: m.sha256, durationMs });
+        await this.o.recordDone(c, {
+          backupId,
+          schemas: this.o.backupSchemas,
+          files: written.length,
+          bytes,
+          manifestSha256: m.sha256,
+          durationMs,
+        });
       });
       backupMetrics().succeeded(new Date(), bytes, written.length, durationMs);
-      say(`complete: ${written.length} files, ${bytes} bytes in ${durationMs} ms; manifest ${mKey} sha256 ${m.sha256}`, {
+      say(
+        `complete: ${written.length} files, ${bytes} bytes in ${durationMs} ms; manifest ${mKey} sha256 ${m.sha256}`,
+        {
+          files: written.length,
+          bytes,
+          durationMs,
+          manifestKey: mKey,
+          manifestSha256: m.sha256,
+        },
+      );
+      const pruned = await this.prune(say);
+      return {
+        backupId,
+        manifestKey: mKey,
+        manifestSha256: m.sha256,
         files: written.length,
         bytes,
         durationMs,
-        manifestKey: mKey,
-        manifestSha256: m.sha256,
-      });
-      const pruned = await this.prune(say);
-      return { backupId, manifestKey: mKey, manifestSha256: m.sha256, files: written.length, bytes, durationMs, pruned };
+        pruned,
+      };
     } catch (err) {
       backupMetrics().failures.add(1, { stage: 'backup' });
       logger.error(`backup ${backupId} failed`, { backupId, err });
       await source.query('ROLLBACK').catch(() => undefined);
-      await this.removeObjects(backupId).catch((e: unknown) => logger.warn(`backup ${backupId}: could not remove its partial files`, { backupId, err: e }));
+      await this.removeObjects(backupId).catch((e: unknown) =>
+        logger.warn(`backup ${backupId}: could not remove its partial files`, { backupId, err: e }),
+      );
       await db
-        .query(`UPDATE "${s}".backups SET status = 'failed', finished_at = clock_timestamp(), error = $2 WHERE backup_id = $1`, [backupId, String((err as Error).message ?? err).slice(0, 4000)])
+        .query(
+          `UPDATE "${s}".backups SET status = 'failed', finished_at = clock_timestamp(), error = $2 WHERE backup_id = $1`,
+          [backupId, String((err as Error).message ?? err).slice(0, 4000)],
+        )
         .catch(() => undefined);
       throw err;
     } finally {
@@ -179,14 +238,18 @@ export class BackupRunner {
   /** Deletes complete backups beyond BACKUP_KEEP (never the newest); a failure here is counted, not fatal. */
   private async prune(say: (line: string, meta?: Record<string, unknown>) => void): Promise<string[]> {
     const s = this.o.schema;
-    const complete = await this.o.db.rows<{ backupId: string }>(`SELECT backup_id AS "backupId" FROM "${s}".backups WHERE status = 'complete' ORDER BY started_at DESC, backup_id DESC`);
+    const complete = await this.o.db.rows<{ backupId: string }>(
+      `SELECT backup_id AS "backupId" FROM "${s}".backups WHERE status = 'complete' ORDER BY started_at DESC, backup_id DESC`,
+    );
     const pruned: string[] = [];
     for (const { backupId } of backupsToPrune(complete, this.o.backupKeep)) {
       try {
         // Manifest first: a half-deleted backup is no longer complete in the store either.
         await this.o.store.delete(manifestKey(backupId));
         await this.removeObjects(backupId);
-        await this.o.db.query(`UPDATE "${s}".backups SET status = 'deleted' WHERE backup_id = $1`, [backupId]);
+        await this.o.db.query(`UPDATE "${s}".backups SET status = 'deleted' WHERE backup_id = $1`, [
+          backupId,
+        ]);
         pruned.push(backupId);
         say(`deleted backup ${backupId} (BACKUP_KEEP=${this.o.backupKeep})`, { deleted: backupId });
       } catch (err) {
@@ -204,11 +267,17 @@ export class BackupRunner {
   }
 }
 
+const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
 /** Every ordinary table of the schemas (partitions with their parent) and its row count, in the snapshot. */
 async function catalog(c: Client, schemas: string[]): Promise<CatalogTable[]> {
-  const found = await c.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)', [schemas]);
+  const found = await c.query<{ nspname: string }>(
+    'SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)',
+    [schemas],
+  );
   const missing = schemas.filter((s) => !found.rows.some((r) => r.nspname === s));
-  if (missing.length) throw new Error(`schema(s) ${missing.join(', ')} not found in the database (BACKUP_SCHEMAS)`);
+  if (missing.length)
+    throw new Error(`schema(s) ${missing.join(', ')} not found in the database (BACKUP_SCHEMAS)`);
   const { rows } = await c.query<{ schema: string; table: string; parent: string | null }>(
     `SELECT n.nspname AS schema, c.relname AS table, CASE WHEN c.relispartition THEN p.relname END AS parent
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -220,8 +289,15 @@ async function catalog(c: Client, schemas: string[]): Promise<CatalogTable[]> {
   );
   const out: CatalogTable[] = [];
   for (const r of rows) {
-    const n = await c.query<{ n: string }>(`SELECT count(*) AS n FROM "${r.schema}"."${r.table}"`);
-    out.push({ schema: r.schema, table: r.table, ...(r.parent ? { parent: r.parent } : {}), rows: Number(n.rows[0].n) });
+    const n = await c.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${quoteIdent(r.schema)}.${quoteIdent(r.table)}`,
+    );
+    out.push({
+      schema: r.schema,
+      table: r.table,
+      ...(r.parent ? { parent: r.parent } : {}),
+      rows: Number(n.rows[0].n),
+    });
   }
   return out;
 }

@@ -26,12 +26,21 @@ async function main(): Promise<number> {
     throw err;
   }
   const logger = createLogger({ service: `${SERVICE}-backup`, level: 'error' });
-  const ds = createDataSource({ url: config.databaseUrl, schema: config.dbSchema, poolMax: 2, applicationName: 'vigil-backup-cli', migrations });
+  const ds = createDataSource({
+    url: config.databaseUrl,
+    schema: config.dbSchema,
+    poolMax: 2,
+    applicationName: 'vigil-backup-cli',
+    migrations,
+  });
   await ds.initialize();
   try {
     if (config.dbMigrateOnStart) await runMigrations(ds, `vigil:${SERVICE}:migrations`);
     const pending = await pendingMigrations(ds);
-    if (pending.length) throw new Error(`the worker's schema ${config.dbSchema} has pending migrations (${pending.join(', ')}): run npm run db:migrate -- retention-worker`);
+    if (pending.length)
+      throw new Error(
+        `the worker's schema ${config.dbSchema} has pending migrations (${pending.join(', ')}): run npm run db:migrate -- retention-worker`,
+      );
     // Only `add` is used (no producer, no relay): the event waits in the outbox for the running worker to publish it.
     const outbox = new OpsOutbox(ds, undefined as never, undefined as never, logger);
     const runner = new BackupRunner({

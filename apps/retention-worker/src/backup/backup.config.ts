@@ -32,7 +32,10 @@ export const backupSchema = {
     protocols: ['postgres', 'postgresql'],
     secret: true,
   }),
-  backupSchemas: env.list('BACKUP_SCHEMAS', { default: ['gateway', 'audit'], pattern: /^[a-z_][a-z0-9_]{0,62}$/ }),
+  backupSchemas: env.list('BACKUP_SCHEMAS', {
+    default: ['gateway', 'audit'],
+    pattern: /^[a-z_][a-z0-9_]{0,62}$/,
+  }),
   /** Complete backups kept; older ones are deleted after a new one completes (never the newest). */
   backupKeep: env.int('BACKUP_KEEP', { default: 7, min: 1, max: 1000 }),
   pgDumpPath: env.string('PG_DUMP_PATH', { default: 'pg_dump', maxLength: 4096 }),

@@ -15,12 +15,22 @@ function build() {
       const v = read();
       if (v !== undefined) r.observe(v); // nothing until there is a backup: absent, not 0 (an alert on absence says "never")
     });
-  gauge('backup.last_success_timestamp_seconds', 'Unix time the newest complete backup finished (its manifest was written)', () => state.lastSuccess);
-  gauge('backup.size_bytes', 'Bytes stored by the newest complete backup (all files and the manifest)', () => state.bytes);
+  gauge(
+    'backup.last_success_timestamp_seconds',
+    'Unix time the newest complete backup finished (its manifest was written)',
+    () => state.lastSuccess,
+  );
+  gauge(
+    'backup.size_bytes',
+    'Bytes stored by the newest complete backup (all files and the manifest)',
+    () => state.bytes,
+  );
   gauge('backup.files', 'Files in the newest complete backup', () => state.files);
   gauge('backup.duration_seconds', 'How long the newest complete backup took', () => state.durationSeconds);
   return {
-    failures: m.createCounter('backup.failures', { description: 'Backups that failed (pg_dump, the store or the database)' }),
+    failures: m.createCounter('backup.failures', {
+      description: 'Backups that failed (pg_dump, the store or the database)',
+    }),
   };
 }
 

@@ -1,4 +1,9 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'winston';
 import { Db, schemaOf } from '@vigil/database';
@@ -61,7 +66,9 @@ export class BackupService implements OnApplicationBootstrap, BeforeApplicationS
     if (last) backupMetrics().succeeded(last.finished_at, Number(last.bytes), last.files, last.ms);
     else backupMetrics(); // the failure counter exists from the start
     const schedule = parseSchedule(this.config.backupSchedule);
-    this.logger.info(`backups: ${describeSchedule(schedule)}, schemas ${this.config.backupSchemas.join(', ')}, keep ${this.config.backupKeep}`);
+    this.logger.info(
+      `backups: ${describeSchedule(schedule)}, schemas ${this.config.backupSchemas.join(', ')}, keep ${this.config.backupKeep}`,
+    );
     this.arm();
   }
 
@@ -83,7 +90,8 @@ export class BackupService implements OnApplicationBootstrap, BeforeApplicationS
       await this.run('schedule');
     } catch (err) {
       // BackupInProgress: another instance is taking this one; failures are logged and counted by the runner.
-      if (err instanceof BackupInProgress) this.logger.info('backup: skipped, another instance holds the lock');
+      if (err instanceof BackupInProgress)
+        this.logger.info('backup: skipped, another instance holds the lock');
     } finally {
       this.arm();
     }

@@ -21,10 +21,19 @@ import { runDrill, type DrillOptions } from './restore-drill';
 const schema = {
   ...archiveSchema,
   pgRestorePath: backupSchema.pgRestorePath,
-  adminUrl: env.url('DATABASE_ADMIN_URL', { default: 'postgres://postgres@127.0.0.1:5432/postgres', protocols: ['postgres', 'postgresql'], secret: true }),
+  adminUrl: env.url('DATABASE_ADMIN_URL', {
+    default: 'postgres://postgres@127.0.0.1:5432/postgres',
+    protocols: ['postgres', 'postgresql'],
+    secret: true,
+  }),
 };
 
-function args(argv: string[]): { backupId?: string; keep: boolean; json: boolean; witness: DrillOptions['witness'] } {
+function args(argv: string[]): {
+  backupId?: string;
+  keep: boolean;
+  json: boolean;
+  witness: DrillOptions['witness'];
+} {
   const out: ReturnType<typeof args> = { keep: false, json: false, witness: 'none' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -36,7 +45,8 @@ function args(argv: string[]): { backupId?: string; keep: boolean; json: boolean
       out.witness = w === 'topic' ? 'topic' : w === 'none' ? 'none' : { file: w };
     } else throw new Error(`unknown argument ${a} (use --backup <id>, --keep, --witness topic|FILE, --json)`);
   }
-  if (out.backupId !== undefined && !/^[A-Za-z0-9._:@-]{1,64}$/.test(out.backupId)) throw new Error('--backup must be a backup id such as 20260102T020000Z-3fa9c1');
+  if (out.backupId !== undefined && !/^[A-Za-z0-9._:@-]{1,64}$/.test(out.backupId))
+    throw new Error('--backup must be a backup id such as 20260102T020000Z-3fa9c1');
   return out;
 }
 

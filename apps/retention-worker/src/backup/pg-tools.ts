@@ -9,7 +9,9 @@ export class PgToolError extends Error {
     readonly code: number | null,
     readonly stderr: string,
   ) {
-    super(`${tool} failed (exit ${code ?? 'signal'}): ${stderr.trim().split('\n').slice(-5).join(' | ') || 'no output'}`);
+    super(
+      `${tool} failed (exit ${code ?? 'signal'}): ${stderr.trim().split('\n').slice(-5).join(' | ') || 'no output'}`,
+    );
   }
 }
 

@@ -8,7 +8,14 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { Client } from 'pg';
 import type { ArchiveStore } from '../archive/archive-store';
-import { BACKUP_PREFIX, compareCounts, MANIFEST_NAME, manifestKey, parseManifest, type BackupManifest } from './backup-plan';
+import {
+  BACKUP_PREFIX,
+  compareCounts,
+  MANIFEST_NAME,
+  manifestKey,
+  parseManifest,
+  type BackupManifest,
+} from './backup-plan';
 import { pgEnvOf, pgRun } from './pg-tools';
 
 export interface DrillOptions {
@@ -53,7 +60,8 @@ export async function newestBackupId(store: ArchiveStore): Promise<string | unde
   let newest: string | undefined;
   for await (const o of store.list(BACKUP_PREFIX)) {
     const parts = o.key.split('/');
-    if (parts.length === 3 && parts[2] === MANIFEST_NAME && (newest === undefined || parts[1] > newest)) newest = parts[1];
+    if (parts.length === 3 && parts[2] === MANIFEST_NAME && (newest === undefined || parts[1] > newest))
+      newest = parts[1];
   }
   return newest;
 }
@@ -69,7 +77,9 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const backupId = o.backupId ?? (await newestBackupId(o.store));
   if (!backupId) throw new DrillError(`no complete backup in ${o.store.describe()}`);
   const manifest = await readManifest(o.store, backupId);
-  say(`backup ${backupId}: ${manifest.files.length} files, ${manifest.partitions.length} partitions, taken ${manifest.createdAt} from ${manifest.database} (PostgreSQL ${manifest.serverVersion})`);
+  say(
+    `backup ${backupId}: ${manifest.files.length} files, ${manifest.partitions.length} partitions, taken ${manifest.createdAt} from ${manifest.database} (PostgreSQL ${manifest.serverVersion})`,
+  );
 
   const problems: string[] = [];
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vigil-drill-'));
@@ -87,7 +97,10 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       const file = path.join(dir, `${i}.dump`);
       const got = await download(o.store, f.key, file).catch((err: Error) => ({ error: err.message }));
       if ('error' in got) problems.push(`${f.key}: cannot be read (${got.error})`);
-      else if (got.sha256 !== f.sha256 || got.size !== f.bytes) problems.push(`${f.key}: SHA-256 ${got.sha256} (${got.size} bytes) does not match the manifest's ${f.sha256} (${f.bytes} bytes)`);
+      else if (got.sha256 !== f.sha256 || got.size !== f.bytes)
+        problems.push(
+          `${f.key}: SHA-256 ${got.sha256} (${got.size} bytes) does not match the manifest's ${f.sha256} (${f.bytes} bytes)`,
+        );
       else local.set(f.key, file);
       bytes += 'error' in got ? 0 : got.size;
     }
@@ -108,10 +121,21 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     }
     say(`restoring into scratch database ${database}`);
     const restoreEnv = { ...admin.env, PGDATABASE: database };
-    const ordered = [...manifest.files.filter((f) => f.kind === 'ddl'), ...manifest.files.filter((f) => f.kind !== 'ddl')];
+    const ordered = [
+      ...manifest.files.filter((f) => f.kind === 'ddl'),
+      ...manifest.files.filter((f) => f.kind !== 'ddl'),
+    ];
     for (const f of ordered) {
       const t0 = Date.now();
-      const args = ['--no-owner', '--no-acl', '--exit-on-error', '--dbname', database, ...(f.kind === 'ddl' ? [] : ['--data-only', '--disable-triggers']), local.get(f.key)!];
+      const args = [
+        '--no-owner',
+        '--no-acl',
+        '--exit-on-error',
+        '--dbname',
+        database,
+        ...(f.kind === 'ddl' ? [] : ['--data-only', '--disable-triggers']),
+        local.get(f.key)!,
+      ];
       try {
         await pgRun(o.pgRestorePath, args, restoreEnv);
         say(`restored ${f.key}${f.rows !== undefined ? ` (${f.rows} rows)` : ''} in ${Date.now() - t0} ms`);
@@ -127,9 +151,17 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     const actual = new Map<string, number>();
     try {
       for (const t of manifest.tables) {
-        const exists = await s.query('SELECT to_regclass($1) AS r', [`${quoteIdent(t.schema)}.${quoteIdent(t.table)}`]);
+        const exists = await s.query('SELECT to_regclass($1) AS r', [
+          `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`,
+        ]);
         if (!exists.rows[0].r) continue;
-        const n = Number((await s.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(t.schema)}.${quoteIdent(t.table)}`)).rows[0].n);
+        const n = Number(
+          (
+            await s.query<{ n: string }>(
+              `SELECT count(*) AS n FROM ${quoteIdent(t.schema)}.${quoteIdent(t.table)}`,
+            )
+          ).rows[0].n,
+        );
         actual.set(`${t.schema}.${t.table}`, n);
         rows += n;
       }
@@ -138,8 +170,13 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     }
     const countProblems = compareCounts(manifest.tables, actual);
     problems.push(...countProblems);
-    const partitionRows = manifest.partitions.reduce((n, p) => n + (actual.get(`${p.schema}.${p.table}`) ?? 0), 0);
-    say(`rows: ${rows} restored in ${manifest.tables.length} tables, ${partitionRows} of them in ${manifest.partitions.length} partitions${countProblems.length ? `; ${countProblems.length} mismatches` : ', all as in the manifest'}`);
+    const partitionRows = manifest.partitions.reduce(
+      (n, p) => n + (actual.get(`${p.schema}.${p.table}`) ?? 0),
+      0,
+    );
+    say(
+      `rows: ${rows} restored in ${manifest.tables.length} tables, ${partitionRows} of them in ${manifest.partitions.length} partitions${countProblems.length ? `; ${countProblems.length} mismatches` : ', all as in the manifest'}`,
+    );
 
     // 4. The audit verifier, as a process of its own, against the scratch database.
     if (manifest.auditSchema) {
@@ -148,7 +185,13 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       if (verify.code !== 0) {
         problems.push(`audit verifier: ${verify.summary} (exit ${verify.code})`);
         // Its findings (`  CHAIN_TRUNCATED <chain> @<seq>: ...`), so the report says what failed.
-        problems.push(...verify.output.split('\n').filter((l) => /^ {2}[A-Z_]+ /.test(l)).map((l) => `audit verifier: ${l.trim()}`).slice(0, 50));
+        problems.push(
+          ...verify.output
+            .split('\n')
+            .filter((l) => /^ {2}[A-Z_]+ /.test(l))
+            .map((l) => `audit verifier: ${l.trim()}`)
+            .slice(0, 50),
+        );
       }
     } else {
       say('verify: skipped, the backup has no audit schema');
@@ -178,16 +221,24 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
 async function readManifest(store: ArchiveStore, backupId: string): Promise<BackupManifest> {
   const chunks: Buffer[] = [];
   try {
-    for await (const chunk of await store.get(manifestKey(backupId))) chunks.push(Buffer.from(chunk as Buffer));
+    for await (const chunk of await store.get(manifestKey(backupId)))
+      chunks.push(Buffer.from(chunk as Buffer));
   } catch (err) {
-    throw new DrillError(`backup ${backupId}: no manifest (${(err as Error).message}); an incomplete or deleted backup`);
+    throw new DrillError(
+      `backup ${backupId}: no manifest (${(err as Error).message}); an incomplete or deleted backup`,
+    );
   }
   const m = parseManifest(Buffer.concat(chunks).toString('utf8'));
-  if (m.backupId !== backupId) throw new DrillError(`manifest ${manifestKey(backupId)} names backup ${m.backupId}`);
+  if (m.backupId !== backupId)
+    throw new DrillError(`manifest ${manifestKey(backupId)} names backup ${m.backupId}`);
   return m;
 }
 
-async function download(store: ArchiveStore, key: string, file: string): Promise<{ sha256: string; size: number }> {
+async function download(
+  store: ArchiveStore,
+  key: string,
+  file: string,
+): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
   await pipeline(
@@ -215,9 +266,14 @@ async function dropDatabase(adminUrl: string, database: string): Promise<void> {
 }
 
 /** Runs the verifier (by default `npm run audit:verify`) with DATABASE_URL at the scratch database. */
-function runVerifier(o: DrillOptions, scratchUrl: string, auditSchema: string): Promise<{ code: number | null; summary: string; output: string }> {
+function runVerifier(
+  o: DrillOptions,
+  scratchUrl: string,
+  auditSchema: string,
+): Promise<{ code: number | null; summary: string; output: string }> {
   const witness = o.witness ?? 'none';
-  const witnessArgs = witness === 'none' ? ['--no-witness'] : witness === 'topic' ? [] : ['--witness', witness.file];
+  const witnessArgs =
+    witness === 'none' ? ['--no-witness'] : witness === 'topic' ? [] : ['--witness', witness.file];
   const cmd = o.verifyCommand ?? { command: 'npm', args: ['run', '--silent', 'audit:verify', '--'] };
   return new Promise((resolve) => {
     const child = spawn(cmd.command, [...cmd.args, ...witnessArgs], {
@@ -228,7 +284,9 @@ function runVerifier(o: DrillOptions, scratchUrl: string, auditSchema: string): 
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-    child.on('error', (err) => resolve({ code: null, summary: `could not start the verifier: ${err.message}`, output }));
+    child.on('error', (err) =>
+      resolve({ code: null, summary: `could not start the verifier: ${err.message}`, output }),
+    );
     child.on('close', (code) => {
       const summary =
         output
