@@ -25,7 +25,9 @@ export class Backups1764000100000 implements MigrationInterface {
         manifest_sha256 text CHECK (manifest_sha256 ~ '^[0-9a-f]{64}$'),
         error text
       )`);
-    await q.query(`CREATE INDEX backups_complete ON ${s}.backups (started_at DESC) WHERE status = 'complete'`);
+    await q.query(
+      `CREATE INDEX backups_complete ON ${s}.backups (started_at DESC) WHERE status = 'complete'`,
+    );
     await q.query(`
       CREATE TABLE ${s}.backup_files (
         backup_id text NOT NULL REFERENCES ${s}.backups (backup_id) ON DELETE CASCADE,
