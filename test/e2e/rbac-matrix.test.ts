@@ -7,14 +7,18 @@
 // is then called as admin, auditor, viewer, user, without a token and with a revoked token: a role
 // the matrix allows must get past the guards (any status but 401/403: a 404 for a user that does
 // not exist is fine), any other role gets 403, no token and a revoked token get 401.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
 import type { INestApplication } from '@nestjs/common';
 import { waitFor } from '@vigil/testing';
 import { http } from '../auth-gateway/support/http';
 import { discoverRoutes } from './support/routes';
+import { startApp, type TestApp } from '../support/apps';
 import { startStack, type Stack } from './support/stack';
 
-type Service = 'auth-gateway' | 'audit-writer' | 'security-monitor';
+type Service = 'auth-gateway' | 'audit-writer' | 'security-monitor' | 'retention-worker';
 type Role = 'admin' | 'auditor' | 'viewer' | 'user';
 interface Access {
   roles: Role[];
@@ -73,14 +77,26 @@ const MATRIX: Record<string, Access | typeof PUBLIC> = {
   'security-monitor GET /metrics': PUBLIC,
   'security-monitor GET /api/v1/monitor/rules': ADMIN,
   'security-monitor POST /api/v1/monitor/rules/reload': ADMIN,
+  'retention-worker GET /health': PUBLIC,
+  'retention-worker GET /health/live': PUBLIC,
+  'retention-worker GET /health/ready': PUBLIC,
+  'retention-worker GET /metrics': PUBLIC,
+  'retention-worker POST /api/v1/audit/cleanup': ADMIN,
+  'retention-worker GET /api/v1/retention/policy': ADMIN,
+  'retention-worker POST /api/v1/retention/holds': ADMIN,
+  'retention-worker GET /api/v1/retention/holds': ADMIN,
+  'retention-worker POST /api/v1/retention/holds/:id/release': ADMIN,
+  'retention-worker POST /api/v1/retention/restore': ADMIN,
+  'retention-worker GET /api/v1/retention/report': AUDIT,
 };
 
 /** Path parameters: ids of nothing, so an allowed admin call changes no real account (404). */
 const NOBODY = '00000000-0000-4000-8000-00000000dead';
 const concrete = (path: string) => path.replace(/:[A-Za-z]+/g, NOBODY);
 
-describe('RBAC: role × endpoint matrix over the gateway, the audit API and the monitor API (seed 004-42, 004-43)', () => {
+describe('RBAC: role × endpoint matrix over the gateway, the audit API, the monitor API and the retention API (seed 004-42, 004-43)', () => {
   let s: Stack;
+  let retention: TestApp;
   let apps: Record<Service, INestApplication>;
   const tokens = {} as Record<Role | 'revoked', string>;
   const sessions = {} as Record<Role, () => Promise<{ access: string; refresh: string }>>;
@@ -88,7 +104,22 @@ describe('RBAC: role × endpoint matrix over the gateway, the audit API and the 
 
   beforeAll(async () => {
     s = await startStack('rbac');
-    apps = { 'auth-gateway': s.gw.app, 'audit-writer': s.writer.app, 'security-monitor': s.monitor.app };
+    retention = await startApp('retention-worker', {
+      AUDIT_DB_SCHEMA: s.writer.schema,
+      AUTH_JWKS_URL: s.writerEnv.AUTH_JWKS_URL,
+      AUTH_EVENTS_TOPIC: s.writerEnv.AUTH_EVENTS_TOPIC,
+      KAFKA_GROUP_ID: `rbac-retention-${s.writerEnv.AUTH_EVENTS_TOPIC}`,
+      ARCHIVE_STORE: 'local',
+      ARCHIVE_DIR: mkdtempSync(path.join(os.tmpdir(), 'vigil-rbac-archive-')),
+      RETENTION_SCHEDULE: 'off',
+      BACKUP_SCHEDULE: 'off',
+    });
+    apps = {
+      'auth-gateway': s.gw.app,
+      'audit-writer': s.writer.app,
+      'security-monitor': s.monitor.app,
+      'retention-worker': retention.app,
+    };
     for (const role of ['admin', 'auditor', 'viewer', 'user'] as const) {
       const u = await s.user(`rbac.${role}`, [role]);
       sessions[role] = u.session;
@@ -113,16 +144,25 @@ describe('RBAC: role × endpoint matrix over the gateway, the audit API and the 
           await request(s.monitor.app.getHttpServer())
             .get('/api/v1/monitor/rules')
             .set('Authorization', `Bearer ${revoked.access}`)
+        ).status === 401 &&
+        (
+          await request(retention.app.getHttpServer())
+            .get('/api/v1/retention/policy')
+            .set('Authorization', `Bearer ${revoked.access}`)
         ).status === 401,
-      { timeoutMs: 5000, what: 'the revoked token refused by the writer and the monitor' },
+      {
+        timeoutMs: 5000,
+        what: 'the revoked token refused by the writer, the monitor and the retention worker',
+      },
     );
   });
   afterAll(async () => {
     if (rows.length) console.log(`RBAC matrix (${rows.length} endpoints):\n${rows.join('\n')}`);
+    await retention?.close();
     await s?.close();
   });
 
-  it('every route of the three services is in the matrix, and the matrix names no route that does not exist', () => {
+  it('every route of the four services is in the matrix, and the matrix names no route that does not exist', () => {
     const discovered = (Object.keys(apps) as Service[]).flatMap((svc) =>
       discoverRoutes(apps[svc]).map((r) => ({ ...r, id: `${svc} ${r.key}` })),
     );
