@@ -2,14 +2,19 @@
 // archives (seeds 000-13, 000-28, 000-29, 001-02, 001-24, 001-64, 002-16, 002-17, 004-25), keeps
 // what legal holds name, restores archives for search (001-53) and reports (001-26). Against the
 // real PostgreSQL, Kafka, S3Proxy and the audit-writer that signs the retention cuts.
+// Telemetry before the apps, as main.ts does: the metrics are read from /metrics.
+import { startTelemetry } from '@vigil/telemetry/register';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import request from 'supertest';
+import { waitFor } from '@vigil/testing';
 import { createArchiveStore } from '../../apps/retention-worker/src/archive/archive-store.factory';
 import { loadRetentionWorkerConfig } from '../../apps/retention-worker/src/config';
 import { dayOf, partitionOf, retentionFixture, type RetentionFixture } from './support';
 
 // Days before today with rows; hot window 3 days, so 9..4 are past it, 1 stays hot.
+startTelemetry('retention-worker');
+
 const OLD = [9, 8, 7, 6];
 const HOT = 1;
 
@@ -267,5 +272,87 @@ describe('retention worker: archive, verify, cut, detach, drop', () => {
     expect(await f.rowsOn(8)).toBe(0);
     const v = await f.verify();
     expect(v.code).toBe(0);
+  });
+});
+
+describe('retention worker: who may remove audit rows, and what it reports', () => {
+  let f: RetentionFixture;
+
+  beforeAll(async () => {
+    f = await retentionFixture('retroles', [5, 1]);
+  });
+  afterAll(async () => f?.close());
+
+  /** Runs `sql` as `role` (roles made by deploy/local/db-setup.js; grants by the writer's migration). */
+  async function as(role: string, sql: string, params: unknown[] = []): Promise<string> {
+    await f.db.query('BEGIN');
+    try {
+      await f.db.query(`SET LOCAL ROLE ${role}`);
+      await f.db.query(sql, params);
+      return 'ok';
+    } catch (err) {
+      return (err as Error).message;
+    } finally {
+      await f.db.query('ROLLBACK');
+    }
+  }
+
+  it('only the retention role may call the guard functions, nobody may DROP, DELETE or DETACH directly, and the guard refuses a partition without verified archives', async () => {
+    const s = `"${f.writer.schema}"`;
+    const part = partitionOf(5);
+    expect(await as('vigil_retention', `DROP TABLE ${s}.${part}`)).toMatch(/must be owner/);
+    expect(await as('vigil_retention', `ALTER TABLE ${s}.audit_logs DETACH PARTITION ${s}.${part}`)).toMatch(
+      /must be owner/,
+    );
+    expect(await as('vigil_retention', `DELETE FROM ${s}.audit_logs`)).toMatch(/permission denied/);
+    expect(
+      await as('vigil_audit_writer', `SELECT ${s}.retention_detach_partition($1, interval '0')`, [part]),
+    ).toMatch(/permission denied for function/);
+    expect(
+      await as('vigil_retention', `SELECT ${s}.retention_detach_partition($1, interval '0')`, [part]),
+    ).toMatch(/holds 22 rows but verified archives cover 0/);
+    expect(
+      await as('vigil_retention', `SELECT ${s}.retention_detach_partition($1, interval '0')`, [
+        'audit_logs; DROP TABLE x',
+      ]),
+    ).toMatch(/not an audit partition name/);
+    expect(await f.rowsOn(5)).toBe(22);
+  });
+
+  it('seeds 000-33, 001-26: metrics for the last run, rows and bytes archived and the oldest hot row; the report; every ops event reaches the bus', async () => {
+    const r = await request(f.worker.app.getHttpServer())
+      .post('/api/v1/audit/cleanup')
+      .set('Authorization', `Bearer ${f.admin}`)
+      .send({})
+      .expect(200);
+    expect(r.body).toMatchObject({ outcome: 'success', detached: [partitionOf(5)] });
+    const metrics = (await request(f.worker.app.getHttpServer()).get('/metrics').expect(200)).text;
+    for (const name of [
+      'retention_last_success_timestamp_seconds',
+      'retention_oldest_hot_row_age_seconds',
+      'retention_rows_archived_total',
+      'retention_archived_bytes_total',
+      'retention_runs_total',
+      'retention_partitions_detached_total',
+    ])
+      expect(metrics).toMatch(new RegExp(`^${name}(\\{[^}]*\\})? [0-9.e+]+$`, 'm'));
+    const rep = await request(f.worker.app.getHttpServer())
+      .get('/api/v1/retention/report')
+      .set('Authorization', `Bearer ${f.auditor}`)
+      .expect(200);
+    expect(rep.body.hot).toMatchObject({ rowsOlderThanPolicy: 0, explained: [] });
+    expect(rep.body.lastRun).toMatchObject({ runId: r.body.runId, outcome: 'success' });
+    // The outbox relay publishes to ops.events.v1: nothing stays pending.
+    await waitFor(
+      async () =>
+        (
+          await f.db.query(
+            `SELECT count(*)::int AS n FROM "${f.worker.schema}".ops_outbox WHERE published_at IS NULL`,
+          )
+        ).rows[0].n === 0,
+      {
+        what: 'ops events published',
+      },
+    );
   });
 });

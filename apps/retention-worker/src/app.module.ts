@@ -29,7 +29,10 @@ export class AppModule {
         }),
         AuthModule.forRoot({
           verifier: { jwksUrl: config.authJwksUrl, issuer: config.authIssuer, audience: config.authAudience },
-          ...revocationFromAuthEvents({ topic: config.authEventsTopic ?? Topics.AUTH_EVENTS, maxTokenTtlSeconds: config.authMaxTokenTtlSeconds }),
+          ...revocationFromAuthEvents({
+            topic: config.authEventsTopic ?? Topics.AUTH_EVENTS,
+            maxTokenTtlSeconds: config.authMaxTokenTtlSeconds,
+          }),
         }),
         EventsModule,
         ArchiveModule,

@@ -1,5 +1,7 @@
 import { metrics } from '@opentelemetry/api';
 
+// Names carry their unit: the Prometheus exporter appends none (retention_last_success_timestamp_seconds, ...).
+
 let cache: ReturnType<typeof build> | undefined;
 
 function build() {
@@ -12,8 +14,7 @@ function build() {
     rowsArchived: m.createCounter('retention.rows.archived', {
       description: 'Rows written to verified archives',
     }),
-    bytesArchived: m.createCounter('retention.archived', {
-      unit: 'By',
+    bytesArchived: m.createCounter('retention.archived_bytes', {
       description: 'Compressed archive bytes written and verified',
     }),
     partitionsDetached: m.createCounter('retention.partitions.detached', {
@@ -25,16 +26,13 @@ function build() {
     archivesDeleted: m.createCounter('retention.archives.deleted', {
       description: 'Archives deleted past their window',
     }),
-    lastSuccess: m.createGauge('retention.last_success.timestamp', {
-      unit: 's',
+    lastSuccess: m.createGauge('retention.last_success_timestamp_seconds', {
       description: 'Unix time of the last successful retention run',
     }),
-    oldestHotRowAge: m.createGauge('retention.oldest_hot_row.age', {
-      unit: 's',
+    oldestHotRowAge: m.createGauge('retention.oldest_hot_row_age_seconds', {
       description: 'Age of the oldest row in audit_logs',
     }),
-    archiveDuration: m.createHistogram('retention.archive.duration', {
-      unit: 's',
+    archiveDuration: m.createHistogram('retention.archive.duration_seconds', {
       description: 'Time to export, read back and verify one archive',
       advice: { explicitBucketBoundaries: [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600] },
     }),

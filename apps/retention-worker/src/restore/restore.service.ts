@@ -101,8 +101,12 @@ export class RestoreService {
   private async ensureTable(): Promise<void> {
     const s = `"${this.config.restoreDbSchema}"`;
     const a = `"${this.config.auditDbSchema}"`;
-    // The schema exists where deploy/local/db-setup.js made it for this role; tests run as superuser.
-    await this.ds.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    // deploy/local/db-setup.js makes the schema for this role (which may not create schemas);
+    // elsewhere (tests as superuser) it is made here.
+    const [exists] = await this.ds.query(`SELECT to_regnamespace($1) IS NOT NULL AS ok`, [
+      this.config.restoreDbSchema,
+    ]);
+    if (!exists.ok) await this.ds.query(`CREATE SCHEMA ${s}`);
     await this.ds.query(`
       CREATE TABLE IF NOT EXISTS ${this.t} (
         id bigint NOT NULL, event_id uuid NOT NULL, created_at timestamptz NOT NULL, user_id uuid, action text NOT NULL,
