@@ -10,7 +10,7 @@ import request from 'supertest';
 import { waitFor } from '@vigil/testing';
 import { createArchiveStore } from '../../apps/retention-worker/src/archive/archive-store.factory';
 import { loadRetentionWorkerConfig } from '../../apps/retention-worker/src/config';
-import { dayOf, partitionOf, retentionFixture, type RetentionFixture } from './support';
+import { dayOf, partitionOf, retentionFixture, runRetentionCli, type RetentionFixture } from './support';
 
 // Days before today with rows; hot window 3 days, so 9..4 are past it, 1 stays hot.
 startTelemetry('retention-worker');
@@ -317,6 +317,40 @@ describe('retention worker: who may remove audit rows, and what it reports', () 
       ]),
     ).toMatch(/not an audit partition name/);
     expect(await f.rowsOn(5)).toBe(22);
+  });
+
+  it('seed 001-26: npm run retention -- policy | report | run --dry-run | holds, as an operator runs them', async () => {
+    const policy = await runRetentionCli(['policy', '--json'], f.cliEnv);
+    expect(policy.code).toBe(0);
+    expect(JSON.parse(policy.out)).toMatchObject({ hotDays: 3, archiveDays: 365 });
+    const bad = await runRetentionCli(['policy'], { ...f.cliEnv, RETENTION_SCHEDULE: 'sometimes' });
+    expect(bad.code).toBe(78);
+    expect(bad.err).toMatch(/schedule/);
+    expect((await runRetentionCli(['purge'], f.cliEnv)).code).toBe(2);
+
+    const dry = await runRetentionCli(['run', '--dry-run'], f.cliEnv);
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain(`would archive and drop 1 partition(s), 22 row(s)`);
+    expect(dry.out).toContain(partitionOf(5));
+    const report = await runRetentionCli(['report'], f.cliEnv);
+    expect(report.code).toBe(0);
+    expect(report.out).toMatch(
+      /rows older than 3 d: 22\n\s+audit_logs_\d{8}: 22 row\(s\): due: the next retention run archives and drops it/,
+    );
+    const json = JSON.parse((await runRetentionCli(['report', '--json'], f.cliEnv)).out);
+    expect(json.hot.rowsOlderThanPolicy).toBe(22);
+
+    const set = await runRetentionCli(
+      ['holds', 'set', '--action', 'ROLE_CHANGED', '--reason', 'audit 2026-Q4', '--json'],
+      f.cliEnv,
+    );
+    expect(set.code).toBe(0);
+    const hold = JSON.parse(set.out);
+    expect(hold.createdBy).toMatch(/^cli:/);
+    expect(
+      (await runRetentionCli(['holds', 'release', hold.holdId, '--reason', 'done'], f.cliEnv)).out,
+    ).toContain(`released ${hold.holdId}`);
+    expect((await f.outbox('LEGAL_HOLD_RELEASED')).map((e) => e.actor.userId)).toEqual([hold.createdBy]);
   });
 
   it('seeds 000-33, 001-26: metrics for the last run, rows and bytes archived and the oldest hot row; the report; every ops event reaches the bus', async () => {

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { Client } from 'pg';
 import { createEvent, type EventEnvelope } from '@vigil/contracts';
 import { EventProducer } from '@vigil/kafka';
@@ -130,6 +132,13 @@ export async function retentionFixture(
         )
       ).rows.map((r) => r.payload),
     restoreSchema,
+    /** The worker's variables for its CLI, against the same schemas. */
+    cliEnv: {
+      ...workerEnv,
+      DATABASE_URL: testDatabaseUrl(),
+      DB_SCHEMA: worker.schema,
+      KAFKA_BROKERS: '127.0.0.1:1',
+    } as Record<string, string>,
     async close(): Promise<void> {
       await worker.close();
       await db.query(`DROP SCHEMA IF EXISTS "${restoreSchema}" CASCADE`);
@@ -140,3 +149,25 @@ export async function retentionFixture(
   };
 }
 export type RetentionFixture = Awaited<ReturnType<typeof retentionFixture>>;
+
+/** Runs `npm run retention -- <args>` from source with the worker's variables; resolves with exit code and output. */
+export function runRetentionCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['-r', './tools/ts-register.js', 'apps/retention-worker/src/cli/retention.cli.ts', ...args],
+      {
+        cwd: path.resolve(__dirname, '../..'),
+        env: { PATH: process.env.PATH, NODE_ENV: 'test', ...env },
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
