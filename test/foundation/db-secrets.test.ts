@@ -22,6 +22,7 @@ const ROLES = [
   'vigil_audit_owner',
   'vigil_security_monitor',
   'vigil_retention',
+  'vigil_backup',
 ];
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
