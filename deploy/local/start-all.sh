@@ -69,7 +69,8 @@ DATABASE_MIGRATION_URL="$(role_url vigil_audit_owner)" node -r ./tools/ts-regist
 
 for app in auth-gateway audit-writer security-monitor retention-worker; do
   extra_env=()
-  if [[ $app == retention-worker ]]; then extra_env=("${ARCHIVE_ENV[@]}"); fi
+  # Its backups run pg_dump as vigil_backup (read-only: pg_read_all_data), never as itself.
+  if [[ $app == retention-worker ]]; then extra_env=("${ARCHIVE_ENV[@]}" "BACKUP_DATABASE_URL=$(role_url vigil_backup)"); fi
   if [[ $app == auth-gateway ]]; then
     export BOOTSTRAP_ADMIN_USERNAME=admin BOOTSTRAP_ADMIN_EMAIL=admin@vigil.local BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD"
   else
