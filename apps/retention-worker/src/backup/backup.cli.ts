@@ -6,12 +6,11 @@
  * and published by the running worker.
  */
 import { ConfigError } from '@vigil/config';
-import { createDataSource, Db, pendingMigrations, runMigrations } from '@vigil/database';
+import { Db } from '@vigil/database';
 import { createLogger } from '@vigil/telemetry';
 import { createArchiveStore } from '../archive/archive-store.factory';
 import { loadRetentionWorkerConfig, SERVICE } from '../config';
-import { OpsOutbox } from '../events/ops-outbox';
-import { migrations } from '../migrations';
+import { openWorkerDatabase } from '../cli/worker-database';
 import { BackupInProgress, BackupRunner } from './backup-runner';
 
 async function main(): Promise<number> {
@@ -26,23 +25,8 @@ async function main(): Promise<number> {
     throw err;
   }
   const logger = createLogger({ service: `${SERVICE}-backup`, level: 'error' });
-  const ds = createDataSource({
-    url: config.databaseUrl,
-    schema: config.dbSchema,
-    poolMax: 2,
-    applicationName: 'vigil-backup-cli',
-    migrations,
-  });
-  await ds.initialize();
+  const { ds, outbox } = await openWorkerDatabase(config, logger, 'vigil-backup-cli');
   try {
-    if (config.dbMigrateOnStart) await runMigrations(ds, `vigil:${SERVICE}:migrations`);
-    const pending = await pendingMigrations(ds);
-    if (pending.length)
-      throw new Error(
-        `the worker's schema ${config.dbSchema} has pending migrations (${pending.join(', ')}): run npm run db:migrate -- retention-worker`,
-      );
-    // Only `add` is used (no producer, no relay): the event waits in the outbox for the running worker to publish it.
-    const outbox = new OpsOutbox(ds, undefined as never, undefined as never, logger);
     const runner = new BackupRunner({
       db: Db.of(ds),
       schema: config.dbSchema,

@@ -9,20 +9,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import type { DataSource } from 'typeorm';
 import { ConfigError } from '@vigil/config';
-import { createDataSource, Db, pendingMigrations, runMigrations } from '@vigil/database';
+import { Db } from '@vigil/database';
 import { createLogger } from '@vigil/telemetry';
 import { createArchiveStore } from '../archive/archive-store.factory';
 import { loadRetentionWorkerConfig, SERVICE, type RetentionWorkerConfig } from '../config';
-import { OpsOutbox, type Actor } from '../events/ops-outbox';
+import type { Actor } from '../events/ops-outbox';
 import { ExpiryService, RunInProgress } from '../expiry/expiry.service';
-import { HoldsRepository, type LegalHold } from '../holds/holds.repository';
-import { migrations } from '../migrations';
+import { holdAttributes, HoldsRepository, type LegalHold } from '../holds/holds.repository';
 import { describePolicy } from '../policy/policy';
 import { formatReport, retentionReport } from '../report/retention-report';
 import { RestoreRefused, RestoreService } from '../restore/restore.service';
 import { parseRetentionArgs, USAGE, UsageError, type RetentionCommand } from './retention-args';
+import { openWorkerDatabase } from './worker-database';
 
 const out = (json: boolean, value: unknown, text: () => string) =>
   console.log(json ? JSON.stringify(value, null, 2) : text());
@@ -55,24 +54,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const logger = createLogger({ service: `${SERVICE}-cli`, level: 'error' });
-  const ds: DataSource = createDataSource({
-    url: config.databaseUrl,
-    schema: config.dbSchema,
-    poolMax: 4,
-    applicationName: 'vigil-retention-cli',
-    migrations,
-  });
-  await ds.initialize();
+  const { ds, outbox } = await openWorkerDatabase(config, logger, 'vigil-retention-cli');
   try {
-    if (config.dbMigrateOnStart) await runMigrations(ds, `vigil:${SERVICE}:migrations`);
-    const pending = await pendingMigrations(ds);
-    if (pending.length)
-      throw new Error(
-        `the worker's schema ${config.dbSchema} has pending migrations (${pending.join(', ')}): run npm run db:migrate -- retention-worker`,
-      );
     const db = Db.of(ds);
-    // Only `add` is used here: events wait in the outbox for the running worker to publish them.
-    const outbox = new OpsOutbox(ds, undefined as never, undefined as never, logger);
     const actor: Actor = {
       userId: `cli:${os.userInfo().username}`.replace(/[^A-Za-z0-9._:@-]/g, '_').slice(0, 64),
       roles: ['operator'],
@@ -196,17 +180,6 @@ function describeHold(h: LegalHold): string {
     .filter(Boolean)
     .join(', ');
   return `${h.holdId}: ${scope} - ${h.reason} (by ${h.createdBy} at ${h.createdAt}${h.releasedAt ? `; released ${h.releasedAt} by ${h.releasedBy}: ${h.releaseReason}` : ''})`;
-}
-
-function holdAttributes(h: LegalHold, reason: string) {
-  return {
-    holdId: h.holdId,
-    ...(h.userId ? { userId: h.userId } : {}),
-    ...(h.action ? { action: h.action } : {}),
-    ...(h.from ? { from: h.from } : {}),
-    ...(h.to ? { to: h.to } : {}),
-    reason,
-  };
 }
 
 main(process.argv.slice(2)).then(

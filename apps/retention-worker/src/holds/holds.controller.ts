@@ -18,16 +18,7 @@ import { SERVICE_CONFIG } from '@vigil/runtime';
 import type { RetentionWorkerConfig } from '../config';
 import { OpsOutbox } from '../events/ops-outbox';
 import { CreateHoldDto, ReleaseHoldDto } from './holds.dto';
-import { HoldsRepository, type LegalHold } from './holds.repository';
-
-const attrs = (h: LegalHold, reason: string) => ({
-  holdId: h.holdId,
-  ...(h.userId ? { userId: h.userId } : {}),
-  ...(h.action ? { action: h.action } : {}),
-  ...(h.from ? { from: h.from } : {}),
-  ...(h.to ? { to: h.to } : {}),
-  reason,
-});
+import { holdAttributes, HoldsRepository, type LegalHold } from './holds.repository';
 
 /**
  * Legal holds (admin): held rows are never detached or dropped and held archives never deleted;
@@ -64,7 +55,7 @@ export class HoldsController {
         reason: body.reason,
         createdBy: who.sub,
       });
-      await this.outbox.add(c, 'LEGAL_HOLD_SET', attrs(hold, body.reason), {
+      await this.outbox.add(c, 'LEGAL_HOLD_SET', holdAttributes(hold, body.reason), {
         userId: who.sub,
         roles: who.roles,
       });
@@ -88,7 +79,7 @@ export class HoldsController {
     return Db.of(this.ds).tx(async (c) => {
       const hold = await this.repo.release(c, id, who.sub, body.reason);
       if (!hold) throw new NotFoundException(`no active hold ${id}`);
-      await this.outbox.add(c, 'LEGAL_HOLD_RELEASED', attrs(hold, body.reason), {
+      await this.outbox.add(c, 'LEGAL_HOLD_RELEASED', holdAttributes(hold, body.reason), {
         userId: who.sub,
         roles: who.roles,
       });

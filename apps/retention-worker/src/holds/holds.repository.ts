@@ -14,6 +14,18 @@ export interface LegalHold {
   releaseReason: string | null;
 }
 
+/** The LEGAL_HOLD_SET / LEGAL_HOLD_RELEASED attributes of a hold. */
+export function holdAttributes(h: LegalHold, reason: string) {
+  return {
+    holdId: h.holdId,
+    ...(h.userId ? { userId: h.userId } : {}),
+    ...(h.action ? { action: h.action } : {}),
+    ...(h.from ? { from: h.from } : {}),
+    ...(h.to ? { to: h.to } : {}),
+    reason,
+  };
+}
+
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v == null ? null : String(v));
 
 /** legal_holds in the audit schema (where the guard functions read them). */
