@@ -51,6 +51,34 @@ export async function deleteTopics(topics: string[]): Promise<void> {
 }
 
 /** Reads a topic from the beginning with a throwaway group until `count` messages arrived. */
+/** Reads `topic` from the beginning until a message satisfies `match` (shared topics hold other suites' messages too). */
+export async function readUntil(
+  topic: string,
+  match: (m: KafkaMessage) => boolean,
+  timeoutMs = 20000,
+): Promise<KafkaMessage> {
+  const consumer = testKafka('vigil-test-reader').consumer({ groupId: `test-reader-${randomUUID()}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    return await new Promise<KafkaMessage>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no matching message on ${topic} after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          if (!match(message)) return;
+          clearTimeout(timer);
+          resolve(message);
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
 export async function readMessages(topic: string, count: number, timeoutMs = 20000): Promise<KafkaMessage[]> {
   const consumer = testKafka('vigil-test-reader').consumer({ groupId: `test-reader-${randomUUID()}` });
   const got: KafkaMessage[] = [];

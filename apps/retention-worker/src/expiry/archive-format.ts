@@ -142,9 +142,11 @@ export function copyLineToJson(line: string): string {
   return `${out}}\n`;
 }
 
-/** COPY text in, JSON Lines out (a row may span chunks). */
-export function copyTextToJsonLines(): Transform {
+/** COPY text in, JSON Lines out (a row may span chunks); `onRows` hears the count every `every` rows (progress). */
+export function copyTextToJsonLines(onRows?: (rows: number) => void, every = 100_000): Transform {
   let rest = '';
+  let rows = 0;
+  let next = every;
   const utf8 = new StringDecoder('utf8'); // a character may be split across chunks
   return new Transform({
     readableHighWaterMark: 1 << 20,
@@ -163,6 +165,11 @@ export function copyTextToJsonLines(): Transform {
           const nl = text.indexOf('\n', start);
           out += copyLineToJson(text.slice(start, nl));
           start = nl + 1;
+          rows++;
+        }
+        if (onRows && rows >= next) {
+          next = rows + every;
+          onRows(rows);
         }
         done(null, out);
       } catch (err) {

@@ -403,7 +403,7 @@ export class ExpiryService {
       const copy = this.repo.copyRows(client, plan.day, filter, exportColumns(this.policy.redact));
       const written = pipeline(
         copy,
-        copyTextToJsonLines(),
+        copyTextToJsonLines((n) => say(`${cls.name}: ${n} of ${rows} row(s) exported`)),
         createGzip({ level: GZIP_LEVEL, chunkSize: 256 * 1024 }),
         body,
       );
