@@ -1,6 +1,7 @@
 // Issue 15: a retention run that stops at any step loses nothing and the next run completes it; a
 // truncated archive is caught before its partition goes; two workers never act at once; held rows
 // and held archives outlive their window. Against the real PostgreSQL, Kafka, S3Proxy and writer.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import {
   type Step,
 } from '../../apps/retention-worker/src/expiry/expiry.service';
 import { startApp } from '../support/apps';
-import { dayOf, partitionOf, retentionFixture, type RetentionFixture } from './support';
+import { dayOf, partitionOf, retentionFixture, runRetentionCli, type RetentionFixture } from './support';
 
 const TRUNCATED = 30;
 const HELD = 22;
@@ -249,5 +250,75 @@ describe('retention worker under faults', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('retention worker SIGKILLed mid-run (the operator CLI, a real process)', () => {
+  const DAYS = [12, 11, 10, 9, 8];
+  let f: RetentionFixture;
+
+  beforeAll(async () => {
+    f = await retentionFixture('retkill', [...DAYS, 1], {
+      workerEnv: { RETENTION_MAX_PARTITIONS_PER_RUN: '1', RETENTION_SCHEDULE: 'off' },
+    });
+  });
+  afterAll(async () => f?.close());
+
+  /** Runs `npm run retention -- run` and SIGKILLs it as soon as a progress line contains `marker`. */
+  function runAndKill(marker: string): Promise<{ killed: boolean; out: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(
+        process.execPath,
+        ['-r', './tools/ts-register.js', 'apps/retention-worker/src/cli/retention.cli.ts', 'run'],
+        {
+          cwd: path.resolve(__dirname, '../..'),
+          env: { PATH: process.env.PATH, NODE_ENV: 'test', ...f.cliEnv },
+        },
+      );
+      let out = '';
+      let killed = false;
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (!killed && out.includes(marker)) {
+          killed = true;
+          child.kill('SIGKILL');
+        }
+      });
+      child.stderr.on('data', (d) => (out += d));
+      child.on('exit', () => resolve({ killed, out }));
+    });
+  }
+
+  async function where(n: number): Promise<string> {
+    if ((await f.rowsOn(n)) === ROWS_PER_DAY) return 'hot';
+    const d = await f.db.query(
+      `SELECT coalesce(sum(rows), 0)::int AS n FROM "${f.writer.schema}".detached_partitions WHERE day = $1 AND dropped_at IS NULL`,
+      [dayOf(n)],
+    );
+    if (d.rows[0].n === ROWS_PER_DAY) return 'detached';
+    const a = await f.db.query(
+      `SELECT coalesce(sum(rows), 0)::int AS n FROM "${f.writer.schema}".archive_manifests WHERE day = $1 AND verified_at IS NOT NULL AND failed_at IS NULL`,
+      [dayOf(n)],
+    );
+    return a.rows[0].n === ROWS_PER_DAY ? 'archived' : 'lost';
+  }
+
+  it('killed while exporting, after the manifest, after verification, while asking for cuts and after the detach: nothing is lost and later runs finish', async () => {
+    const seen: string[] = [];
+    for (const marker of ['exporting', 'row(s), ', 'verified (', 'asked the audit-writer', 'detached as']) {
+      const r = await runAndKill(marker);
+      const places = await Promise.all(DAYS.map(where));
+      seen.push(`${marker} → ${r.killed ? 'killed' : 'ran to the end'}: ${places.join(' ')}`);
+      expect(places).not.toContain('lost');
+    }
+    console.log(`SIGKILL during retention runs (days ${DAYS.join(', ')} ago):\n  ${seen.join('\n  ')}`);
+    for (let i = 0; i < 10 && (await Promise.all(DAYS.map(where))).some((w) => w === 'hot'); i++) {
+      const done = await runRetentionCli(['run'], f.cliEnv);
+      expect(done.code).toBe(0);
+    }
+    expect(await Promise.all(DAYS.map(where))).toEqual(DAYS.map(() => 'archived'));
+    const v = await f.verify();
+    expect(v.out).toContain('VERIFIED');
+    expect(v.code).toBe(0);
   });
 });

@@ -9,7 +9,7 @@ import type { Logger } from 'winston';
 import { Db } from '@vigil/database';
 import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import { ARCHIVE_STORE } from '../archive/archive.tokens';
-import type { ArchiveStore, PutResult } from '../archive/archive-store';
+import { ArchiveNotFound, type ArchiveStore, type PutResult } from '../archive/archive-store';
 import type { RetentionWorkerConfig } from '../config';
 import { OpsOutbox, type Actor } from '../events/ops-outbox';
 import { retentionMetrics } from '../metrics/retention.metrics';
@@ -611,7 +611,11 @@ export class ExpiryService {
     say: (l: string) => void,
   ): Promise<void> {
     for (const m of await this.repo.expiredArchives(this.db, new Date(), 100)) {
-      const hold = await this.archiveHeldBy(m);
+      // An object already gone (a run stopped between the delete and its record) just gets recorded.
+      const hold = await this.archiveHeldBy(m).catch((err) => {
+        if (err instanceof ArchiveNotFound) return null;
+        throw err;
+      });
       if (hold) {
         report.archivesKept.push({ archiveId: m.archiveId, heldBy: hold });
         say(`archive ${m.archiveId}: past its window, kept for legal hold ${hold}`);
