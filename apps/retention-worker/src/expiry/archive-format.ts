@@ -50,7 +50,6 @@ export const ARCHIVE_FIELDS: ReadonlyArray<readonly [string, FieldKind]> = [
   ['source_offset', 'num'],
   ['ingested_at', 'ts'],
 ];
-export const ARCHIVE_COLUMNS = ARCHIVE_FIELDS.map(([name]) => name);
 
 /** The select list, in ARCHIVE_FIELDS order, with the policy's redaction applied in SQL. */
 export function exportColumns(redact: Partial<Record<RedactableField, RedactMode>>): string {

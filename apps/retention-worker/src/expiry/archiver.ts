@@ -68,7 +68,7 @@ export class Archiver {
       }
       const started = Date.now();
       if (!m) m = await this.exportClass(plan, cls, runId, say);
-      await this.verify(m, plan, say);
+      await this.verify(m, say);
       retentionMetrics().archiveDuration.record((Date.now() - started) / 1000, { class: cls.name });
       report.archived.push({
         archiveId: m.archiveId,
@@ -161,7 +161,7 @@ export class Archiver {
   }
 
   /** Reads the archive back and matches it to its manifest and to the rows still in the database. */
-  private async verify(m: ManifestRow, plan: PartitionPlan, say: (l: string) => void): Promise<void> {
+  private async verify(m: ManifestRow, say: (l: string) => void): Promise<void> {
     const problems: string[] = [];
     try {
       const summary = await readArchive(await this.store.get(m.objectKey));
@@ -208,6 +208,6 @@ export class Archiver {
     retentionMetrics().rowsArchived.add(m.rows);
     retentionMetrics().bytesArchived.add(m.bytes);
     say(`${m.className}: verified (${m.rows} rows, ${m.chains.length} chain(s))`);
-    this.step('verified', plan.name);
+    this.step('verified', m.partition);
   }
 }

@@ -159,13 +159,6 @@ export class AuditStoreRepository {
     );
   }
 
-  /** The same rows the plain way (the benchmark's ceiling). */
-  copyPlain(client: PoolClient, day: string): Readable {
-    return client.query(
-      copyTo(`COPY (SELECT * FROM ${this.s}.audit_logs WHERE ${this.range(day)}) TO STDOUT`),
-    );
-  }
-
   async heldBy(db: Queryable, table: string, day: string): Promise<string | null> {
     const { rows } = await db.query<{ hold: string | null }>(
       `SELECT ${this.s}.retention_held($1, $2::date) AS hold`,
@@ -300,13 +293,6 @@ export class AuditStoreRepository {
     const { rows } = await db.query(
       `SELECT * FROM ${this.s}.detached_partitions WHERE dropped_at IS NULL AND drop_after <= $1 ORDER BY table_name`,
       [now.toISOString()],
-    );
-    return rows.map(toDetached);
-  }
-
-  async pendingDetached(db: Queryable): Promise<DetachedRow[]> {
-    const { rows } = await db.query(
-      `SELECT * FROM ${this.s}.detached_partitions WHERE dropped_at IS NULL ORDER BY table_name`,
     );
     return rows.map(toDetached);
   }
