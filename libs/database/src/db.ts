@@ -10,41 +10,65 @@ export interface Queryable {
   ): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
+/** How a transaction begins: its isolation level and whether it may write. */
+export interface TxMode {
+  isolation?: 'read committed' | 'repeatable read' | 'serializable';
+  readOnly?: boolean;
+}
+
+/** A custom setting (`vigil.change_channel`) or a server one (`lock_timeout`): names only, never SQL. */
+const SETTING_NAME = /^[a-z_]+(\.[a-z_]+)?$/;
+
 /**
  * Plain SQL over the service's pool: `rows()` for reads, `tx()` for a transaction on one client
  * (committed when the callback resolves, rolled back when it throws). Repositories take a
- * `Queryable`, so the same statement runs alone or inside a caller's transaction.
+ * `Queryable`, so the same statement runs alone or inside a caller's transaction. This is the one
+ * data-access helper of every app.
  */
 export class Db implements Queryable {
-  constructor(private readonly pool: Pool) {}
+  private readonly resolve: () => Pool;
 
+  /** The pool itself, or a function giving it (the DataSource's pool exists only once initialised). */
+  constructor(pool: Pool | (() => Pool)) {
+    this.resolve = typeof pool === 'function' ? pool : () => pool;
+  }
+
+  /**
+   * Over a TypeORM DataSource's pool, looked up at each use: a Nest provider can be made before
+   * the DataSource is initialised (the runtime initialises it later, retrying while PostgreSQL is down).
+   */
   static of(ds: DataSource): Db {
-    const pool = poolOf(ds);
-    if (!pool) throw new Error('DataSource is not initialised: no pool yet');
-    return new Db(pool);
+    return new Db(() => {
+      const pool = poolOf(ds);
+      if (!pool) throw new Error('DataSource is not initialised: no pool yet');
+      return pool;
+    });
   }
 
   query<R extends QueryResultRow = Record<string, unknown>>(
     sql: string,
     params?: unknown[],
   ): Promise<{ rows: R[]; rowCount: number | null }> {
-    return this.pool.query<R>(sql, params);
+    return this.resolve().query<R>(sql, params);
   }
 
   async rows<R extends QueryResultRow = Record<string, unknown>>(
     sql: string,
     params?: unknown[],
   ): Promise<R[]> {
-    return (await this.pool.query<R>(sql, params)).rows;
+    return (await this.resolve().query<R>(sql, params)).rows;
   }
 
-  /** Runs `fn` in one transaction; `settings` are SET LOCAL first (e.g. `{ lock_timeout: '2s' }`). */
-  async tx<T>(fn: (c: PoolClient) => Promise<T>, settings: Record<string, string> = {}): Promise<T> {
-    const c = await this.pool.connect();
+  /**
+   * Runs `fn` in one transaction; `settings` are SET LOCAL first (e.g. `{ lock_timeout: '2s' }`,
+   * `{ 'vigil.change_channel': 'api' }`); `mode` sets the isolation level and read-only.
+   */
+  async tx<T>(fn: (c: PoolClient) => Promise<T>, settings: Record<string, string> = {}, mode: TxMode = {}): Promise<T> {
+    const c = await this.resolve().connect();
     try {
-      await c.query('BEGIN');
+      await c.query(beginOf(mode));
       for (const [k, v] of Object.entries(settings)) {
-        if (!/^[a-z_]+$/.test(k)) throw new Error(`not a setting name: ${k}`);
+        if (!SETTING_NAME.test(k)) throw new Error(`not a setting name: ${k}`);
         await c.query(`SELECT set_config($1, $2, true)`, [k, v]);
       }
       const out = await fn(c);
@@ -60,6 +84,11 @@ export class Db implements Queryable {
 
   /** A client of its own (for session-level advisory locks, COPY); release it when done. */
   connect(): Promise<PoolClient> {
-    return this.pool.connect();
+    return this.resolve().connect();
   }
+}
+
+function beginOf(mode: TxMode): string {
+  const isolation = mode.isolation ? ` ISOLATION LEVEL ${mode.isolation.toUpperCase()}` : '';
+  return `BEGIN${isolation}${mode.readOnly ? ' READ ONLY' : ''}`;
 }
