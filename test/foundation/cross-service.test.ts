@@ -17,8 +17,20 @@ describe('auth-gateway producer → audit-writer consumer', () => {
   beforeAll(async () => {
     await createTopics([topic, dlqTopic(topic)], 3);
     gateway = await startApp('auth-gateway');
-    writer = await startApp('audit-writer', {}, (app) =>
-      app.get(ConsumerRegistry).add({ name: 'cross-test', groupId, topics: [topic], handler: async (events) => void received.push(...events) }),
+    writer = await startApp(
+      'audit-writer',
+      {},
+      {
+        beforeInit: (app) =>
+          app
+            .get(ConsumerRegistry)
+            .add({
+              name: 'cross-test',
+              groupId,
+              topics: [topic],
+              handler: async (events) => void received.push(...events),
+            }),
+      },
     );
   });
   afterAll(async () => {
@@ -31,22 +43,36 @@ describe('auth-gateway producer → audit-writer consumer', () => {
     await waitFor(() => producer.isConnected, { what: 'gateway producer connected' });
     const events = Object.values(SAMPLE_EVENTS) as EventEnvelope[];
     await producer.publish(topic, events);
-    await waitFor(() => received.length >= events.length, { timeoutMs: 30000, what: `${events.length} events at the writer` });
+    await waitFor(() => received.length >= events.length, {
+      timeoutMs: 30000,
+      what: `${events.length} events at the writer`,
+    });
     expect(received.map((r) => r.event.id).sort()).toEqual(events.map((e) => e.id).sort());
     for (const r of received) {
       const sent = events.find((e) => e.id === r.event.id)!;
       expect(r.event).toEqual(sent);
       expect(r.headers.traceparent?.toString()).toBe(sent.traceparent ?? r.headers.traceparent?.toString());
     }
-    const offsets = await waitFor(async () => {
-      const o = await committedOffsets(groupId, topic);
-      const total = Object.values(o).reduce((n, v) => n + Math.max(0, Number(v)), 0);
-      return total === events.length ? o : undefined;
-    }, { what: 'offsets committed for every event' });
+    const offsets = await waitFor(
+      async () => {
+        const o = await committedOffsets(groupId, topic);
+        const total = Object.values(o).reduce((n, v) => n + Math.max(0, Number(v)), 0);
+        return total === events.length ? o : undefined;
+      },
+      { what: 'offsets committed for every event' },
+    );
     expect(Object.keys(offsets)).toHaveLength(3);
   });
 
   it('names every topic from libs/contracts', () => {
-    expect(Object.values(Topics)).toEqual(expect.arrayContaining(['auth.events.v1', 'ops.events.v1', 'security.alerts.v1', 'security.actions.v1', 'audit.checkpoints.v1']));
+    expect(Object.values(Topics)).toEqual(
+      expect.arrayContaining([
+        'auth.events.v1',
+        'ops.events.v1',
+        'security.alerts.v1',
+        'security.actions.v1',
+        'audit.checkpoints.v1',
+      ]),
+    );
   });
 });

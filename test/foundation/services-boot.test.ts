@@ -5,9 +5,9 @@ import { startTelemetry } from '@vigil/telemetry/register';
 startTelemetry('vigil-test');
 import request from 'supertest';
 import { waitFor } from '@vigil/testing';
-import { APPS, startApp, type TestApp } from '../support/apps';
+import { APPS, startApp, type AppName, type TestApp } from '../support/apps';
 
-describe.each(Object.keys(APPS))('%s', (name) => {
+describe.each(Object.keys(APPS) as AppName[])('%s', (name) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startApp(name);
@@ -15,12 +15,16 @@ describe.each(Object.keys(APPS))('%s', (name) => {
   afterAll(async () => t?.close());
 
   it('GET /health is ready only once PostgreSQL, Kafka, migrations and the producer check out', async () => {
-    const res = await waitFor(async () => {
-      const r = await request(t.app.getHttpServer()).get('/health');
-      return r.status === 200 ? r : undefined;
-    }, { what: `${name} ready` });
+    const res = await waitFor(
+      async () => {
+        const r = await request(t.app.getHttpServer()).get('/health');
+        return r.status === 200 ? r : undefined;
+      },
+      { what: `${name} ready` },
+    );
     expect(res.body).toMatchObject({ status: 'ok', live: true, ready: true });
-    for (const check of ['postgres', 'kafka', 'migrations', 'producer']) expect(res.body.checks[check].ok).toBe(true);
+    for (const check of ['postgres', 'kafka', 'migrations', 'producer'])
+      expect(res.body.checks[check].ok).toBe(true);
   });
 
   it('applied its migrations into its own schema', async () => {
@@ -39,7 +43,9 @@ describe.each(Object.keys(APPS))('%s', (name) => {
   });
 
   it('answers unknown routes with a problem+json body and a request id', async () => {
-    const res = await request(t.app.getHttpServer()).get('/no-such-route').set('X-Request-Id', 'req-test-0001');
+    const res = await request(t.app.getHttpServer())
+      .get('/no-such-route')
+      .set('X-Request-Id', 'req-test-0001');
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.body).toMatchObject({ status: 404, title: 'Not Found', requestId: 'req-test-0001' });
@@ -77,7 +83,13 @@ describe.each(Object.keys(APPS))('%s', (name) => {
 
   it('logs JSON lines that carry the request id', async () => {
     await request(t.app.getHttpServer()).get('/nope').set('X-Request-Id', 'req-test-0002');
-    const line = await waitFor(() => t.logs.find((l) => l.requestId === 'req-test-0002' && l.message === 'request'));
-    expect(line).toMatchObject({ service: name, level: 'warn', http: { method: 'GET', route: 'unmatched', status: 404 } });
+    const line = await waitFor(() =>
+      t.logs.find((l) => l.requestId === 'req-test-0002' && l.message === 'request'),
+    );
+    expect(line).toMatchObject({
+      service: name,
+      level: 'warn',
+      http: { method: 'GET', route: 'unmatched', status: 404 },
+    });
   });
 });

@@ -1,19 +1,14 @@
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Client } from 'pg';
-import winston from 'winston';
 import { createEvent, decodeEvent, dlqTopic, type EventEnvelope, type EventOf } from '@vigil/contracts';
 import { createKafka } from '@vigil/kafka';
-import { createServiceApp } from '@vigil/runtime';
-import { createLogger } from '@vigil/telemetry';
 import { createTopics, freshSchema, kafkaBrokers, testKafka, uniqueTopic } from '@vigil/testing';
-import { AppModule } from '../../apps/security-monitor/src/app.module';
-import { loadSecurityMonitorConfig } from '../../apps/security-monitor/src/config';
+import type { SecurityMonitorConfig } from '../../apps/security-monitor/src/config';
 import { DEFAULT_RULES_FILE } from '../../apps/security-monitor/src/engine/test-events';
 import { testActionKeys } from '../support/action-signing';
+import { startApp, type TestApp } from '../support/apps';
 
 /** Unique input/output topics, group, schema and a private copy of the rules file for one suite. */
 export async function monitorFixture(name: string, partitions = 1) {
@@ -22,7 +17,19 @@ export async function monitorFixture(name: string, partitions = 1) {
   const actions = uniqueTopic(`${name}.actions`);
   const repartition = uniqueTopic(`${name}.by-ip`);
   const partials = uniqueTopic(`${name}.partials`);
-  await createTopics([input, dlqTopic(input), alerts, dlqTopic(alerts), actions, dlqTopic(actions), repartition, dlqTopic(repartition)], partitions);
+  await createTopics(
+    [
+      input,
+      dlqTopic(input),
+      alerts,
+      dlqTopic(alerts),
+      actions,
+      dlqTopic(actions),
+      repartition,
+      dlqTopic(repartition),
+    ],
+    partitions,
+  );
   await createTopics([partials, dlqTopic(partials)], 1);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-rules-'));
   const rulesFile = path.join(dir, 'rules.json');
@@ -49,32 +56,24 @@ export async function monitorFixture(name: string, partitions = 1) {
   };
 }
 
-export interface MonitorApp {
-  app: NestExpressApplication;
-  logs: Array<Record<string, unknown>>;
-  close(): Promise<void>;
-}
+export type MonitorApp = TestApp<SecurityMonitorConfig>;
 
-/** Boots security-monitor in-process on an existing schema (so a second boot is a restart). */
-export async function bootMonitor(fx: Awaited<ReturnType<typeof monitorFixture>>, extra: Record<string, string> = {}): Promise<MonitorApp> {
-  const config = loadSecurityMonitorConfig({
-    DATABASE_URL: fx.db.url,
-    DB_SCHEMA: fx.db.schema,
-    KAFKA_BROKERS: kafkaBrokers().join(','),
-    KAFKA_CLIENT_ID: `test-${fx.db.schema}`,
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
-    LOG_LEVEL: 'info',
-    MONITOR_ACTION_SIGNING_KEY_FILE: testActionKeys().keyFile,
-    MONITOR_ACTION_KEY_DIR: testActionKeys().dir,
-    ...fx.env,
-    ...extra,
-  });
-  const logs: Array<Record<string, unknown>> = [];
-  const sink = new Writable({ write: (chunk, _e, cb) => (logs.push(JSON.parse(chunk.toString())), cb()) });
-  const logger = createLogger({ service: 'security-monitor', level: 'info', transports: [new winston.transports.Stream({ stream: sink })] });
-  const app = await createServiceApp({ module: (c, l) => AppModule.register(c as typeof config, l) }, config, logger);
-  await app.init();
-  return { app, logs, close: () => app.close() };
+/** Boots security-monitor in-process (startApp) on the fixture's schema, so a second boot is a restart. */
+export async function bootMonitor(
+  fx: Awaited<ReturnType<typeof monitorFixture>>,
+  extra: Record<string, string> = {},
+): Promise<MonitorApp> {
+  return startApp(
+    'security-monitor',
+    {
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      MONITOR_ACTION_SIGNING_KEY_FILE: testActionKeys().keyFile,
+      MONITOR_ACTION_KEY_DIR: testActionKeys().dir,
+      ...fx.env,
+      ...extra,
+    },
+    { db: fx.db, logLevel: 'info' },
+  );
 }
 
 export type AlertEvent = EventOf<'SECURITY_ALERT'>;
@@ -87,7 +86,11 @@ export interface Collector<T> {
 /** Collects every event published on a topic from the beginning, as decoded contract events. */
 export async function collect<T extends EventEnvelope = AlertEvent>(topic: string): Promise<Collector<T>> {
   // Enough retries to ride out a broker outage of a fault suite (KafkaJS restarts a consumer whose retries ran out).
-  const consumer = createKafka({ clientId: 'vigil-test-collector', brokers: kafkaBrokers(), retries: 30 }).consumer({ groupId: `test-collect-${uniqueTopic('g')}` });
+  const consumer = createKafka({
+    clientId: 'vigil-test-collector',
+    brokers: kafkaBrokers(),
+    retries: 30,
+  }).consumer({ groupId: `test-collect-${uniqueTopic('g')}` });
   const got: T[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -102,7 +105,10 @@ export async function collect<T extends EventEnvelope = AlertEvent>(topic: strin
 }
 
 /** Event times a little in the past, so minutes of traffic play out in milliseconds. */
-export const clock = (base = Date.now() - 30 * 60_000) => (s: number) => new Date(base + s * 1000);
+export const clock =
+  (base = Date.now() - 30 * 60_000) =>
+  (s: number) =>
+    new Date(base + s * 1000);
 
 export function failed(at: Date, username: string, ip = '198.51.100.10'): EventEnvelope {
   return createEvent('FAILED_AUTH_LOGIN', {
@@ -117,11 +123,20 @@ export function failed(at: Date, username: string, ip = '198.51.100.10'): EventE
 }
 
 export function loginOk(at: Date, userId: string): EventEnvelope {
-  return createEvent('AUTH_LOGIN', { producer: 'auth-gateway', occurredAt: at, subject: { userId }, source: { ip: '198.51.100.200' }, outcome: 'success', attributes: {} });
+  return createEvent('AUTH_LOGIN', {
+    producer: 'auth-gateway',
+    occurredAt: at,
+    subject: { userId },
+    source: { ip: '198.51.100.200' },
+    outcome: 'success',
+    attributes: {},
+  });
 }
 
 export const ofRule = (events: AlertEvent[], ruleId: string, keyValue?: string) =>
-  events.filter((e) => e.attributes.ruleId === ruleId && (keyValue === undefined || e.attributes.key.value === keyValue));
+  events.filter(
+    (e) => e.attributes.ruleId === ruleId && (keyValue === undefined || e.attributes.key.value === keyValue),
+  );
 
 /**
  * Whether every stage's saved state (partition_state in `schema`) covers the end of its input
@@ -133,9 +148,13 @@ export async function stagesCaughtUp(db: Client, schema: string, topics: string[
   try {
     for (const topic of topics) {
       const ends = await admin.fetchTopicOffsets(topic);
-      const { rows } = await db.query(`SELECT partition, input_offset::text AS o FROM "${schema}".partition_state WHERE topic = $1`, [topic]);
+      const { rows } = await db.query(
+        `SELECT partition, input_offset::text AS o FROM "${schema}".partition_state WHERE topic = $1`,
+        [topic],
+      );
       const saved = new Map(rows.map((r) => [Number(r.partition), BigInt(r.o)]));
-      for (const p of ends) if (BigInt(p.high) > 0n && saved.get(p.partition) !== BigInt(p.high) - 1n) return false;
+      for (const p of ends)
+        if (BigInt(p.high) > 0n && saved.get(p.partition) !== BigInt(p.high) - 1n) return false;
     }
     return true;
   } finally {

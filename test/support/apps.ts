@@ -1,65 +1,114 @@
-import type { DynamicModule } from '@nestjs/common';
+/**
+ * The one way the integration tier starts a service in-process: from the service's own definition
+ * (`apps/<app>/src/<app>.definition.ts`, the one main.ts boots), so a test runs the app main.ts
+ * would, with every cross-cutting concern wired (body limits, filters, the gateway's proxy trust
+ * and OpenAPI), against the real PostgreSQL and the real Kafka broker. Per-app conveniences
+ * (startGateway, bootMonitor) are thin wrappers over startApp.
+ */
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Writable } from 'node:stream';
-import winston, { type Logger } from 'winston';
+import winston from 'winston';
 import { createLogger } from '@vigil/telemetry';
-import { createServiceApp, type BaseServiceConfig } from '@vigil/runtime';
+import { createServiceApp, type BaseServiceConfig, type ServiceDefinition } from '@vigil/runtime';
 import { freshSchema, kafkaBrokers } from '@vigil/testing';
-import { AppModule as AuthGatewayModule } from '../../apps/auth-gateway/src/app.module';
-import { loadAuthGatewayConfig } from '../../apps/auth-gateway/src/config';
-import { AppModule as AuditWriterModule } from '../../apps/audit-writer/src/app.module';
-import { loadAuditWriterConfig } from '../../apps/audit-writer/src/config';
-import { AppModule as SecurityMonitorModule } from '../../apps/security-monitor/src/app.module';
-import { loadSecurityMonitorConfig } from '../../apps/security-monitor/src/config';
-import { AppModule as RetentionWorkerModule } from '../../apps/retention-worker/src/app.module';
-import { loadRetentionWorkerConfig } from '../../apps/retention-worker/src/config';
+import { authGatewayDefinition } from '../../apps/auth-gateway/src/auth-gateway.definition';
+import { auditWriterDefinition } from '../../apps/audit-writer/src/audit-writer.definition';
+import { securityMonitorDefinition } from '../../apps/security-monitor/src/security-monitor.definition';
+import { retentionWorkerDefinition } from '../../apps/retention-worker/src/retention-worker.definition';
 
-interface AppDef {
-  load: (env: NodeJS.ProcessEnv) => BaseServiceConfig;
-  module: (config: never, logger: Logger) => DynamicModule;
-}
-
-export const APPS: Record<string, AppDef> = {
-  'auth-gateway': { load: loadAuthGatewayConfig, module: AuthGatewayModule.register },
-  'audit-writer': { load: loadAuditWriterConfig, module: AuditWriterModule.register },
-  'security-monitor': { load: loadSecurityMonitorConfig, module: SecurityMonitorModule.register },
-  'retention-worker': { load: loadRetentionWorkerConfig, module: RetentionWorkerModule.register },
+export const APPS = {
+  'auth-gateway': authGatewayDefinition,
+  'audit-writer': auditWriterDefinition,
+  'security-monitor': securityMonitorDefinition,
+  'retention-worker': retentionWorkerDefinition,
 };
 
-export interface TestApp {
+export type AppName = keyof typeof APPS;
+type ConfigOf<N extends AppName> = (typeof APPS)[N] extends ServiceDefinition<infer C> ? C : never;
+
+export interface TestApp<C extends BaseServiceConfig = BaseServiceConfig> {
   app: NestExpressApplication;
+  config: C;
+  /** The schema the app was given (a fresh one unless `db` was passed). */
   schema: string;
   /** Every log line the app wrote, as parsed JSON. */
   logs: Array<Record<string, unknown>>;
+  /** The same lines as written (for scanning what a log would show). */
+  rawLogs: string[];
+  /** Closes the app, and drops the schema when startApp made it. */
   close(): Promise<void>;
 }
 
+export interface StartAppOptions {
+  /** An existing schema to run on (kept on close, so a second start is a restart) instead of a fresh one. */
+  db?: { url: string; schema: string };
+  /** Level of the app's logger and its LOG_LEVEL [debug]. */
+  logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** Called before `init()`: e.g. to register an extra consumer. */
+  beforeInit?: (app: NestExpressApplication) => void;
+}
+
 /**
- * Builds one of the four services in-process against the real PostgreSQL (a fresh schema, so
- * migrations run from scratch) and the real Kafka broker. `beforeInit` can register consumers.
+ * Builds a service in-process on a fresh schema (so migrations run from scratch; the suite connects
+ * as the superuser, so every service, the writer too, migrates it at start) or on `options.db`.
+ * `env` is the service's whole environment on top of these defaults: the process environment is
+ * not read.
  */
+export async function startApp<N extends AppName>(
+  app: N,
+  env?: NodeJS.ProcessEnv,
+  options?: StartAppOptions,
+): Promise<TestApp<ConfigOf<N>>>;
+export async function startApp<C extends BaseServiceConfig>(
+  app: ServiceDefinition<C>,
+  env?: NodeJS.ProcessEnv,
+  options?: StartAppOptions,
+): Promise<TestApp<C>>;
 export async function startApp(
-  name: keyof typeof APPS,
+  which: AppName | ServiceDefinition<BaseServiceConfig>,
   env: NodeJS.ProcessEnv = {},
-  beforeInit?: (app: NestExpressApplication) => void,
+  options: StartAppOptions = {},
 ): Promise<TestApp> {
-  const { schema, url, drop } = await freshSchema(name.replace(/-/g, '_'));
-  const def = APPS[name];
-  // The suite connects as the superuser, so every service (the writer too) migrates its fresh schema at start.
-  const config = def.load({ DATABASE_URL: url, DB_SCHEMA: schema, DB_MIGRATE_ON_START: 'true', KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_CLIENT_ID: `test-${schema}`, LOG_LEVEL: 'debug', ...env });
+  const def = (typeof which === 'string' ? APPS[which] : which) as ServiceDefinition<BaseServiceConfig>;
+  const fresh = options.db ? undefined : await freshSchema(def.service.replace(/-/g, '_'));
+  const { url, schema } = options.db ?? fresh!;
+  const level = options.logLevel ?? 'debug';
+  const config = def.loadConfig({
+    DATABASE_URL: url,
+    DB_SCHEMA: schema,
+    DB_MIGRATE_ON_START: 'true',
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    KAFKA_CLIENT_ID: `test-${schema}`,
+    LOG_LEVEL: level,
+    ...env,
+  });
   const logs: Array<Record<string, unknown>> = [];
-  const sink = new Writable({ write: (chunk, _e, cb) => (logs.push(JSON.parse(chunk.toString())), cb()) });
-  const logger = createLogger({ service: name, level: 'debug', transports: [new winston.transports.Stream({ stream: sink })] });
-  const app = await createServiceApp({ module: (c, l) => def.module(c as never, l) }, config, logger);
-  beforeInit?.(app);
+  const rawLogs: string[] = [];
+  const sink = new Writable({
+    write: (chunk, _e, cb) => {
+      const line = chunk.toString();
+      rawLogs.push(line);
+      logs.push(JSON.parse(line));
+      cb();
+    },
+  });
+  const logger = createLogger({
+    service: def.service,
+    level,
+    transports: [new winston.transports.Stream({ stream: sink })],
+  });
+  const app = await createServiceApp(def, config, logger);
+  options.beforeInit?.(app);
   await app.init();
   return {
     app,
+    config,
     schema,
     logs,
+    rawLogs,
     close: async () => {
       await app.close();
-      await drop();
+      await fresh?.drop();
     },
   };
 }

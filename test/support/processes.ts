@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
+import type { AppName } from './apps';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -9,9 +10,15 @@ export interface Spawned {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs a service's main.ts from source (tools/ts-register.js) as its own process. */
-export function spawnService(app: string, env: NodeJS.ProcessEnv): Spawned {
-  const child = spawn(process.execPath, ['-r', './tools/ts-register.js', `apps/${app}/src/main.ts`], {
+/** A service's entry point: main.ts, which boots the same definition startApp (./apps) builds in-process. */
+export const entryPoint = (app: AppName) => `apps/${app}/src/main.ts`;
+
+/**
+ * Runs a service's main.ts from source (tools/ts-register.js) as its own process: for what only a
+ * process shows (exit codes, signals, SIGKILL); everything else starts in-process with startApp.
+ */
+export function spawnService(app: AppName, env: NodeJS.ProcessEnv): Spawned {
+  const child = spawn(process.execPath, ['-r', './tools/ts-register.js', entryPoint(app)], {
     cwd: ROOT,
     // The suite connects as the superuser: the writer, too, migrates its fresh schema at start.
     // KAFKA_HOME / KAFKA_SASL_DIR: where the service finds its local principal's password.

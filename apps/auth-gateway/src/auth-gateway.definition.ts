@@ -2,7 +2,13 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { ServiceDefinition } from '@vigil/runtime';
 import { AppModule } from './app.module';
-import { apiDocsEnabled, describeAuthGatewayConfig, loadAuthGatewayConfig, SERVICE, type AuthGatewayConfig } from './config';
+import {
+  apiDocsEnabled,
+  describeAuthGatewayConfig,
+  loadAuthGatewayConfig,
+  SERVICE,
+  type AuthGatewayConfig,
+} from './config';
 
 /** OpenAPI at /api/docs (UI) and /api/docs-json; off in production unless API_DOCS_ENABLED=true. */
 export function setupOpenApi(app: NestExpressApplication): void {
@@ -10,7 +16,9 @@ export function setupOpenApi(app: NestExpressApplication): void {
     app,
     new DocumentBuilder()
       .setTitle('Vigil auth-gateway')
-      .setDescription('Login, token refresh and revocation, and user administration. Every outcome is an event on auth.events.v1.')
+      .setDescription(
+        'Login, token refresh and revocation, and user administration. Every outcome is an event on auth.events.v1.',
+      )
       .setVersion('1')
       .addBearerAuth()
       .build(),
@@ -23,14 +31,17 @@ export function setupOpenApi(app: NestExpressApplication): void {
  * count, or proxy addresses/CIDRs). Every client address the gateway reads goes through req.ip
  * under this setting (see http/request-meta.ts).
  */
-export function applyTrustProxy(app: NestExpressApplication, trustProxy: AuthGatewayConfig['trustProxy']): void {
+export function applyTrustProxy(
+  app: NestExpressApplication,
+  trustProxy: AuthGatewayConfig['trustProxy'],
+): void {
   app.set('trust proxy', trustProxy);
 }
 
-/** How the gateway is built: main.ts and the integration tests use the same definition. */
-export const gatewayDefinition: ServiceDefinition<AuthGatewayConfig> = {
+/** How the gateway is built: main.ts and the integration tests (startApp) use the same definition. */
+export const authGatewayDefinition: ServiceDefinition<AuthGatewayConfig> = {
   service: SERVICE,
-  loadConfig: () => loadAuthGatewayConfig(),
+  loadConfig: (source) => loadAuthGatewayConfig(source),
   describeConfig: describeAuthGatewayConfig,
   module: (config, logger) => AppModule.register(config, logger),
   configure: (app, config) => {

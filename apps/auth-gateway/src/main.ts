@@ -1,11 +1,18 @@
 // Telemetry first: the OpenTelemetry SDK must exist before Nest and its dependencies load.
 import './instrumentation';
 import { bootstrapService } from '@vigil/runtime';
-import { gatewayDefinition } from './gateway.definition';
+import { authGatewayDefinition } from './auth-gateway.definition';
 
-bootstrapService(gatewayDefinition).catch((err: unknown) => {
+bootstrapService(authGatewayDefinition).catch((err: unknown) => {
   // A start that fails after configuration (database, keys directory, bootstrap admin) must not
   // leave a process that never listens.
-  process.stderr.write(JSON.stringify({ level: 'error', service: 'auth-gateway', message: 'start failed', error: err instanceof Error ? err.message : String(err) }) + '\n');
+  process.stderr.write(
+    JSON.stringify({
+      level: 'error',
+      service: 'auth-gateway',
+      message: 'start failed',
+      error: err instanceof Error ? err.message : String(err),
+    }) + '\n',
+  );
   process.exit(1);
 });

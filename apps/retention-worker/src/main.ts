@@ -1,12 +1,6 @@
 // Telemetry first: the OpenTelemetry SDK must exist before Nest and its dependencies load.
 import './instrumentation';
 import { bootstrapService } from '@vigil/runtime';
-import { AppModule } from './app.module';
-import { describeRetentionWorkerConfig, loadRetentionWorkerConfig, SERVICE } from './config';
+import { retentionWorkerDefinition } from './retention-worker.definition';
 
-void bootstrapService({
-  service: SERVICE,
-  loadConfig: () => loadRetentionWorkerConfig(),
-  describeConfig: describeRetentionWorkerConfig,
-  module: (config, logger) => AppModule.register(config, logger),
-});
+void bootstrapService(retentionWorkerDefinition);

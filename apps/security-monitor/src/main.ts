@@ -1,12 +1,6 @@
 // Telemetry first: the OpenTelemetry SDK must exist before Nest and its dependencies load.
 import './instrumentation';
 import { bootstrapService } from '@vigil/runtime';
-import { AppModule } from './app.module';
-import { describeSecurityMonitorConfig, loadSecurityMonitorConfig, SERVICE } from './config';
+import { securityMonitorDefinition } from './security-monitor.definition';
 
-void bootstrapService({
-  service: SERVICE,
-  loadConfig: () => loadSecurityMonitorConfig(),
-  describeConfig: describeSecurityMonitorConfig,
-  module: (config, logger) => AppModule.register(config, logger),
-});
+void bootstrapService(securityMonitorDefinition);

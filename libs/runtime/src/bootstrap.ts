@@ -11,7 +11,8 @@ import type { BaseServiceConfig } from './service-config';
 
 export interface ServiceDefinition<C extends BaseServiceConfig> {
   service: string;
-  loadConfig: () => C;
+  /** Reads and validates the configuration from `source` (the process environment when omitted). */
+  loadConfig: (source?: NodeJS.ProcessEnv) => C;
   describeConfig?: (config: C) => Record<string, unknown>;
   module: (config: C, logger: Logger) => DynamicModule;
   /** Route prefixes etc. Called before listen. */
@@ -26,14 +27,21 @@ export const EXIT_CONFIG = 78;
  * Validates configuration (refusing to start with a message naming each bad variable), builds the
  * app with JSON logging, request ids, metrics, problem+json errors and DTO validation, and listens.
  */
-export async function bootstrapService<C extends BaseServiceConfig>(def: ServiceDefinition<C>): Promise<INestApplication> {
+export async function bootstrapService<C extends BaseServiceConfig>(
+  def: ServiceDefinition<C>,
+): Promise<INestApplication> {
   let config: C;
   try {
     config = def.loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(
-        JSON.stringify({ level: 'error', service: def.service, message: 'refusing to start: invalid configuration', problems: err.problems }) + '\n',
+        JSON.stringify({
+          level: 'error',
+          service: def.service,
+          message: 'refusing to start: invalid configuration',
+          problems: err.problems,
+        }) + '\n',
       );
       process.exit(EXIT_CONFIG);
     }

@@ -1,22 +1,18 @@
 /**
- * Starts the auth-gateway in-process the way main.ts does (same definition: OpenAPI, body limits,
- * filters), against the real PostgreSQL (a fresh schema, or a shared one for a second instance)
+ * Starts the auth-gateway in-process through startApp (the definition main.ts boots: OpenAPI, body
+ * limits, filters, proxy trust), against the real PostgreSQL (a fresh schema, or a shared one for a second instance)
  * and the real Kafka broker (topics unique to the run), with log lines captured for scanning.
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client } from 'pg';
-import winston from 'winston';
 import { decodeEvent, dlqTopic, type AnyEvent } from '@vigil/contracts';
 import { kafkaAuthOptions } from '@vigil/kafka';
 import { kafkaSecurityFromEnv } from '@vigil/config';
-import { createServiceApp } from '@vigil/runtime';
-import { createLogger } from '@vigil/telemetry';
 import {
   deleteTopics,
   freshSchema,
@@ -25,8 +21,8 @@ import {
   uniqueTopic,
   waitFor,
 } from '@vigil/testing';
-import { loadAuthGatewayConfig, type AuthGatewayConfig } from '../../../apps/auth-gateway/src/config';
-import { gatewayDefinition } from '../../../apps/auth-gateway/src/gateway.definition';
+import type { AuthGatewayConfig } from '../../../apps/auth-gateway/src/config';
+import { startApp } from '../../support/apps';
 import { testActionKeys } from '../../support/action-signing';
 
 export const ADMIN = { username: 'admin', email: 'admin@vigil.test', password: 'Adm1n-Bootstrap-Pass!' };
@@ -61,57 +57,41 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
   const url = testDatabaseUrl();
   const keysDir = shared?.keysDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'vigil-gw-keys-')));
   const topics = shared?.topics ?? { auth: uniqueTopic('gw-auth'), actions: uniqueTopic('gw-actions') };
-  const config = loadAuthGatewayConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: url,
-    DB_SCHEMA: schema,
-    KAFKA_BROKERS: opts.brokers ?? kafkaBrokers().join(','),
-    KAFKA_CLIENT_ID: `test-${schema}-${randomUUID().slice(0, 4)}`,
-    KAFKA_GROUP_ID: `test-gw-${schema}`,
-    KAFKA_TOPIC_AUTH_EVENTS: topics.auth,
-    KAFKA_TOPIC_SECURITY_ACTIONS: topics.actions,
-    SIGNING_KEYS_DIR: keysDir,
-    LOG_LEVEL: 'debug',
-    OUTBOX_POLL_MS: '50',
-    BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
-    BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
-    BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
-    // The suites speak for many clients through X-Forwarded-For from loopback, as an ingress would.
-    TRUST_PROXY: 'loopback',
-    SECURITY_ACTION_PUBLIC_KEYS: testActionKeys().publicDir,
-    ...FAST_ARGON2,
-    ...opts.env,
-  });
-  const logs: Array<Record<string, unknown>> = [];
-  const rawLogs: string[] = [];
-  const sink = new Writable({
-    write: (chunk, _e, cb) => {
-      const line = chunk.toString();
-      rawLogs.push(line);
-      logs.push(JSON.parse(line));
-      cb();
+  const t = await startApp(
+    'auth-gateway',
+    {
+      NODE_ENV: 'test',
+      KAFKA_BROKERS: opts.brokers ?? kafkaBrokers().join(','),
+      KAFKA_CLIENT_ID: `test-${schema}-${randomUUID().slice(0, 4)}`,
+      KAFKA_GROUP_ID: `test-gw-${schema}`,
+      KAFKA_TOPIC_AUTH_EVENTS: topics.auth,
+      KAFKA_TOPIC_SECURITY_ACTIONS: topics.actions,
+      SIGNING_KEYS_DIR: keysDir,
+      OUTBOX_POLL_MS: '50',
+      BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
+      BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
+      BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+      // The suites speak for many clients through X-Forwarded-For from loopback, as an ingress would.
+      TRUST_PROXY: 'loopback',
+      SECURITY_ACTION_PUBLIC_KEYS: testActionKeys().publicDir,
+      ...FAST_ARGON2,
+      ...opts.env,
     },
-  });
-  const logger = createLogger({
-    service: 'auth-gateway',
-    level: 'debug',
-    transports: [new winston.transports.Stream({ stream: sink })],
-  });
-  const app = await createServiceApp(gatewayDefinition, config, logger);
-  await app.init();
+    { db: { url, schema } },
+  );
   const pg = new Client({ connectionString: url, options: `-c search_path=${schema},public` });
   await pg.connect();
   return {
-    app,
-    config,
+    app: t.app,
+    config: t.config,
     schema,
     keysDir,
     topics,
-    logs,
-    rawLogs,
+    logs: t.logs,
+    rawLogs: t.rawLogs,
     sql: async <R>(text: string, params?: unknown[]) => (await pg.query(text, params)).rows as R[],
     close: async () => {
-      await app.close();
+      await t.close();
       await pg.end();
       if (!shared) {
         await fresh!.drop();
