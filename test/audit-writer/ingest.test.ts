@@ -3,7 +3,8 @@
 // seeds' audit_logs SQL running as written.
 import type { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { dlqTopic, sampleEvent, Topics } from '@vigil/contracts';
+import { dlqTopic, Topics } from '@vigil/contracts';
+import { sampleEvent } from '@vigil/contracts/testing';
 import { EventProducer } from '@vigil/kafka';
 import { readMessages, readUntil, waitFor } from '@vigil/testing';
 import { startApp, type TestApp } from '../support/apps';

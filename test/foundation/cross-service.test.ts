@@ -2,7 +2,8 @@
 // real broker, with its trace context; the consumer commits only after its handler.
 import { EventProducer } from '@vigil/kafka';
 import { ConsumerRegistry } from '@vigil/runtime';
-import { SAMPLE_EVENTS, Topics, dlqTopic, type EventEnvelope } from '@vigil/contracts';
+import { Topics, dlqTopic, type EventEnvelope } from '@vigil/contracts';
+import { SAMPLE_EVENTS } from '@vigil/contracts/testing';
 import { committedOffsets, createTopics, deleteTopics, uniqueTopic, waitFor } from '@vigil/testing';
 import type { ConsumedEvent } from '@vigil/kafka';
 import { startApp, type TestApp } from '../support/apps';
@@ -22,14 +23,12 @@ describe('auth-gateway producer → audit-writer consumer', () => {
       {},
       {
         beforeInit: (app) =>
-          app
-            .get(ConsumerRegistry)
-            .add({
-              name: 'cross-test',
-              groupId,
-              topics: [topic],
-              handler: async (events) => void received.push(...events),
-            }),
+          app.get(ConsumerRegistry).add({
+            name: 'cross-test',
+            groupId,
+            topics: [topic],
+            handler: async (events) => void received.push(...events),
+          }),
       },
     );
   });

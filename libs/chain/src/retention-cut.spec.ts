@@ -1,4 +1,4 @@
-import { CHAIN, checkpointsFor, keyring, makeRows, signer, strangerSigner } from './spec-fixtures';
+import { CHAIN, checkpointsFor, keyring, makeRows, signer, strangerSigner } from './testing/chain-fixtures';
 import { checkpointBytes } from './checkpoint';
 import {
   RETENTION_CUT_DOMAIN,

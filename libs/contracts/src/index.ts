@@ -3,6 +3,7 @@
 
 export * from './event-type/event-type';
 export * from './topics/topics';
+export * from './topics/monitor-internal';
 export * from './envelope/envelope';
 export * from './events/auth/auth.attributes';
 export * from './events/users/user.attributes';
@@ -23,5 +24,4 @@ export * from './codec/codec';
 export * from './factory/create-event';
 export * from './keys/event-key';
 export { isUtcTimestamp } from './validation/patterns';
-// Plain data, no test-framework imports: shared fixtures for every suite's tests.
-export { SAMPLE_EVENTS, sampleEvent } from './testing/samples';
+// Test fixtures (SAMPLE_EVENTS, sampleEvent) are @vigil/contracts/testing, outside this barrel and the build.

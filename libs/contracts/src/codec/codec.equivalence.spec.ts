@@ -2,13 +2,12 @@ import {
   DecodeResult,
   EVENT_TYPES,
   EventType,
-  SAMPLE_EVENTS,
   decodeEvent,
   decodeEventReference,
-  sampleEvent,
   validateEvent,
   validateEventReference,
 } from '../index';
+import { SAMPLE_EVENTS, sampleEvent } from '../testing';
 
 /*
  * The compiled validator against the class-validator reference (DESIGN.md "Validation cost"), on
@@ -59,9 +58,17 @@ function replacements(value: Json): [string, Json][] {
     );
   }
   if (typeof value === 'number') {
-    out.push(['zero', 0], ['negative', -1], ['fractional', value + 0.5], ['huge', 1e15], ['as a string', String(value)], ['plus one', value + 1]);
+    out.push(
+      ['zero', 0],
+      ['negative', -1],
+      ['fractional', value + 0.5],
+      ['huge', 1e15],
+      ['as a string', String(value)],
+      ['plus one', value + 1],
+    );
   }
-  if (typeof value === 'boolean') out.push(['negated', !value], ['as a string', String(value)], ['as a number', Number(value)]);
+  if (typeof value === 'boolean')
+    out.push(['negated', !value], ['as a string', String(value)], ['as a number', Number(value)]);
   if (Array.isArray(value)) {
     out.push(
       ['with a number element', [...value, 42]],
@@ -116,7 +123,8 @@ function mutationsOf(type: EventType): Mutation[] {
   const visit = (value: Json, path: Path) => {
     if (path.length > 0) {
       out.push(setAt(path, 'removed', undefined));
-      for (const [label, replacement] of replacements(value)) out.push(setAt(path, `→ ${label}`, replacement));
+      for (const [label, replacement] of replacements(value))
+        out.push(setAt(path, `→ ${label}`, replacement));
     }
     if (isObject(value)) {
       for (const key of UNKNOWN_KEYS) out.push(addKey(path, key));
@@ -183,7 +191,10 @@ describe.each(EVENT_TYPES)('compiled validator ≡ class-validator: %s', (type) 
   it(`on ${COMBINATIONS_PER_TYPE} random combinations of 2-4 mutations`, () => {
     const next = random(EVENT_TYPES.indexOf(type) + 1);
     const outcomes = Array.from({ length: COMBINATIONS_PER_TYPE }, () => {
-      const picked = Array.from({ length: 2 + Math.floor(next() * 3) }, () => singles[Math.floor(next() * singles.length)]);
+      const picked = Array.from(
+        { length: 2 + Math.floor(next() * 3) },
+        () => singles[Math.floor(next() * singles.length)],
+      );
       return mutated(type, picked);
     });
     expect(differing(outcomes)).toEqual([]);
@@ -196,7 +207,8 @@ describe('compiled validator on values JSON cannot carry (validateEvent)', () =>
     compiled: validateEvent(event),
     reference: validateEventReference(event),
   });
-  const edit = (type: EventType, change: (e: Record<string, any>) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const edit = (type: EventType, change: (e: Record<string, any>) => void) => {
+    // eslint-disable-line @typescript-eslint/no-explicit-any
     const event = sampleEvent(type) as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     change(event);
     return event;
@@ -204,12 +216,30 @@ describe('compiled validator on values JSON cannot carry (validateEvent)', () =>
 
   it('agrees on undefined values, Dates in string fields, NaN and Infinity', () => {
     const outcomes = [
-      validateBoth('known key, undefined', edit('AUTH_LOGIN', (e) => (e.reason = undefined))),
-      validateBoth('unknown key, undefined', edit('AUTH_LOGIN', (e) => (e.zzUnknown = undefined))),
-      validateBoth('nested unknown key, undefined', edit('AUTH_LOGIN', (e) => (e.attributes.zzUnknown = undefined))),
-      validateBoth('Date occurredAt', edit('AUTH_LOGIN', (e) => (e.occurredAt = new Date(e.occurredAt)))),
-      validateBoth('NaN count', edit('FAILED_AUTH_LOGIN', (e) => (e.attributes.attemptCount = NaN))),
-      validateBoth('Infinity threshold', edit('SECURITY_ALERT', (e) => (e.attributes.threshold = Infinity))),
+      validateBoth(
+        'known key, undefined',
+        edit('AUTH_LOGIN', (e) => (e.reason = undefined)),
+      ),
+      validateBoth(
+        'unknown key, undefined',
+        edit('AUTH_LOGIN', (e) => (e.zzUnknown = undefined)),
+      ),
+      validateBoth(
+        'nested unknown key, undefined',
+        edit('AUTH_LOGIN', (e) => (e.attributes.zzUnknown = undefined)),
+      ),
+      validateBoth(
+        'Date occurredAt',
+        edit('AUTH_LOGIN', (e) => (e.occurredAt = new Date(e.occurredAt))),
+      ),
+      validateBoth(
+        'NaN count',
+        edit('FAILED_AUTH_LOGIN', (e) => (e.attributes.attemptCount = NaN)),
+      ),
+      validateBoth(
+        'Infinity threshold',
+        edit('SECURITY_ALERT', (e) => (e.attributes.threshold = Infinity)),
+      ),
     ];
     expect(differing(outcomes)).toEqual([]);
     expect(outcomes.map((o) => o.compiled.ok)).toEqual([true, false, false, false, false, false]);
@@ -221,8 +251,14 @@ describe('compiled validator on values JSON cannot carry (validateEvent)', () =>
     const set = edit('SECURITY_ALERT', (e) => (e.attributes.mitre = new Set(e.attributes.mitre)));
     const date = edit('AUTH_LOGIN', (e) => (e.subject = new Date()));
     expect(validateEventReference(set).ok).toBe(true);
-    expect(validateEvent(set)).toMatchObject({ ok: false, detail: expect.stringContaining('attributes.mitre: isArray') });
+    expect(validateEvent(set)).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('attributes.mitre: isArray'),
+    });
     expect(validateEventReference(date).ok).toBe(true);
-    expect(validateEvent(date)).toMatchObject({ ok: false, detail: 'subject.userId: isString,isLength,matches' });
+    expect(validateEvent(date)).toMatchObject({
+      ok: false,
+      detail: 'subject.userId: isString,isLength,matches',
+    });
   });
 });

@@ -1,4 +1,5 @@
-import { DecodeFailureReason, DecodeResult, EventType, MAX_EVENT_BYTES, decodeEvent, sampleEvent } from '../index';
+import { DecodeFailureReason, DecodeResult, EventType, MAX_EVENT_BYTES, decodeEvent } from '../index';
+import { sampleEvent } from '../testing';
 
 /** A value that must never reach `detail`, wherever it was put. */
 const SECRET = 'hunter2-S3cret-Value';
@@ -11,7 +12,12 @@ function decodeJson(value: unknown): DecodeResult {
   return decodeEvent(JSON.stringify(value));
 }
 
-function expectRejected(result: DecodeResult, reason: DecodeFailureReason, detailContains?: string, value = SECRET) {
+function expectRejected(
+  result: DecodeResult,
+  reason: DecodeFailureReason,
+  detailContains?: string,
+  value = SECRET,
+) {
   expect(result.ok).toBe(false);
   if (result.ok) return;
   expect(result.reason).toBe(reason);
@@ -52,7 +58,12 @@ describe('decodeEvent rejects', () => {
 
   it('an unregistered type as unknown_type, without echoing it', () => {
     const typeName = 'SECURITY_SOMETHING_NEW';
-    expectRejected(decodeJson(variant('AUTH_LOGIN', (e) => (e.type = typeName))), 'unknown_type', 'type', typeName);
+    expectRejected(
+      decodeJson(variant('AUTH_LOGIN', (e) => (e.type = typeName))),
+      'unknown_type',
+      'type',
+      typeName,
+    );
   });
 
   it('a missing type as schema_violation', () => {
@@ -60,7 +71,11 @@ describe('decodeEvent rejects', () => {
   });
 
   it('a newer schema version as unsupported_version', () => {
-    expectRejected(decodeJson(variant('AUTH_LOGIN', (e) => (e.schemaVersion = 2))), 'unsupported_version', 'schemaVersion');
+    expectRejected(
+      decodeJson(variant('AUTH_LOGIN', (e) => (e.schemaVersion = 2))),
+      'unsupported_version',
+      'schemaVersion',
+    );
   });
 
   it.each([[0], [-1], [1.5], ['1'], [null]])('schemaVersion %p as schema_violation', (version) => {
@@ -80,11 +95,21 @@ describe('decodeEvent rejects', () => {
     ['an upper-case v7 UUID', '0190A1B2-0000-7000-8000-000000000001'],
     ['a non-UUID', 'evt-123'],
   ])('an id that is %s', (_label, id) => {
-    expectRejected(decodeJson(variant('AUTH_LOGIN', (e) => (e.id = id))), 'schema_violation', 'id: isUuidV7', id);
+    expectRejected(
+      decodeJson(variant('AUTH_LOGIN', (e) => (e.id = id))),
+      'schema_violation',
+      'id: isUuidV7',
+      id,
+    );
   });
 
   it.each([['999.1.1.1'], ['not-an-ip'], ['203.0.113.7/24'], ['::ffff:999.0.0.1']])('source.ip %s', (ip) => {
-    expectRejected(decodeJson(variant('AUTH_LOGIN', (e) => (e.source.ip = ip))), 'schema_violation', 'source.ip', ip);
+    expectRejected(
+      decodeJson(variant('AUTH_LOGIN', (e) => (e.source.ip = ip))),
+      'schema_violation',
+      'source.ip',
+      ip,
+    );
   });
 
   it.each([
@@ -121,9 +146,24 @@ describe('decodeEvent rejects', () => {
       ['AUTH_LOGIN', 'actor', (e: Mutable) => (e.actor.password = SECRET), 'actor.password'],
       ['AUTH_LOGIN', 'subject', (e: Mutable) => (e.subject.password = SECRET), 'subject.password'],
       ['AUTH_LOGIN', 'source', (e: Mutable) => (e.source.password = SECRET), 'source.password'],
-      ['FAILED_AUTH_LOGIN', 'attributes', (e: Mutable) => (e.attributes.password = SECRET), 'attributes.password'],
-      ['SECURITY_ALERT', 'alert key', (e: Mutable) => (e.attributes.key.password = SECRET), 'attributes.key.password'],
-      ['SECURITY_ACTION', 'action target', (e: Mutable) => (e.attributes.target.password = SECRET), 'attributes.target.password'],
+      [
+        'FAILED_AUTH_LOGIN',
+        'attributes',
+        (e: Mutable) => (e.attributes.password = SECRET),
+        'attributes.password',
+      ],
+      [
+        'SECURITY_ALERT',
+        'alert key',
+        (e: Mutable) => (e.attributes.key.password = SECRET),
+        'attributes.key.password',
+      ],
+      [
+        'SECURITY_ACTION',
+        'action target',
+        (e: Mutable) => (e.attributes.target.password = SECRET),
+        'attributes.target.password',
+      ],
     ] satisfies (readonly [EventType, string, Mutate, string])[])('%s %s', (type, _where, mutate, path) => {
       expectRejected(decodeJson(variant(type, mutate)), 'schema_violation', `${path}: unknown_property`);
     });
@@ -133,10 +173,13 @@ describe('decodeEvent rejects', () => {
       expectRejected(result, 'schema_violation', 'attributes.filters: isBoundedStringMap');
     });
 
-    it.each([['token'], ['refresh_token'], ['clientSecret'], ['Authorization']])('a %s key in filters', (key) => {
-      const result = decodeJson(variant('AUDIT_LOG_READ', (e) => (e.attributes.filters[key] = SECRET)));
-      expectRejected(result, 'schema_violation', 'attributes.filters');
-    });
+    it.each([['token'], ['refresh_token'], ['clientSecret'], ['Authorization']])(
+      'a %s key in filters',
+      (key) => {
+        const result = decodeJson(variant('AUDIT_LOG_READ', (e) => (e.attributes.filters[key] = SECRET)));
+        expectRejected(result, 'schema_violation', 'attributes.filters');
+      },
+    );
   });
 
   describe('oversized strings', () => {
@@ -165,33 +208,121 @@ describe('decodeEvent rejects', () => {
   describe('other malformed envelopes', () => {
     it.each([
       ['null for an optional object', 'AUTH_LOGIN', (e: Mutable) => (e.actor = null), 'actor'],
-      ['an array for a nested object', 'AUTH_LOGIN', (e: Mutable) => (e.source = [{ ip: '203.0.113.7' }]), 'source'],
+      [
+        'an array for a nested object',
+        'AUTH_LOGIN',
+        (e: Mutable) => (e.source = [{ ip: '203.0.113.7' }]),
+        'source',
+      ],
       ['an empty subject', 'AUTH_LOGIN', (e: Mutable) => (e.subject = {}), 'subject.userId'],
-      ['a local-time occurredAt', 'AUTH_LOGIN', (e: Mutable) => (e.occurredAt = '2025-01-15T10:30:00+01:00'), 'occurredAt'],
-      ['an impossible date', 'AUTH_LOGIN', (e: Mutable) => (e.occurredAt = '2025-02-30T00:00:00Z'), 'occurredAt'],
+      [
+        'a local-time occurredAt',
+        'AUTH_LOGIN',
+        (e: Mutable) => (e.occurredAt = '2025-01-15T10:30:00+01:00'),
+        'occurredAt',
+      ],
+      [
+        'an impossible date',
+        'AUTH_LOGIN',
+        (e: Mutable) => (e.occurredAt = '2025-02-30T00:00:00Z'),
+        'occurredAt',
+      ],
       ['a bad traceparent', 'AUTH_LOGIN', (e: Mutable) => (e.traceparent = '01-abc-def-00'), 'traceparent'],
       ['an unknown outcome', 'AUTH_LOGIN', (e: Mutable) => (e.outcome = 'ok'), 'outcome'],
       ['a reason with spaces', 'AUTH_LOGIN', (e: Mutable) => (e.reason = `bad password ${SECRET}`), 'reason'],
-      ['a query string in a route', 'RATE_LIMITED', (e: Mutable) => (e.attributes.route = `/x?access_token=${SECRET}`), 'attributes.route'],
-      ['an out-of-range status', 'SERVER_ERROR', (e: Mutable) => (e.attributes.status = 404), 'attributes.status'],
-      ['a bad token failure kind', 'TOKEN_VALIDATION_FAILED', (e: Mutable) => (e.attributes.failure = 'nope'), 'attributes.failure'],
-      ['a sev that is not sevOf(severity)', 'SECURITY_ALERT', (e: Mutable) => (e.attributes.sev = 'SEV-1'), 'attributes.sev: sevMatchesSeverity'],
-      ['lastSeen before firstSeen', 'SECURITY_ALERT', (e: Mutable) => (e.attributes.lastSeen = '2025-01-15T09:00:00.000Z'), 'attributes.lastSeen'],
-      ['more than 10 sample ids', 'SECURITY_ALERT', (e: Mutable) => (e.attributes.sampleEventIds = Array(11).fill(e.id)), 'attributes.sampleEventIds'],
-      ['a bad MITRE id', 'SECURITY_ALERT', (e: Mutable) => (e.attributes.mitre = ['T99']), 'attributes.mitre'],
-      ['an ip alert key that is no IP', 'SECURITY_ALERT', (e: Mutable) => (e.attributes.key = { kind: 'ip', value: 'u-1' }), 'attributes.key.value'],
-      ['BLOCK_IP aimed at a user', 'SECURITY_ACTION', (e: Mutable) => (e.attributes.target = { kind: 'user', value: 'u-1' }), 'attributes.target: targetMatchesAction'],
-      ['a TTL over 30 days', 'SECURITY_ACTION', (e: Mutable) => (e.attributes.ttlSeconds = 31 * 86400), 'attributes.ttlSeconds'],
-      ['a checkpoint without prevCheckpointHash', 'AUDIT_CHECKPOINT', (e: Mutable) => delete e.attributes.prevCheckpointHash, 'attributes.prevCheckpointHash'],
-      ['a signature that is not base64', 'AUDIT_CHECKPOINT', (e: Mutable) => (e.attributes.signature = '!!'), 'attributes.signature'],
-      ['a retention cut at seq 0', 'AUDIT_RETENTION_CUT', (e: Mutable) => (e.attributes.upToSeq = 0), 'attributes.upToSeq'],
-      ['a retention cut whose last hash is not SHA-256', 'AUDIT_RETENTION_CUT', (e: Mutable) => (e.attributes.lastHash = 'abc'), 'attributes.lastHash'],
+      [
+        'a query string in a route',
+        'RATE_LIMITED',
+        (e: Mutable) => (e.attributes.route = `/x?access_token=${SECRET}`),
+        'attributes.route',
+      ],
+      [
+        'an out-of-range status',
+        'SERVER_ERROR',
+        (e: Mutable) => (e.attributes.status = 404),
+        'attributes.status',
+      ],
+      [
+        'a bad token failure kind',
+        'TOKEN_VALIDATION_FAILED',
+        (e: Mutable) => (e.attributes.failure = 'nope'),
+        'attributes.failure',
+      ],
+      [
+        'a sev that is not sevOf(severity)',
+        'SECURITY_ALERT',
+        (e: Mutable) => (e.attributes.sev = 'SEV-1'),
+        'attributes.sev: sevMatchesSeverity',
+      ],
+      [
+        'lastSeen before firstSeen',
+        'SECURITY_ALERT',
+        (e: Mutable) => (e.attributes.lastSeen = '2025-01-15T09:00:00.000Z'),
+        'attributes.lastSeen',
+      ],
+      [
+        'more than 10 sample ids',
+        'SECURITY_ALERT',
+        (e: Mutable) => (e.attributes.sampleEventIds = Array(11).fill(e.id)),
+        'attributes.sampleEventIds',
+      ],
+      [
+        'a bad MITRE id',
+        'SECURITY_ALERT',
+        (e: Mutable) => (e.attributes.mitre = ['T99']),
+        'attributes.mitre',
+      ],
+      [
+        'an ip alert key that is no IP',
+        'SECURITY_ALERT',
+        (e: Mutable) => (e.attributes.key = { kind: 'ip', value: 'u-1' }),
+        'attributes.key.value',
+      ],
+      [
+        'BLOCK_IP aimed at a user',
+        'SECURITY_ACTION',
+        (e: Mutable) => (e.attributes.target = { kind: 'user', value: 'u-1' }),
+        'attributes.target: targetMatchesAction',
+      ],
+      [
+        'a TTL over 30 days',
+        'SECURITY_ACTION',
+        (e: Mutable) => (e.attributes.ttlSeconds = 31 * 86400),
+        'attributes.ttlSeconds',
+      ],
+      [
+        'a checkpoint without prevCheckpointHash',
+        'AUDIT_CHECKPOINT',
+        (e: Mutable) => delete e.attributes.prevCheckpointHash,
+        'attributes.prevCheckpointHash',
+      ],
+      [
+        'a signature that is not base64',
+        'AUDIT_CHECKPOINT',
+        (e: Mutable) => (e.attributes.signature = '!!'),
+        'attributes.signature',
+      ],
+      [
+        'a retention cut at seq 0',
+        'AUDIT_RETENTION_CUT',
+        (e: Mutable) => (e.attributes.upToSeq = 0),
+        'attributes.upToSeq',
+      ],
+      [
+        'a retention cut whose last hash is not SHA-256',
+        'AUDIT_RETENTION_CUT',
+        (e: Mutable) => (e.attributes.lastHash = 'abc'),
+        'attributes.lastHash',
+      ],
     ] satisfies Case[])('%s', (_label, type, mutate, path) => {
       expectRejected(decodeJson(variant(type, mutate)), 'schema_violation', path);
     });
 
     it('a prototype-polluting key', () => {
-      const json = JSON.stringify(sampleEvent('AUTH_LOGIN')).replace('"attributes":{', '"attributes":{"__proto__":{"isAdmin":true},');
+      const json = JSON.stringify(sampleEvent('AUTH_LOGIN')).replace(
+        '"attributes":{',
+        '"attributes":{"__proto__":{"isAdmin":true},',
+      );
       expectRejected(decodeEvent(json), 'schema_violation', 'attributes.__proto__: forbidden_key');
       expect(({} as Mutable).isAdmin).toBeUndefined();
     });
@@ -199,11 +330,18 @@ describe('decodeEvent rejects', () => {
     it('excessive nesting', () => {
       let deep: unknown = {};
       for (let i = 0; i < 50; i++) deep = { a: deep };
-      expectRejected(decodeJson(variant('AUTH_LOGIN', (e) => (e.attributes.x = deep))), 'schema_violation', 'maxDepth');
+      expectRejected(
+        decodeJson(variant('AUTH_LOGIN', (e) => (e.attributes.x = deep))),
+        'schema_violation',
+        'maxDepth',
+      );
     });
 
     it('reports several problems at once, bounded', () => {
-      const result = decodeJson({ ...Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}`, i])), type: 'AUTH_LOGIN' });
+      const result = decodeJson({
+        ...Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}`, i])),
+        type: 'AUTH_LOGIN',
+      });
       expectRejected(result, 'schema_violation', 'more)');
     });
   });

@@ -4,13 +4,12 @@ import {
   EVENT_TYPES,
   EventContractError,
   EventType,
-  SAMPLE_EVENTS,
   createEvent,
   decodeEvent,
   encodeEvent,
-  sampleEvent,
   validateEvent,
 } from '../index';
+import { SAMPLE_EVENTS, sampleEvent } from '../testing';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -21,19 +20,22 @@ describe('contract round trip', () => {
   });
 
   // Iterates the registry, so a type added without a sample fails here.
-  it.each(Object.keys(EVENT_ATTRIBUTES) as EventType[])('%s: createEvent → encodeEvent → decodeEvent', (type) => {
-    const original = SAMPLE_EVENTS[type];
-    expect(original).toBeDefined();
-    expect(original.type).toBe(type);
+  it.each(Object.keys(EVENT_ATTRIBUTES) as EventType[])(
+    '%s: createEvent → encodeEvent → decodeEvent',
+    (type) => {
+      const original = SAMPLE_EVENTS[type];
+      expect(original).toBeDefined();
+      expect(original.type).toBe(type);
 
-    const rebuilt = createEvent(type, { ...sampleEvent(type) } as never);
-    const decoded = decodeEvent(encodeEvent(rebuilt));
+      const rebuilt = createEvent(type, { ...sampleEvent(type) } as never);
+      const decoded = decodeEvent(encodeEvent(rebuilt));
 
-    expect(decoded).toEqual({ ok: true, event: rebuilt });
-    expect(decoded.ok && JSON.parse(JSON.stringify(decoded.event))).toStrictEqual(
-      JSON.parse(JSON.stringify(original)),
-    );
-  });
+      expect(decoded).toEqual({ ok: true, event: rebuilt });
+      expect(decoded.ok && JSON.parse(JSON.stringify(decoded.event))).toStrictEqual(
+        JSON.parse(JSON.stringify(original)),
+      );
+    },
+  );
 
   it.each(EVENT_TYPES)('%s: the sample validates as an already-parsed object', (type) => {
     expect(validateEvent(sampleEvent(type))).toEqual({ ok: true, event: SAMPLE_EVENTS[type] });
@@ -79,8 +81,7 @@ describe('createEvent', () => {
 
   it('refuses to build an invalid event, naming the path but not the value', () => {
     const secret = 'hunter2-not-logged';
-    const build = () =>
-      createEvent('AUTH_LOGIN', { ...fields, attributes: { password: secret } as never });
+    const build = () => createEvent('AUTH_LOGIN', { ...fields, attributes: { password: secret } as never });
     expect(build).toThrow(EventContractError);
     try {
       build();

@@ -1,13 +1,5 @@
-import {
-  EVENT_TYPES,
-  SAMPLE_EVENTS,
-  Topics,
-  createEvent,
-  eventKey,
-  normalizeUsername,
-  sampleEvent,
-  topicOf,
-} from '../index';
+import { EVENT_TYPES, Topics, createEvent, eventKey, normalizeUsername, topicOf } from '../index';
+import { SAMPLE_EVENTS, sampleEvent } from '../testing';
 
 describe('eventKey', () => {
   describe(`on ${Topics.AUTH_EVENTS}`, () => {
@@ -39,7 +31,11 @@ describe('eventKey', () => {
     });
 
     it('falls through a username that is only whitespace', () => {
-      const blank = createEvent('FAILED_AUTH_LOGIN', { ...base, subject: { username: '   ' }, source: { ip: '::1' } });
+      const blank = createEvent('FAILED_AUTH_LOGIN', {
+        ...base,
+        subject: { username: '   ' },
+        source: { ip: '::1' },
+      });
       expect(eventKey(blank)).toBe('::1');
     });
   });

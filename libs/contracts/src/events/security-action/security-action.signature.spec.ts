@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { sampleEvent } from '../../testing/samples';
+import { sampleEvent } from '../../testing';
 import { actionKeyId, signSecurityAction, verifySecurityAction } from './security-action.signature';
 
 describe('security action signatures (issue 14 item 2)', () => {

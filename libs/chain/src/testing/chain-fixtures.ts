@@ -1,10 +1,11 @@
-// Shared by the chain library's specs only (not exported from index.ts): a key, a keyring and
-// chained rows with real hashes, so each spec states its scenario rather than its set-up.
+// Shared by the chain library's specs only (not exported from index.ts; testing/ is left out of the
+// build): a key, a keyring and chained rows with real hashes, so each spec states its scenario
+// rather than its set-up.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { piiDigest } from './canonical';
-import { genesis, linkRows } from './chainer';
-import { CheckpointSigner, checkpointHash, keyFingerprint, type SignedCheckpoint } from './checkpoint';
-import type { StoredRow } from './verifier';
+import { piiDigest } from '../canonical';
+import { genesis, linkRows } from '../chainer';
+import { CheckpointSigner, checkpointHash, keyFingerprint, type SignedCheckpoint } from '../checkpoint';
+import type { StoredRow } from '../verifier';
 
 export const CHAIN = 'auth.events.v1:0';
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
