@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'winston';
 import { kafkaSecurityFromEnv, type KafkaSecurity } from '@vigil/config';
+import type { KafkaClient } from './types';
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -44,7 +45,7 @@ const levels: Record<number, string> = {
 };
 
 /** A KafkaJS client whose own log lines go through our (redacting, JSON) logger. */
-export function createKafka(opts: KafkaClientOptions): Kafka {
+export function createKafka(opts: KafkaClientOptions): KafkaClient {
   const config: KafkaConfig = {
     clientId: opts.clientId,
     brokers: opts.brokers,

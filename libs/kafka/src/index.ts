@@ -7,7 +7,7 @@ export * from './dlq';
 export * from './trace-headers';
 export * from './kafka-health';
 export { kafkaMetrics } from './metrics';
-export type { Kafka, KafkaMessage, IHeaders } from 'kafkajs';
+export * from './types';
 export * from './failure-class';
 export * from './dlq-replay';
 export * from './bus-plan';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'winston';
-import { EventConsumer, EventProducer, type EventConsumerOptions, type Kafka } from '@vigil/kafka';
+import { EventConsumer, EventProducer, type EventConsumerOptions, type KafkaClient } from '@vigil/kafka';
 import type { CheckResult } from './health';
 import type { BaseServiceConfig } from './service-config';
 import { KAFKA, LOGGER, SERVICE_CONFIG } from './tokens';
@@ -17,7 +17,7 @@ export class ConsumerRegistry {
   private readonly consumers = new Map<string, EventConsumer>();
 
   constructor(
-    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(KAFKA) private readonly kafka: KafkaClient,
     private readonly producer: EventProducer,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) private readonly config: BaseServiceConfig,
@@ -46,7 +46,10 @@ export class ConsumerRegistry {
     if (!consumer?.isRunning) return { ok: false, detail: 'stopped' };
     const waiting = consumer.waitingPartitions;
     if (waiting.length === 0) return { ok: true, detail: 'running' };
-    const parts = waiting.map((w) => `${w.topic}[${w.partition}] since ${w.since.toISOString()} (${w.retries} retries: ${w.error.slice(0, 200)})`);
+    const parts = waiting.map(
+      (w) =>
+        `${w.topic}[${w.partition}] since ${w.since.toISOString()} (${w.retries} retries: ${w.error.slice(0, 200)})`,
+    );
     return { ok: true, degraded: true, detail: `waiting for a dependency: ${parts.join('; ')}` };
   }
 
@@ -66,7 +69,11 @@ export class ConsumerRegistry {
         throw err;
       }
       this.consumers.set(spec.name, consumer);
-      this.logger.info('consumer started', { consumer: spec.name, groupId: spec.groupId, topics: spec.topics });
+      this.logger.info('consumer started', {
+        consumer: spec.name,
+        groupId: spec.groupId,
+        topics: spec.topics,
+      });
     }
   }
 

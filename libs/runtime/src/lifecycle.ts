@@ -9,7 +9,7 @@ import {
 import { DataSource } from 'typeorm';
 import type { Logger } from 'winston';
 import { checkDatabase, pendingMigrations, registerPoolMetrics, runMigrations } from '@vigil/database';
-import { ensureTopics, EventProducer, KafkaHealth, TopicsMissingError, type Kafka } from '@vigil/kafka';
+import { ensureTopics, EventProducer, KafkaHealth, TopicsMissingError, type KafkaClient } from '@vigil/kafka';
 import { ConsumerRegistry } from './consumers';
 import { HealthRegistry } from './health';
 import type { InfraOptions } from './infra.module';
@@ -38,7 +38,7 @@ export class InfraLifecycle
   constructor(
     @Inject('INFRA_OPTIONS') private readonly opts: InfraOptions,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(KAFKA) private readonly kafka: KafkaClient,
     private readonly dataSource: DataSource,
     private readonly producer: EventProducer,
     private readonly kafkaHealth: KafkaHealth,
@@ -50,7 +50,10 @@ export class InfraLifecycle
     this.health.register('postgres', () => checkDatabase(this.dataSource));
     this.health.register('kafka', () => this.kafkaHealth.check());
     this.health.register('migrations', () => this.migrationsCheck());
-    this.health.register('producer', () => ({ ok: this.producer.isConnected, detail: this.producer.isConnected ? 'connected' : 'disconnected' }));
+    this.health.register('producer', () => ({
+      ok: this.producer.isConnected,
+      detail: this.producer.isConnected ? 'connected' : 'disconnected',
+    }));
     await this.connectDatabase();
     registerPoolMetrics(this.dataSource, this.opts.config.dbPoolMax);
     if (this.opts.config.dbMigrateOnStart) await this.migrate();
@@ -58,7 +61,9 @@ export class InfraLifecycle
     this.migrationsOk = pending.length === 0;
     if (this.migrationsOk) this.markMigrated();
     else {
-      this.logger.warn('migrations pending: not ready until they are applied (npm run db:migrate)', { pending });
+      this.logger.warn('migrations pending: not ready until they are applied (npm run db:migrate)', {
+        pending,
+      });
       this.migrationsPoll = setInterval(() => this.migrationsCheck(), 1000);
       this.migrationsPoll.unref();
     }
@@ -95,7 +100,10 @@ export class InfraLifecycle
         })
         .catch(() => undefined);
     }
-    return { ok: this.migrationsOk, detail: this.migrationsOk ? 'up to date' : 'pending: run npm run db:migrate' };
+    return {
+      ok: this.migrationsOk,
+      detail: this.migrationsOk ? 'up to date' : 'pending: run npm run db:migrate',
+    };
   }
 
   onApplicationBootstrap(): void {

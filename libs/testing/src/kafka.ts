@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { localKafkaPasswordFile } from '@vigil/config';
-import { createKafka, type Kafka, type KafkaMessage } from '@vigil/kafka';
+import { createKafka, type KafkaClient, type KafkaRecord } from '@vigil/kafka';
 import { kafkaBrokers } from './env';
 import { waitFor } from './wait';
 
@@ -12,7 +12,7 @@ export function uniqueTopic(prefix: string): string {
 }
 
 /** As the admin principal (KAFKA_USERNAME/KAFKA_PASSWORD[_FILE], locally vigil-admin): fixtures create topics and read anything. */
-export function testKafka(clientId = 'vigil-test'): Kafka {
+export function testKafka(clientId = 'vigil-test'): KafkaClient {
   return createKafka({ clientId, brokers: kafkaBrokers() }); // no logger: KafkaJS stays silent in tests
 }
 
@@ -54,14 +54,14 @@ export async function deleteTopics(topics: string[]): Promise<void> {
 /** Reads `topic` from the beginning until a message satisfies `match` (shared topics hold other suites' messages too). */
 export async function readUntil(
   topic: string,
-  match: (m: KafkaMessage) => boolean,
+  match: (m: KafkaRecord) => boolean,
   timeoutMs = 20000,
-): Promise<KafkaMessage> {
+): Promise<KafkaRecord> {
   const consumer = testKafka('vigil-test-reader').consumer({ groupId: `test-reader-${randomUUID()}` });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
-    return await new Promise<KafkaMessage>((resolve, reject) => {
+    return await new Promise<KafkaRecord>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`no matching message on ${topic} after ${timeoutMs} ms`)),
         timeoutMs,
@@ -79,9 +79,9 @@ export async function readUntil(
   }
 }
 
-export async function readMessages(topic: string, count: number, timeoutMs = 20000): Promise<KafkaMessage[]> {
+export async function readMessages(topic: string, count: number, timeoutMs = 20000): Promise<KafkaRecord[]> {
   const consumer = testKafka('vigil-test-reader').consumer({ groupId: `test-reader-${randomUUID()}` });
-  const got: KafkaMessage[] = [];
+  const got: KafkaRecord[] = [];
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -122,7 +122,7 @@ export async function committedOffsets(groupId: string, topic: string): Promise<
 export function kafkaAs(
   principal: string,
   opts: { password?: string; brokers?: string[]; tls?: { ca?: string } } = {},
-): Kafka {
+): KafkaClient {
   const password = opts.password ?? fs.readFileSync(localKafkaPasswordFile(principal), 'utf8').trim();
   return createKafka({
     clientId: `vigil-test-${principal}`,

@@ -8,11 +8,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client } from 'pg';
 import { decodeEvent, dlqTopic, type AnyEvent } from '@vigil/contracts';
-import { kafkaAuthOptions } from '@vigil/kafka';
-import { kafkaSecurityFromEnv } from '@vigil/config';
+import { createKafka, type KafkaClient } from '@vigil/kafka';
 import {
   deleteTopics,
   freshSchema,
@@ -124,7 +122,7 @@ export class TopicTap {
   readonly events: AnyEvent[] = [];
   readonly raw: string[] = [];
   readonly keys: Array<string | null> = [];
-  private consumer?: Consumer;
+  private consumer?: ReturnType<KafkaClient['consumer']>;
 
   constructor(
     private readonly topic: string,
@@ -132,12 +130,8 @@ export class TopicTap {
   ) {}
 
   async start(): Promise<this> {
-    const kafka = new Kafka({
-      clientId: 'vigil-test-tap',
-      brokers: this.brokers,
-      ...kafkaAuthOptions(kafkaSecurityFromEnv()),
-      logLevel: logLevel.NOTHING,
-    });
+    // As the fixtures' principal (the environment's KAFKA_USERNAME/KAFKA_PASSWORD[_FILE]); no logger: silent.
+    const kafka = createKafka({ clientId: 'vigil-test-tap', brokers: this.brokers });
     this.consumer = kafka.consumer({ groupId: `tap-${randomUUID()}`, allowAutoTopicCreation: false });
     await this.consumer.connect();
     await waitFor(

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseWitnessLine, witnessRecordKey, type WitnessRecord } from '@vigil/chain';
 import { decodeEvent, Topics } from '@vigil/contracts';
-import { readTopic, type Kafka, type ReadTopicProgress } from '@vigil/kafka';
+import { readTopic, type KafkaClient, type ReadTopicProgress } from '@vigil/kafka';
 
 /** What a witness said, and what of it could not be read. */
 export interface Witness {
@@ -28,7 +28,7 @@ export function witnessRecordOf(bytes: Buffer | null): WitnessRecord | undefined
  * snapshot lacks was removed, not merely not yet written.
  */
 export async function witnessFromTopic(
-  kafka: Kafka,
+  kafka: KafkaClient,
   onProgress?: (p: ReadTopicProgress) => void,
 ): Promise<Witness> {
   const records = new Map<string, WitnessRecord>();

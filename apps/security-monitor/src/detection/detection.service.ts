@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'winston';
 import { DecodeFailureReason, type AnyEvent, type DecodeResult } from '@vigil/contracts';
-import { EventProducer, partitionCount, type ConsumedEvent, type HandlerContext, type Kafka } from '@vigil/kafka';
+import { EventProducer, partitionCount, type ConsumedEvent, type HandlerContext, type KafkaClient as Kafka } from '@vigil/kafka';
 import { ConsumerRegistry, KAFKA, LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import type { SecurityMonitorConfig } from '../config';
 import type { EngineAlert, EngineOptions, EngineStage } from '../engine/detection-engine';

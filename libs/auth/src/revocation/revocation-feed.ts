@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'winston';
 import { decodeEvent, type AnyEvent } from '@vigil/contracts';
-import type { Kafka } from '@vigil/kafka';
+import type { KafkaClient } from '@vigil/kafka';
 import type { RevocationDenyList } from './deny-list';
 
-type Consumer = ReturnType<Kafka['consumer']>;
+type Consumer = ReturnType<KafkaClient['consumer']>;
 
 export interface RevocationFeedOptions {
   /** The gateway's auth events topic (auth.events.v1). */
@@ -59,7 +59,7 @@ export class RevocationFeed {
   private wakeSleep?: () => void;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: KafkaClient,
     private readonly denyList: RevocationDenyList,
     private readonly opts: RevocationFeedOptions,
   ) {}

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 import type { Logger } from 'winston';
-import type { Kafka } from '@vigil/kafka';
+import type { KafkaClient } from '@vigil/kafka';
 import { HealthRegistry, KAFKA, LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import type { VerifiedToken } from '../verified-token';
 import type { RevocationCheck } from '../nest/auth-events-sink';
@@ -113,8 +113,12 @@ export class RevocationModule {
           // Its throwaway groups are named under the service's own group id, so the service's
           // Kafka principal (ACLs on its group prefix, libs/kafka bus-plan) may use and delete them.
           inject: [KAFKA, RevocationDenyList, LOGGER, SERVICE_CONFIG],
-          useFactory: (kafka: Kafka, list: RevocationDenyList, logger: Logger, config: { kafkaGroupId: string }) =>
-            new RevocationFeed(kafka, list, { topic: opts.topic, service: config.kafkaGroupId, logger }),
+          useFactory: (
+            kafka: KafkaClient,
+            list: RevocationDenyList,
+            logger: Logger,
+            config: { kafkaGroupId: string },
+          ) => new RevocationFeed(kafka, list, { topic: opts.topic, service: config.kafkaGroupId, logger }),
         },
         RevocationLifecycle,
       ],
