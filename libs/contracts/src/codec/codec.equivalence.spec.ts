@@ -207,8 +207,8 @@ describe('compiled validator on values JSON cannot carry (validateEvent)', () =>
     compiled: validateEvent(event),
     reference: validateEventReference(event),
   });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const edit = (type: EventType, change: (e: Record<string, any>) => void) => {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
     const event = sampleEvent(type) as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     change(event);
     return event;
