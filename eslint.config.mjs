@@ -43,7 +43,12 @@ const PURE_CORE_FILES = [
 ];
 const PURE_CORE_SPECS = PURE_CORE_FILES.map((glob) => glob.replace('**/*.ts', '**/*.spec.ts'));
 const TEST_FILES = ['**/*.spec.ts', '**/*.test.ts', 'libs/testing/**/*.ts', 'libs/*/src/testing/**/*.ts'];
-const restricted = (paths, patterns) => ['error', { paths, patterns }];
+// A package's internal files are not its API (the compiled validator asks class-transformer's public API).
+const INTERNALS = {
+  group: ['class-transformer/*', 'class-validator/*'],
+  message: 'Use the package entry point: its internal files are not API and move between versions.',
+};
+const restricted = (paths, patterns) => ['error', { paths, patterns: [...patterns, INTERNALS] }];
 
 export default [
   {

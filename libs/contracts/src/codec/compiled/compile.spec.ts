@@ -43,7 +43,10 @@ function metadataChecks(cls: ClassRef): number {
 }
 
 function compiledChecks(plan: CompiledClass): number {
-  return plan.properties.reduce((n, p) => n + p.conditions.length + p.rules.length + (p.nested === null ? 0 : 1), 0);
+  return plan.properties.reduce(
+    (n, p) => n + p.conditions.length + p.rules.length + (p.nested === null ? 0 : 1),
+    0,
+  );
 }
 
 describe('compiling the contracts', () => {
@@ -56,9 +59,17 @@ describe('compiling the contracts', () => {
   it('reaches every attributes and nested class, leaving no constraint out', () => {
     const classes = new Set([...compiled.values()].flatMap(({ plan }) => [...reachable(plan)]));
     const names = [...classes].map((plan) => plan.name);
-    const expected = [...Object.values(EVENT_ATTRIBUTES).map((cls) => cls.name), 'Actor', 'Subject', 'Source', 'AlertKey', 'ActionTarget'];
+    const expected = [
+      ...Object.values(EVENT_ATTRIBUTES).map((cls) => cls.name),
+      'Actor',
+      'Subject',
+      'Source',
+      'AlertKey',
+      'ActionTarget',
+    ];
     for (const name of expected) expect(names).toContain(name);
-    for (const plan of classes) expect([plan.name, compiledChecks(plan)]).toEqual([plan.name, metadataChecks(plan.target)]);
+    for (const plan of classes)
+      expect([plan.name, compiledChecks(plan)]).toEqual([plan.name, metadataChecks(plan.target)]);
   });
 
   it('shares nested plans between event types', () => {
@@ -118,6 +129,20 @@ class WithMethod {
 class Outer {
   @ValidateNested() @Type(() => WithTransform) inner!: WithTransform;
 }
+class WithExclude {
+  @IsString() @Exclude() field!: string;
+}
+class WithDiscriminator {
+  @ValidateNested()
+  @Type(() => Inner, { discriminator: { property: 'kind', subTypes: [{ name: 'inner', value: Inner }] } })
+  inner!: Inner;
+}
+class NestedDate {
+  @ValidateNested() @Type(() => Date) inner!: Date;
+}
+class WithNumberTransform {
+  @IsInt() @Transform(({ value }) => (typeof value === 'number' ? Math.round(value) : value)) n!: number;
+}
 
 describe('compiling a class it cannot reproduce', () => {
   it.each([
@@ -133,6 +158,10 @@ describe('compiling a class it cannot reproduce', () => {
     [WithUndecoratedField, /WithUndecoratedField.other: a field without validation/],
     [WithMethod, /WithMethod: methods or accessors \(describe\)/],
     [Outer, /WithTransform.field: @Transform/],
+    [WithExclude, /WithExclude: @Expose\/@Exclude/],
+    [WithDiscriminator, /WithDiscriminator.inner: @Type with a discriminator/],
+    [NestedDate, /NestedDate.inner: @Type must name a contract class/],
+    [WithNumberTransform, /WithNumberTransform.n: @Transform/],
   ] as [ClassRef, RegExp][])('%p fails loudly', (cls, message) => {
     expect(() => compileClass(cls)).toThrow(ContractCompileError);
     expect(() => compileClass(cls)).toThrow(message);
@@ -168,7 +197,14 @@ describe('a class beyond the contracts: self-nesting, IsOptional, IsDefined, All
 
   it.each([
     [{ name: 'a' }],
-    [{ name: 'a', children: [{ name: 'b', children: [{ name: 'c' }] }], leaf: { n: 1, note: { any: 1 } }, tags: ['x'] }],
+    [
+      {
+        name: 'a',
+        children: [{ name: 'b', children: [{ name: 'c' }] }],
+        leaf: { n: 1, note: { any: 1 } },
+        tags: ['x'],
+      },
+    ],
     [{ name: 'a', children: null, leaf: null, tags: null }],
     [{ name: 'a', children: [1, null, { name: 2, extra: 1 }, [{ name: 'd', leaf: {} }]] }],
     [{ name: 'a', children: { name: 'b', children: 'no' } }],
