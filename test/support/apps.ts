@@ -11,20 +11,22 @@ import winston from 'winston';
 import { createLogger } from '@vigil/telemetry';
 import { createServiceApp, type BaseServiceConfig, type ServiceDefinition } from '@vigil/runtime';
 import { freshSchema, kafkaBrokers } from '@vigil/testing';
-import { authGatewayDefinition } from '../../apps/auth-gateway/src/auth-gateway.definition';
-import { auditWriterDefinition } from '../../apps/audit-writer/src/audit-writer.definition';
-import { securityMonitorDefinition } from '../../apps/security-monitor/src/security-monitor.definition';
-import { retentionWorkerDefinition } from '../../apps/retention-worker/src/retention-worker.definition';
 
+/** Each service's definition, loaded when a suite starts that service (and only then). */
 export const APPS = {
-  'auth-gateway': authGatewayDefinition,
-  'audit-writer': auditWriterDefinition,
-  'security-monitor': securityMonitorDefinition,
-  'retention-worker': retentionWorkerDefinition,
+  'auth-gateway': async () =>
+    (await import('../../apps/auth-gateway/src/auth-gateway.definition')).authGatewayDefinition,
+  'audit-writer': async () =>
+    (await import('../../apps/audit-writer/src/audit-writer.definition')).auditWriterDefinition,
+  'security-monitor': async () =>
+    (await import('../../apps/security-monitor/src/security-monitor.definition')).securityMonitorDefinition,
+  'retention-worker': async () =>
+    (await import('../../apps/retention-worker/src/retention-worker.definition')).retentionWorkerDefinition,
 };
 
 export type AppName = keyof typeof APPS;
-type ConfigOf<N extends AppName> = (typeof APPS)[N] extends ServiceDefinition<infer C> ? C : never;
+type ConfigOf<N extends AppName> =
+  Awaited<ReturnType<(typeof APPS)[N]>> extends ServiceDefinition<infer C> ? C : never;
 
 export interface TestApp<C extends BaseServiceConfig = BaseServiceConfig> {
   app: NestExpressApplication;
@@ -69,7 +71,9 @@ export async function startApp(
   env: NodeJS.ProcessEnv = {},
   options: StartAppOptions = {},
 ): Promise<TestApp> {
-  const def = (typeof which === 'string' ? APPS[which] : which) as ServiceDefinition<BaseServiceConfig>;
+  const def = (
+    typeof which === 'string' ? await APPS[which]() : which
+  ) as ServiceDefinition<BaseServiceConfig>;
   const fresh = options.db ? undefined : await freshSchema(def.service.replace(/-/g, '_'));
   const { url, schema } = options.db ?? fresh!;
   const level = options.logLevel ?? 'debug';
