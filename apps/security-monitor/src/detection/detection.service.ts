@@ -14,6 +14,9 @@ import { StageProcessor, type PartialRecord } from './stage-processor';
 
 export type TopologyStage = Exclude<EngineStage, 'all'>;
 
+/** A consumer whose last fetch answered longer ago than this cannot hear its input (KafkaJS waits at most 5 s for data). */
+const FETCH_ANSWERED_WITHIN_MS = 6000;
+
 /** The name each stage's consumer is registered under (DetectionModule). */
 export const consumerName = (stage: TopologyStage) => `monitor-${stage}`;
 
@@ -123,10 +126,10 @@ export class DetectionService implements OnModuleDestroy, OnApplicationShutdown 
   }
 
   async tickIdle(now = Date.now()): Promise<void> {
-    // A fetch answers at least every few seconds when the input is quiet (KafkaJS waits up to 5 s).
-    const withinMs = Math.max(this.config.idleSeconds * 1000, 6000);
     for (const [name, s] of Object.entries(this.stages) as Array<[TopologyStage, StageProcessor]>) {
-      const quiet = (p: number) => this.consumers.inputQuiet(consumerName(name), this.topicOf(name), p, withinMs);
+      // A fetch answers at least every 5 s when the input is quiet (KafkaJS's maxWaitTime): none for
+      // longer means we cannot hear the input (StageProcessor.tickIdle counts no silence then).
+      const quiet = (p: number) => this.consumers.inputQuiet(consumerName(name), this.topicOf(name), p, FETCH_ANSWERED_WITHIN_MS);
       await s.tickIdle(now, quiet).catch((err) => this.logger.warn('idle tick failed', { stage: s.stage, err }));
     }
   }

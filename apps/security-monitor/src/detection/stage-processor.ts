@@ -35,6 +35,11 @@ interface PartitionRuntime {
   pending?: StepOutput;
   /** Wall time of the last input (idle partitions move their clock on). */
   lastInput: number;
+  /**
+   * Wall time since which the input has been heard to be quiet without a break (the consumer's
+   * fetches answered every tick); undefined while it is not (broker away, partition held back).
+   */
+  quietSince?: number;
   /** Steps and idle ticks of one partition run one after another. */
   queue: Promise<unknown>;
   /** IP and global stages: wall time each upstream partition was last heard from. */
@@ -105,12 +110,29 @@ export class StageProcessor {
 
   /**
    * Moves the clock of every partition idle for idleMs to now (alerts resolve; the global watermark
-   * moves). Only where `quiet` says the input really is quiet: while the broker or the database is
-   * away the stage is blind, and moving its clock would drop the backlog as late when it returns.
+   * moves). Idle means the source is quiet, not that we cannot hear it: `quiet` says whether the
+   * input is heard right now (a fetch answered recently, the partition not held for a dependency),
+   * and only silence heard without a break counts. While the broker or the database is away the
+   * stage is blind; once it hears again, the backlog gets idleMs to arrive before the clock moves,
+   * instead of being dropped as late by a clock moved on the first empty fetch.
    */
   async tickIdle(now = Date.now(), quiet: (partition: number) => boolean = () => true): Promise<void> {
-    const idle = [...this.partitions].filter(([p, rt]) => now - rt.lastInput >= this.d.idleMs && (!this.owned || this.owned.has(p)) && quiet(p));
-    await Promise.all(idle.map(([p]) => this.serialized(p, () => this.advance(p, now))));
+    const idle: number[] = [];
+    for (const [p, rt] of this.partitions) {
+      if (this.owned && !this.owned.has(p)) continue;
+      if (!quiet(p)) {
+        rt.quietSince = undefined;
+        continue;
+      }
+      rt.quietSince ??= now;
+      if (this.isIdle(rt, now)) idle.push(p);
+    }
+    await Promise.all(idle.map((p) => this.serialized(p, () => this.advance(p, now))));
+  }
+
+  /** No input for idleMs, counted from the later of the last input and the start of the current quiet spell. */
+  private isIdle(rt: PartitionRuntime, now: number): boolean {
+    return rt.quietSince !== undefined && now - Math.max(rt.lastInput, rt.quietSince) >= this.d.idleMs;
   }
 
   private serialized<T>(partition: number, fn: () => Promise<T>): Promise<T> {
@@ -198,7 +220,7 @@ export class StageProcessor {
 
   private async advance(partition: number, now: number): Promise<void> {
     const rt = this.partitions.get(partition);
-    if (!rt || now - rt.lastInput < this.d.idleMs) return;
+    if (!rt || !this.isIdle(rt, now)) return;
     try {
       await this.flushPending(rt, partition);
       const before = rt.engine.stats().watermark;
