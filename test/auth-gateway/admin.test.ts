@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { testDatabaseUrl, waitFor } from '@vigil/testing';
-import { MaintenanceService } from '../../apps/auth-gateway/src/maintenance.service';
+import { MaintenanceService } from '../../apps/auth-gateway/src/maintenance/maintenance.service';
 import { ADMIN, startGateway, TopicTap, waitReady, type Gateway } from './support/gateway';
 import { adminToken, createUser, http, login } from './support/http';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { startTelemetry } from '@vigil/telemetry/register';
 import { waitFor } from '@vigil/testing';
 import { ROOT, runScript } from '../support/processes';
-import { MaintenanceService } from '../../apps/auth-gateway/src/maintenance.service';
+import { MaintenanceService } from '../../apps/auth-gateway/src/maintenance/maintenance.service';
 import { ADMIN, startGateway, TopicTap, type Gateway } from './support/gateway';
 import { http, login } from './support/http';
 

@@ -3,29 +3,25 @@ import { APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'winston';
 import { AuthModule, JwksVerifier } from '@vigil/auth';
 import { InfraModule, SERVICE_CONFIG } from '@vigil/runtime';
-import { AdminUsersController } from './admin/admin-users.controller';
-import { AdminUsersService } from './admin/admin-users.service';
-import { IpBlocksController } from './admin/ip-blocks.controller';
-import { IpBlocksService } from './admin/ip-blocks.service';
+import { AccountsModule } from './accounts/accounts.module';
+import { SessionRevocationCheck } from './accounts/session-revocation.check';
+import { AdminModule } from './admin/admin.module';
 import { GatewayAuthEventsSink } from './auth/gateway-auth-events.sink';
-import { SessionRevocationCheck } from './auth/session-revocation.check';
 import { SERVICE, type AuthGatewayConfig } from './config';
-import { CoreModule } from './core.module';
-import { HealthAliasController } from './http/health-alias.controller';
-import { IpBlockGuard } from './http/ip-block.guard';
+import { EventsModule } from './events/events.module';
+import { GatewayHttpModule } from './http/http.module';
+import { IpBlockGuard } from './ip-blocks/ip-block.guard';
+import { IpBlocksModule } from './ip-blocks/ip-blocks.module';
+import { JunkModule } from './junk/junk.module';
 import { JunkThrottleGuard } from './junk/junk-throttle.guard';
-import { JwksController } from './keys/jwks.controller';
 import { KeyStore } from './keys/key-store';
-import { AuthController } from './login/auth.controller';
-import { LoginService } from './login/login.service';
-import { MaintenanceService } from './maintenance.service';
+import { KeysModule } from './keys/keys.module';
+import { LoginModule } from './login/login.module';
+import { MaintenanceModule } from './maintenance/maintenance.module';
 import { migrations } from './migrations';
-import { OutboxRelay } from './outbox/outbox.relay';
-import { MonitorKeyring } from './security-actions/monitor-keyring';
-import { SecurityActionsConsumer } from './security-actions/security-actions.consumer';
-import { SecurityActionsService } from './security-actions/security-actions.service';
-import { SessionsService } from './sessions/sessions.service';
-import { UsersService } from './users/users.service';
+import { OutboxModule } from './outbox/outbox.module';
+import { SecurityActionsModule } from './security-actions/security-actions.module';
+import { SessionsModule } from './sessions/sessions.module';
 
 /** auth-gateway: the login/logout/refresh/revoke API; every auth outcome becomes an event (outbox → auth.events.v1). */
 @Module({})
@@ -41,8 +37,8 @@ export class AppModule {
           migrations,
           topics: [{ topic: config.authEventsTopic }, { topic: config.securityActionsTopic }],
         }),
-        CoreModule,
         AuthModule.forRoot({
+          imports: [KeysModule, EventsModule, JunkModule, AccountsModule],
           // The gateway verifies its own tokens from its key store: a key rotated by another
           // instance is picked up from the shared directory on the first token that names it.
           verifier: {
@@ -63,19 +59,19 @@ export class AppModule {
           eventsSink: GatewayAuthEventsSink,
           revocationCheck: SessionRevocationCheck,
         }),
+        GatewayHttpModule,
+        OutboxModule,
+        KeysModule,
+        JunkModule,
+        LoginModule,
+        SessionsModule,
+        AccountsModule,
+        AdminModule,
+        IpBlocksModule,
+        SecurityActionsModule,
+        MaintenanceModule,
       ],
-      controllers: [AuthController, AdminUsersController, IpBlocksController, JwksController, HealthAliasController],
       providers: [
-        LoginService,
-        SessionsService,
-        UsersService,
-        AdminUsersService,
-        IpBlocksService,
-        MonitorKeyring,
-        SecurityActionsService,
-        SecurityActionsConsumer,
-        OutboxRelay,
-        MaintenanceService,
         // Global guards run in this order: the junk throttle first, before any database work.
         { provide: APP_GUARD, useClass: JunkThrottleGuard },
         { provide: APP_GUARD, useClass: IpBlockGuard },

@@ -63,8 +63,14 @@ export class Db implements Queryable {
    * Runs `fn` in one transaction; `settings` are SET LOCAL first (e.g. `{ lock_timeout: '2s' }`,
    * `{ 'vigil.change_channel': 'api' }`); `mode` sets the isolation level and read-only.
    */
-  async tx<T>(fn: (c: PoolClient) => Promise<T>, settings: Record<string, string> = {}, mode: TxMode = {}): Promise<T> {
+  async tx<T>(
+    fn: (c: PoolClient) => Promise<T>,
+    settings: Record<string, string> = {},
+    mode: TxMode = {},
+  ): Promise<T> {
     const c = await this.resolve().connect();
+    // A connection that cannot even roll back is destroyed, never handed to the next caller.
+    let broken: Error | undefined;
     try {
       await c.query(beginOf(mode));
       for (const [k, v] of Object.entries(settings)) {
@@ -75,10 +81,10 @@ export class Db implements Queryable {
       await c.query('COMMIT');
       return out;
     } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
+      await c.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
       throw err;
     } finally {
-      c.release();
+      c.release(broken);
     }
   }
 

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { RevocationCheck, VerifiedToken } from '@vigil/auth';
-import { Db } from '../db/db';
-import { hardLocked, USER_COLUMNS, type UserRow } from '../users/users.repository';
+import { hardLocked, UsersRepository, type UserRow } from './users.repository';
 
 const CURRENT_USER = Symbol.for('vigil.gateway.currentUser');
 
@@ -17,15 +16,11 @@ export function currentUserOf(req: unknown): UserRow | undefined {
  */
 @Injectable()
 export class SessionRevocationCheck implements RevocationCheck {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly users: UsersRepository) {}
 
   async isRevoked(token: VerifiedToken, req: unknown): Promise<boolean> {
     if (!token.sid || !/^[0-9a-f-]{36}$/i.test(token.sid) || !/^[0-9a-f-]{36}$/i.test(token.sub)) return true;
-    const [row] = await this.db.query<UserRow & { session_revoked: boolean }>(
-      `SELECT ${USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ')}, (s.revoked_at IS NOT NULL) AS session_revoked
-         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.user_id = $2`,
-      [token.sid, token.sub],
-    );
+    const row = await this.users.findSessionUser(token.sid, token.sub);
     if (!row || row.session_revoked || !row.is_active) return true;
     if (hardLocked(row)) return true;
     if ([...token.roles].sort().join() !== row.roles.join()) return true; // users.roles is kept sorted

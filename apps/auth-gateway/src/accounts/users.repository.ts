@@ -1,4 +1,5 @@
-import type { Sql } from '../db/db';
+import { Injectable } from '@nestjs/common';
+import { Db, type Queryable } from '@vigil/database';
 
 export interface UserRow {
   id: string;
@@ -39,7 +40,7 @@ export function toUserView(u: UserRow): UserView {
     roles: u.roles,
     isAdmin: u.is_admin,
     isActive: u.is_active,
-    lockedUntil: hardLocked(u) ? lockedUntilIso(u.locked_until) ?? 'infinity' : null,
+    lockedUntil: hardLocked(u) ? (lockedUntilIso(u.locked_until) ?? 'infinity') : null,
     lockReason: hardLocked(u) ? u.lock_reason : null,
     createdAt: u.created_at.toISOString(),
     updatedAt: u.updated_at.toISOString(),
@@ -64,10 +65,127 @@ export function hardLocked(u: Pick<UserRow, 'locked_until'>, now = Date.now()): 
   return until !== null && until > now;
 }
 
-export const USER_COLUMNS = 'id, username, email, password_hash, roles, is_admin, is_active, locked_until, lock_reason, created_at, updated_at, deactivated_at, roles_changed_at';
+export const USER_COLUMNS =
+  'id, username, email, password_hash, roles, is_admin, is_active, locked_until, lock_reason, created_at, updated_at, deactivated_at, roles_changed_at';
 
-export async function findUserById(sql: Sql, id: string, opts: { forUpdate?: boolean } = {}): Promise<UserRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-  const [row] = await sql.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`, [id]);
-  return row;
+/** Whether `id` can be a user id at all (a malformed one is simply no user, not a database error). */
+const UUID = /^[0-9a-f-]{36}$/i;
+
+/** The `users` table: every statement that reads or changes a user. */
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly db: Db) {}
+
+  /** `q`: the pool (`Db`) or a transaction's client. */
+  async findById(q: Queryable, id: string, opts: { forUpdate?: boolean } = {}): Promise<UserRow | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const { rows } = await q.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  list(onlyAdmins: boolean, limit: number): Promise<UserRow[]> {
+    return this.db.rows<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users ${onlyAdmins ? 'WHERE is_admin' : ''} ORDER BY created_at LIMIT $1`,
+      [limit],
+    );
+  }
+
+  async countAdmins(): Promise<number> {
+    const [{ n }] = await this.db.rows<{ n: string }>(`SELECT count(*) AS n FROM users WHERE is_admin`);
+    return Number(n);
+  }
+
+  async insert(
+    q: Queryable,
+    u: { username: string; email: string; passwordHash: string; roles: string[] },
+  ): Promise<UserRow> {
+    const { rows } = await q.query<UserRow>(
+      `INSERT INTO users (username, email, password_hash, roles) VALUES ($1, $2, $3, $4) RETURNING ${USER_COLUMNS}`,
+      [u.username, u.email, u.passwordHash, u.roles],
+    );
+    return rows[0];
+  }
+
+  setRoles(q: Queryable, id: string, roles: string[]): Promise<UserRow> {
+    return this.update(q, `UPDATE users SET roles = $2 WHERE id = $1 RETURNING ${USER_COLUMNS}`, [id, roles]);
+  }
+
+  setActive(q: Queryable, id: string, active: boolean): Promise<UserRow> {
+    return this.update(q, `UPDATE users SET is_active = $2 WHERE id = $1 RETURNING ${USER_COLUMNS}`, [
+      id,
+      active,
+    ]);
+  }
+
+  setPassword(q: Queryable, id: string, hash: string): Promise<UserRow> {
+    return this.update(
+      q,
+      `UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+      [id, hash],
+    );
+  }
+
+  /** Locks for `ttlSeconds` (indefinitely when absent). */
+  lock(
+    q: Queryable,
+    id: string,
+    ttlSeconds: number | undefined,
+    reason: 'admin' | 'security_action',
+  ): Promise<UserRow> {
+    return this.update(
+      q,
+      `UPDATE users SET locked_until = CASE WHEN $2::int IS NULL THEN 'infinity'::timestamptz ELSE now() + make_interval(secs => $2::int) END,
+            lock_reason = $3
+      WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+      [id, ttlSeconds ?? null, reason],
+    );
+  }
+
+  unlock(q: Queryable, id: string): Promise<UserRow> {
+    return this.update(
+      q,
+      `UPDATE users SET locked_until = NULL, lock_reason = NULL WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+      [id],
+    );
+  }
+
+  /** Lifts a lock only if a security action set it; undefined when it was not one. */
+  async liftSecurityLock(q: Queryable, id: string): Promise<UserRow | undefined> {
+    const { rows } = await q.query<UserRow>(
+      `UPDATE users SET locked_until = NULL, lock_reason = NULL WHERE id = $1 AND lock_reason = 'security_action' RETURNING ${USER_COLUMNS}`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  /** Lifts the admin/security locks that ran out; the ids of their users. */
+  async liftExpiredLocks(q: Queryable): Promise<string[]> {
+    const { rows } = await q.query<{ id: string }>(
+      `UPDATE users SET locked_until = NULL, lock_reason = NULL WHERE locked_until <= now() RETURNING id`,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** The user of a live token's session, with whether that session was revoked; undefined when either is gone. */
+  async findSessionUser(
+    sessionId: string,
+    userId: string,
+  ): Promise<(UserRow & { session_revoked: boolean }) | undefined> {
+    const [row] = await this.db.rows<UserRow & { session_revoked: boolean }>(
+      `SELECT ${USER_COLUMNS.split(', ')
+        .map((c) => `u.${c}`)
+        .join(', ')}, (s.revoked_at IS NOT NULL) AS session_revoked
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.user_id = $2`,
+      [sessionId, userId],
+    );
+    return row;
+  }
+
+  private async update(q: Queryable, sql: string, params: unknown[]): Promise<UserRow> {
+    const { rows } = await q.query<UserRow>(sql, params);
+    return rows[0];
+  }
 }

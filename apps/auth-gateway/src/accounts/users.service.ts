@@ -1,15 +1,22 @@
-import { BadRequestException, ConflictException, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { Logger } from 'winston';
 import { normalizeRoles, type Role } from '@vigil/auth';
 import { normalizeUsername } from '@vigil/contracts';
 import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
+import { Db } from '@vigil/database';
 import type { AuthGatewayConfig } from '../config';
-import { Db } from '../db/db';
-import { attemptedUsername, gatewayEvent, type RequestMeta } from '../events/event-builder';
+import { VIA_API } from '../database/database.module';
+import { attemptedUsername, gatewayEvent, type RequestMeta } from '../events/gateway-event.factory';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { checkPassword } from '../passwords/password-policy';
-import { USER_COLUMNS, type UserRow } from './users.repository';
+import { UsersRepository, type UserRow } from './users.repository';
 
 export interface Actor {
   userId: string;
@@ -21,6 +28,7 @@ export interface Actor {
 export class UsersService implements OnApplicationBootstrap {
   constructor(
     private readonly db: Db,
+    private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly outbox: OutboxWriter,
     @Inject(SERVICE_CONFIG) private readonly config: AuthGatewayConfig,
@@ -31,41 +39,48 @@ export class UsersService implements OnApplicationBootstrap {
   assertPasswordAcceptable(password: string, username: string, email: string): void {
     const violations = checkPassword(password, { minLength: this.config.passwordMinLength, username, email });
     if (violations.length) {
-      throw new BadRequestException({ type: 'https://vigil.dev/problems/weak-password', title: 'Bad Request', detail: `password rejected: ${violations.join(', ')}`, errors: violations });
+      throw new BadRequestException({
+        type: 'https://vigil.dev/problems/weak-password',
+        title: 'Bad Request',
+        detail: `password rejected: ${violations.join(', ')}`,
+        errors: violations,
+      });
     }
   }
 
-  async create(input: { username: string; email: string; password: string; roles: Role[] }, actor: Actor | undefined, meta: RequestMeta | undefined): Promise<UserRow> {
+  async create(
+    input: { username: string; email: string; password: string; roles: Role[] },
+    actor: Actor | undefined,
+    meta: RequestMeta | undefined,
+  ): Promise<UserRow> {
     const username = normalizeUsername(input.username);
     const email = input.email.trim();
     this.assertPasswordAcceptable(input.password, username, email);
     const hash = await this.hasher.hash(input.password);
     const roles = normalizeRoles(input.roles.length ? input.roles : ['user']);
     try {
-      const user = await this.db.tx(
-        async (sql) => {
-          const [row] = await sql.query<UserRow>(
-            `INSERT INTO users (username, email, password_hash, roles) VALUES ($1, $2, $3, $4) RETURNING ${USER_COLUMNS}`,
-            [username, email, hash, roles],
-          );
-          await this.outbox.append(sql, [
-            gatewayEvent('USER_CREATED', {
-              ...(actor ? { actor } : {}),
-              subject: { userId: row.id, username: attemptedUsername(row.username) },
-              outcome: 'success',
-              attributes: { roles: row.roles, channel: 'api' },
-              meta,
-            }),
-          ]);
-          return row;
-        },
-        { viaApi: true },
-      );
+      const user = await this.db.tx(async (sql) => {
+        const row = await this.users.insert(sql, { username, email, passwordHash: hash, roles });
+        await this.outbox.append(sql, [
+          gatewayEvent('USER_CREATED', {
+            ...(actor ? { actor } : {}),
+            subject: { userId: row.id, username: attemptedUsername(row.username) },
+            outcome: 'success',
+            attributes: { roles: row.roles, channel: 'api' },
+            meta,
+          }),
+        ]);
+        return row;
+      }, VIA_API);
       this.outbox.written();
       return user;
     } catch (err) {
       if ((err as { code?: string }).code === '23505') {
-        throw new ConflictException({ type: 'https://vigil.dev/problems/user-exists', title: 'Conflict', detail: 'a user with this username or e-mail exists' });
+        throw new ConflictException({
+          type: 'https://vigil.dev/problems/user-exists',
+          title: 'Conflict',
+          detail: 'a user with this username or e-mail exists',
+        });
       }
       throw err;
     }
@@ -75,10 +90,18 @@ export class UsersService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const c = this.config;
     if (!c.bootstrapAdminUsername || !c.bootstrapAdminEmail || !c.bootstrapAdminPassword) return;
-    const [{ n }] = await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM users WHERE is_admin`);
-    if (Number(n) > 0) return;
+    if ((await this.users.countAdmins()) > 0) return;
     try {
-      const user = await this.create({ username: c.bootstrapAdminUsername, email: c.bootstrapAdminEmail, password: c.bootstrapAdminPassword, roles: ['admin', 'user'] }, undefined, undefined);
+      const user = await this.create(
+        {
+          username: c.bootstrapAdminUsername,
+          email: c.bootstrapAdminEmail,
+          password: c.bootstrapAdminPassword,
+          roles: ['admin', 'user'],
+        },
+        undefined,
+        undefined,
+      );
       this.logger.info('bootstrap administrator created', { userId: user.id });
     } catch (err) {
       if (err instanceof ConflictException) return; // another instance made it

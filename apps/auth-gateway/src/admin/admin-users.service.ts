@@ -1,18 +1,20 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { normalizeRoles, type Role } from '@vigil/auth';
 import type { EventEnvelope } from '@vigil/contracts';
-import { Db, type Sql } from '../db/db';
-import { gatewayEvent } from '../events/event-builder';
+import { Db, type Queryable } from '@vigil/database';
+import { AccountActions, type ActionContext } from '../accounts/account-actions';
+import { toUserView, UsersRepository, type UserRow, type UserView } from '../accounts/users.repository';
+import { UsersService } from '../accounts/users.service';
+import { VIA_API } from '../database/database.module';
+import { gatewayEvent } from '../events/gateway-event.factory';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { SessionsService, type SessionView } from '../sessions/sessions.service';
-import { findUserById, toUserView, USER_COLUMNS, type UserRow, type UserView } from '../users/users.repository';
-import { UsersService } from '../users/users.service';
-import { lockAccount, revokeUserSessions, unlockAccount, type ActionContext } from './account-actions';
 
 type Ctx = Required<Pick<ActionContext, 'actor'>> & ActionContext;
 
-const conflict = (detail: string) => new ConflictException({ type: 'https://vigil.dev/problems/conflict', title: 'Conflict', detail });
+const conflict = (detail: string) =>
+  new ConflictException({ type: 'https://vigil.dev/problems/conflict', title: 'Conflict', detail });
 
 /**
  * Administration of users. Every change and its event (actor = the admin; before/after where the
@@ -22,23 +24,29 @@ const conflict = (detail: string) => new ConflictException({ type: 'https://vigi
 export class AdminUsersService {
   constructor(
     private readonly db: Db,
+    private readonly userRows: UsersRepository,
+    private readonly accounts: AccountActions,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly hasher: PasswordHasher,
     private readonly outbox: OutboxWriter,
   ) {}
 
-  async create(input: { username: string; email: string; password: string; roles?: Role[] }, ctx: Ctx): Promise<UserView> {
-    return toUserView(await this.users.create({ ...input, roles: input.roles ?? ['user'] }, ctx.actor, ctx.meta));
+  async create(
+    input: { username: string; email: string; password: string; roles?: Role[] },
+    ctx: Ctx,
+  ): Promise<UserView> {
+    return toUserView(
+      await this.users.create({ ...input, roles: input.roles ?? ['user'] }, ctx.actor, ctx.meta),
+    );
   }
 
   async list(onlyAdmins: boolean, limit: number): Promise<UserView[]> {
-    const rows = await this.db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users ${onlyAdmins ? 'WHERE is_admin' : ''} ORDER BY created_at LIMIT $1`, [limit]);
-    return rows.map(toUserView);
+    return (await this.userRows.list(onlyAdmins, limit)).map(toUserView);
   }
 
   async get(id: string): Promise<UserView> {
-    const user = await findUserById(this.db, id);
+    const user = await this.userRows.findById(this.db, id);
     if (!user) throw notFound();
     return toUserView(user);
   }
@@ -46,9 +54,10 @@ export class AdminUsersService {
   setRoles(id: string, roles: Role[], ctx: Ctx): Promise<UserView> {
     return this.change(id, async (sql, user) => {
       const after = normalizeRoles(roles);
-      if (user.id === ctx.actor.userId && user.roles.includes('admin') && !after.includes('admin')) throw conflict('administrators cannot remove their own admin role');
+      if (user.id === ctx.actor.userId && user.roles.includes('admin') && !after.includes('admin'))
+        throw conflict('administrators cannot remove their own admin role');
       if (after.join() === user.roles.join()) return { user, events: [] };
-      const [row] = await sql.query<UserRow>(`UPDATE users SET roles = $2 WHERE id = $1 RETURNING ${USER_COLUMNS}`, [id, after]);
+      const row = await this.userRows.setRoles(sql, id, after);
       return {
         user: row,
         events: [
@@ -67,13 +76,28 @@ export class AdminUsersService {
   setActive(id: string, active: boolean, ctx: Ctx): Promise<UserView> {
     return this.change(id, async (sql, user) => {
       if (user.is_active === active) return { user, events: [] };
-      if (!active && user.id === ctx.actor.userId) throw conflict('administrators cannot deactivate themselves');
+      if (!active && user.id === ctx.actor.userId)
+        throw conflict('administrators cannot deactivate themselves');
       // Deactivation revokes every session, hence every refresh family (also done by the trigger for SQL changes).
-      const revoked = active ? 0 : (await revokeUserSessions(sql, user, undefined, 'admin', ctx)).count;
-      const [row] = await sql.query<UserRow>(`UPDATE users SET is_active = $2 WHERE id = $1 RETURNING ${USER_COLUMNS}`, [id, active]);
+      const revoked = active
+        ? 0
+        : (await this.accounts.revokeSessions(sql, user, undefined, 'admin', ctx)).count;
+      const row = await this.userRows.setActive(sql, id, active);
       const event = active
-        ? gatewayEvent('USER_REACTIVATED', { actor: ctx.actor, subject: { userId: id }, outcome: 'success', attributes: { channel: 'api' }, meta: ctx.meta })
-        : gatewayEvent('USER_DEACTIVATED', { actor: ctx.actor, subject: { userId: id }, outcome: 'success', attributes: { channel: 'api', sessionsRevoked: revoked }, meta: ctx.meta });
+        ? gatewayEvent('USER_REACTIVATED', {
+            actor: ctx.actor,
+            subject: { userId: id },
+            outcome: 'success',
+            attributes: { channel: 'api' },
+            meta: ctx.meta,
+          })
+        : gatewayEvent('USER_DEACTIVATED', {
+            actor: ctx.actor,
+            subject: { userId: id },
+            outcome: 'success',
+            attributes: { channel: 'api', sessionsRevoked: revoked },
+            meta: ctx.meta,
+          });
       return { user: row, events: [event] };
     });
   }
@@ -81,64 +105,72 @@ export class AdminUsersService {
   lock(id: string, ttlSeconds: number | undefined, ctx: Ctx): Promise<UserView> {
     return this.change(id, async (sql, user) => {
       if (user.id === ctx.actor.userId) throw conflict('administrators cannot lock themselves');
-      return lockAccount(sql, user, 'admin', ttlSeconds, ctx);
+      return this.accounts.lock(sql, user, 'admin', ttlSeconds, ctx);
     });
   }
 
   unlock(id: string, ctx: Ctx): Promise<UserView> {
-    return this.change(id, (sql, user) => unlockAccount(sql, user, 'admin', ctx));
+    return this.change(id, (sql, user) => this.accounts.unlock(sql, user, 'admin', ctx));
   }
 
   /** A new password from an administrator: checked against the policy; unlocks and ends every session. */
   async resetPassword(id: string, password: string, ctx: Ctx): Promise<UserView> {
-    const target = await findUserById(this.db, id);
+    const target = await this.userRows.findById(this.db, id);
     if (!target) throw notFound();
     this.users.assertPasswordAcceptable(password, target.username, target.email);
     const hash = await this.hasher.hash(password);
     return this.change(id, async (sql, user) => {
       const events: EventEnvelope[] = [];
-      const unlocked = await unlockAccount(sql, user, 'admin', ctx);
+      const unlocked = await this.accounts.unlock(sql, user, 'admin', ctx);
       events.push(...unlocked.events);
-      events.push(...(await revokeUserSessions(sql, user, undefined, 'admin', ctx)).events);
-      const [row] = await sql.query<UserRow>(`UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`, [id, hash]);
+      events.push(...(await this.accounts.revokeSessions(sql, user, undefined, 'admin', ctx)).events);
+      const row = await this.userRows.setPassword(sql, id, hash);
       return { user: row, events };
     });
   }
 
   async listSessions(id: string): Promise<SessionView[]> {
-    if (!(await findUserById(this.db, id))) throw notFound();
+    if (!(await this.userRows.findById(this.db, id))) throw notFound();
     return this.sessions.list(id);
   }
 
   async revokeSessions(id: string, sessionId: string | undefined, ctx: Ctx): Promise<{ revoked: number }> {
     let revoked = 0;
     await this.change(id, async (sql, user) => {
-      const r = await revokeUserSessions(sql, user, sessionId, 'admin', ctx);
+      const r = await this.accounts.revokeSessions(sql, user, sessionId, 'admin', ctx);
       revoked = r.count;
       return { user, events: sessionId && r.count === 0 ? [] : r.events };
     });
-    if (sessionId && revoked === 0) throw new NotFoundException({ type: 'https://vigil.dev/problems/not-found', title: 'Not Found', detail: 'no live session with this id for this user' });
+    if (sessionId && revoked === 0)
+      throw new NotFoundException({
+        type: 'https://vigil.dev/problems/not-found',
+        title: 'Not Found',
+        detail: 'no live session with this id for this user',
+      });
     return { revoked };
   }
 
   /** Loads the user under a row lock, applies the change and appends its events in one transaction. */
-  private async change(id: string, fn: (sql: Sql, user: UserRow) => Promise<{ user: UserRow; events: EventEnvelope[] }>): Promise<UserView> {
-    const user = await this.db.tx(
-      async (sql) => {
-        const current = await findUserById(sql, id, { forUpdate: true });
-        if (!current) throw notFound();
-        const r = await fn(sql, current);
-        await this.outbox.append(sql, r.events);
-        return r.user;
-      },
-      { viaApi: true },
-    );
+  private async change(
+    id: string,
+    fn: (sql: Queryable, user: UserRow) => Promise<{ user: UserRow; events: EventEnvelope[] }>,
+  ): Promise<UserView> {
+    const user = await this.db.tx(async (sql) => {
+      const current = await this.userRows.findById(sql, id, { forUpdate: true });
+      if (!current) throw notFound();
+      const r = await fn(sql, current);
+      await this.outbox.append(sql, r.events);
+      return r.user;
+    }, VIA_API);
     this.outbox.written();
     return toUserView(user);
   }
 }
 
 function notFound(): NotFoundException {
-  return new NotFoundException({ type: 'https://vigil.dev/problems/not-found', title: 'Not Found', detail: 'no such user' });
+  return new NotFoundException({
+    type: 'https://vigil.dev/problems/not-found',
+    title: 'Not Found',
+    detail: 'no such user',
+  });
 }
-

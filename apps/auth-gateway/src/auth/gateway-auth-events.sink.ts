@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import type { AuthEventsSink, AuthRequestInfo } from '@vigil/auth';
 import { HTTP_METHODS, type HttpMethod, type TokenValidationFailure } from '@vigil/contracts';
-import { gatewayEvent } from '../events/event-builder';
+import { gatewayEvent } from '../events/gateway-event.factory';
 import { StandaloneEvents } from '../events/standalone-events';
 import { clientIpOf } from '../http/request-meta';
 import { JunkRequests } from '../junk/junk-requests.service';
@@ -17,9 +17,6 @@ export function routeOfInfo(r: AuthRequestInfo): string {
   return ROUTE.test(r.route) ? r.route : '/';
 }
 
-// Moved beside the event builder; re-exported for the code that imports it from here.
-export { StandaloneEvents } from '../events/standalone-events';
-
 /**
  * The @vigil/auth guards' hook: TOKEN_VALIDATION_FAILED and ACCESS_DENIED through the outbox. A
  * refused token is junk anyone can send at no cost: the first per client and window is recorded
@@ -32,7 +29,12 @@ export class GatewayAuthEventsSink implements AuthEventsSink {
     private readonly junk: JunkRequests,
   ) {}
 
-  async tokenRejected(e: { failure: TokenValidationFailure; kid?: string; subject?: string; request: AuthRequestInfo }): Promise<void> {
+  async tokenRejected(e: {
+    failure: TokenValidationFailure;
+    kid?: string;
+    subject?: string;
+    request: AuthRequestInfo;
+  }): Promise<void> {
     const ip = clientIpOf(e.request.raw as Request);
     await this.junk.record('bearer_token', ip, { reason: e.failure, route: routeOfInfo(e.request) }, () =>
       gatewayEvent('TOKEN_VALIDATION_FAILED', {
@@ -45,14 +47,22 @@ export class GatewayAuthEventsSink implements AuthEventsSink {
     );
   }
 
-  async accessDenied(e: { principal: { sub: string; roles: string[] }; requiredRoles: string[]; request: AuthRequestInfo }): Promise<void> {
+  async accessDenied(e: {
+    principal: { sub: string; roles: string[] };
+    requiredRoles: string[];
+    request: AuthRequestInfo;
+  }): Promise<void> {
     await this.events.emit(
       gatewayEvent('ACCESS_DENIED', {
         actor: { userId: e.principal.sub, roles: e.principal.roles },
         subject: { userId: e.principal.sub },
         outcome: 'denied',
         reason: 'missing_role',
-        attributes: { route: routeOfInfo(e.request), method: methodOf(e.request.method), requiredRoles: e.requiredRoles },
+        attributes: {
+          route: routeOfInfo(e.request),
+          method: methodOf(e.request.method),
+          requiredRoles: e.requiredRoles,
+        },
         meta: { ip: clientIpOf(e.request.raw as Request), userAgent: e.request.userAgent },
       }),
     );

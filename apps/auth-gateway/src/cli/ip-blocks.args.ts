@@ -2,7 +2,7 @@
  * The pure half of `npm run ip`: argument parsing, TTL parsing and output formatting (the CLI file
  * does the HTTP). Unit-tested without a gateway.
  */
-import type { IpBlockView } from '../admin/ip-blocks.service';
+import type { IpBlockView } from '../ip-blocks/ip-blocks.service';
 
 export class UsageError extends Error {
   constructor(message: string) {

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { createEvent, ENVELOPE_LIMITS, type EventFields, type EventOf, type EventType } from '@vigil/contracts';
+import {
+  createEvent,
+  ENVELOPE_LIMITS,
+  type EventFields,
+  type EventOf,
+  type EventType,
+} from '@vigil/contracts';
 import { currentContext } from '@vigil/telemetry';
 import { SERVICE } from '../config';
 
@@ -37,9 +43,17 @@ export function requestTraceparent(): string {
   return tp;
 }
 
-type Fields<T extends EventType> = Omit<EventFields<T>, 'producer' | 'requestId' | 'traceparent' | 'source'> & { meta?: RequestMeta };
+type Fields<T extends EventType> = Omit<
+  EventFields<T>,
+  'producer' | 'requestId' | 'traceparent' | 'source'
+> & { meta?: RequestMeta };
 
-/** Builds a validated gateway event carrying the request id, trace and source of the current request. */
+/**
+ * The gateway's one event factory: every event it writes (to the outbox, or straight to Kafka when
+ * the database is down) is built here, on @vigil/contracts' createEvent, and validated before it is
+ * stored. SQL never assembles or patches one (only the users triggers do, for out-of-band SQL).
+ *
+ * Builds a validated gateway event carrying the request id, trace and source of the current request. */
 export function gatewayEvent<T extends EventType>(type: T, fields: Fields<T>): EventOf<T> {
   const { meta, ...rest } = fields;
   const ctx = currentContext();

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'winston';
 import type { EventEnvelope } from '@vigil/contracts';
+import { Db } from '@vigil/database';
 import { EventProducer } from '@vigil/kafka';
 import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import type { AuthGatewayConfig } from '../config';
-import { Db } from '../db/db';
 import { gatewayMetrics } from '../metrics/gateway.metrics';
 import { OutboxWriter } from '../outbox/outbox.writer';
 

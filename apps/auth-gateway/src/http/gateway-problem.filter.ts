@@ -3,8 +3,9 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'winston';
 import { isAudited, principalOf } from '@vigil/auth';
 import { LOGGER, ProblemFilter } from '@vigil/runtime';
-import { StandaloneEvents, methodOf } from '../auth/gateway-auth-events.sink';
-import { gatewayEvent } from '../events/event-builder';
+import { methodOf } from '../auth/gateway-auth-events.sink';
+import { StandaloneEvents } from '../events/standalone-events';
+import { gatewayEvent } from '../events/gateway-event.factory';
 import { RateLimitedException } from './problems';
 import { clientIpOf, routeTemplateOf } from './request-meta';
 
@@ -42,18 +43,37 @@ export class GatewayProblemFilter extends ProblemFilter {
     const route = routeTemplateOf(req);
     const method = methodOf(req.method);
     const principal = principalOf(req);
-    const actor = principal ? { actor: { userId: principal.sub, roles: principal.roles }, subject: { userId: principal.sub } } : {};
+    const actor = principal
+      ? { actor: { userId: principal.sub, roles: principal.roles }, subject: { userId: principal.sub } }
+      : {};
     const meta = { ip: clientIpOf(req), userAgent: req.header('user-agent') ?? undefined };
     const event =
       status === 403
-        ? gatewayEvent('ACCESS_DENIED', { ...actor, outcome: 'denied', reason: 'forbidden', attributes: { route, method, requiredRoles: [] }, meta })
+        ? gatewayEvent('ACCESS_DENIED', {
+            ...actor,
+            outcome: 'denied',
+            reason: 'forbidden',
+            attributes: { route, method, requiredRoles: [] },
+            meta,
+          })
         : status === 429
-          ? gatewayEvent('RATE_LIMITED', { ...actor, outcome: 'denied', reason: 'rate_limited', attributes: { route, scope: 'ip', retryAfterSeconds: 0 }, meta })
+          ? gatewayEvent('RATE_LIMITED', {
+              ...actor,
+              outcome: 'denied',
+              reason: 'rate_limited',
+              attributes: { route, scope: 'ip', retryAfterSeconds: 0 },
+              meta,
+            })
           : gatewayEvent('SERVER_ERROR', {
               ...actor,
               outcome: 'error',
               reason: 'internal_error',
-              attributes: { route, method, status: Math.min(599, status), ...(errorName(exception) ? { errorName: errorName(exception) } : {}) },
+              attributes: {
+                route,
+                method,
+                status: Math.min(599, status),
+                ...(errorName(exception) ? { errorName: errorName(exception) } : {}),
+              },
               meta,
             });
     await this.events.emit(event);

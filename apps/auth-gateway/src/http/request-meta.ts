@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { Request } from 'express';
 import { clientIp } from '@vigil/auth';
 import { routeOf } from '@vigil/telemetry';
-import type { RequestMeta } from '../events/event-builder';
+import type { RequestMeta } from '../events/gateway-event.factory';
 
 /*
  * The one place the gateway decides who the client is. Express resolves `req.ip` under the

@@ -1,11 +1,11 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import { methodOf } from '../auth/gateway-auth-events.sink';
-import { Db } from '../db/db';
-import { gatewayEvent } from '../events/event-builder';
+import { gatewayEvent } from '../events/gateway-event.factory';
+import { ipBlocked } from '../http/problems';
+import { canonicalPath, clientIpOf, routeTemplateOf } from '../http/request-meta';
 import { JunkRequests } from '../junk/junk-requests.service';
-import { ipBlocked } from './problems';
-import { canonicalPath, clientIpOf, routeTemplateOf } from './request-meta';
+import { IpBlocksRepository } from './ip-blocks.repository';
 
 /**
  * BLOCK_IP from the security monitor (fail2ban's role, seed 003), or an admin's block of an address
@@ -17,7 +17,7 @@ import { canonicalPath, clientIpOf, routeTemplateOf } from './request-meta';
 @Injectable()
 export class IpBlockGuard implements CanActivate {
   constructor(
-    private readonly db: Db,
+    private readonly blocks: IpBlocksRepository,
     private readonly junk: JunkRequests,
   ) {}
 
@@ -25,12 +25,11 @@ export class IpBlockGuard implements CanActivate {
     if (ctx.getType() !== 'http') return true;
     const req = ctx.switchToHttp().getRequest<Request>();
     const path = canonicalPath(req.path);
-    if (!path.startsWith('/api/') || path.startsWith('/api/v1/health') || path.startsWith('/api/docs')) return true;
+    if (!path.startsWith('/api/') || path.startsWith('/api/v1/health') || path.startsWith('/api/docs'))
+      return true;
     const ip = clientIpOf(req);
     if (!ip) return true;
-    // An entry may be a network (an admin's CIDR block): containment, through the GiST index.
-    const [row] = await this.db.query<{ until: Date }>(`SELECT blocked_until AS until FROM ip_blocks WHERE ip >>= $1::inet AND blocked_until > now() LIMIT 1`, [ip]);
-    if (!row) return true;
+    if (!(await this.blocks.blockedUntil(ip))) return true;
     const route = routeTemplateOf(req);
     await this.junk.record('blocked_ip', ip, { reason: 'ip_blocked', route }, () =>
       gatewayEvent('ACCESS_DENIED', {

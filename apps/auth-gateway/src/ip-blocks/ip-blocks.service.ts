@@ -1,7 +1,8 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { Db } from '../db/db';
-import { gatewayEvent, type RequestMeta } from '../events/event-builder';
+import { Db } from '@vigil/database';
+import { gatewayEvent, type RequestMeta } from '../events/gateway-event.factory';
 import { OutboxWriter } from '../outbox/outbox.writer';
+import { IpBlocksRepository, type IpBlockRow } from './ip-blocks.repository';
 
 export interface IpBlockView {
   ip: string;
@@ -13,18 +14,6 @@ export interface IpBlockView {
   alertId: string | null;
   createdAt: string;
 }
-
-interface IpBlockRow {
-  ip: string;
-  blocked_until: Date;
-  reason: string;
-  note: string | null;
-  blocked_by: string | null;
-  alert_id: string | null;
-  created_at: Date;
-}
-
-const COLUMNS = `abbrev(ip) AS ip, blocked_until, reason, note, blocked_by, alert_id, created_at`;
 
 const toView = (r: IpBlockRow): IpBlockView => ({
   ip: r.ip,
@@ -50,20 +39,18 @@ interface Ctx {
 export class IpBlocksService {
   constructor(
     private readonly db: Db,
+    private readonly blocks: IpBlocksRepository,
     private readonly outbox: OutboxWriter,
   ) {}
 
   async block(input: { ip: string; ttlSeconds: number; reason: string }, ctx: Ctx): Promise<IpBlockView> {
     const view = await this.db.tx(async (sql) => {
-      // network() normalises `198.51.100.7/24` to the network it names; a host stays a host.
-      const [row] = await sql.query<IpBlockRow>(
-        `INSERT INTO ip_blocks (ip, blocked_until, reason, note, blocked_by)
-         VALUES (network($1::inet)::inet, now() + make_interval(secs => $2::int), 'admin', $3, $4)
-         ON CONFLICT (ip) DO UPDATE SET blocked_until = EXCLUDED.blocked_until, reason = 'admin', note = EXCLUDED.note,
-                                        blocked_by = EXCLUDED.blocked_by, alert_id = NULL, action_event_id = NULL
-         RETURNING ${COLUMNS}`,
-        [input.ip, input.ttlSeconds, input.reason, ctx.actor.userId],
-      );
+      const row = await this.blocks.blockByAdmin(sql, {
+        ip: input.ip,
+        ttlSeconds: input.ttlSeconds,
+        note: input.reason,
+        adminId: ctx.actor.userId,
+      });
       const v = toView(row);
       await this.outbox.append(sql, [
         gatewayEvent('IP_BLOCKED', {
@@ -88,10 +75,7 @@ export class IpBlocksService {
   /** Lifts the entry for exactly this address or network (as listed); 404 when none is in force. */
   async unblock(ip: string, ctx: Ctx): Promise<IpBlockView> {
     const view = await this.db.tx(async (sql) => {
-      const [row] = await sql.query<IpBlockRow>(
-        `DELETE FROM ip_blocks WHERE ip = network($1::inet)::inet AND blocked_until > now() RETURNING ${COLUMNS}`,
-        [ip],
-      );
+      const row = await this.blocks.unblock(sql, ip);
       if (!row)
         throw new NotFoundException({
           type: 'https://vigil.dev/problems/not-found',
@@ -114,10 +98,6 @@ export class IpBlocksService {
   }
 
   async list(limit: number): Promise<IpBlockView[]> {
-    const rows = await this.db.query<IpBlockRow>(
-      `SELECT ${COLUMNS} FROM ip_blocks WHERE blocked_until > now() ORDER BY created_at DESC LIMIT $1`,
-      [limit],
-    );
-    return rows.map(toView);
+    return (await this.blocks.listInForce(limit)).map(toView);
   }
 }

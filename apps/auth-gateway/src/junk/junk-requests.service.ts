@@ -4,7 +4,7 @@ import { JunkRecorder } from '@vigil/auth';
 import type { EventEnvelope, JunkRequestsAggregatedAttributes } from '@vigil/contracts';
 import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import type { AuthGatewayConfig } from '../config';
-import { gatewayEvent } from '../events/event-builder';
+import { gatewayEvent } from '../events/gateway-event.factory';
 import { StandaloneEvents } from '../events/standalone-events';
 
 /**

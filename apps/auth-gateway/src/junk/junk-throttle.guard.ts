@@ -2,7 +2,7 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import type { Request } from 'express';
 import { SERVICE_CONFIG } from '@vigil/runtime';
 import type { AuthGatewayConfig } from '../config';
-import { gatewayEvent } from '../events/event-builder';
+import { gatewayEvent } from '../events/gateway-event.factory';
 import { RateLimitedException } from '../http/problems';
 import { JunkRequests } from './junk-requests.service';
 

@@ -2,12 +2,20 @@ import { Body, Controller, Get, Header, HttpCode, Post, Req, UseFilters } from '
 import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Authenticated, Principal, type VerifiedToken } from '@vigil/auth';
-import { currentUserOf } from '../auth/session-revocation.check';
+import { currentUserOf } from '../accounts/session-revocation.check';
 import { GatewayProblemFilter } from '../http/gateway-problem.filter';
 import { metaOf, routeTemplateOf } from '../http/request-meta';
 import { SessionsService } from '../sessions/sessions.service';
-import { LoginDto, LogoutDto, RefreshDto, RevokeDto, TokenRequestDto, TokenResponseDto } from './dto/login.dto';
-import { LoginService, type TokenResponse } from './login.service';
+import type { TokenResponse } from '../sessions/token-response';
+import {
+  LoginDto,
+  LogoutDto,
+  RefreshDto,
+  RevokeDto,
+  TokenRequestDto,
+  TokenResponseDto,
+} from './dto/login.dto';
+import { LoginService } from './login.service';
 
 @ApiTags('auth')
 @UseFilters(GatewayProblemFilter)
@@ -31,7 +39,9 @@ export class AuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
-  @ApiOperation({ summary: 'OAuth 2.0 token endpoint: grant_type=password (default) or refresh_token; form-encoded or JSON' })
+  @ApiOperation({
+    summary: 'OAuth 2.0 token endpoint: grant_type=password (default) or refresh_token; form-encoded or JSON',
+  })
   @ApiOkResponse({ type: TokenResponseDto })
   token(@Body() dto: TokenRequestDto, @Req() req: Request): Promise<TokenResponse> {
     if (dto.grant_type === 'refresh_token') return this.sessions.refresh(dto.refresh_token!, metaOf(req));
@@ -60,8 +70,15 @@ export class AuthController {
   @HttpCode(200)
   @Authenticated()
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Revoke the bearer\'s own session and refresh family (no body needed), or a refresh token of theirs (RFC 7009)' })
-  async revoke(@Principal() who: VerifiedToken, @Body() dto: RevokeDto, @Req() req: Request): Promise<{ revoked: number }> {
+  @ApiOperation({
+    summary:
+      "Revoke the bearer's own session and refresh family (no body needed), or a refresh token of theirs (RFC 7009)",
+  })
+  async revoke(
+    @Principal() who: VerifiedToken,
+    @Body() dto: RevokeDto,
+    @Req() req: Request,
+  ): Promise<{ revoked: number }> {
     return { revoked: await this.sessions.revoke(who.sub, who.sid, dto.token, metaOf(req)) };
   }
 

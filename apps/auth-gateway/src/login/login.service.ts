@@ -2,29 +2,21 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { normalizeUsername, type EventEnvelope } from '@vigil/contracts';
 import { SERVICE_CONFIG } from '@vigil/runtime';
+import { Db } from '@vigil/database';
+import { hardLocked, type UserRow } from '../accounts/users.repository';
 import type { AuthGatewayConfig } from '../config';
-import { Db } from '../db/db';
-import { attemptedUsername, gatewayEvent, type RequestMeta } from '../events/event-builder';
+import { attemptedUsername, gatewayEvent, type RequestMeta } from '../events/gateway-event.factory';
 import { invalidCredentials, RateLimitedException } from '../http/problems';
 import { throttleKeyOf } from '../http/request-meta';
 import { AccessTokenSigner } from '../keys/access-token.signer';
 import { rateLimitFields, refusalOf, rulesFrom, type ThrottleScope } from '../lockout/lockout.policy';
-import { counterKeys, recordFailure } from '../lockout/throttle.repository';
+import { counterKeys, ThrottleRepository } from '../lockout/throttle.repository';
 import { gatewayMetrics } from '../metrics/gateway.metrics';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { newRefreshToken } from '../sessions/refresh-tokens';
-import { hardLocked, type UserRow } from '../users/users.repository';
-import { loadLoginContext } from './login.repository';
-
-export interface TokenResponse {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  refresh_token: string;
-  refresh_expires_in: number;
-  scope: string;
-}
+import type { TokenResponse } from '../sessions/token-response';
+import { LoginRepository } from './login.repository';
 
 type FailureReason = 'unknown_user' | 'bad_password' | 'account_locked' | 'account_disabled';
 
@@ -43,6 +35,8 @@ export class LoginService {
 
   constructor(
     private readonly db: Db,
+    private readonly logins: LoginRepository,
+    private readonly throttles: ThrottleRepository,
     private readonly hasher: PasswordHasher,
     private readonly signer: AccessTokenSigner,
     private readonly outbox: OutboxWriter,
@@ -54,8 +48,7 @@ export class LoginService {
   async login(username: string, password: string, meta: RequestMeta, route: string): Promise<TokenResponse> {
     const login = normalizeUsername(username);
     const clientKey = throttleKeyOf(meta.ip);
-    const { user, accountKey, counters } = await loadLoginContext(
-      this.db,
+    const { user, accountKey, counters } = await this.logins.loadContext(
       login,
       clientKey,
       this.config.knownIpDays,
@@ -108,42 +101,19 @@ export class LoginService {
     });
     const rehash = this.hasher.needsRehash(user.password_hash) ? await this.hasher.hash(password) : null;
     const c = this.config;
-    const ip = meta.ip ?? null;
-    // One statement, hence one transaction: session, first refresh token, known address (its
-    // throttle key: an IPv6 /64), cleared counters and the AUTH_LOGIN event commit together. A
-    // running account-wide wait stays: the owner's success at home does not lift it for others.
-    await this.db.query(
-      `WITH s AS (
-         INSERT INTO sessions (id, user_id, expires_at, ip, user_agent)
-         VALUES ($1, $2, now() + make_interval(secs => $3), $4::inet, $5)),
-       r AS (
-         INSERT INTO refresh_tokens (token_hash, session_id, generation, expires_at)
-         VALUES ($6, $1, 0, now() + make_interval(secs => least($7, $3)))),
-       k AS (
-         INSERT INTO known_ips (user_id, ip) SELECT $2, $11::inet WHERE $11::inet IS NOT NULL
-         ON CONFLICT (user_id, ip) DO UPDATE SET last_success_at = now()),
-       d AS (
-         DELETE FROM throttle_state
-          WHERE (scope = 'account_ip' AND key = $8)
-             OR (scope = 'account' AND key = $9 AND (blocked_until IS NULL OR blocked_until <= now()))),
-       h AS (
-         UPDATE users SET password_hash = $10 WHERE id = $2 AND $10::text IS NOT NULL)
-       ${OutboxWriter.insertFragment(12)}`,
-      [
-        sessionId,
-        user.id,
-        c.sessionMaxSeconds,
-        ip,
-        meta.userAgent?.slice(0, 512) ?? null,
-        refresh.hash,
-        c.refreshTokenTtlSeconds,
-        `${accountKey}|${clientKey}`,
-        accountKey,
-        rehash,
-        clientKey === 'unknown' ? null : clientKey,
-        ...OutboxWriter.params([event]),
-      ],
-    );
+    await this.logins.recordSuccess({
+      sessionId,
+      userId: user.id,
+      sessionMaxSeconds: c.sessionMaxSeconds,
+      ip: meta.ip ?? null,
+      userAgent: meta.userAgent?.slice(0, 512) ?? null,
+      refreshHash: refresh.hash,
+      refreshTtlSeconds: c.refreshTokenTtlSeconds,
+      accountKey,
+      clientKey,
+      rehash,
+      event,
+    });
     this.outbox.written();
     gatewayMetrics().logins.add(1, { outcome: 'success' });
     const access = await this.signer.sign({ sub: user.id, roles: user.roles, sid: sessionId });
@@ -168,7 +138,7 @@ export class LoginService {
       ? { userId: user.id, username: attemptedUsername(user.username) }
       : { username: attemptedUsername(login) };
     await this.db.tx(async (sql) => {
-      const outcomes = await recordFailure(sql, keys, this.rules, Date.now());
+      const outcomes = await this.throttles.recordFailure(sql, keys, this.rules, Date.now());
       const account = outcomes.get('account')!;
       const events: EventEnvelope[] = [
         gatewayEvent('FAILED_AUTH_LOGIN', {

@@ -1,19 +1,18 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { Logger } from 'winston';
-import { validateEvent, type EventEnvelope } from '@vigil/contracts';
+import { validateEvent } from '@vigil/contracts';
+import { Db } from '@vigil/database';
 import { EventProducer, toMessage } from '@vigil/kafka';
 import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import type { AuthGatewayConfig } from '../config';
-import { Db } from '../db/db';
 import { gatewayMetrics, gauges, registerGauges } from '../metrics/gateway.metrics';
+import { OutboxRepository, type OutboxRow } from './outbox.repository';
 import { OutboxWriter } from './outbox.writer';
-
-interface OutboxRow {
-  seq: string;
-  payload: EventEnvelope;
-  traceparent: string | null;
-  age_seconds: number;
-}
 
 const SEND_TIMEOUT_MS = 30_000;
 /** Wake-ups closer together than this are merged into one batch: fewer round trips under load. */
@@ -37,6 +36,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     private readonly db: Db,
+    private readonly outbox: OutboxRepository,
     private readonly producer: EventProducer,
     private readonly writer: OutboxWriter,
     @Inject(SERVICE_CONFIG) private readonly config: AuthGatewayConfig,
@@ -90,68 +90,63 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** One batch, in one transaction. Returns how many rows it handled. */
   async publishBatch(): Promise<number> {
-    const client = await this.db.connect();
-    try {
-      await client.query('BEGIN');
-      const lock = await client.query(`SELECT pg_try_advisory_xact_lock(hashtext('vigil:outbox-relay:' || current_schema())) AS ok`);
-      if (!lock.rows[0].ok) {
-        await client.query('ROLLBACK');
-        return 0;
-      }
-      const { rows } = await client.query<OutboxRow>(
-        `SELECT seq, payload, traceparent, extract(epoch FROM clock_timestamp() - created_at)::float8 AS age_seconds
-           FROM outbox WHERE published_at IS NULL AND failed_at IS NULL
-          ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.config.outboxBatchSize],
-      );
-      if (rows.length === 0) {
-        await client.query('COMMIT');
-        return 0;
-      }
+    const handled = await this.db.tx(async (c) => {
+      if (!(await this.outbox.tryRelayLock(c))) return { rows: [] as OutboxRow[], good: [] as OutboxRow[] };
+      const rows = await this.outbox.claimBatch(c, this.config.outboxBatchSize);
       const good: OutboxRow[] = [];
       for (const [i, row] of rows.entries()) {
         // Validation is synchronous CPU: let waiting requests run between slices of a big batch.
         if (i > 0 && i % 25 === 0) await new Promise((r) => setImmediate(r));
-        const event = { ...row.payload, traceparent: row.payload.traceparent ?? row.traceparent ?? undefined };
+        const event = {
+          ...row.payload,
+          traceparent: row.payload.traceparent ?? row.traceparent ?? undefined,
+        };
         if (event.traceparent === undefined) delete event.traceparent;
-        // Rows written by SQL (the users triggers, the refresh fast path) were never through createEvent.
+        // The gateway's own rows were built and validated by the event factory; the rows the users
+        // triggers write for out-of-band SQL (outbox_append) were built in SQL, and a row may have
+        // been edited by hand: nothing reaches the topic without passing the contract.
         const check = validateEvent(event);
         if (check.ok) {
           row.payload = event;
           good.push(row);
         } else {
           // Never block the queue behind one bad row: set it aside, loudly.
-          await client.query(`UPDATE outbox SET failed_at = clock_timestamp(), last_error = $2, attempts = attempts + 1 WHERE seq = $1`, [row.seq, `${check.reason}: ${check.detail}`.slice(0, 500)]);
+          await this.outbox.setAside(c, row.seq, `${check.reason}: ${check.detail}`);
           gatewayMetrics().outboxDead.add(1, { type: String(row.payload?.type) });
-          this.logger.error('outbox row failed validation; set aside', { seq: row.seq, reason: check.reason, detail: check.detail });
+          this.logger.error('outbox row failed validation; set aside', {
+            seq: row.seq,
+            reason: check.reason,
+            detail: check.detail,
+          });
         }
       }
       if (good.length) {
-        await withTimeout(this.producer.send(this.config.authEventsTopic, good.map((r) => toMessage(r.payload))), SEND_TIMEOUT_MS);
-        await client.query(`UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])`, [good.map((r) => r.seq)]);
+        await withTimeout(
+          this.producer.send(
+            this.config.authEventsTopic,
+            good.map((r) => toMessage(r.payload)),
+          ),
+          SEND_TIMEOUT_MS,
+        );
+        await this.outbox.markPublished(
+          c,
+          good.map((r) => r.seq),
+        );
       }
-      await client.query('COMMIT');
-      const m = gatewayMetrics();
-      m.outboxPublished.add(good.length);
-      for (const r of good) m.outboxLag.record(r.age_seconds);
-      return rows.length;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      return { rows, good };
+    });
+    const m = gatewayMetrics();
+    if (handled.good.length) m.outboxPublished.add(handled.good.length);
+    for (const r of handled.good) m.outboxLag.record(r.age_seconds);
+    return handled.rows.length;
   }
 
   private async refreshGauges(): Promise<void> {
     if (Date.now() - this.lastGauge < 1000) return;
     this.lastGauge = Date.now();
-    const [row] = await this.db.query<{ depth: string; oldest: number | null }>(
-      `SELECT count(*) AS depth, extract(epoch FROM clock_timestamp() - min(created_at))::float8 AS oldest
-         FROM outbox WHERE published_at IS NULL AND failed_at IS NULL`,
-    );
-    gauges.outboxDepth = Number(row.depth);
-    gauges.outboxOldestAgeSeconds = row.oldest ?? 0;
+    const { depth, oldestSeconds } = await this.outbox.depth();
+    gauges.outboxDepth = depth;
+    gauges.outboxOldestAgeSeconds = oldestSeconds;
   }
 }
 
@@ -159,6 +154,9 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`Kafka did not acknowledge within ${ms} ms`)), ms))),
+    new Promise<T>(
+      (_, reject) =>
+        (timer = setTimeout(() => reject(new Error(`Kafka did not acknowledge within ${ms} ms`)), ms)),
+    ),
   ]);
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { eventKey, type EventEnvelope } from '@vigil/contracts';
-import type { Sql } from '../db/db';
+import type { EventEnvelope } from '@vigil/contracts';
+import type { Queryable } from '@vigil/database';
+import { OutboxRepository } from './outbox.repository';
 
 /**
  * Appends events to the outbox inside the caller's transaction: the change and its events commit
@@ -9,6 +10,8 @@ import type { Sql } from '../db/db';
 @Injectable()
 export class OutboxWriter {
   private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly outbox: OutboxRepository) {}
 
   onWritten(fn: () => void): () => void {
     this.listeners.add(fn);
@@ -20,19 +23,7 @@ export class OutboxWriter {
     for (const fn of this.listeners) fn();
   }
 
-  async append(sql: Sql, events: EventEnvelope[]): Promise<void> {
-    if (events.length === 0) return;
-    await sql.query(OutboxWriter.insertFragment(1), OutboxWriter.params(events));
-  }
-
-  /** The append as SQL whose parameters start at `$firstParam`, to end a single-statement CTE write. */
-  static insertFragment(firstParam: number): string {
-    const p = (i: number) => `$${firstParam + i}`;
-    return `INSERT INTO outbox (event_id, event_type, event_key, payload, traceparent)
-            SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::jsonb[], ${p(4)}::text[])`;
-  }
-
-  static params(events: EventEnvelope[]): unknown[] {
-    return [events.map((e) => e.id), events.map((e) => e.type), events.map((e) => eventKey(e)), events.map((e) => JSON.stringify(e)), events.map((e) => e.traceparent ?? null)];
+  append(q: Queryable, events: EventEnvelope[]): Promise<void> {
+    return this.outbox.append(q, events);
   }
 }

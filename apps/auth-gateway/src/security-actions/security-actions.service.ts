@@ -7,15 +7,18 @@ import {
   type EventEnvelope,
   type EventOf,
 } from '@vigil/contracts';
+import { Db, type Queryable } from '@vigil/database';
 import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
-import { lockAccount, revokeUserSessions, type ActionContext } from '../admin/account-actions';
+import { AccountActions, type ActionContext } from '../accounts/account-actions';
+import { hardLocked, UsersRepository, type UserRow } from '../accounts/users.repository';
 import type { AuthGatewayConfig } from '../config';
-import { Db, type Sql } from '../db/db';
-import { gatewayEvent } from '../events/event-builder';
+import { VIA_API } from '../database/database.module';
+import { gatewayEvent } from '../events/gateway-event.factory';
+import { IpBlocksRepository } from '../ip-blocks/ip-blocks.repository';
 import { gatewayMetrics } from '../metrics/gateway.metrics';
 import { OutboxWriter } from '../outbox/outbox.writer';
-import { findUserById, hardLocked, USER_COLUMNS, type UserRow } from '../users/users.repository';
 import { MonitorKeyring } from './monitor-keyring';
+import { SecurityActionsRepository } from './security-actions.repository';
 
 type Command = EventOf<'SECURITY_ACTION'>;
 
@@ -34,9 +37,6 @@ export type ActionResult =
 
 type Decision = { result: Exclude<ActionResult, `rejected_${string}`> } | { rejected: ActionRejectionReason };
 
-/** One advisory lock serialises the per-minute count of automated locks across instances. */
-const LOCK_CAP_ADVISORY_KEY = 'vigil.security_actions.lock_cap';
-
 /**
  * Applies security.actions.v1 commands from the monitor. State lands in PostgreSQL (users.locked_until,
  * sessions, ip_blocks), so every gateway instance enforces it at once.
@@ -52,6 +52,10 @@ const LOCK_CAP_ADVISORY_KEY = 'vigil.security_actions.lock_cap';
 export class SecurityActionsService {
   constructor(
     private readonly db: Db,
+    private readonly applied: SecurityActionsRepository,
+    private readonly users: UsersRepository,
+    private readonly accounts: AccountActions,
+    private readonly ipBlocks: IpBlocksRepository,
     private readonly outbox: OutboxWriter,
     private readonly keyring: MonitorKeyring,
     @Inject(SERVICE_CONFIG) private readonly config: AuthGatewayConfig,
@@ -71,33 +75,26 @@ export class SecurityActionsService {
       await this.db.tx((sql) => this.outbox.append(sql, [rejectionEvent(command, check.reason, check.kid)]));
       result = `rejected_${check.reason}`;
     } else {
-      result = await this.db.tx(
-        async (sql) => {
-          const [fresh] = await sql.query(
-            `INSERT INTO applied_security_actions (event_id, action, target, dry_run, result) VALUES ($1, $2, $3, $4, 'pending')
-             ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-            [command.id, a.action, a.target.value, a.dryRun],
-          );
-          if (!fresh) {
-            await this.outbox.append(sql, [
-              rejectionEvent(command, ActionRejectionReason.REPLAYED, check.kid),
-            ]);
-            return `rejected_${ActionRejectionReason.REPLAYED}` as const;
-          }
-          const decision: Decision = a.dryRun ? { result: 'dry_run' } : await this.enforce(sql, command);
-          let outcome: ActionResult;
-          if ('rejected' in decision) {
-            await this.outbox.append(sql, [rejectionEvent(command, decision.rejected, check.kid)]);
-            outcome = `rejected_${decision.rejected}`;
-          } else outcome = decision.result;
-          await sql.query(`UPDATE applied_security_actions SET result = $2 WHERE event_id = $1`, [
-            command.id,
-            outcome,
-          ]);
-          return outcome;
-        },
-        { viaApi: true },
-      );
+      result = await this.db.tx(async (sql) => {
+        const fresh = await this.applied.claim(sql, {
+          eventId: command.id,
+          action: a.action,
+          target: a.target.value,
+          dryRun: a.dryRun,
+        });
+        if (!fresh) {
+          await this.outbox.append(sql, [rejectionEvent(command, ActionRejectionReason.REPLAYED, check.kid)]);
+          return `rejected_${ActionRejectionReason.REPLAYED}` as const;
+        }
+        const decision: Decision = a.dryRun ? { result: 'dry_run' } : await this.enforce(sql, command);
+        let outcome: ActionResult;
+        if ('rejected' in decision) {
+          await this.outbox.append(sql, [rejectionEvent(command, decision.rejected, check.kid)]);
+          outcome = `rejected_${decision.rejected}`;
+        } else outcome = decision.result;
+        await this.applied.setResult(sql, command.id, outcome);
+        return outcome;
+      }, VIA_API);
     }
     this.outbox.written();
     this.record(command, result, check.kid);
@@ -133,66 +130,44 @@ export class SecurityActionsService {
     else this.logger.info("security action changed nothing: the lock is not automation's", log);
   }
 
-  private async enforce(sql: Sql, command: Command): Promise<Decision> {
+  private async enforce(sql: Queryable, command: Command): Promise<Decision> {
     const a = command.attributes;
     const ttl = a.ttlSeconds ?? this.config.securityActionDefaultTtlSeconds;
     const ctx: ActionContext = { alertId: a.alertId };
     if (a.action === 'BLOCK_IP') {
-      await sql.query(
-        `INSERT INTO ip_blocks (ip, blocked_until, reason, alert_id, action_event_id)
-         VALUES ($1::inet, now() + make_interval(secs => $2::int), 'security_action', $3, $4)
-         ON CONFLICT (ip) DO UPDATE SET blocked_until = greatest(ip_blocks.blocked_until, EXCLUDED.blocked_until),
-                                        alert_id = EXCLUDED.alert_id, action_event_id = EXCLUDED.action_event_id`,
-        [a.target.value, ttl, a.alertId ?? null, command.id],
-      );
+      await this.ipBlocks.blockBySecurityAction(sql, {
+        ip: a.target.value,
+        ttlSeconds: ttl,
+        alertId: a.alertId,
+        actionEventId: command.id,
+      });
       return { result: 'applied' };
     }
-    const user = await findUserById(sql, a.target.value, { forUpdate: true });
+    const user = await this.users.findById(sql, a.target.value, { forUpdate: true });
     if (!user) return { result: 'unknown_target' };
     let events: EventEnvelope[];
     if (a.action === 'LOCK_ACCOUNT') {
       if (isAdmin(user)) return { rejected: ActionRejectionReason.ADMIN_TARGET };
       if (hardLocked(user) && user.lock_reason === 'admin') return { result: 'admin_lock_kept' };
       if (await this.lockCapReached(sql)) return { rejected: ActionRejectionReason.LOCK_RATE_CAP };
-      events = (await lockAccount(sql, user, 'security_action', ttl, ctx)).events;
+      events = (await this.accounts.lock(sql, user, 'security_action', ttl, ctx)).events;
     } else if (a.action === 'UNLOCK_ACCOUNT') {
       if (!hardLocked(user) || user.lock_reason !== 'security_action') return { result: 'not_security_lock' };
-      events = await liftSecurityLock(sql, user);
-    } else events = (await revokeUserSessions(sql, user, undefined, 'security_action', ctx)).events;
+      events = await this.accounts.liftSecurityLock(sql, user);
+    } else events = (await this.accounts.revokeSessions(sql, user, undefined, 'security_action', ctx)).events;
     await this.outbox.append(sql, events);
     return { result: 'applied' };
   }
 
   /** Whether automation already locked the allowed number of accounts in the last minute (all instances). */
-  private async lockCapReached(sql: Sql): Promise<boolean> {
+  private async lockCapReached(sql: Queryable): Promise<boolean> {
     const cap = this.config.securityActionLockCapPerMinute;
     if (cap === 0) return true;
-    await sql.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [LOCK_CAP_ADVISORY_KEY]);
-    const [{ n }] = await sql.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM applied_security_actions
-        WHERE action = 'LOCK_ACCOUNT' AND result = 'applied' AND applied_at > now() - interval '1 minute'`,
-    );
-    return n >= cap;
+    return (await this.applied.locksInLastMinute(sql)) >= cap;
   }
 }
 
 const isAdmin = (u: UserRow) => u.is_admin || u.roles.includes('admin');
-
-/** Lifts the security action's lock only: the failed-login lockout's counters stay as they are. */
-async function liftSecurityLock(sql: Sql, user: UserRow): Promise<EventEnvelope[]> {
-  const [row] = await sql.query<UserRow>(
-    `UPDATE users SET locked_until = NULL, lock_reason = NULL WHERE id = $1 AND lock_reason = 'security_action' RETURNING ${USER_COLUMNS}`,
-    [user.id],
-  );
-  if (!row) return [];
-  return [
-    gatewayEvent('ACCOUNT_UNLOCKED', {
-      subject: { userId: row.id },
-      outcome: 'success',
-      attributes: { trigger: 'security_action' },
-    }),
-  ];
-}
 
 function rejectionEvent(
   command: Command,

@@ -5,7 +5,7 @@ import type { VerifiedToken } from '../verified-token';
 /**
  * What the gateway's auth events say about tokens it already issued, for services that cannot ask
  * its database: the pure core of the revocation deny-list (no Kafka here; see revocation-feed.ts).
- * It mirrors the gateway's own check (apps/auth-gateway/src/auth/session-revocation.check.ts) as
+ * It mirrors the gateway's own check (apps/auth-gateway/src/accounts/session-revocation.check.ts) as
  * far as the events allow:
  *
  * | gateway refuses a token when          | event                                               | kept here                     |

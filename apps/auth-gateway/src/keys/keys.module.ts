@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import type { Logger } from 'winston';
+import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
+import type { AuthGatewayConfig } from '../config';
+import { EventsModule } from '../events/events.module';
+import { AccessTokenSigner } from './access-token.signer';
+import { JwksController } from './jwks.controller';
+import { KeyStore } from './key-store';
+
+/** Signing keys (files in SIGNING_KEYS_DIR, rotated by the maintenance job), the access-token signer and the JWKS. */
+@Module({
+  imports: [EventsModule], // the problem filter on the JWKS controller writes events
+  controllers: [JwksController],
+  providers: [
+    AccessTokenSigner,
+    {
+      provide: KeyStore,
+      inject: [SERVICE_CONFIG, LOGGER],
+      useFactory: async (c: AuthGatewayConfig, logger: Logger) => {
+        const store = new KeyStore({
+          dir: c.signingKeysDir,
+          alg: c.signingAlg,
+          accessTtlMs: c.accessTokenTtlSeconds * 1000,
+          prepublishMs: c.signingKeyPrepublishSeconds * 1000,
+          rotationMs: c.signingKeyRotationDays * 86_400_000,
+          logger,
+        });
+        await store.init();
+        return store;
+      },
+    },
+  ],
+  exports: [KeyStore, AccessTokenSigner],
+})
+export class KeysModule {}

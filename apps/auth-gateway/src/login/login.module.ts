@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { DatabaseModule } from '../database/database.module';
+import { EventsModule } from '../events/events.module';
+import { KeysModule } from '../keys/keys.module';
+import { LockoutModule } from '../lockout/lockout.module';
+import { OutboxModule } from '../outbox/outbox.module';
+import { PasswordsModule } from '../passwords/passwords.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { AuthController } from './auth.controller';
+import { LoginRepository } from './login.repository';
+import { LoginService } from './login.service';
+
+/**
+ * Password login with throttling and lockout, and the `/api/v1/auth/*` endpoints (AuthController:
+ * login, token, refresh, logout, revoke, me; refresh, logout and revoke are the sessions module's).
+ */
+@Module({
+  imports: [
+    DatabaseModule,
+    OutboxModule,
+    EventsModule,
+    KeysModule,
+    PasswordsModule,
+    LockoutModule,
+    SessionsModule,
+  ],
+  controllers: [AuthController],
+  providers: [LoginRepository, LoginService],
+  exports: [LoginRepository],
+})
+export class LoginModule {}
