@@ -1,0 +1,120 @@
+import { DecodeFailureReason } from '../codec/codec';
+
+/*
+ * The security-monitor's two internal topics: stages of its detection pipeline, not a record
+ * (nothing else reads them; they hold a day). Named here, beside the public topics, so no other
+ * file spells them; their records are decoded by the functions below.
+ */
+export const MonitorTopics = {
+  /** Auth events a per-IP rule matches, re-keyed by source IP (the IP stage's input). */
+  IP_REPARTITION: 'monitor.repartition.ip.v1',
+  /** Each user-stage partition's counts for the global rules (one partition: one instance merges). */
+  GLOBAL_PARTIALS: 'monitor.partials.global.v1',
+} as const;
+
+export type MonitorTopic = (typeof MonitorTopics)[keyof typeof MonitorTopics];
+
+/**
+ * Headers on a repartitioned record (its value is the auth event exactly as consumed): the input
+ * partition and offset it came from, so a duplicate re-sent after an upstream crash is skipped.
+ */
+export const RepartitionHeaders = {
+  SOURCE_PARTITION: 'vigil-source-partition',
+  SOURCE_OFFSET: 'vigil-source-offset',
+} as const;
+
+/** Where a repartitioned record came from. */
+export interface RepartitionSource {
+  partition: number;
+  offset: string;
+}
+
+/**
+ * Reads the source headers of a repartitioned record (`header(name)`: its value as a string);
+ * undefined when either is missing or malformed (then it cannot be recognised as a duplicate).
+ */
+export function repartitionSourceOf(
+  header: (name: string) => string | undefined,
+): RepartitionSource | undefined {
+  const partition = header(RepartitionHeaders.SOURCE_PARTITION);
+  const offset = header(RepartitionHeaders.SOURCE_OFFSET);
+  if (partition === undefined || offset === undefined) return undefined;
+  return { partition: Number(partition), offset };
+}
+
+/**
+ * One global rule's counts in a partials record: the absolute (not delta) values of the buckets a
+ * user-stage step touched, so applying a record twice, or an older one after a newer, changes nothing.
+ */
+export interface GlobalRuleCounts {
+  id: string;
+  version: number;
+  /** [bucket index, matching, denominator, earliest matching event time] */
+  buckets: Array<[number, number, number, number | null]>;
+  /** Newest event time counted for this rule in the step. */
+  tmax: number;
+  /** Event ids counted in this step (evidence), with their times. */
+  samples: Array<[string, number]>;
+  /** Distinct rules: the values counted in this step, with their times. */
+  values: Array<[string, number]>;
+}
+
+/** A source partition's global-rule counts after one step (what the engine's user stage drains). */
+export interface GlobalPartialCounts {
+  /** The source partition's newest event time (moves the global watermark; idle partitions too). */
+  maxT: number | null;
+  rules: GlobalRuleCounts[];
+}
+
+/** A record on MonitorTopics.GLOBAL_PARTIALS (JSON, keyed by the source partition). */
+export interface GlobalPartialsRecord extends GlobalPartialCounts {
+  v: 1;
+  /** The user-stage (input topic) partition these counts are from. */
+  source: number;
+  /** The source offset these counts cover. */
+  upto: string;
+}
+
+export type GlobalPartialsDecodeResult =
+  { ok: true; record: GlobalPartialsRecord } | { ok: false; reason: DecodeFailureReason; detail: string };
+
+/** Decodes a GLOBAL_PARTIALS record; anything else is refused with a DLQ reason. Never throws. */
+export function decodeGlobalPartialsRecord(value: Buffer | null): GlobalPartialsDecodeResult {
+  if (!value || value.length === 0)
+    return { ok: false, reason: DecodeFailureReason.EMPTY, detail: 'empty record' };
+  let r: GlobalPartialsRecord;
+  try {
+    r = JSON.parse(value.toString('utf8')) as GlobalPartialsRecord;
+  } catch {
+    return { ok: false, reason: DecodeFailureReason.INVALID_JSON, detail: 'not JSON' };
+  }
+  const ok =
+    typeof r === 'object' &&
+    r !== null &&
+    r.v === 1 &&
+    Number.isInteger(r.source) &&
+    r.source >= 0 &&
+    Array.isArray(r.rules) &&
+    (r.maxT === null || Number.isFinite(r.maxT)) &&
+    r.rules.every(
+      (x) =>
+        typeof x?.id === 'string' &&
+        Number.isInteger(x.version) &&
+        Array.isArray(x.buckets) &&
+        Array.isArray(x.samples) &&
+        Array.isArray(x.values) &&
+        Number.isFinite(x.tmax),
+    );
+  if (!ok)
+    return {
+      ok: false,
+      reason: DecodeFailureReason.SCHEMA_VIOLATION,
+      detail: 'not a partial-counts record (v, source, maxT, rules[])',
+    };
+  return { ok: true, record: r };
+}
+
+/** Encodes a GLOBAL_PARTIALS record. */
+export function encodeGlobalPartialsRecord(record: GlobalPartialsRecord): string {
+  return JSON.stringify(record);
+}
