@@ -1,10 +1,11 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { metrics, type Counter } from '@opentelemetry/api';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
 import type { Logger } from 'winston';
 import { CheckpointSigner, checkpointHash, type RetentionCutBody, type SignedCheckpoint, type SignedRetentionCut } from '@vigil/chain';
 import { Topics } from '@vigil/contracts';
-import { schemaOf } from '@vigil/database';
+import { Db, schemaOf } from '@vigil/database';
 import { EventProducer } from '@vigil/kafka';
 import { InfraLifecycle, LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import type { AuditWriterConfig } from '../config';
@@ -83,12 +84,12 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Under the signing round's lock: checkpoints and cuts of one chain never interleave. */
-  async underSigningLock<T>(work: (em: EntityManager) => Promise<T>, wait = false): Promise<T | undefined> {
-    return this.ds.transaction(async (em) => {
+  async underSigningLock<T>(work: (c: PoolClient) => Promise<T>, wait = false): Promise<T | undefined> {
+    return Db.of(this.ds).tx(async (c) => {
       const fn = wait ? 'pg_advisory_xact_lock' : 'pg_try_advisory_xact_lock';
-      const [r] = await em.query(`SELECT ${fn}(hashtext($1)) AS locked`, [`vigil:audit:checkpoint:${this.schema}`]);
+      const [r] = (await c.query(`SELECT ${fn}(hashtext($1)) AS locked`, [`vigil:audit:checkpoint:${this.schema}`])).rows;
       if (!wait && !r.locked) return undefined;
-      return work(em);
+      return work(c);
     });
   }
 
@@ -96,15 +97,17 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   async checkpointNow(): Promise<SignedCheckpoint[]> {
     const refused: Array<{ regression: ChainRegression; alert: boolean }> = [];
     const out =
-      (await this.underSigningLock(async (em) => {
-        const heads: HeadRow[] = await em.query(`SELECT chain_id, position, head_hash, head_created_at FROM "${this.schema}".chain_heads ORDER BY chain_id`);
+      (await this.underSigningLock(async (c) => {
+        const heads = (await c.query<HeadRow>(`SELECT chain_id, position, head_hash, head_created_at FROM "${this.schema}".chain_heads ORDER BY chain_id`)).rows;
         const signed: SignedCheckpoint[] = [];
         const signedAt = new Date().toISOString();
         for (const h of heads) {
-          const [prev] = await em.query(
-            `SELECT position, head_hash, checkpoint_hash, signed_at FROM "${this.schema}".audit_checkpoints WHERE chain_id = $1 ORDER BY id DESC LIMIT 1`,
-            [h.chain_id],
-          );
+          const [prev] = (
+            await c.query(
+              `SELECT position, head_hash, checkpoint_hash, signed_at FROM "${this.schema}".audit_checkpoints WHERE chain_id = $1 ORDER BY id DESC LIMIT 1`,
+              [h.chain_id],
+            )
+          ).rows;
           const position = Number(h.position);
           if (prev && (position < Number(prev.position) || (position === Number(prev.position) && h.head_hash !== prev.head_hash))) {
             refused.push(this.noteRegression(h.chain_id, position, h.head_hash, Number(prev.position), iso(prev.signed_at)!, signedAt));
@@ -119,7 +122,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
             signedAt,
             headCreatedAt: iso(h.head_created_at),
           });
-          await em.query(
+          await c.query(
             `INSERT INTO "${this.schema}".audit_checkpoints
                (chain_id, position, head_hash, head_created_at, prev_checkpoint_hash, checkpoint_hash, key_fingerprint, algorithm, signature, signed_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,

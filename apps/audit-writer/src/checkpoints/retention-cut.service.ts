@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'winston';
 import { ChainVerifier, retentionCutHash, type SignedRetentionCut } from '@vigil/chain';
@@ -45,8 +44,7 @@ export class RetentionCutService {
   /** Records the cut (or returns the same one recorded before); throws RetentionCutRefused when it may not. */
   async recordRetentionCut(req: RetentionCutRequest): Promise<SignedRetentionCut> {
     const s = `"${this.schema}"`;
-    const cut = await this.checkpoints.underSigningLock(async (em) => {
-      const db = (await em.queryRunner!.connect()) as PoolClient; // the transaction's own connection
+    const cut = await this.checkpoints.underSigningLock(async (db) => {
       const [latest] = (
         await db.query(`SELECT * FROM ${s}.chain_cuts WHERE chain_id = $1 ORDER BY up_to_seq DESC LIMIT 1`, [
           req.chainId,

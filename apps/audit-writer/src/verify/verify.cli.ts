@@ -12,9 +12,10 @@
  * [.cache/keys/audit] (the public keys, `<fingerprint>.pub.pem`), KAFKA_BROKERS [127.0.0.1:9092]
  * and AUDIT_TOPICS (which chains on the witness belong to this store; the writer's default).
  */
-import { Client } from 'pg';
+import { Pool } from 'pg';
 import { env, loadConfig } from '@vigil/config';
 import { AUDITED_TOPICS } from '@vigil/contracts';
+import { Db } from '@vigil/database';
 import { createKafka } from '@vigil/kafka';
 import { loadKeyring } from '../checkpoints/signing-keys';
 import { verifyStore, type StoreChainReport } from './verify-store';
@@ -84,18 +85,20 @@ async function main(): Promise<number> {
   const keyring = loadKeyring(config.keyDir);
   if (a.witness === 'none') console.error(NO_WITNESS_WARNING);
   const witness = await loadWitness(a, config.kafkaBrokers); // before the snapshot: see witnessFromTopic
-  const db = new Client({ connectionString: config.databaseUrl, application_name: 'vigil-audit-verify' });
-  await db.connect();
+  const pool = new Pool({ connectionString: config.databaseUrl, application_name: 'vigil-audit-verify', max: 1 });
   try {
-    await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'); // one consistent snapshot
     if (!a.json && a.witness === 'none') console.log(NO_WITNESS_WARNING);
-    const report = await verifyStore(db, config.dbSchema, keyring, {
-      chains: a.chains,
-      witness,
-      inScope: (chainId) => chainInScope(chainId, config.auditTopics),
-      onChain: (r) => !a.json && console.log(line(r)),
-    });
-    await db.query('COMMIT');
+    const report = await new Db(pool).tx(
+      (c) =>
+        verifyStore(c, config.dbSchema, keyring, {
+          chains: a.chains,
+          witness,
+          inScope: (chainId) => chainInScope(chainId, config.auditTopics),
+          onChain: (r) => !a.json && console.log(line(r)),
+        }),
+      {},
+      { isolation: 'repeatable read', readOnly: true }, // one consistent snapshot
+    );
     if (a.json) {
       console.log(JSON.stringify({ ...report, ...(a.witness === 'none' ? { warning: NO_WITNESS_WARNING } : {}) }, null, 2));
     } else {
@@ -112,7 +115,7 @@ async function main(): Promise<number> {
     }
     return report.ok ? 0 : 1;
   } finally {
-    await db.end();
+    await pool.end();
   }
 }
 
