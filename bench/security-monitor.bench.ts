@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { EventEnvelope } from '@vigil/contracts';
 import { DetectionEngine } from '../apps/security-monitor/src/engine/detection-engine';
-import { defaultRules, rawFailedLogin, T0 } from '../apps/security-monitor/src/engine/test-events';
+import { defaultRules, rawFailedLogin, T0 } from '../apps/security-monitor/src/testing/test-events';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 600_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

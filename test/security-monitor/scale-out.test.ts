@@ -7,7 +7,7 @@ import type { EventEnvelope } from '@vigil/contracts';
 import { EventProducer } from '@vigil/kafka';
 import { testDatabaseUrl, testKafka, waitFor } from '@vigil/testing';
 import { DetectionService } from '../../apps/security-monitor/src/detection/detection.service';
-import { rateLimited as rateLimitedAt } from '../../apps/security-monitor/src/engine/test-events';
+import { rateLimited as rateLimitedAt } from '../../apps/security-monitor/src/testing/test-events';
 import { bootMonitor, clock, collect, type AlertEvent, failed, loginOk, monitorFixture, ofRule, stagesCaughtUp, type MonitorApp } from './support';
 
 type Fixture = Awaited<ReturnType<typeof monitorFixture>>;

@@ -6,7 +6,7 @@ import { createEvent, decodeEvent, dlqTopic, type EventEnvelope, type EventOf } 
 import { createKafka } from '@vigil/kafka';
 import { createTopics, freshSchema, kafkaBrokers, testKafka, uniqueTopic } from '@vigil/testing';
 import type { SecurityMonitorConfig } from '../../apps/security-monitor/src/config';
-import { DEFAULT_RULES_FILE } from '../../apps/security-monitor/src/engine/test-events';
+import { DEFAULT_RULES_FILE } from '../../apps/security-monitor/src/testing/test-events';
 import { testActionKeys } from '../support/action-signing';
 import { startApp, type TestApp } from '../support/apps';
 

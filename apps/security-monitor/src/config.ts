@@ -1,5 +1,14 @@
-import { ConfigError, describeConfig, env, loadConfig, revocationSchema, serviceSchema, tokenVerifierSchema, type ConfigOf } from '@vigil/config';
-import { Topics } from '@vigil/contracts';
+import {
+  ConfigError,
+  describeConfig,
+  env,
+  loadConfig,
+  revocationSchema,
+  serviceSchema,
+  tokenVerifierSchema,
+  type ConfigOf,
+} from '@vigil/config';
+import { MonitorTopics, Topics } from '@vigil/contracts';
 
 export const SERVICE = 'security-monitor';
 
@@ -13,7 +22,10 @@ export const schema = {
   /** Revoked sessions, deactivated/locked/demoted users: tokens refused within a second (deny-list from auth events). */
   ...revocationSchema(),
   /** The versioned rules file; reloaded on SIGHUP or POST /api/v1/monitor/rules/reload. Relative to the working directory. */
-  rulesFile: env.string('RULES_FILE', { default: 'apps/security-monitor/rules/default.rules.json', maxLength: 1000 }),
+  rulesFile: env.string('RULES_FILE', {
+    default: 'apps/security-monitor/rules/default.rules.json',
+    maxLength: 1000,
+  }),
   /** Events older than (newest event time - this) are dropped (and counted in monitor_events_late_dropped). */
   allowedLatenessSeconds: env.int('MONITOR_ALLOWED_LATENESS_SECONDS', { default: 30, min: 0, max: 3600 }),
   /** While an alert stays above threshold, at most one `updated` per this much event time. */
@@ -48,16 +60,25 @@ export const schema = {
    */
   actionSigningKeyFile: env.string('MONITOR_ACTION_SIGNING_KEY_FILE', { optional: true, maxLength: 1000 }),
   /** Where the development key is made, and where `public/<kid>.pub.pem` of the key in use is written (for the gateway). */
-  actionKeyDir: env.string('MONITOR_ACTION_KEY_DIR', { default: '.cache/keys/monitor-actions', maxLength: 1000 }),
+  actionKeyDir: env.string('MONITOR_ACTION_KEY_DIR', {
+    default: '.cache/keys/monitor-actions',
+    maxLength: 1000,
+  }),
   /** How long a signed action may be applied after it is issued (the gateway also bounds it). */
   actionValiditySeconds: env.int('MONITOR_ACTION_VALIDITY_SECONDS', { default: 300, min: 10, max: 3600 }),
   inputTopic: env.string('MONITOR_INPUT_TOPIC', { default: Topics.AUTH_EVENTS, pattern: TOPIC }),
   alertsTopic: env.string('MONITOR_ALERTS_TOPIC', { default: Topics.SECURITY_ALERTS, pattern: TOPIC }),
   actionsTopic: env.string('MONITOR_ACTIONS_TOPIC', { default: Topics.SECURITY_ACTIONS, pattern: TOPIC }),
   /** Internal: the events per-IP rules match, re-keyed by IP (created with KAFKA_TOPIC_PARTITIONS). */
-  repartitionTopic: env.string('MONITOR_REPARTITION_TOPIC', { default: 'monitor.repartition.ip.v1', pattern: TOPIC }),
+  repartitionTopic: env.string('MONITOR_REPARTITION_TOPIC', {
+    default: MonitorTopics.IP_REPARTITION,
+    pattern: TOPIC,
+  }),
   /** Internal: per-partition counts for the global rules (one partition: one instance merges them). */
-  partialsTopic: env.string('MONITOR_PARTIALS_TOPIC', { default: 'monitor.partials.global.v1', pattern: TOPIC }),
+  partialsTopic: env.string('MONITOR_PARTIALS_TOPIC', {
+    default: MonitorTopics.GLOBAL_PARTIALS,
+    pattern: TOPIC,
+  }),
 };
 
 export type SecurityMonitorConfig = ConfigOf<typeof schema>;
@@ -65,8 +86,11 @@ export type SecurityMonitorConfig = ConfigOf<typeof schema>;
 export const loadSecurityMonitorConfig = (source = process.env): SecurityMonitorConfig => {
   const config = loadConfig(schema, source);
   if (config.nodeEnv === 'production' && !config.actionSigningKeyFile) {
-    throw new ConfigError(['MONITOR_ACTION_SIGNING_KEY_FILE is required in production (an Ed25519 private key, PEM)']);
+    throw new ConfigError([
+      'MONITOR_ACTION_SIGNING_KEY_FILE is required in production (an Ed25519 private key, PEM)',
+    ]);
   }
   return config;
 };
-export const describeSecurityMonitorConfig = (config: SecurityMonitorConfig) => describeConfig(schema, config);
+export const describeSecurityMonitorConfig = (config: SecurityMonitorConfig) =>
+  describeConfig(schema, config);

@@ -1,9 +1,10 @@
 import type { Logger } from 'winston';
 import type { ConsumedEvent, EventProducer, HandlerContext } from '@vigil/kafka';
 import type { EngineAlert } from '../engine/detection-engine';
-import { failedLogin, onlyRules } from '../engine/test-events';
+import { failedLogin, onlyRules } from '../testing/test-events';
 import type { PartitionStateRepository } from './partition-state.repository';
 import { StageProcessor } from './stage-processor';
+import { UserStage } from './stages/user-stage';
 
 // The idle clock (MONITOR_IDLE_SECONDS) moves a quiet partition's event clock to the wall clock.
 // Quiet means the source is silent while we hear it, not that we cannot hear it: after a broker
@@ -35,17 +36,14 @@ describe('StageProcessor idle clock', () => {
       error: () => undefined,
     } as unknown as Logger;
     const stage = new StageProcessor({
-      stage: 'user',
+      stage: new UserStage(onlyRules(RULE), producer, { repartition: 'rep', partials: 'part' }),
       groupId: 'g',
       topic: 'in',
       rules: () => onlyRules(RULE),
       engineOptions: { allowedLatenessMs: 30_000 },
       repository,
-      producer,
+      alerts: { publish: async (a: EngineAlert[]) => void alerts.push(...a) },
       logger,
-      publishAlerts: async (a) => void alerts.push(...a),
-      repartitionTopic: 'rep',
-      partialsTopic: 'part',
       idleMs: 10_000,
       saveIntervalMs: 1000,
     });

@@ -1,5 +1,5 @@
-import { firings, run } from './engine.spec-support';
-import { login, onlyRules, rateLimited, serverError, spread } from './test-events';
+import { firings, run } from '../testing/engine-runs';
+import { login, onlyRules, rateLimited, serverError, spread } from '../testing/test-events';
 import type { EventEnvelope } from '@vigil/contracts';
 
 describe('429 abuse and the 5xx ratio', () => {
@@ -12,18 +12,36 @@ describe('429 abuse and the 5xx ratio', () => {
 
   it('seed 003-20: denials from 3 distinct IPs within a minute escalate; 3 denials from one IP do not', () => {
     const rules = onlyRules('rate-limited-unique-ips');
-    expect(firings(run(rules, spread(3, 0, 30, (t, i) => rateLimited(t, `198.51.100.${i + 1}`))))).toMatchObject([{ severity: 'low' }]);
-    expect(run(rules, spread(3, 0, 30, (t) => rateLimited(t, '198.51.100.1')))).toEqual([]);
+    expect(
+      firings(
+        run(
+          rules,
+          spread(3, 0, 30, (t, i) => rateLimited(t, `198.51.100.${i + 1}`)),
+        ),
+      ),
+    ).toMatchObject([{ severity: 'low' }]);
+    expect(
+      run(
+        rules,
+        spread(3, 0, 30, (t) => rateLimited(t, '198.51.100.1')),
+      ),
+    ).toEqual([]);
   });
 
   /** `total` events over 4 minutes of which `errors` are 5xx, evenly through (never above errors/total). */
   const traffic = (total: number, errors: number): EventEnvelope[] =>
-    spread(total, 0, 240, (t, i) => ((i + 1) % Math.floor(total / errors) === 0 ? serverError(t) : login(t, `u-${i}`)));
+    spread(total, 0, 240, (t, i) =>
+      (i + 1) % Math.floor(total / errors) === 0 ? serverError(t) : login(t, `u-${i}`),
+    );
 
   it('seed 003-05: 2% 5xx over 5 minutes fires the 1% rule, not the 5% one; 6% fires both (002-10 pages)', () => {
     const rules = onlyRules('server-errors-ratio-1pct', 'server-errors-ratio-5pct');
     expect(firings(run(rules, traffic(200, 4))).map((a) => a.ruleId)).toEqual(['server-errors-ratio-1pct']);
-    expect(firings(run(rules, traffic(200, 12))).map((a) => a.ruleId).sort()).toEqual(['server-errors-ratio-1pct', 'server-errors-ratio-5pct']);
+    expect(
+      firings(run(rules, traffic(200, 12)))
+        .map((a) => a.ruleId)
+        .sort(),
+    ).toEqual(['server-errors-ratio-1pct', 'server-errors-ratio-5pct']);
   });
 
   it('near misses: exactly 1% does not fire, nor does a high ratio below the minimum volume', () => {

@@ -1,5 +1,5 @@
-import { firings, run } from './engine.spec-support';
-import { failedLogin, onlyRules, sec } from './test-events';
+import { firings, run } from '../testing/engine-runs';
+import { failedLogin, onlyRules, sec } from '../testing/test-events';
 
 // Stuffing: one IP, >= 15 accounts, <= 2 tries each. Spraying: one IP, >= 5 accounts, few tries each, over >= 5 min.
 describe('credential stuffing and password spraying', () => {
@@ -9,13 +9,19 @@ describe('credential stuffing and password spraying', () => {
   const attack = (accounts: number, tries: number, spanSec: number, grouped = false) => {
     const n = accounts * tries;
     const account = (i: number) => (grouped ? Math.floor(i / tries) : i % accounts);
-    return Array.from({ length: n }, (_, i) => failedLogin(sec((spanSec * i) / n), `victim${account(i)}@example.com`, IP));
+    return Array.from({ length: n }, (_, i) =>
+      failedLogin(sec((spanSec * i) / n), `victim${account(i)}@example.com`, IP),
+    );
   };
 
   it('seed 000-18: 15 accounts, one try each within 2 minutes, is credential stuffing (T1110.004) with a dry-run BLOCK_IP', () => {
     const alerts = firings(run(rules, attack(15, 1, 120)));
     expect(alerts.map((a) => a.ruleId)).toEqual(['credential-stuffing-per-ip']);
-    expect(alerts[0]).toMatchObject({ key: { kind: 'ip', value: IP }, mitre: ['TA0006', 'T1110', 'T1110.004'], response: { action: 'BLOCK_IP', dryRun: true } });
+    expect(alerts[0]).toMatchObject({
+      key: { kind: 'ip', value: IP },
+      mitre: ['TA0006', 'T1110', 'T1110.004'],
+      response: { action: 'BLOCK_IP', dryRun: true },
+    });
   });
 
   it('near misses for stuffing: 14 accounts; or 15 accounts tried 3 times each, one after another', () => {

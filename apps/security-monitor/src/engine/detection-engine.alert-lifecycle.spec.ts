@@ -1,5 +1,5 @@
-import { byStatus, run } from './engine.spec-support';
-import { failedLogin, login, onlyRules, sec, spread } from './test-events';
+import { byStatus, run } from '../testing/engine-runs';
+import { failedLogin, login, onlyRules, sec, spread } from '../testing/test-events';
 
 // One attack is one alert that updates, not a thousand: firing -> updated (throttled) -> resolved.
 describe('alert lifecycle', () => {
@@ -21,14 +21,21 @@ describe('alert lifecycle', () => {
     expect(new Set(alerts.map((a) => a.alertId)).size).toBe(1);
     expect(firing).toMatchObject({ count: 6, firstSeen: sec(0), lastSeen: sec(5) });
     expect(alerts[1].at - firing.at).toBeGreaterThanOrEqual(30_000);
-    expect(resolved).toMatchObject({ count: 120, firstSeen: sec(0), lastSeen: sec(119), at: sec(119) + 60_000 });
+    expect(resolved).toMatchObject({
+      count: 120,
+      firstSeen: sec(0),
+      lastSeen: sec(119),
+      at: sec(119) + 60_000,
+    });
     expect(resolved.sampleEventIds).toHaveLength(10);
     expect(resolved.sampleEventIds).toEqual(firing.sampleEventIds.concat(resolved.sampleEventIds.slice(6)));
   });
 
   it('does not resolve while the watermark is still inside the window', () => {
     const attack = spread(6, 0, 30, (t) => failedLogin(t, 'ivy'));
-    expect(byStatus(run(rules, [...attack, login(sec(100), 'u-other')]))).toEqual(['failed-logins-per-user-1m-warning:firing']);
+    expect(byStatus(run(rules, [...attack, login(sec(100), 'u-other')]))).toEqual([
+      'failed-logins-per-user-1m-warning:firing',
+    ]);
   });
 
   it('a second attack after resolution fires again under the same dedup key', () => {

@@ -1,6 +1,6 @@
 import { DetectionEngine } from './detection-engine';
-import { firings, run } from './engine.spec-support';
-import { failedLogin, login, onlyRules, sec } from './test-events';
+import { firings, run } from '../testing/engine-runs';
+import { failedLogin, login, onlyRules, sec } from '../testing/test-events';
 
 // Event time, not arrival order: a late event within the allowed lateness counts where it belongs.
 describe('late and out-of-order events', () => {
@@ -12,14 +12,22 @@ describe('late and out-of-order events', () => {
     const [inOrder] = firings(run(rules, burst));
     const [outOfOrder, ...more] = firings(run(rules, shuffled, { allowedLatenessMs: 45_000 }));
     expect(more).toEqual([]);
-    expect(outOfOrder).toMatchObject({ alertId: inOrder.alertId, firstSeen: sec(0), lastSeen: sec(40), count: 6 });
+    expect(outOfOrder).toMatchObject({
+      alertId: inOrder.alertId,
+      firstSeen: sec(0),
+      lastSeen: sec(40),
+      count: 6,
+    });
     expect(new Set(outOfOrder.sampleEventIds)).toEqual(new Set(inOrder.sampleEventIds));
   });
 
   it('a late event within the lateness completes a burst that ended before it arrived', () => {
     const engine = new DetectionEngine(rules, { allowedLatenessMs: 30_000 });
     const tight = [0, 5, 10, 15, 20, 25].map((s) => failedLogin(sec(s), 'frank'));
-    const out = [...tight.slice(1).map((e) => engine.process(e)), engine.process(login(sec(28), 'u-other'))].flat();
+    const out = [
+      ...tight.slice(1).map((e) => engine.process(e)),
+      engine.process(login(sec(28), 'u-other')),
+    ].flat();
     expect(out).toEqual([]);
     const late = engine.process(tight[0]); // t=0 arrives after t=28: 28 s late, within the 30 s allowed
     expect(late).toMatchObject([{ status: 'firing', count: 6, firstSeen: sec(0), lastSeen: sec(25) }]);

@@ -1,9 +1,20 @@
 import type { EventEnvelope } from '@vigil/contracts';
 import { DetectionEngine, type EngineAlert } from './detection-engine';
-import { run } from './engine.spec-support';
+import { run } from '../testing/engine-runs';
 import { userOf } from './event-fields';
-import { runPartitioned } from './stages';
-import { defaultRules, failedLogin, login, rateLimited, refreshReuse, roleChanged, sec, serverError, spread, tokenInvalid } from './test-events';
+import { runPartitioned } from '../testing/partitioned-run';
+import {
+  defaultRules,
+  failedLogin,
+  login,
+  rateLimited,
+  refreshReuse,
+  roleChanged,
+  sec,
+  serverError,
+  spread,
+  tokenInvalid,
+} from '../testing/test-events';
 
 // Scale-out: user rules on the user-keyed input, per-IP rules on an IP-keyed repartition, global
 // rules from merged per-partition counts. However the events are spread, the alerts are the same.
@@ -32,7 +43,17 @@ describe('partitioned stages give the alerts of one engine', () => {
 
   it('the mixed traffic fires user, per-IP and global rules in one engine', () => {
     const rules = new Set(single.filter((a) => a.status === 'firing').map((a) => a.ruleId));
-    for (const r of ['failed-logins-per-user-1m-critical', 'credential-stuffing-per-ip', 'password-spraying-per-ip', 'failed-logins-global-1m-warning', 'rate-limited-unique-ips', 'server-errors-ratio-1pct', 'refresh-token-reuse', 'admin-role-granted', 'token-validation-failures-per-ip']) {
+    for (const r of [
+      'failed-logins-per-user-1m-critical',
+      'credential-stuffing-per-ip',
+      'password-spraying-per-ip',
+      'failed-logins-global-1m-warning',
+      'rate-limited-unique-ips',
+      'server-errors-ratio-1pct',
+      'refresh-token-reuse',
+      'admin-role-granted',
+      'token-validation-failures-per-ip',
+    ]) {
       expect(rules).toContain(r);
     }
   });
@@ -42,11 +63,14 @@ describe('partitioned stages give the alerts of one engine', () => {
     [2, 7],
     [3, 20],
     [4, 25],
-  ])('with %i partitions in steps of %i s event time: the same alerts fire and resolve', (partitions, step) => {
-    const split = runPartitioned(defaultRules(), traffic, { partitions, stepSeconds: step, keyOf });
-    expect(summary(split, 'firing')).toEqual(summary(single, 'firing'));
-    expect(summary(split, 'resolved')).toEqual(summary(single, 'resolved'));
-  });
+  ])(
+    'with %i partitions in steps of %i s event time: the same alerts fire and resolve',
+    (partitions, step) => {
+      const split = runPartitioned(defaultRules(), traffic, { partitions, stepSeconds: step, keyOf });
+      expect(summary(split, 'firing')).toEqual(summary(single, 'firing'));
+      expect(summary(split, 'resolved')).toEqual(summary(single, 'resolved'));
+    },
+  );
 
   it('catch-up: each partition replays its whole backlog in one step, one after another, and the per-IP and global stages still count every event', () => {
     const split = runPartitioned(defaultRules(), traffic, { partitions: 4, stepSeconds: 100_000, keyOf });
@@ -55,8 +79,12 @@ describe('partitioned stages give the alerts of one engine', () => {
   });
 
   it('global counts are the sum over partitions: 51 failures spread over 4 partitions fire the warning, 50 do not', () => {
-    const burst = (n: number) => spread(n, 0, 50, (t, i) => failedLogin(t, `g${i}@example.com`, `192.0.2.${i}`));
-    const warned = (n: number) => runPartitioned(defaultRules(), burst(n), { partitions: 4, stepSeconds: 5, keyOf }).filter((a) => a.ruleId === 'failed-logins-global-1m-warning' && a.status === 'firing');
+    const burst = (n: number) =>
+      spread(n, 0, 50, (t, i) => failedLogin(t, `g${i}@example.com`, `192.0.2.${i}`));
+    const warned = (n: number) =>
+      runPartitioned(defaultRules(), burst(n), { partitions: 4, stepSeconds: 5, keyOf }).filter(
+        (a) => a.ruleId === 'failed-logins-global-1m-warning' && a.status === 'firing',
+      );
     expect(warned(51)).toHaveLength(1);
     expect(warned(51)[0].count).toBe(51);
     expect(warned(50)).toHaveLength(0);
@@ -66,7 +94,9 @@ describe('partitioned stages give the alerts of one engine', () => {
     const rules = defaultRules();
     const source = new DetectionEngine(rules, { stage: 'user' });
     const global = new DetectionEngine(rules, { stage: 'global' });
-    const first = spread(30, 0, 20, (t, i) => failedLogin(t, `d${i}@example.com`)).flatMap((e) => source.process(e));
+    const first = spread(30, 0, 20, (t, i) => failedLogin(t, `d${i}@example.com`)).flatMap((e) =>
+      source.process(e),
+    );
     expect(first).toEqual([]); // global rules are only counted in the user stage
     const older = source.drainPartials();
     for (const e of spread(25, 20, 20, (t, i) => failedLogin(t, `e${i}@example.com`))) source.process(e);

@@ -1,6 +1,6 @@
 import { DetectionEngine, type EngineSnapshot } from './detection-engine';
-import { run } from './engine.spec-support';
-import { defaultRules, failedLogin, login, refreshReuse, sec, spread } from './test-events';
+import { run } from '../testing/engine-runs';
+import { defaultRules, failedLogin, login, refreshReuse, sec, spread } from '../testing/test-events';
 
 // Replaying the same input gives the same alerts; a snapshot taken mid-window resumes without a gap or a double alert.
 describe('replay and snapshots', () => {
@@ -36,11 +36,16 @@ describe('replay and snapshots', () => {
     for (const e of spread(4, 0, 20, (t) => failedLogin(t, 'kim'))) engine.process(e);
     const snap = engine.snapshot();
     const bumped = defaultRules();
-    bumped.rules = bumped.rules.map((r) => (r.id === 'failed-logins-per-user-10m' ? { ...r, version: 2 } : r));
+    bumped.rules = bumped.rules.map((r) =>
+      r.id === 'failed-logins-per-user-10m' ? { ...r, version: 2 } : r,
+    );
     const next = new DetectionEngine(bumped);
     next.restore(snap);
     const out = spread(2, 25, 10, (t) => failedLogin(t, 'kim')).flatMap((e) => next.process(e));
-    expect(out.map((a) => a.ruleId).sort()).toEqual(['failed-logins-per-user-15m', 'failed-logins-per-user-1m-warning']);
+    expect(out.map((a) => a.ruleId).sort()).toEqual([
+      'failed-logins-per-user-15m',
+      'failed-logins-per-user-1m-warning',
+    ]);
   });
 
   it('a DLQ replay is counted once, also when replayed again after a restore from the snapshot', () => {
@@ -61,4 +66,3 @@ describe('replay and snapshots', () => {
     expect(engine.firstReplay('id-10000')).toBe(false);
   });
 });
-

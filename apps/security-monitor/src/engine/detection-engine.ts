@@ -1,12 +1,31 @@
-import { EVENT_TYPES, EventType, GLOBAL_KEY_VALUE, type EventEnvelope } from '@vigil/contracts';
+import { EVENT_TYPES, EventType, type EventEnvelope } from '@vigil/contracts';
 import { transition } from './alert-transition';
-import { newPending, STAGE_KEYS, type CompiledRule, type EngineAlert, type EngineOptions, type EngineSnapshot, type EngineStage, type EngineStats, type PartialCounts, type PartialRuleCounts } from './engine-types';
+import {
+  newPending,
+  STAGE_KEYS,
+  type CompiledRule,
+  type EngineAlert,
+  type EngineOptions,
+  type EngineSnapshot,
+  type EngineStage,
+  type EngineStats,
+  type PartialCounts,
+} from './engine-types';
+import { restoreSnapshot, toSnapshot } from './engine-snapshot';
 import { DueQueue } from './due-queue';
-import { compileAllowlist, compileMatch, compileTotal, distinctValueOf, keyValueOf, weightOf } from './event-fields';
+import { EventClock } from './event-clock';
+import {
+  compileAllowlist,
+  compileMatch,
+  compileTotal,
+  distinctValueOf,
+  keyValueOf,
+  weightOf,
+} from './event-fields';
+import { drainPartialCounts, mergePartialCounts, type MergeTarget } from './partial-counts';
 import { DISTINCT_CAP, type RuleDefinition, type RuleSet } from './rule-definition';
 import {
   SAMPLE_LIMIT,
-  addCounts,
   addDistinct,
   addSequenceStep,
   distinctCapOf,
@@ -15,8 +34,6 @@ import {
   expire,
   holds,
   isEmpty,
-  keyStateFromJson,
-  keyStateToJson,
   newKeyState,
   pushRecent,
   windowFirst,
@@ -30,6 +47,8 @@ export * from './engine-types';
  * The detection engine: pure, synchronous, deterministic. Events in (any order within the allowed
  * lateness), alert transitions out. Time is the events' own (occurredAt): the watermark is the
  * newest event time minus the allowed lateness, so replaying the same input gives the same alerts.
+ * Its clock is event-clock.ts, the global rules' cross-partition counts partial-counts.ts, its
+ * saved form engine-snapshot.ts; windows and conditions per key are window-state.ts.
  */
 
 const SWEEP_EVERY_MS = 60_000;
@@ -37,20 +56,12 @@ const SWEEP_EVERY_MS = 60_000;
 export class DetectionEngine {
   private rules: CompiledRule[] = [];
   private readonly byType = new Map<string, CompiledRule[]>();
-  private readonly latenessMs: number;
   private readonly updateMs: number;
   private readonly maxKeys: number;
   private readonly allowlisted: (e: EventEnvelope) => boolean;
   private readonly stage: EngineStage;
-  private maxT = -Infinity;
+  private readonly clock: EventClock;
   private lastSweep = -Infinity;
-  /**
-   * Newest event time per upstream partition, for stages fed by several (the IP and global
-   * stages). Their clock is the slowest source's, so a source that is behind (one catching up
-   * after downtime) is not dropped as late because another raced ahead. Sources that go quiet
-   * are retired by the caller (retireSource), so one silent partition does not stop the clock.
-   */
-  private readonly sources = new Map<number, number>();
   private replayed = new Set<string>();
   private readonly active = new Map<string, [CompiledRule, string]>();
   /** Open alerts by the earliest time they could resolve. */
@@ -60,7 +71,7 @@ export class DetectionEngine {
   private keysEvicted = 0;
 
   constructor(ruleSet: RuleSet, opts: EngineOptions = {}) {
-    this.latenessMs = opts.allowedLatenessMs ?? 30_000;
+    this.clock = new EventClock(opts.allowedLatenessMs ?? 30_000);
     this.updateMs = opts.updateIntervalMs ?? 30_000;
     this.maxKeys = opts.maxKeysPerRule ?? 100_000;
     this.allowlisted = compileAllowlist(opts.allowlist ?? { ips: [], users: [] });
@@ -69,7 +80,7 @@ export class DetectionEngine {
   }
 
   get watermark(): number {
-    return this.maxT - this.latenessMs;
+    return this.clock.watermark;
   }
 
   /** Swaps the rules; a rule whose id and version are unchanged keeps its windows and open alerts. */
@@ -81,22 +92,32 @@ export class DetectionEngine {
       .filter((def) => def.enabled && (evaluated.includes(def.key) || counted.includes(def.key)))
       .map((def) => {
         const prev = old.get(def.id);
-        const keep = prev && prev.def.version === def.version && JSON.stringify(prev.def) === JSON.stringify(def);
+        const keep =
+          prev && prev.def.version === def.version && JSON.stringify(prev.def) === JSON.stringify(def);
         return {
           def,
           windowMs: def.window.seconds * 1000,
           bucketMs: bucketMsOf(def.window.seconds, def.window.type === 'tumbling'),
           tumbling: def.window.type === 'tumbling',
           match: compileMatch(def),
-          total: def.condition.kind === 'ratio' || def.condition.kind === 'sequence' ? compileTotal(def) : undefined,
+          total:
+            def.condition.kind === 'ratio' || def.condition.kind === 'sequence'
+              ? compileTotal(def)
+              : undefined,
           keys: keep ? prev.keys : new Map<string, KeyState>(),
-          ...(counted.includes(def.key) ? { partial: keep && prev.partial ? prev.partial : newPending() } : {}),
+          ...(counted.includes(def.key)
+            ? { partial: keep && prev.partial ? prev.partial : newPending() }
+            : {}),
           ...(this.stage === 'global' ? { merged: keep && prev.merged ? prev.merged : new Map() } : {}),
         };
       });
     // Per event type, the rules it can reach (match, ratio denominator, sequence step), in rule order.
     this.byType.clear();
-    for (const type of EVENT_TYPES) this.byType.set(type, this.rules.filter((r) => reaches(r.def, type)));
+    for (const type of EVENT_TYPES)
+      this.byType.set(
+        type,
+        this.rules.filter((r) => reaches(r.def, type)),
+      );
     this.rebuildActive();
   }
 
@@ -114,7 +135,8 @@ export class DetectionEngine {
     const out: EngineAlert[] = [];
     let allow: boolean | undefined;
     // An aggregate of junk requests reaches the rules of the type it stands for (rare: all rules are tried).
-    const rules = e.type === EventType.JUNK_REQUESTS_AGGREGATED ? this.rules : (this.byType.get(e.type) ?? this.rules);
+    const rules =
+      e.type === EventType.JUNK_REQUESTS_AGGREGATED ? this.rules : (this.byType.get(e.type) ?? this.rules);
     for (const rule of rules) {
       const matched = rule.match(e);
       const counted = rule.total !== undefined && rule.total(e);
@@ -131,7 +153,7 @@ export class DetectionEngine {
   /** Moves event time forward without an event (an idle stream still resolves its alerts); every source is caught up. */
   advanceTo(t: number): EngineAlert[] {
     const out: EngineAlert[] = [];
-    this.sources.clear();
+    this.clock.forgetSources();
     this.advance(t, out);
     return out;
   }
@@ -139,104 +161,50 @@ export class DetectionEngine {
   /** A source gone quiet no longer holds the clock back; if it speaks again, it counts again. */
   retireSource(source: number): EngineAlert[] {
     const out: EngineAlert[] = [];
-    if (this.sources.delete(source)) this.advanceToSlowest(out);
+    const t = this.clock.retire(source);
+    if (t !== undefined) this.advance(t, out);
     return out;
   }
 
   /** The upstream partitions there are: until each has been heard from (or retired), the clock waits for it. */
   expectSources(ids: number[]): void {
-    for (const id of ids) if (!this.sources.has(id)) this.sources.set(id, -Infinity);
+    this.clock.expect(ids);
   }
 
   get sourceIds(): number[] {
-    return [...this.sources.keys()];
+    return [...this.clock.sources.keys()];
   }
 
   private tick(t: number, source: number | undefined, out: EngineAlert[]): void {
-    if (source === undefined) return this.advance(t, out);
-    const prev = this.sources.get(source);
-    if (prev !== undefined && prev >= t) return;
-    this.sources.set(source, t);
-    this.advanceToSlowest(out);
-  }
-
-  /** The clock of a stage fed by several sources: the slowest one's event time. */
-  private advanceToSlowest(out: EngineAlert[]): void {
-    let slowest = Infinity;
-    for (const x of this.sources.values()) if (x < slowest) slowest = x;
-    if (slowest !== Infinity) this.advance(slowest, out);
+    const to = this.clock.after(t, source);
+    if (to !== undefined) this.advance(to, out);
   }
 
   private advance(t: number, out: EngineAlert[]): void {
-    if (t > this.maxT) {
-      this.maxT = t;
+    if (this.clock.moveTo(t)) {
       this.resolveDue(out);
       if (this.watermark - this.lastSweep >= SWEEP_EVERY_MS) this.sweep();
     }
   }
 
-  /**
-   * `user` stage: the global rules' counts of the buckets touched since the last call (absolute
-   * values, see PartialCounts), and resets the record of what was touched.
-   */
+  /** `user` stage: the global rules' counts touched since the last call (partial-counts.ts). */
   drainPartials(): PartialCounts {
-    const rules: PartialRuleCounts[] = [];
-    for (const rule of this.rules) {
-      const p = rule.partial;
-      if (!p || p.buckets.size === 0) continue;
-      const buckets: PartialRuleCounts['buckets'] = [...p.buckets].map(([idx, [c, d, f]]) => [idx, c, d, Number.isFinite(f) ? f : null]);
-      rules.push({ id: rule.def.id, version: rule.def.version, buckets, tmax: p.tmax, samples: p.samples, values: p.values });
-      rule.partial = newPending();
-    }
-    return { maxT: Number.isFinite(this.maxT) ? this.maxT : null, rules };
+    return drainPartialCounts(this.rules, this.clock.maxT);
   }
 
-  /**
-   * `global` stage: applies one source partition's partial counts. Counts are kept per source
-   * and only their growth is added, so a record applied twice (a redelivery, a replay after a
-   * crash upstream) or late (an older value) changes nothing.
-   */
+  /** `global` stage: applies one source partition's partial counts (partial-counts.ts), then moves its clock. */
   mergePartial(source: number, partial: PartialCounts): EngineAlert[] {
     const out: EngineAlert[] = [];
-    for (const pr of partial.rules) {
-      const rule = this.rules.find((r) => r.def.id === pr.id);
-      if (!rule?.merged || rule.def.version !== pr.version) continue;
-      const { def, windowMs, bucketMs } = rule;
-      const s = this.stateOf(rule, GLOBAL_KEY_VALUE);
-      const lo = Math.floor((this.watermark - windowMs) / bucketMs);
-      for (const idx of rule.merged.keys()) if (idx <= lo) rule.merged.delete(idx);
-      if (def.condition.kind === 'distinct') {
-        const keep = def.condition.maxPerValue === undefined ? 1 : def.condition.maxPerValue + 1;
-        const cap = distinctCapOf(def.condition.gt);
-        for (const [v, t] of pr.values) if (t > this.watermark - windowMs && !s.distinct!.get(v)?.includes(t)) addDistinct(s, v, t, keep, cap);
-      }
-      for (const [id, t] of pr.samples) if (!s.ri.includes(id)) pushRecent(s, id, t);
-      s.maxT = Math.max(s.maxT, pr.tmax);
-      // Bucket by bucket in time order, each evaluated at its own end: a long step upstream (a
-      // backlog) carries many buckets, and a burst in an early one must fire as it would live.
-      const grown = [...pr.buckets].filter(([idx]) => idx > lo).sort((x, y) => x[0] - y[0]);
-      for (const [idx, c, d, f] of grown) {
-        let bySource = rule.merged.get(idx);
-        if (!bySource) rule.merged.set(idx, (bySource = new Map()));
-        const [pc, pd] = bySource.get(source) ?? [0, 0];
-        const dc = Math.max(0, c - pc);
-        const dd = Math.max(0, d - pd);
-        const distinctOnly = def.condition.kind === 'distinct' && pr.values.length > 0;
-        if (dc === 0 && dd === 0 && !distinctOnly) continue;
-        bySource.set(source, [pc + dc, pd + dd]);
-        addCounts(s, idx, dc, dd, f ?? Infinity);
-        const at = Math.min((idx + 1) * bucketMs - 1, pr.tmax);
-        if (s.alert) {
-          s.alert.count += dc;
-          if (at > s.alert.lastSeen) s.alert.lastSeen = at;
-          for (const [id] of pr.samples) if (s.alert.samples.length < SAMPLE_LIMIT && !s.alert.samples.includes(id)) s.alert.samples.push(id);
-        }
-        this.evaluate(rule, GLOBAL_KEY_VALUE, s, at, out);
-      }
-    }
+    mergePartialCounts(this.mergeTarget, this.rules, source, partial, out);
     if (partial.maxT !== null) this.tick(partial.maxT, source, out);
     return out;
   }
+
+  private readonly mergeTarget: MergeTarget = {
+    watermark: () => this.watermark,
+    stateOf: (rule, kv) => this.stateOf(rule, kv),
+    evaluate: (rule, kv, s, t, out) => this.evaluate(rule, kv, s, t, out),
+  };
 
   private stateOf(rule: CompiledRule, kv: string): KeyState {
     let s = rule.keys.get(kv);
@@ -250,7 +218,15 @@ export class DetectionEngine {
     return s;
   }
 
-  private apply(rule: CompiledRule, kv: string, e: EventEnvelope, t: number, matched: boolean, counted: boolean, out: EngineAlert[]): void {
+  private apply(
+    rule: CompiledRule,
+    kv: string,
+    e: EventEnvelope,
+    t: number,
+    matched: boolean,
+    counted: boolean,
+    out: EngineAlert[],
+  ): void {
     const { def, bucketMs } = rule;
     if (def.condition.kind === 'sequence' && !counted) {
       // A final step (a successful login: most traffic) on a key without enough earlier steps
@@ -267,7 +243,13 @@ export class DetectionEngine {
       if (def.condition.kind === 'distinct') {
         const dv = distinctValueOf(def.condition.field, e);
         if (dv !== undefined) {
-          addDistinct(s, dv, t, def.condition.maxPerValue === undefined ? 1 : def.condition.maxPerValue + 1, distinctCapOf(def.condition.gt));
+          addDistinct(
+            s,
+            dv,
+            t,
+            def.condition.maxPerValue === undefined ? 1 : def.condition.maxPerValue + 1,
+            distinctCapOf(def.condition.gt),
+          );
           if (rule.partial && rule.partial.values.length < DISTINCT_CAP) rule.partial.values.push([dv, t]);
         }
       }
@@ -366,7 +348,8 @@ export class DetectionEngine {
         continue;
       }
       const at = a.lastAbove + entry[0].windowMs;
-      if (at > wm) this.due.push(at, k); // held again since: due later
+      if (at > wm)
+        this.due.push(at, k); // held again since: due later
       else if (!due.some((d) => d[3] === k)) due.push([at, this.rules.indexOf(entry[0]), entry[1], k]);
     }
     if (due.length === 0) return;
@@ -414,7 +397,14 @@ export class DetectionEngine {
   stats(): EngineStats {
     let keys = 0;
     for (const r of this.rules) keys += r.keys.size;
-    return { events: this.events, lateDropped: this.lateDropped, keys, keysEvicted: this.keysEvicted, activeAlerts: this.active.size, watermark: this.watermark };
+    return {
+      events: this.events,
+      lateDropped: this.lateDropped,
+      keys,
+      keysEvicted: this.keysEvicted,
+      activeAlerts: this.active.size,
+      watermark: this.watermark,
+    };
   }
 
   keysByRule(): Record<string, number> {
@@ -429,49 +419,26 @@ export class DetectionEngine {
   firstReplay(eventId: string): boolean {
     if (this.replayed.has(eventId)) return false;
     this.replayed.add(eventId);
-    if (this.replayed.size > MAX_REMEMBERED_REPLAYS) this.replayed.delete(this.replayed.values().next().value as string);
+    if (this.replayed.size > MAX_REMEMBERED_REPLAYS)
+      this.replayed.delete(this.replayed.values().next().value as string);
     return true;
   }
 
   snapshot(): EngineSnapshot {
-    return {
-      v: 1,
-      maxT: Number.isFinite(this.maxT) ? this.maxT : null,
-      lastSweep: Number.isFinite(this.lastSweep) ? this.lastSweep : null,
+    const { events, lateDropped, keysEvicted, lastSweep } = this;
+    return toSnapshot(this.clock, { events, lateDropped, keysEvicted, lastSweep }, this.rules, this.replayed);
+  }
+
+  /** Restores windows and open alerts (engine-snapshot.ts); state of a rule whose version changed since is dropped. */
+  restore(snap: EngineSnapshot): void {
+    const { counters, replayed } = restoreSnapshot(snap, this.clock, this.rules);
+    ({
       events: this.events,
       lateDropped: this.lateDropped,
       keysEvicted: this.keysEvicted,
-      ...(this.sources.size ? { sources: [...this.sources].map(([src, t]): [number, number | null] => [src, Number.isFinite(t) ? t : null]) } : {}),
-      rules: this.rules.map((r) => ({
-        id: r.def.id,
-        version: r.def.version,
-        keys: [...r.keys].map(([k, s]) => [k, keyStateToJson(s)]),
-        ...(r.merged ? { merged: [...r.merged].map(([idx, m]) => [idx, [...m].map(([src, [c, d]]) => [src, c, d])]) } : {}),
-      })) as EngineSnapshot['rules'],
-      ...(this.replayed.size ? { replayed: [...this.replayed] } : {}),
-    };
-  }
-
-  /** Restores windows and open alerts; state of a rule whose version changed since is dropped. */
-  restore(snap: EngineSnapshot): void {
-    this.maxT = snap.maxT ?? -Infinity;
-    this.lastSweep = snap.lastSweep ?? -Infinity;
-    this.events = snap.events;
-    this.lateDropped = snap.lateDropped;
-    this.keysEvicted = snap.keysEvicted;
-    this.sources.clear();
-    for (const [src, t] of snap.sources ?? []) this.sources.set(src, t ?? -Infinity);
-    this.replayed = new Set(snap.replayed ?? []);
-    const saved = new Map(snap.rules.map((r) => [r.id, r]));
-    for (const rule of this.rules) {
-      const r = saved.get(rule.def.id);
-      rule.keys = new Map();
-      if (rule.merged) rule.merged = new Map();
-      if (!r || r.version !== rule.def.version) continue;
-      for (const [k, j] of r.keys) rule.keys.set(k, keyStateFromJson(j as Record<string, unknown>));
-      if (rule.merged && r.merged) rule.merged = new Map(r.merged.map(([idx, m]) => [idx, new Map(m.map(([src, c, d]) => [src, [c, d] as [number, number]]))]));
-      rule.evictCursor = undefined;
-    }
+      lastSweep: this.lastSweep,
+    } = counters);
+    this.replayed = replayed;
     this.rebuildActive();
   }
 
@@ -501,4 +468,3 @@ function reaches(def: RuleDefinition, type: EventType): boolean {
 const activeKey = (ruleId: string, kv: string): string => `${ruleId}\u0000${kv}`;
 /** Replayed event ids remembered per engine (state bytes stay small: ~40 bytes each). */
 const MAX_REMEMBERED_REPLAYS = 10_000;
-

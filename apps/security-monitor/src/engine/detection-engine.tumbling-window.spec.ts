@@ -1,6 +1,6 @@
-import { firings, run } from './engine.spec-support';
+import { firings, run } from '../testing/engine-runs';
 import { parseRuleSet, type RuleSet } from './rule-definition';
-import { failedLogin, onlyRules, sec, T0 } from './test-events';
+import { failedLogin, onlyRules, sec, T0 } from '../testing/test-events';
 
 // Tumbling windows: fixed, aligned to multiples of the window (a report-style "per calendar minute" count).
 describe('tumbling windows', () => {
@@ -30,6 +30,9 @@ describe('tumbling windows', () => {
     expect(() => parseRuleSet(JSON.stringify(rules))).toThrow(
       /window\.size: unknown field.*window\.type: one of sliding, tumbling|window\.type: one of sliding, tumbling.*window\.size: unknown field/,
     );
-    expect(parseRuleSet(JSON.stringify(as('tumbling'))).rules[0].window).toEqual({ seconds: 60, type: 'tumbling' });
+    expect(parseRuleSet(JSON.stringify(as('tumbling'))).rules[0].window).toEqual({
+      seconds: 60,
+      type: 'tumbling',
+    });
   });
 });

@@ -1,4 +1,10 @@
-import type { AlertStatus, EventEnvelope, Severity } from '@vigil/contracts';
+import type {
+  AlertStatus,
+  EventEnvelope,
+  GlobalPartialCounts,
+  GlobalRuleCounts,
+  Severity,
+} from '@vigil/contracts';
 import type { Allowlist } from './event-fields';
 import type { RuleDefinition, RuleKeyKind, RuleResponse } from './rule-definition';
 import type { KeyState } from './window-state';
@@ -34,26 +40,11 @@ export const STAGE_KEYS: Record<EngineStage, readonly RuleKeyKind[]> = {
 /**
  * One source partition's counts for the global rules, after one step: the absolute (not delta)
  * values of the buckets the step touched, so applying a record twice, or an older one after a
- * newer, changes nothing. The global stage sums them over source partitions.
+ * newer, changes nothing. The global stage sums them over source partitions. Their wire form is
+ * the GLOBAL_PARTIALS record of @vigil/contracts (topics/monitor-internal.ts).
  */
-export interface PartialCounts {
-  /** The source partition's newest event time (moves the global watermark; idle partitions too). */
-  maxT: number | null;
-  rules: PartialRuleCounts[];
-}
-
-export interface PartialRuleCounts {
-  id: string;
-  version: number;
-  /** [bucket index, matching, denominator, earliest matching event time] */
-  buckets: Array<[number, number, number, number | null]>;
-  /** Newest event time counted for this rule in the step. */
-  tmax: number;
-  /** Event ids counted in this step (evidence), at most SAMPLE_LIMIT, with their times. */
-  samples: Array<[string, number]>;
-  /** Distinct rules: the values counted in this step, with their times. */
-  values: Array<[string, number]>;
-}
+export type PartialCounts = GlobalPartialCounts;
+export type PartialRuleCounts = GlobalRuleCounts;
 
 export interface EngineAlert {
   status: AlertStatus;
@@ -110,7 +101,12 @@ export interface PartialPending {
   values: Array<[string, number]>;
 }
 
-export const newPending = (): PartialPending => ({ buckets: new Map(), tmax: -Infinity, samples: [], values: [] });
+export const newPending = (): PartialPending => ({
+  buckets: new Map(),
+  tmax: -Infinity,
+  samples: [],
+  values: [],
+});
 
 export interface EngineSnapshot {
   v: 1;
@@ -121,7 +117,12 @@ export interface EngineSnapshot {
   keysEvicted: number;
   /** Per-source clocks (stages fed by several upstream partitions): [source, newest event time]. */
   sources?: Array<[number, number | null]>;
-  rules: Array<{ id: string; version: number; keys: Array<[string, unknown]>; merged?: Array<[number, Array<[number, number, number]>]> }>;
+  rules: Array<{
+    id: string;
+    version: number;
+    keys: Array<[string, unknown]>;
+    merged?: Array<[number, Array<[number, number, number]>]>;
+  }>;
   /** Event ids of DLQ replays already counted (newest last, bounded): a second replay changes nothing. */
   replayed?: string[];
 }

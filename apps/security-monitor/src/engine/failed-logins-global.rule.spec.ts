@@ -1,13 +1,16 @@
-import { firings, run } from './engine.spec-support';
-import { failedLogin, onlyRules, spread } from './test-events';
+import { firings, run } from '../testing/engine-runs';
+import { failedLogin, onlyRules, spread } from '../testing/test-events';
 
 // Seed thresholds C4: system-wide > 50/min warning, > 100/min critical, > 200 in 5 min pages.
 describe('failed logins system-wide', () => {
-  const many = (n: number, span: number) => spread(n, 0, span, (t, i) => failedLogin(t, `user${i}@example.com`, `198.51.100.${i % 200}`));
+  const many = (n: number, span: number) =>
+    spread(n, 0, span, (t, i) => failedLogin(t, `user${i}@example.com`, `198.51.100.${i % 200}`));
 
   it('seed 001-37: 51 failures in a minute across 51 accounts fire the global warning; 50 do not', () => {
     const rules = onlyRules('failed-logins-global-1m-warning');
-    expect(firings(run(rules, many(51, 55)))).toMatchObject([{ severity: 'medium', key: { kind: 'global', value: '*' }, count: 51 }]);
+    expect(firings(run(rules, many(51, 55)))).toMatchObject([
+      { severity: 'medium', key: { kind: 'global', value: '*' }, count: 51 },
+    ]);
     expect(run(rules, many(50, 55))).toEqual([]);
   });
 
@@ -19,7 +22,9 @@ describe('failed logins system-wide', () => {
 
   it('seed 002-11: 201 failures in 4.5 minutes page (high) though no minute reaches the warning; 200 in 5 minutes do not', () => {
     const rules = onlyRules('failed-logins-global-5m-page', 'failed-logins-global-1m-warning');
-    expect(firings(run(rules, many(201, 270))).map((a) => [a.ruleId, a.severity])).toEqual([['failed-logins-global-5m-page', 'high']]);
+    expect(firings(run(rules, many(201, 270))).map((a) => [a.ruleId, a.severity])).toEqual([
+      ['failed-logins-global-5m-page', 'high'],
+    ]);
     expect(run(rules, many(200, 300))).toEqual([]);
   });
 

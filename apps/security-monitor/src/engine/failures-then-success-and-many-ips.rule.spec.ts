@@ -1,6 +1,6 @@
 import { DetectionEngine, type EngineSnapshot } from './detection-engine';
-import { firings, run } from './engine.spec-support';
-import { failedLogin, login, onlyRules, sec, spread } from './test-events';
+import { firings, run } from '../testing/engine-runs';
+import { failedLogin, login, onlyRules, sec, spread } from '../testing/test-events';
 import { parseRuleSet } from './rule-definition';
 
 // Beyond the seeds' thresholds, what users of Wazuh / Elastic / Entra expect (DESIGN.md, Detection).
@@ -24,14 +24,25 @@ describe('failures then a success, and one account from many IPs', () => {
   });
 
   it('near misses: 4 failures then a success; 5 failures but the success 5 minutes later; the success before the failures; failures on another account', () => {
-    expect(run(sequence, [...spread(4, 0, 100, (t) => failedLogin(t, USER)), login(sec(150), USER)])).toEqual([]);
-    expect(run(sequence, [...spread(5, 0, 20, (t) => failedLogin(t, USER)), login(sec(320), USER)])).toEqual([]);
-    expect(run(sequence, [login(sec(0), USER), ...spread(6, 10, 100, (t) => failedLogin(t, USER))])).toEqual([]);
-    expect(run(sequence, [...spread(5, 0, 100, (t) => failedLogin(t, 'u-other')), login(sec(150), USER)])).toEqual([]);
+    expect(run(sequence, [...spread(4, 0, 100, (t) => failedLogin(t, USER)), login(sec(150), USER)])).toEqual(
+      [],
+    );
+    expect(run(sequence, [...spread(5, 0, 20, (t) => failedLogin(t, USER)), login(sec(320), USER)])).toEqual(
+      [],
+    );
+    expect(run(sequence, [login(sec(0), USER), ...spread(6, 10, 100, (t) => failedLogin(t, USER))])).toEqual(
+      [],
+    );
+    expect(
+      run(sequence, [...spread(5, 0, 100, (t) => failedLogin(t, 'u-other')), login(sec(150), USER)]),
+    ).toEqual([]);
   });
 
   it('the same wrong password again does not count towards the sequence', () => {
-    const events = [...spread(5, 0, 100, (t, i) => failedLogin(t, USER, '198.51.100.10', i > 0)), login(sec(150), USER)];
+    const events = [
+      ...spread(5, 0, 100, (t, i) => failedLogin(t, USER, '198.51.100.10', i > 0)),
+      login(sec(150), USER),
+    ];
     expect(run(sequence, events)).toEqual([]);
   });
 
@@ -50,19 +61,29 @@ describe('failures then a success, and one account from many IPs', () => {
   });
 
   it('a sequence condition with errors is refused, naming the fields', () => {
-    const bad = { version: 1, rules: [{ ...sequence.rules[0], condition: { kind: 'sequence', after: { types: ['NOPE'] }, min: 0 } }] };
-    expect(() => parseRuleSet(JSON.stringify(bad))).toThrow(/condition\.after\.types: event types from the contracts \(unknown: NOPE\).*condition\.min: an integer 1\.\.1000/);
+    const bad = {
+      version: 1,
+      rules: [{ ...sequence.rules[0], condition: { kind: 'sequence', after: { types: ['NOPE'] }, min: 0 } }],
+    };
+    expect(() => parseRuleSet(JSON.stringify(bad))).toThrow(
+      /condition\.after\.types: event types from the contracts \(unknown: NOPE\).*condition\.min: an integer 1\.\.1000/,
+    );
   });
 
   it('a global sequence is refused: global rules run on merged counts, which keep no order', () => {
     const global = { version: 1, rules: [{ ...sequence.rules[0], key: 'global', response: undefined }] };
-    expect(() => parseRuleSet(JSON.stringify(global))).toThrow(/condition\.kind: a sequence needs a user, ip or user_ip key, not global/);
+    expect(() => parseRuleSet(JSON.stringify(global))).toThrow(
+      /condition\.kind: a sequence needs a user, ip or user_ip key, not global/,
+    );
   });
 
   const manyIps = onlyRules('one-account-many-ips');
   it('failed logins on one account from 6 distinct IPs in 10 minutes fire; from 5 IPs do not', () => {
-    const from = (ips: number) => spread(12, 0, 500, (t, i) => failedLogin(t, 'target@example.com', `198.51.100.${1 + (i % ips)}`));
-    expect(firings(run(manyIps, from(6))).map((a) => [a.ruleId, a.key.value])).toEqual([['one-account-many-ips', 'target@example.com']]);
+    const from = (ips: number) =>
+      spread(12, 0, 500, (t, i) => failedLogin(t, 'target@example.com', `198.51.100.${1 + (i % ips)}`));
+    expect(firings(run(manyIps, from(6))).map((a) => [a.ruleId, a.key.value])).toEqual([
+      ['one-account-many-ips', 'target@example.com'],
+    ]);
     expect(run(manyIps, from(5))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
-import { firings, run } from './engine.spec-support';
-import { runPartitioned } from './stages';
+import { firings, run } from '../testing/engine-runs';
+import { runPartitioned } from '../testing/partitioned-run';
 import {
   junkAggregate,
   login,
@@ -9,7 +9,7 @@ import {
   serverError,
   spread,
   tokenInvalid,
-} from './test-events';
+} from '../testing/test-events';
 
 // Issue 14 item 10: the gateway records the first junk request of a window in full and the rest as
 // one JUNK_REQUESTS_AGGREGATED with a count. Rules that count the aggregated type see the count.

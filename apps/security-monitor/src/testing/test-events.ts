@@ -1,7 +1,7 @@
 import { createEvent, type EventEnvelope } from '@vigil/contracts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseRuleSet, type RuleSet } from './rule-definition';
+import { parseRuleSet, type RuleSet } from '../engine/rule-definition';
 
 /*
  * Event builders for rule fixtures, specs and the benchmark: valid contract events at a given
@@ -21,7 +21,12 @@ export const onlyRules = (...ids: string[]): RuleSet => {
   return { ...all, rules: all.rules.filter((r) => ids.includes(r.id)) };
 };
 
-export function failedLogin(t: number, username: string, ip = '198.51.100.10', repeated = false): EventEnvelope {
+export function failedLogin(
+  t: number,
+  username: string,
+  ip = '198.51.100.10',
+  repeated = false,
+): EventEnvelope {
   return createEvent('FAILED_AUTH_LOGIN', {
     producer: 'auth-gateway',
     occurredAt: at(t),
@@ -34,11 +39,24 @@ export function failedLogin(t: number, username: string, ip = '198.51.100.10', r
 }
 
 export function login(t: number, userId: string, ip = '198.51.100.20'): EventEnvelope {
-  return createEvent('AUTH_LOGIN', { producer: 'auth-gateway', occurredAt: at(t), subject: { userId }, source: { ip }, outcome: 'success', attributes: {} });
+  return createEvent('AUTH_LOGIN', {
+    producer: 'auth-gateway',
+    occurredAt: at(t),
+    subject: { userId },
+    source: { ip },
+    outcome: 'success',
+    attributes: {},
+  });
 }
 
 export function refresh(t: number, userId: string): EventEnvelope {
-  return createEvent('TOKEN_REFRESH', { producer: 'auth-gateway', occurredAt: at(t), subject: { userId }, outcome: 'success', attributes: { familyId: `fam-${userId}` } });
+  return createEvent('TOKEN_REFRESH', {
+    producer: 'auth-gateway',
+    occurredAt: at(t),
+    subject: { userId },
+    outcome: 'success',
+    attributes: { familyId: `fam-${userId}` },
+  });
 }
 
 export function refreshReuse(t: number, userId: string): EventEnvelope {
@@ -54,7 +72,14 @@ export function refreshReuse(t: number, userId: string): EventEnvelope {
 }
 
 export function tokenInvalid(t: number, ip: string): EventEnvelope {
-  return createEvent('TOKEN_VALIDATION_FAILED', { producer: 'auth-gateway', occurredAt: at(t), source: { ip }, subject: { username: 'anonymous' }, outcome: 'failure', attributes: { failure: 'bad_signature' } });
+  return createEvent('TOKEN_VALIDATION_FAILED', {
+    producer: 'auth-gateway',
+    occurredAt: at(t),
+    source: { ip },
+    subject: { username: 'anonymous' },
+    outcome: 'failure',
+    attributes: { failure: 'bad_signature' },
+  });
 }
 
 export function roleChanged(t: number, userId: string, before: string[], after: string[]): EventEnvelope {
@@ -90,8 +115,18 @@ export function serverError(t: number): EventEnvelope {
 }
 
 /** The gateway's aggregate of `count` junk requests of one kind from one client (issue 14 item 10). */
-export function junkAggregate(t: number, ip: string | undefined, count: number, kind: 'bearer_token' | 'refresh_token' | 'blocked_ip' | 'throttled' = 'bearer_token'): EventEnvelope {
-  const aggregates = kind === 'blocked_ip' ? 'ACCESS_DENIED' : kind === 'throttled' ? 'RATE_LIMITED' : 'TOKEN_VALIDATION_FAILED';
+export function junkAggregate(
+  t: number,
+  ip: string | undefined,
+  count: number,
+  kind: 'bearer_token' | 'refresh_token' | 'blocked_ip' | 'throttled' = 'bearer_token',
+): EventEnvelope {
+  const aggregates =
+    kind === 'blocked_ip'
+      ? 'ACCESS_DENIED'
+      : kind === 'throttled'
+        ? 'RATE_LIMITED'
+        : 'TOKEN_VALIDATION_FAILED';
   return createEvent('JUNK_REQUESTS_AGGREGATED', {
     producer: 'auth-gateway',
     occurredAt: at(t),
@@ -113,7 +148,12 @@ export function junkAggregate(t: number, ip: string | undefined, count: number, 
 }
 
 /** `n` events spread evenly over [from, from + spanSeconds). */
-export function spread(n: number, fromSec: number, spanSeconds: number, make: (t: number, i: number) => EventEnvelope): EventEnvelope[] {
+export function spread(
+  n: number,
+  fromSec: number,
+  spanSeconds: number,
+  make: (t: number, i: number) => EventEnvelope,
+): EventEnvelope[] {
   return Array.from({ length: n }, (_, i) => make(sec(fromSec + (spanSeconds * i) / n), i));
 }
 
@@ -133,7 +173,12 @@ export function rawFailedLogin(t: number, username: string, ip: string, id: stri
   };
 }
 
-export function accessDenied(t: number, userId: string, requiredRoles: string[], route = '/api/v1/admin/users'): EventEnvelope {
+export function accessDenied(
+  t: number,
+  userId: string,
+  requiredRoles: string[],
+  route = '/api/v1/admin/users',
+): EventEnvelope {
   return createEvent('ACCESS_DENIED', {
     producer: 'auth-gateway',
     occurredAt: at(t),

@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import {
-  createEvent,
-  sevOf,
-  targetKindOf,
-  type EventOf,
-  type SecurityActionKind,
-} from '@vigil/contracts';
+import { createEvent, sevOf, targetKindOf, type EventOf, type SecurityActionKind } from '@vigil/contracts';
 import type { EngineAlert } from '../engine/detection-engine';
 
 /*
@@ -19,7 +13,10 @@ const PRODUCER = 'security-monitor';
 const IDENTIFIER = /^[A-Za-z0-9._:@-]{1,64}$/;
 
 function stableId(alert: EngineAlert, salt: string): string {
-  const random = createHash('sha256').update(JSON.stringify([alert.alertId, alert.status, alert.at, alert.count, salt])).digest().subarray(0, 16);
+  const random = createHash('sha256')
+    .update(JSON.stringify([alert.alertId, alert.status, alert.at, alert.count, salt]))
+    .digest()
+    .subarray(0, 16);
   return uuidv7({ msecs: alert.at, random });
 }
 
@@ -33,9 +30,11 @@ export interface PlannedAction {
 export function planAction(alert: EngineAlert): PlannedAction | { skipped: string } | undefined {
   const r = alert.response;
   if (!r || !r.enabled) return undefined;
-  const [user, ip] = alert.key.kind === 'user_ip' ? alert.key.value.split('|') : [alert.key.value, alert.key.value];
+  const [user, ip] =
+    alert.key.kind === 'user_ip' ? alert.key.value.split('|') : [alert.key.value, alert.key.value];
   const target = targetKindOf(r.action) === 'ip' ? ip : user;
-  if (!IDENTIFIER.test(target)) return { skipped: `target ${alert.key.kind} is not an identifier the gateway can act on` };
+  if (!IDENTIFIER.test(target))
+    return { skipped: `target ${alert.key.kind} is not an identifier the gateway can act on` };
   return { action: r.action, target, ttlSeconds: r.ttlSeconds };
 }
 

@@ -1,9 +1,14 @@
 import { decodeEvent, encodeEvent, GLOBAL_KEY_VALUE } from '@vigil/contracts';
 import type { EngineAlert } from '../engine/detection-engine';
-import { defaultRules, T0 } from '../engine/test-events';
+import { defaultRules, T0 } from '../testing/test-events';
 import { planAction, toActionEvent, toAlertEvent } from './alert-events';
 
-const KEY = { user: 'mallory@example.com', ip: '203.0.113.9', user_ip: 'mallory@example.com|203.0.113.9', global: GLOBAL_KEY_VALUE } as const;
+const KEY = {
+  user: 'mallory@example.com',
+  ip: '203.0.113.9',
+  user_ip: 'mallory@example.com|203.0.113.9',
+  global: GLOBAL_KEY_VALUE,
+} as const;
 
 function alertOf(ruleId: string, status: EngineAlert['status'] = 'firing', keyValue?: string): EngineAlert {
   const r = defaultRules().rules.find((x) => x.id === ruleId)!;
@@ -38,15 +43,24 @@ describe('alert and action events', () => {
   });
 
   it('derives the event id from the transition: a re-published transition has the same id, another has a new one', () => {
-    expect(toAlertEvent(alertOf('refresh-token-reuse')).id).toBe(toAlertEvent(alertOf('refresh-token-reuse')).id);
-    expect(toAlertEvent(alertOf('refresh-token-reuse', 'resolved')).id).not.toBe(toAlertEvent(alertOf('refresh-token-reuse')).id);
+    expect(toAlertEvent(alertOf('refresh-token-reuse')).id).toBe(
+      toAlertEvent(alertOf('refresh-token-reuse')).id,
+    );
+    expect(toAlertEvent(alertOf('refresh-token-reuse', 'resolved')).id).not.toBe(
+      toAlertEvent(alertOf('refresh-token-reuse')).id,
+    );
   });
 
   it('plans the response on the key (BLOCK_IP on the IP), and skips a target the gateway cannot act on', () => {
     const plan = planAction(alertOf('credential-stuffing-per-ip'));
     expect(plan).toEqual({ action: 'BLOCK_IP', target: '203.0.113.9', ttlSeconds: 3600 });
-    expect(toActionEvent(alertOf('credential-stuffing-per-ip'), plan as never).attributes).toMatchObject({ target: { kind: 'ip', value: '203.0.113.9' }, dryRun: false });
-    expect(planAction(alertOf('failed-logins-per-user-1m-critical', 'firing', 'mallory smith'))).toEqual({ skipped: 'target user is not an identifier the gateway can act on' });
+    expect(toActionEvent(alertOf('credential-stuffing-per-ip'), plan as never).attributes).toMatchObject({
+      target: { kind: 'ip', value: '203.0.113.9' },
+      dryRun: false,
+    });
+    expect(planAction(alertOf('failed-logins-per-user-1m-critical', 'firing', 'mallory smith'))).toEqual({
+      skipped: 'target user is not an identifier the gateway can act on',
+    });
     expect(planAction(alertOf('failed-logins-per-user-1m-warning'))).toBeUndefined();
   });
 });

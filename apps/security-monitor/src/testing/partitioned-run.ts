@@ -1,31 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { EventEnvelope } from '@vigil/contracts';
-import { DetectionEngine, type EngineAlert, type EngineOptions } from './detection-engine';
-import { compileMatch, ipOf } from './event-fields';
-import type { RuleSet } from './rule-definition';
-
-/*
- * How the rules are spread over partitions so that N instances give the alerts one would.
- *
- *   auth.events.v1 (keyed by user) ── user stage ──> alerts of user and user+IP rules
- *                                        │  events a per-IP rule matches, re-keyed by IP
- *                                        ├────────> monitor.repartition.ip.v1 ── ip stage ──> per-IP alerts
- *                                        │  global rules' partial counts per source partition
- *                                        └────────> monitor.partials.global.v1 (1 partition) ── global stage ──> global alerts
- *
- * Every stage keeps one engine per partition it holds, so state is partition-local and moves
- * with the partition on a rebalance.
- */
-
-/** Whether the user stage forwards an event to the IP stage: it has an IP and some per-IP rule matches it. */
-export function compileIpForwarding(ruleSet: RuleSet): (e: EventEnvelope) => boolean {
-  const matchers = ruleSet.rules.filter((r) => r.enabled && r.key === 'ip').map(compileMatch);
-  if (matchers.length === 0) return () => false;
-  return (e) => ipOf(e) !== undefined && matchers.some((m) => m(e));
-}
+import { DetectionEngine, type EngineAlert, type EngineOptions } from '../engine/detection-engine';
+import { ipOf } from '../engine/event-fields';
+import type { RuleSet } from '../engine/rule-definition';
+import { compileIpForwarding } from '../engine/ip-forwarding';
 
 /** Kafka's default partitioner (murmur2) is what routes for real; this stands in for it in specs. */
-export const partitionOf = (key: string, partitions: number): number => createHash('sha256').update(key).digest().readUInt32BE(0) % partitions;
+export const partitionOf = (key: string, partitions: number): number =>
+  createHash('sha256').update(key).digest().readUInt32BE(0) % partitions;
 
 /**
  * The whole topology in one process, for specs: `partitions` input and repartition partitions;
@@ -38,7 +20,8 @@ export function runPartitioned(
   opts: { partitions: number; stepSeconds: number; keyOf: (e: EventEnvelope) => string } & EngineOptions,
 ): EngineAlert[] {
   const { partitions, stepSeconds, keyOf, ...engineOpts } = opts;
-  const engines = (stage: 'user' | 'ip') => Array.from({ length: partitions }, () => new DetectionEngine(rules, { ...engineOpts, stage }));
+  const engines = (stage: 'user' | 'ip') =>
+    Array.from({ length: partitions }, () => new DetectionEngine(rules, { ...engineOpts, stage }));
   const user = engines('user');
   const ip = engines('ip');
   const global = new DetectionEngine(rules, { ...engineOpts, stage: 'global' });
@@ -62,7 +45,8 @@ export function runPartitioned(
         if (forward(e)) repartitioned[partitionOf(ipOf(e)!, partitions)].push([e, p]);
       }
     }
-    for (let p = 0; p < partitions; p++) for (const [e, source] of repartitioned[p].splice(0)) out.push(...ip[p].process(e, source));
+    for (let p = 0; p < partitions; p++)
+      for (const [e, source] of repartitioned[p].splice(0)) out.push(...ip[p].process(e, source));
     // A partition with nothing new this round is idle: its clock moves on anyway (the service
     // does this after MONITOR_IDLE_SECONDS of wall time), so its alerts resolve.
     for (let p = 0; p < partitions; p++) out.push(...global.mergePartial(p, user[p].drainPartials()));

@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'winston';
+import { EventProducer } from '@vigil/kafka';
+import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
+import type { SecurityMonitorConfig } from '../config';
+import type { EngineAlert } from '../engine/detection-engine';
+import { monitorMetrics } from '../monitor.metrics';
+import { ActionSigner } from './action-signer';
+import { planAction, toActionEvent, toAlertEvent } from './alert-events';
+
+/**
+ * Publishes alert transitions on the alerts topic and, for a firing alert whose rule has a response
+ * (not dry-run), the signed SECURITY_ACTION on the actions topic; dry-run and skipped responses
+ * are noted in the alert's summary. Stages call it before saving the state that produced them.
+ */
+@Injectable()
+export class AlertPublisher {
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: SecurityMonitorConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly producer: EventProducer,
+    private readonly signer: ActionSigner,
+  ) {}
+
+  async publish(alerts: EngineAlert[]): Promise<void> {
+    if (alerts.length === 0) return;
+    const m = monitorMetrics();
+    const alertEvents = [];
+    const actionEvents = [];
+    for (const a of alerts) {
+      const plan = a.status === 'firing' ? planAction(a) : undefined;
+      let note: string | undefined;
+      if (plan && 'skipped' in plan) {
+        note = `[response ${a.response!.action} skipped: ${plan.skipped}]`;
+        m.actions.add(1, { action: a.response!.action, mode: 'skipped' });
+      } else if (plan && (a.response!.dryRun || this.config.dryRun)) {
+        note = `[dry-run: would ${plan.action} ${plan.target} for ${plan.ttlSeconds}s]`;
+        m.actions.add(1, { action: plan.action, mode: 'dry_run' });
+      } else if (plan) {
+        note = `[response: ${plan.action} ${plan.target} for ${plan.ttlSeconds}s]`;
+        actionEvents.push(this.signer.sign(toActionEvent(a, plan)));
+        m.actions.add(1, { action: plan.action, mode: 'published' });
+      }
+      alertEvents.push(toAlertEvent(a, note));
+    }
+    await this.producer.publish(this.config.alertsTopic, alertEvents);
+    if (actionEvents.length) await this.producer.publish(this.config.actionsTopic, actionEvents);
+    const now = Date.now();
+    for (const a of alerts) {
+      m.alerts.add(1, { rule: a.ruleId, severity: a.severity, status: a.status });
+      if (a.status !== 'resolved')
+        m.detectionLatency.record(Math.max(0, now - a.at) / 1000, { rule: a.ruleId });
+      this.logger.info('security alert', {
+        alertId: a.alertId,
+        rule: a.ruleId,
+        status: a.status,
+        severity: a.severity,
+        key: a.key.kind,
+        count: a.count,
+      });
+    }
+  }
+}
