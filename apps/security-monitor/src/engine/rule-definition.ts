@@ -1,4 +1,12 @@
-import { EVENT_TYPES, OUTCOMES, SEVERITIES, SecurityActionKind, type EventType, type Outcome, type Severity } from '@vigil/contracts';
+import {
+  EVENT_TYPES,
+  OUTCOMES,
+  SEVERITIES,
+  SecurityActionKind,
+  type EventType,
+  type Outcome,
+  type Severity,
+} from '@vigil/contracts';
 
 /*
  * Detection rules are data: a versioned JSON file (rules/default.rules.json), validated here at
@@ -16,7 +24,11 @@ export const DISTINCT_FIELDS = ['user', 'ip'] as const;
 export type DistinctField = (typeof DISTINCT_FIELDS)[number];
 
 /** Responses the monitor may ask the gateway for (UNLOCK is an operator's decision, never automatic). */
-export const RESPONSE_ACTIONS = [SecurityActionKind.LOCK_ACCOUNT, SecurityActionKind.BLOCK_IP, SecurityActionKind.REVOKE_SESSIONS] as const;
+export const RESPONSE_ACTIONS = [
+  SecurityActionKind.LOCK_ACCOUNT,
+  SecurityActionKind.BLOCK_IP,
+  SecurityActionKind.REVOKE_SESSIONS,
+] as const;
 export type ResponseAction = (typeof RESPONSE_ACTIONS)[number];
 
 /** Distinct values tracked per key: far above any sane threshold, so memory stays bounded. */
@@ -106,8 +118,10 @@ const ROLE = /^[A-Za-z0-9._:-]{1,64}$/;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isInt = (v: unknown, min: number, max: number): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
-const isNum = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
+const isInt = (v: unknown, min: number, max: number): v is number =>
+  Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+const isNum = (v: unknown, min: number, max: number): v is number =>
+  typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
 
 /** Parses and validates a rules file's text. @throws RulesFileError naming every problem. */
 export function parseRuleSet(text: string): RuleSet {
@@ -145,27 +159,58 @@ function validateRule(r: unknown, name: string, p: string[]): RuleDefinition | u
     p.push(`${name}: an object`);
     return undefined;
   }
-  unknownKeys(r, ['id', 'version', 'description', 'severity', 'mitre', 'enabled', 'match', 'key', 'window', 'condition', 'response', 'seeds'], name, p);
-  if (typeof r.id !== 'string' || !RULE_ID.test(r.id)) p.push(`${name}.id: lowercase letters, digits, . _ - (<= 128)`);
+  unknownKeys(
+    r,
+    [
+      'id',
+      'version',
+      'description',
+      'severity',
+      'mitre',
+      'enabled',
+      'match',
+      'key',
+      'window',
+      'condition',
+      'response',
+      'seeds',
+    ],
+    name,
+    p,
+  );
+  if (typeof r.id !== 'string' || !RULE_ID.test(r.id))
+    p.push(`${name}.id: lowercase letters, digits, . _ - (<= 128)`);
   if (!isInt(r.version, 1, 1_000_000)) p.push(`${name}.version: an integer >= 1`);
-  if (typeof r.description !== 'string' || r.description.length === 0 || r.description.length > 300) p.push(`${name}.description: 1..300 characters`);
-  if (!SEVERITIES.includes(r.severity as Severity)) p.push(`${name}.severity: one of ${SEVERITIES.join(', ')}`);
-  if (!Array.isArray(r.mitre) || r.mitre.length > 16 || !r.mitre.every((m) => typeof m === 'string' && MITRE.test(m))) {
+  if (typeof r.description !== 'string' || r.description.length === 0 || r.description.length > 300)
+    p.push(`${name}.description: 1..300 characters`);
+  if (!SEVERITIES.includes(r.severity as Severity))
+    p.push(`${name}.severity: one of ${SEVERITIES.join(', ')}`);
+  if (
+    !Array.isArray(r.mitre) ||
+    r.mitre.length > 16 ||
+    !r.mitre.every((m) => typeof m === 'string' && MITRE.test(m))
+  ) {
     p.push(`${name}.mitre: ATT&CK ids such as TA0006, T1110.003`);
   }
   if (r.enabled !== undefined && typeof r.enabled !== 'boolean') p.push(`${name}.enabled: true or false`);
-  if (!RULE_KEY_KINDS.includes(r.key as RuleKeyKind)) p.push(`${name}.key: one of ${RULE_KEY_KINDS.join(', ')}`);
-  if (!isObj(r.window) || !isInt(r.window.seconds, 1, MAX_WINDOW_SECONDS)) p.push(`${name}.window.seconds: an integer 1..${MAX_WINDOW_SECONDS}`);
+  if (!RULE_KEY_KINDS.includes(r.key as RuleKeyKind))
+    p.push(`${name}.key: one of ${RULE_KEY_KINDS.join(', ')}`);
+  if (!isObj(r.window) || !isInt(r.window.seconds, 1, MAX_WINDOW_SECONDS))
+    p.push(`${name}.window.seconds: an integer 1..${MAX_WINDOW_SECONDS}`);
   if (isObj(r.window)) {
     unknownKeys(r.window, ['seconds', 'type'], `${name}.window`, p);
-    if (r.window.type !== undefined && !WINDOW_TYPES.includes(r.window.type as WindowType)) p.push(`${name}.window.type: one of ${WINDOW_TYPES.join(', ')}`);
+    if (r.window.type !== undefined && !WINDOW_TYPES.includes(r.window.type as WindowType))
+      p.push(`${name}.window.type: one of ${WINDOW_TYPES.join(', ')}`);
   }
   const match = validateMatch(r.match, name, p);
   const condition = validateCondition(r.condition, name, p, r.window);
-  // Global rules are evaluated from per-partition counts (engine/stages.ts), which carry no order.
-  if (condition?.kind === 'sequence' && r.key === 'global') p.push(`${name}.condition.kind: a sequence needs a user, ip or user_ip key, not global`);
-  const response = r.response === undefined ? undefined : validateResponse(r.response, name, p, r.key as RuleKeyKind);
-  if (r.seeds !== undefined && (!Array.isArray(r.seeds) || !r.seeds.every((s) => typeof s === 'string'))) p.push(`${name}.seeds: strings`);
+  // Global rules are evaluated from per-partition counts (engine/partial-counts.ts), which carry no order.
+  if (condition?.kind === 'sequence' && r.key === 'global')
+    p.push(`${name}.condition.kind: a sequence needs a user, ip or user_ip key, not global`);
+  const response =
+    r.response === undefined ? undefined : validateResponse(r.response, name, p, r.key as RuleKeyKind);
+  if (r.seeds !== undefined && (!Array.isArray(r.seeds) || !r.seeds.every((s) => typeof s === 'string')))
+    p.push(`${name}.seeds: strings`);
   if (!match || !condition) return undefined;
   return {
     id: r.id as string,
@@ -176,7 +221,10 @@ function validateRule(r: unknown, name: string, p: string[]): RuleDefinition | u
     enabled: (r.enabled as boolean | undefined) ?? true,
     match,
     key: r.key as RuleKeyKind,
-    window: { seconds: (r.window as Obj)?.seconds as number, ...((r.window as Obj)?.type === 'tumbling' ? { type: 'tumbling' as const } : {}) },
+    window: {
+      seconds: (r.window as Obj)?.seconds as number,
+      ...((r.window as Obj)?.type === 'tumbling' ? { type: 'tumbling' as const } : {}),
+    },
     condition,
     ...(response ? { response } : {}),
     ...(r.seeds ? { seeds: r.seeds as string[] } : {}),
@@ -190,20 +238,35 @@ function validateMatch(m: unknown, name: string, p: string[], at = `${name}.matc
   }
   unknownKeys(m, ['types', 'outcomes', 'excludeRepeated', 'grantsRole', 'requiresRole'], at, p);
   const before = p.length;
-  if (!Array.isArray(m.types) || m.types.length === 0 || !m.types.every((t) => EVENT_TYPES.includes(t as EventType))) {
+  if (
+    !Array.isArray(m.types) ||
+    m.types.length === 0 ||
+    !m.types.every((t) => EVENT_TYPES.includes(t as EventType))
+  ) {
     const bad = Array.isArray(m.types) ? m.types.filter((t) => !EVENT_TYPES.includes(t as EventType)) : [];
     p.push(`${at}.types: event types from the contracts${bad.length ? ` (unknown: ${bad.join(', ')})` : ''}`);
   }
-  if (m.outcomes !== undefined && (!Array.isArray(m.outcomes) || !m.outcomes.every((o) => OUTCOMES.includes(o as Outcome)))) {
+  if (
+    m.outcomes !== undefined &&
+    (!Array.isArray(m.outcomes) || !m.outcomes.every((o) => OUTCOMES.includes(o as Outcome)))
+  ) {
     p.push(`${at}.outcomes: some of ${OUTCOMES.join(', ')}`);
   }
-  if (m.excludeRepeated !== undefined && typeof m.excludeRepeated !== 'boolean') p.push(`${at}.excludeRepeated: true or false`);
-  if (m.grantsRole !== undefined && (typeof m.grantsRole !== 'string' || !ROLE.test(m.grantsRole))) p.push(`${at}.grantsRole: a role name`);
-  if (m.requiresRole !== undefined && (typeof m.requiresRole !== 'string' || !ROLE.test(m.requiresRole))) p.push(`${at}.requiresRole: a role name`);
+  if (m.excludeRepeated !== undefined && typeof m.excludeRepeated !== 'boolean')
+    p.push(`${at}.excludeRepeated: true or false`);
+  if (m.grantsRole !== undefined && (typeof m.grantsRole !== 'string' || !ROLE.test(m.grantsRole)))
+    p.push(`${at}.grantsRole: a role name`);
+  if (m.requiresRole !== undefined && (typeof m.requiresRole !== 'string' || !ROLE.test(m.requiresRole)))
+    p.push(`${at}.requiresRole: a role name`);
   return p.length === before ? (m as unknown as RuleMatch) : undefined;
 }
 
-function validateCondition(c: unknown, name: string, p: string[], window: unknown): RuleCondition | undefined {
+function validateCondition(
+  c: unknown,
+  name: string,
+  p: string[],
+  window: unknown,
+): RuleCondition | undefined {
   const at = `${name}.condition`;
   if (!isObj(c)) {
     p.push(`${at}: an object with kind count | distinct | ratio | sequence`);
@@ -215,18 +278,27 @@ function validateCondition(c: unknown, name: string, p: string[], window: unknow
     if (!isInt(c.gt, 0, 1_000_000)) p.push(`${at}.gt: an integer 0..1000000`);
   } else if (c.kind === 'distinct') {
     unknownKeys(c, ['kind', 'field', 'gt', 'maxPerValue', 'minSpanSeconds'], at, p);
-    if (!DISTINCT_FIELDS.includes(c.field as DistinctField)) p.push(`${at}.field: one of ${DISTINCT_FIELDS.join(', ')}`);
-    if (!isInt(c.gt, 0, DISTINCT_CAP - 1)) p.push(`${at}.gt: an integer 0..${DISTINCT_CAP - 1} (distinct sets are capped at ${DISTINCT_CAP})`);
-    if (c.maxPerValue !== undefined && !isInt(c.maxPerValue, 1, 100)) p.push(`${at}.maxPerValue: an integer 1..100`);
+    if (!DISTINCT_FIELDS.includes(c.field as DistinctField))
+      p.push(`${at}.field: one of ${DISTINCT_FIELDS.join(', ')}`);
+    if (!isInt(c.gt, 0, DISTINCT_CAP - 1))
+      p.push(`${at}.gt: an integer 0..${DISTINCT_CAP - 1} (distinct sets are capped at ${DISTINCT_CAP})`);
+    if (c.maxPerValue !== undefined && !isInt(c.maxPerValue, 1, 100))
+      p.push(`${at}.maxPerValue: an integer 1..100`);
     const w = isObj(window) ? (window.seconds as number) : 0;
-    if (c.minSpanSeconds !== undefined && (!isInt(c.minSpanSeconds, 1, MAX_WINDOW_SECONDS) || c.minSpanSeconds >= w)) {
+    if (
+      c.minSpanSeconds !== undefined &&
+      (!isInt(c.minSpanSeconds, 1, MAX_WINDOW_SECONDS) || c.minSpanSeconds >= w)
+    ) {
       p.push(`${at}.minSpanSeconds: an integer shorter than the window`);
     }
   } else if (c.kind === 'ratio') {
     unknownKeys(c, ['kind', 'gt', 'minTotal', 'totalTypes'], at, p);
     if (!isNum(c.gt, 0, 1) || c.gt >= 1) p.push(`${at}.gt: a fraction 0 <= gt < 1`);
     if (!isInt(c.minTotal, 1, 1_000_000_000)) p.push(`${at}.minTotal: an integer >= 1`);
-    if (c.totalTypes !== undefined && (!Array.isArray(c.totalTypes) || !c.totalTypes.every((t) => EVENT_TYPES.includes(t as EventType)))) {
+    if (
+      c.totalTypes !== undefined &&
+      (!Array.isArray(c.totalTypes) || !c.totalTypes.every((t) => EVENT_TYPES.includes(t as EventType)))
+    ) {
       p.push(`${at}.totalTypes: event types from the contracts`);
     }
   } else if (c.kind === 'sequence') {
@@ -247,8 +319,10 @@ function validateResponse(r: unknown, name: string, p: string[], key: RuleKeyKin
   }
   const before = p.length;
   unknownKeys(r, ['action', 'ttlSeconds', 'enabled', 'dryRun'], at, p);
-  if (!RESPONSE_ACTIONS.includes(r.action as ResponseAction)) p.push(`${at}.action: one of ${RESPONSE_ACTIONS.join(', ')}`);
-  if (!isInt(r.ttlSeconds, 1, 30 * 86_400)) p.push(`${at}.ttlSeconds: an integer 1..2592000 (responses always expire)`);
+  if (!RESPONSE_ACTIONS.includes(r.action as ResponseAction))
+    p.push(`${at}.action: one of ${RESPONSE_ACTIONS.join(', ')}`);
+  if (!isInt(r.ttlSeconds, 1, 30 * 86_400))
+    p.push(`${at}.ttlSeconds: an integer 1..2592000 (responses always expire)`);
   if (typeof r.enabled !== 'boolean') p.push(`${at}.enabled: true or false`);
   if (typeof r.dryRun !== 'boolean') p.push(`${at}.dryRun: true or false`);
   const needs = r.action === SecurityActionKind.BLOCK_IP ? ['ip', 'user_ip'] : ['user', 'user_ip'];
