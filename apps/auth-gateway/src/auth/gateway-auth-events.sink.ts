@@ -1,19 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import type { AuthEventsSink, AuthRequestInfo } from '@vigil/auth';
-import { HTTP_METHODS, type HttpMethod, type TokenValidationFailure } from '@vigil/contracts';
+import type { TokenValidationFailure } from '@vigil/contracts';
 import { gatewayEvent } from '../events/gateway-event.factory';
 import { StandaloneEvents } from '../events/standalone-events';
-import { clientIpOf } from '../http/request-meta';
+import { clientIpOf, methodOf } from '../http/request-meta';
 import { JunkRequests } from '../junk/junk-requests.service';
 
 const KID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const ROUTE = /^\/[^?#\s]{0,255}$/;
 
-export function methodOf(m: string): HttpMethod {
-  return (HTTP_METHODS as readonly string[]).includes(m) ? (m as HttpMethod) : 'GET';
-}
-export function routeOfInfo(r: AuthRequestInfo): string {
+function routeOfInfo(r: AuthRequestInfo): string {
   return ROUTE.test(r.route) ? r.route : '/';
 }
 

@@ -3,11 +3,10 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'winston';
 import { isAudited, principalOf } from '@vigil/auth';
 import { LOGGER, ProblemFilter } from '@vigil/runtime';
-import { methodOf } from '../auth/gateway-auth-events.sink';
 import { StandaloneEvents } from '../events/standalone-events';
 import { gatewayEvent } from '../events/gateway-event.factory';
 import { RateLimitedException } from './problems';
-import { clientIpOf, routeTemplateOf } from './request-meta';
+import { clientIpOf, methodOf, routeTemplateOf } from './request-meta';
 
 /**
  * Bound on every gateway controller (`@UseFilters`): route-level filters run before the runtime's

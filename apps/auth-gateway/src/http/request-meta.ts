@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { Request } from 'express';
 import { clientIp } from '@vigil/auth';
+import { HTTP_METHODS, type HttpMethod } from '@vigil/contracts';
 import { routeOf } from '@vigil/telemetry';
 import type { RequestMeta } from '../events/gateway-event.factory';
 
@@ -13,6 +14,11 @@ import type { RequestMeta } from '../events/gateway-event.factory';
 
 export function metaOf(req: Request): RequestMeta {
   return { ip: clientIp(req), userAgent: req.header('user-agent') ?? undefined };
+}
+
+/** The request's method as events name it (an unknown one is recorded as GET). */
+export function methodOf(m: string): HttpMethod {
+  return (HTTP_METHODS as readonly string[]).includes(m) ? (m as HttpMethod) : 'GET';
 }
 
 // The client address functions are shared with the audit API (@vigil/auth); gateway code imports them from here.

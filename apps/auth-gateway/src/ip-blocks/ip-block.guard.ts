@@ -1,9 +1,8 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import { methodOf } from '../auth/gateway-auth-events.sink';
 import { gatewayEvent } from '../events/gateway-event.factory';
 import { ipBlocked } from '../http/problems';
-import { canonicalPath, clientIpOf, routeTemplateOf } from '../http/request-meta';
+import { canonicalPath, clientIpOf, methodOf, routeTemplateOf } from '../http/request-meta';
 import { JunkRequests } from '../junk/junk-requests.service';
 import { IpBlocksRepository } from './ip-blocks.repository';
 
