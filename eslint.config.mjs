@@ -12,7 +12,8 @@ const KAFKAJS = {
   message: 'Import Kafka through @vigil/kafka: kafkajs stays inside libs/kafka.',
 };
 const TEST_ONLY = {
-  group: ['@vigil/testing', '@vigil/*/testing'],
+  // The libs' entry points, and any testing/ folder by path (tsc would compile an imported file into the build).
+  group: ['@vigil/testing', '@vigil/*/testing', '**/testing', '**/testing/**'],
   message:
     'Test helpers and fixtures are for tests (*.spec.ts, *.test.ts, test/): they are not in the production build.',
 };
@@ -42,7 +43,13 @@ const PURE_CORE_FILES = [
   'libs/contracts/**/*.ts',
 ];
 const PURE_CORE_SPECS = PURE_CORE_FILES.map((glob) => glob.replace('**/*.ts', '**/*.spec.ts'));
-const TEST_FILES = ['**/*.spec.ts', '**/*.test.ts', 'libs/testing/**/*.ts', 'libs/*/src/testing/**/*.ts'];
+const TEST_FILES = [
+  '**/*.spec.ts',
+  '**/*.test.ts',
+  'libs/testing/**/*.ts',
+  'libs/*/src/testing/**/*.ts',
+  'apps/*/src/testing/**/*.ts',
+];
 // A package's internal files are not its API (the compiled validator asks class-transformer's public API).
 const INTERNALS = {
   group: ['class-transformer/*', 'class-validator/*'],
