@@ -26,7 +26,11 @@ module.exports = {
     {
       ...shared,
       displayName: 'integration',
-      testMatch: ['<rootDir>/apps/**/*.int.test.ts', '<rootDir>/libs/**/*.int.test.ts', '<rootDir>/test/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/apps/**/*.int.test.ts',
+        '<rootDir>/libs/**/*.int.test.ts',
+        '<rootDir>/test/**/*.test.ts',
+      ],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
   ],

@@ -28,7 +28,10 @@ function event(i: number): EventEnvelope {
   return createEvent('FAILED_AUTH_LOGIN', {
     producer: 'auth-gateway',
     subject: { username: `user${i % 100000}@example.com` },
-    source: { ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' },
+    source: {
+      ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
+    },
     outcome: 'failure',
     reason: 'invalid_credentials',
     requestId: `req-${i}`,
@@ -39,10 +42,16 @@ function event(i: number): EventEnvelope {
 async function main(): Promise<void> {
   const topic = uniqueTopic('bench.auth');
   await createTopics([topic, dlqTopic(topic)], PARTITIONS);
-  const producer = new EventProducer(createKafka({ brokers: kafkaBrokers(), clientId: 'bench' }), { logger: winston.createLogger({ silent: true }) });
+  const producer = new EventProducer(createKafka({ brokers: kafkaBrokers(), clientId: 'bench' }), {
+    logger: winston.createLogger({ silent: true }),
+  });
   await producer.connect();
   let t0 = Date.now();
-  for (let i = 0; i < N; i += 10000) await producer.publish(topic, Array.from({ length: Math.min(10000, N - i) }, (_, j) => event(i + j)));
+  for (let i = 0; i < N; i += 10000)
+    await producer.publish(
+      topic,
+      Array.from({ length: Math.min(10000, N - i) }, (_, j) => event(i + j)),
+    );
   const produceRate = N / ((Date.now() - t0) / 1000);
   await producer.disconnect();
   console.error(`[bench] produced ${N} events (${produceRate.toFixed(0)}/s)`);
@@ -58,7 +67,8 @@ async function main(): Promise<void> {
   const db = new Client({ connectionString: (await import('@vigil/testing')).testDatabaseUrl() });
   await db.connect();
   const s = `"${app.schema}"`;
-  const countRows = async () => Number((await db.query(`SELECT coalesce(sum(position),0) n FROM ${s}.chain_heads`)).rows[0].n);
+  const countRows = async () =>
+    Number((await db.query(`SELECT coalesce(sum(position),0) n FROM ${s}.chain_heads`)).rows[0].n);
   await waitFor(async () => (await countRows()) > 0, { timeoutMs: 60000, intervalMs: 20 });
   t0 = Date.now();
   const cpu0 = process.cpuUsage();
@@ -69,13 +79,22 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const writerCpu = (cpu.user + cpu.system) / 1e6 / writerSeconds;
   await app.app.close();
-  console.error(`[bench] writer: ${writerRate.toFixed(0)} events/s, node process CPU ${(writerCpu * 100).toFixed(0)}% of one core`);
+  console.error(
+    `[bench] writer: ${writerRate.toFixed(0)} events/s, node process CPU ${(writerCpu * 100).toFixed(0)}% of one core`,
+  );
 
   // Ceiling 1: COPY of the very same rows into an audit-shaped table with the same indexes.
   // Same shape as audit_logs: partitioned by day, the same keys and indexes, minus the chain work.
-  await db.query(`CREATE TABLE ${s}.copy_baseline (LIKE ${s}.audit_logs INCLUDING DEFAULTS, PRIMARY KEY (id, created_at), UNIQUE (event_id, created_at)) PARTITION BY RANGE (created_at)`);
+  await db.query(
+    `CREATE TABLE ${s}.copy_baseline (LIKE ${s}.audit_logs INCLUDING DEFAULTS, PRIMARY KEY (id, created_at), UNIQUE (event_id, created_at)) PARTITION BY RANGE (created_at)`,
+  );
   await db.query(`CREATE TABLE ${s}.copy_baseline_all PARTITION OF ${s}.copy_baseline DEFAULT`);
-  for (const cols of ['action, created_at', 'user_id, created_at', 'ip_address, created_at', 'chain_id, chain_seq']) {
+  for (const cols of [
+    'action, created_at',
+    'user_id, created_at',
+    'ip_address, created_at',
+    'chain_id, chain_seq',
+  ]) {
     await db.query(`CREATE INDEX ON ${s}.copy_baseline (${cols})`);
   }
   const dump = new PassThrough();

@@ -23,7 +23,11 @@ const PASSWORD = 'Bench-Password-Orbit-73';
 /** BENCH_ONLY=refresh,me skips the other phases (profiling); the report is written only for a full run. */
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const runs = (name: string) => !ONLY || ONLY.includes(name);
-const ADMIN = { username: 'bench-admin', email: 'bench-admin@vigil.test', password: 'Quasar-Ledger-Walnut-19' };
+const ADMIN = {
+  username: 'bench-admin',
+  email: 'bench-admin@vigil.test',
+  password: 'Quasar-Ledger-Walnut-19',
+};
 
 interface Phase {
   name: string;
@@ -40,15 +44,29 @@ interface Phase {
   starved?: number;
 }
 
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+const pct = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 
-async function post(pathname: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(BASE + pathname, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+async function post(
+  pathname: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(BASE + pathname, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown> };
 }
 
 /** Open-loop: requests start on schedule at `rate`/s whatever the previous ones are doing. */
-async function openLoop(name: string, rate: number, seconds: number, fire: (i: number) => Promise<boolean | 'skip'>): Promise<Phase> {
+async function openLoop(
+  name: string,
+  rate: number,
+  seconds: number,
+  fire: (i: number) => Promise<boolean | 'skip'>,
+): Promise<Phase> {
   const latencies: number[] = [];
   let ok = 0;
   let errors = 0;
@@ -77,7 +95,12 @@ async function openLoop(name: string, rate: number, seconds: number, fire: (i: n
 }
 
 /** Closed-loop: `concurrency` clients back to back, for the most the system will do. */
-async function closedLoop(name: string, concurrency: number, seconds: number, fire: (i: number) => Promise<boolean | 'skip'>): Promise<Phase> {
+async function closedLoop(
+  name: string,
+  concurrency: number,
+  seconds: number,
+  fire: (i: number) => Promise<boolean | 'skip'>,
+): Promise<Phase> {
   const latencies: number[] = [];
   let ok = 0;
   let errors = 0;
@@ -99,35 +122,75 @@ async function closedLoop(name: string, concurrency: number, seconds: number, fi
       }
     }),
   );
-  return summarize(name, `max (${concurrency} clients)`, i, ok, errors, (performance.now() - start) / 1000, latencies);
+  return summarize(
+    name,
+    `max (${concurrency} clients)`,
+    i,
+    ok,
+    errors,
+    (performance.now() - start) / 1000,
+    latencies,
+  );
 }
 
-function summarize(name: string, target: string, sent: number, ok: number, errors: number, seconds: number, lat: number[]): Phase {
+function summarize(
+  name: string,
+  target: string,
+  sent: number,
+  ok: number,
+  errors: number,
+  seconds: number,
+  lat: number[],
+): Phase {
   const s = [...lat].sort((a, b) => a - b);
   const r = (x: number) => Math.round(x * 10) / 10;
-  const phase = { name, target, sent, ok, errors, seconds: r(seconds), p50: r(pct(s, 50)), p95: r(pct(s, 95)), p99: r(pct(s, 99)), max: r(s[s.length - 1] ?? NaN) };
-  console.error(`[bench] ${name} ${target}: ${(ok / seconds).toFixed(1)} ok/s, p50 ${phase.p50} ms, p95 ${phase.p95} ms, p99 ${phase.p99} ms, errors ${errors}`);
+  const phase = {
+    name,
+    target,
+    sent,
+    ok,
+    errors,
+    seconds: r(seconds),
+    p50: r(pct(s, 50)),
+    p95: r(pct(s, 95)),
+    p99: r(pct(s, 99)),
+    max: r(s[s.length - 1] ?? NaN),
+  };
+  console.error(
+    `[bench] ${name} ${target}: ${(ok / seconds).toFixed(1)} ok/s, p50 ${phase.p50} ms, p95 ${phase.p95} ms, p99 ${phase.p99} ms, errors ${errors}`,
+  );
   return phase;
 }
 
 /** Raw Argon2id verifications/s with the production parameters: the ceiling for logins/s. */
 async function argon2Ceiling(seconds: number, concurrency: number): Promise<number> {
-  const hash = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  const hash = await argon2.hash(PASSWORD, {
+    type: argon2.argon2id,
+    memoryCost: 19456,
+    timeCost: 2,
+    parallelism: 1,
+  });
   let n = 0;
   const end = performance.now() + seconds * 1000;
   const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) {
-      await argon2.verify(hash, PASSWORD);
-      n++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        await argon2.verify(hash, PASSWORD);
+        n++;
+      }
+    }),
+  );
   return n / ((performance.now() - start) / 1000);
 }
 
 function startGateway(env: NodeJS.ProcessEnv): ChildProcess {
   const extra = process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...extra, '-r', './tools/ts-register.js', 'apps/auth-gateway/src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', process.env.BENCH_GATEWAY_LOG ? 'inherit' : 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [...extra, '-r', './tools/ts-register.js', 'apps/auth-gateway/src/main.ts'],
+    { cwd: ROOT, env, stdio: ['ignore', process.env.BENCH_GATEWAY_LOG ? 'inherit' : 'ignore', 'pipe'] },
+  );
   child.stderr!.on('data', (d) => process.stderr.write(`[gateway] ${d}`));
   return child;
 }
@@ -138,7 +201,9 @@ async function main(): Promise<void> {
   const topics = { auth: uniqueTopic('bench-gw-auth'), actions: uniqueTopic('bench-gw-actions') };
   console.error('[bench] measuring the Argon2id ceiling (gateway not started yet)');
   const ceiling = { c2: await argon2Ceiling(4, 2), c4: await argon2Ceiling(4, 4) };
-  console.error(`[bench] Argon2id verify: ${ceiling.c2.toFixed(1)}/s (2 at a time), ${ceiling.c4.toFixed(1)}/s (4 at a time)`);
+  console.error(
+    `[bench] Argon2id verify: ${ceiling.c2.toFixed(1)}/s (2 at a time), ${ceiling.c4.toFixed(1)}/s (4 at a time)`,
+  );
 
   const child = startGateway({
     PATH: process.env.PATH,
@@ -163,16 +228,29 @@ async function main(): Promise<void> {
   let relay = { events: 0, unpublished: 0, p50: NaN, p99: NaN, max: NaN };
   let starved = 0;
   try {
-    await waitFor(async () => (await fetch(`${BASE}/health`).catch(() => undefined))?.status === 200, { timeoutMs: 120000, intervalMs: 500, what: 'gateway ready' });
-    const admin = (await post('/api/v1/auth/login', { username: ADMIN.username, password: ADMIN.password })).json.access_token as string;
+    await waitFor(async () => (await fetch(`${BASE}/health`).catch(() => undefined))?.status === 200, {
+      timeoutMs: 120000,
+      intervalMs: 500,
+      what: 'gateway ready',
+    });
+    const admin = (await post('/api/v1/auth/login', { username: ADMIN.username, password: ADMIN.password }))
+      .json.access_token as string;
     for (let u = 0; u < USERS; u++) {
-      const r = await post('/api/v1/admin/users', { username: `bench-${u}`, email: `bench-${u}@vigil.test`, password: PASSWORD }, { authorization: `Bearer ${admin}` });
+      const r = await post(
+        '/api/v1/admin/users',
+        { username: `bench-${u}`, email: `bench-${u}@vigil.test`, password: PASSWORD },
+        { authorization: `Bearer ${admin}` },
+      );
       if (r.status !== 201) throw new Error(`creating users: ${r.status} ${JSON.stringify(r.json)}`);
     }
     const refreshTokens: string[] = [];
     const accessTokens: string[] = [];
     const doLogin = async (i: number) => {
-      const r = await post('/api/v1/auth/login', { username: `bench-${i % USERS}`, password: PASSWORD }, { 'x-forwarded-for': `10.1.${(i >> 8) & 255}.${i & 255}` });
+      const r = await post(
+        '/api/v1/auth/login',
+        { username: `bench-${i % USERS}`, password: PASSWORD },
+        { 'x-forwarded-for': `10.1.${(i >> 8) & 255}.${i & 255}` },
+      );
       if (r.status === 200) {
         refreshTokens.push(r.json.refresh_token as string);
         accessTokens.push(r.json.access_token as string);
@@ -207,7 +285,12 @@ async function main(): Promise<void> {
       phases.push(await closedLoop('refresh', 16, PHASE_S, doRefresh));
     }
 
-    const doMe = async (i: number) => (await fetch(`${BASE}/api/v1/auth/me`, { headers: { authorization: `Bearer ${accessTokens[i % accessTokens.length]}` } })).status === 200;
+    const doMe = async (i: number) =>
+      (
+        await fetch(`${BASE}/api/v1/auth/me`, {
+          headers: { authorization: `Bearer ${accessTokens[i % accessTokens.length]}` },
+        })
+      ).status === 200;
     if (runs('me')) {
       for (const rate of [100, 250, 500]) phases.push(await openLoop('me', rate, PHASE_S, doMe));
       phases.push(await closedLoop('me', 16, PHASE_S, doMe));
@@ -218,9 +301,13 @@ async function main(): Promise<void> {
     await new Promise((r) => child.once('exit', r));
     await db.drop();
     rmSync(keys, { recursive: true, force: true });
-    await deleteTopics([topics.auth, dlqTopic(topics.auth), topics.actions, dlqTopic(topics.actions)]).catch(() => undefined);
+    await deleteTopics([topics.auth, dlqTopic(topics.auth), topics.actions, dlqTopic(topics.actions)]).catch(
+      () => undefined,
+    );
   }
-  console.error(`[bench] outbox: ${relay.events} events, ${relay.unpublished} unpublished at the end, publish lag p50 ${relay.p50} ms, p99 ${relay.p99} ms, max ${relay.max} ms`);
+  console.error(
+    `[bench] outbox: ${relay.events} events, ${relay.unpublished} unpublished at the end, publish lag p50 ${relay.p50} ms, p99 ${relay.p99} ms, max ${relay.max} ms`,
+  );
   if (ONLY) return;
   writeFileSync(path.join(ROOT, 'bench/results/auth-gateway.md'), report(phases, ceiling, relay));
   console.error('[bench] wrote bench/results/auth-gateway.md');
@@ -232,7 +319,12 @@ async function outboxLag(url: string, schema: string) {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
-    await waitFor(async () => (await c.query(`SELECT count(*)::int AS n FROM "${schema}".outbox WHERE published_at IS NULL`)).rows[0].n === 0, { timeoutMs: 30000 }).catch(() => undefined);
+    await waitFor(
+      async () =>
+        (await c.query(`SELECT count(*)::int AS n FROM "${schema}".outbox WHERE published_at IS NULL`))
+          .rows[0].n === 0,
+      { timeoutMs: 30000 },
+    ).catch(() => undefined);
     const { rows } = await c.query(
       `SELECT count(*)::int AS events, count(*) FILTER (WHERE published_at IS NULL)::int AS unpublished,
               round(1000 * extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY published_at - created_at)))::int AS p50,
@@ -250,12 +342,21 @@ const LOAD_AT_START = os.loadavg()[0];
 
 function slo(phases: Phase[]): string {
   const open = phases.filter((p) => !p.target.startsWith('max'));
-  const failing = open.filter((p) => !(p.p95 < 300) || p.errors > 0).map((p) => `${p.name} at ${p.target} (p95 ${p.p95} ms)`);
-  return failing.length ? `holds in every open-loop phase except ${failing.join(', ')}` : 'holds in every open-loop phase, up to 50 logins/s and 500 refresh or /me requests/s';
+  const failing = open
+    .filter((p) => !(p.p95 < 300) || p.errors > 0)
+    .map((p) => `${p.name} at ${p.target} (p95 ${p.p95} ms)`);
+  return failing.length
+    ? `holds in every open-loop phase except ${failing.join(', ')}`
+    : 'holds in every open-loop phase, up to 50 logins/s and 500 refresh or /me requests/s';
 }
 
-function report(phases: Phase[], ceiling: { c2: number; c4: number }, relay: { events: number; unpublished: number; p50: number; p99: number; max: number }): string {
-  const row = (p: Phase) => `| ${p.name} | ${p.target} | ${(p.ok / p.seconds).toFixed(1)} | ${p.p50} | ${p.p95} | ${p.p99} | ${p.max} | ${p.errors}${p.starved ? ` (+${p.starved} not sent: no live token left)` : ''} |`;
+function report(
+  phases: Phase[],
+  ceiling: { c2: number; c4: number },
+  relay: { events: number; unpublished: number; p50: number; p99: number; max: number },
+): string {
+  const row = (p: Phase) =>
+    `| ${p.name} | ${p.target} | ${(p.ok / p.seconds).toFixed(1)} | ${p.p50} | ${p.p95} | ${p.p99} | ${p.max} | ${p.errors}${p.starved ? ` (+${p.starved} not sent: no live token left)` : ''} |`;
   const maxLogin = phases.find((p) => p.name === 'login' && p.target.startsWith('max'))!;
   const login50 = phases.find((p) => p.name === 'login' && p.target === '50/s')!;
   const refresh500 = phases.find((p) => p.name === 'refresh' && p.target === '500/s')!;

@@ -46,7 +46,8 @@ function round(decode: Decode, messages: Buffer[]): Rate {
   while (now < deadline) {
     for (let i = 0; i < messages.length; i++) {
       const result = decode(messages[i]) as DecodeResult | object;
-      if (result === null || ('ok' in result && !result.ok)) throw new Error(`rejected: ${JSON.stringify(result)}`);
+      if (result === null || ('ok' in result && !result.ok))
+        throw new Error(`rejected: ${JSON.stringify(result)}`);
     }
     n += messages.length;
     now = process.hrtime.bigint();
@@ -88,7 +89,9 @@ function main(): void {
     return `| ${name} | **${Math.round(rate)}/s** | ${(1e6 / rate).toFixed(2)} µs | ${Math.round(Math.min(...cpus))}–${Math.round(Math.max(...cpus))} | ${Math.round(wall)}/s | ${(rate / ceiling).toFixed(2)}× |`;
   });
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
-  const env = ['BENCH_ROUNDS', 'BENCH_ROUND_MS'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]} `);
+  const env = ['BENCH_ROUNDS', 'BENCH_ROUND_MS']
+    .filter((k) => process.env[k])
+    .map((k) => `${k}=${process.env[k]} `);
   const report = [
     '# contracts decode benchmark',
     '',
@@ -103,7 +106,7 @@ function main(): void {
     '',
     `Compiled over reference: ${(compiled / reference).toFixed(1)}×. Target: ≥ 150k/s compiled.`,
     '',
-    'Rates are per second of this process\'s CPU time (user + system, GC threads included), so other',
+    "Rates are per second of this process's CPU time (user + system, GC threads included), so other",
     'sessions preempting it do not count against it; the wall-clock column shows what they cost this run.',
     'Each `decodeEvent` includes the size, depth and forbidden-key pre-checks and the Buffer → string',
     'decode; the ceiling is `JSON.parse(buffer.toString())` and nothing else.',

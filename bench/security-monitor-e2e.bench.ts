@@ -42,17 +42,59 @@ function mixed(at: Date, rnd: () => number): EventEnvelope {
   const ip = ipOf(rnd() < 0.9 ? u % IPS : Math.floor(rnd() * IPS));
   const r = rnd();
   const common = { producer: 'auth-gateway', occurredAt: at, source: { ip } };
-  if (r < 0.05) return createEvent('FAILED_AUTH_LOGIN', { ...common, subject: { username: `${user}@example.com` }, outcome: 'failure', reason: 'invalid_credentials', attributes: { repeated: false } });
-  if (r < 0.85) return createEvent('AUTH_LOGIN', { ...common, subject: { userId: user }, outcome: 'success', attributes: {} });
-  if (r < 0.93) return createEvent('TOKEN_REFRESH', { ...common, subject: { userId: user }, outcome: 'success', attributes: { familyId: `f-${user}` } });
-  if (r < 0.96) return createEvent('TOKEN_VALIDATION_FAILED', { ...common, subject: { username: 'anonymous' }, outcome: 'failure', attributes: { failure: 'expired' } });
-  if (r < 0.98) return createEvent('RATE_LIMITED', { ...common, subject: { userId: user }, outcome: 'denied', attributes: { route: '/api/v1/auth/token', scope: 'ip', retryAfterSeconds: 30 } });
-  if (r < 0.99) return createEvent('SERVER_ERROR', { ...common, subject: { username: 'someone' }, outcome: 'error', attributes: { route: '/api/v1/auth/token', method: 'POST', status: 503 } });
-  return createEvent('ACCESS_DENIED', { ...common, subject: { userId: user }, outcome: 'denied', attributes: { route: '/api/v1/admin', method: 'GET', requiredRoles: ['admin'] } });
+  if (r < 0.05)
+    return createEvent('FAILED_AUTH_LOGIN', {
+      ...common,
+      subject: { username: `${user}@example.com` },
+      outcome: 'failure',
+      reason: 'invalid_credentials',
+      attributes: { repeated: false },
+    });
+  if (r < 0.85)
+    return createEvent('AUTH_LOGIN', {
+      ...common,
+      subject: { userId: user },
+      outcome: 'success',
+      attributes: {},
+    });
+  if (r < 0.93)
+    return createEvent('TOKEN_REFRESH', {
+      ...common,
+      subject: { userId: user },
+      outcome: 'success',
+      attributes: { familyId: `f-${user}` },
+    });
+  if (r < 0.96)
+    return createEvent('TOKEN_VALIDATION_FAILED', {
+      ...common,
+      subject: { username: 'anonymous' },
+      outcome: 'failure',
+      attributes: { failure: 'expired' },
+    });
+  if (r < 0.98)
+    return createEvent('RATE_LIMITED', {
+      ...common,
+      subject: { userId: user },
+      outcome: 'denied',
+      attributes: { route: '/api/v1/auth/token', scope: 'ip', retryAfterSeconds: 30 },
+    });
+  if (r < 0.99)
+    return createEvent('SERVER_ERROR', {
+      ...common,
+      subject: { username: 'someone' },
+      outcome: 'error',
+      attributes: { route: '/api/v1/auth/token', method: 'POST', status: 503 },
+    });
+  return createEvent('ACCESS_DENIED', {
+    ...common,
+    subject: { userId: user },
+    outcome: 'denied',
+    attributes: { route: '/api/v1/admin', method: 'GET', requiredRoles: ['admin'] },
+  });
 }
 
 function lcg(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 }
 
 const quiet = winston.createLogger({ silent: true });
@@ -69,7 +111,10 @@ async function topics(name: string) {
     repartition: uniqueTopic(`bench.${name}.by-ip`),
     partials: uniqueTopic(`bench.${name}.partials`),
   };
-  await createTopics([t.input, dlqTopic(t.input), t.alerts, t.actions, t.repartition, dlqTopic(t.repartition)], PARTITIONS);
+  await createTopics(
+    [t.input, dlqTopic(t.input), t.alerts, t.actions, t.repartition, dlqTopic(t.repartition)],
+    PARTITIONS,
+  );
   await createTopics([t.partials, dlqTopic(t.partials)], 1);
   return t;
 }
@@ -85,45 +130,87 @@ const monitorEnv = (t: Awaited<ReturnType<typeof topics>>, extra: Record<string,
   ...extra,
 });
 
-const caughtUp = (db: Client, schema: string, t: Awaited<ReturnType<typeof topics>>) => stagesCaughtUp(db, schema, [t.input, t.repartition, t.partials]);
+const caughtUp = (db: Client, schema: string, t: Awaited<ReturnType<typeof topics>>) =>
+  stagesCaughtUp(db, schema, [t.input, t.repartition, t.partials]);
 
 async function throughput(db: Client) {
   const t = await topics('tput');
-  const producer = new EventProducer(createKafka({ brokers: kafkaBrokers(), clientId: 'bench' }), { logger: quiet });
+  const producer = new EventProducer(createKafka({ brokers: kafkaBrokers(), clientId: 'bench' }), {
+    logger: quiet,
+  });
   await producer.connect();
   const rnd = lcg(42);
   const end = Date.now() - 60_000;
   const span = 10 * 60_000;
   for (let i = 0; i < N; i += 10_000) {
-    const batch = Array.from({ length: Math.min(10_000, N - i) }, (_, j) => mixed(new Date(end - span + Math.floor((span * (i + j)) / N)), rnd));
+    const batch = Array.from({ length: Math.min(10_000, N - i) }, (_, j) =>
+      mixed(new Date(end - span + Math.floor((span * (i + j)) / N)), rnd),
+    );
     await producer.publish(t.input, batch);
   }
   await producer.disconnect();
   console.error(`[bench] ${N} events on ${t.input}`);
   const started = Date.now();
-  const app = await startApp('security-monitor', monitorEnv(t, { MONITOR_IDLE_SECONDS: '3600', ...(process.env.BENCH_BATCH ? { MONITOR_BATCH_MAX: process.env.BENCH_BATCH } : {}) }));
+  const app = await startApp(
+    'security-monitor',
+    monitorEnv(t, {
+      MONITOR_IDLE_SECONDS: '3600',
+      ...(process.env.BENCH_BATCH ? { MONITOR_BATCH_MAX: process.env.BENCH_BATCH } : {}),
+    }),
+  );
   const cpu = process.cpuUsage();
   const detection = app.app.get(DetectionService);
-  const firstEvaluated = await waitFor(() => (detection.stats().events > 0 ? Date.now() : undefined), { timeoutMs: 120_000, intervalMs: 20, what: 'first event evaluated' });
-  await waitFor(() => caughtUp(db, app.schema, t), { timeoutMs: 900_000, intervalMs: 200, what: 'all stages caught up' });
+  const firstEvaluated = await waitFor(() => (detection.stats().events > 0 ? Date.now() : undefined), {
+    timeoutMs: 120_000,
+    intervalMs: 20,
+    what: 'first event evaluated',
+  });
+  await waitFor(() => caughtUp(db, app.schema, t), {
+    timeoutMs: 900_000,
+    intervalMs: 200,
+    what: 'all stages caught up',
+  });
   const seconds = (Date.now() - started) / 1000;
   const steadySeconds = (Date.now() - firstEvaluated) / 1000;
   const used = process.cpuUsage(cpu);
-  const { rows } = await db.query(`SELECT topic, count(*)::int AS n, sum(length(state::text))::bigint AS bytes FROM "${app.schema}".partition_state GROUP BY topic`);
+  const { rows } = await db.query(
+    `SELECT topic, count(*)::int AS n, sum(length(state::text))::bigint AS bytes FROM "${app.schema}".partition_state GROUP BY topic`,
+  );
   const stateMb = rows.reduce((n, r) => n + Number(r.bytes), 0) / 2 ** 20;
-  const repartitioned = (await testKafka('bench-admin').admin().fetchTopicOffsets(t.repartition).catch(() => [])) as Array<{ high: string }>;
+  const repartitioned = (await testKafka('bench-admin')
+    .admin()
+    .fetchTopicOffsets(t.repartition)
+    .catch(() => [])) as Array<{ high: string }>;
   await app.close();
   const raw = await rawConsumeRate(t.input, N);
-  return { rate: N / seconds, seconds, steady: N / steadySeconds, steadySeconds, startSeconds: (firstEvaluated - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6, raw, stateMb, repartitioned: repartitioned.reduce((n, p) => n + Number(p.high), 0) };
+  return {
+    rate: N / seconds,
+    seconds,
+    steady: N / steadySeconds,
+    steadySeconds,
+    startSeconds: (firstEvaluated - started) / 1000,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    raw,
+    stateMb,
+    repartitioned: repartitioned.reduce((n, p) => n + Number(p.high), 0),
+  };
 }
 
 async function latency() {
   const t = await topics('lat');
-  const app: TestApp = await startApp('security-monitor', monitorEnv(t, { MONITOR_IDLE_SECONDS: '3600', MONITOR_BATCH_MAX: '2000' }));
-  const producer = new EventProducer(createKafka({ brokers: kafkaBrokers(), clientId: 'bench-lat' }), { logger: quiet });
+  const app: TestApp = await startApp(
+    'security-monitor',
+    monitorEnv(t, { MONITOR_IDLE_SECONDS: '3600', MONITOR_BATCH_MAX: '2000' }),
+  );
+  const producer = new EventProducer(createKafka({ brokers: kafkaBrokers(), clientId: 'bench-lat' }), {
+    logger: quiet,
+  });
   await producer.connect();
   const seen = new Map<string, number>();
-  const consumer = testKafka('bench-alerts').consumer({ groupId: `bench-alerts-${t.alerts}`, maxWaitTimeInMs: 50 });
+  const consumer = testKafka('bench-alerts').consumer({
+    groupId: `bench-alerts-${t.alerts}`,
+    maxWaitTimeInMs: 50,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic: t.alerts, fromBeginning: true });
   await consumer.run({
@@ -131,7 +218,8 @@ async function latency() {
       const d = decodeEvent(message.value);
       if (!d.ok) return;
       const a = (d.event as EventOf<'SECURITY_ALERT'>).attributes;
-      if (a.status === 'firing' && !seen.has(`${a.ruleId} ${a.key.value}`)) seen.set(`${a.ruleId} ${a.key.value}`, Date.now());
+      if (a.status === 'firing' && !seen.has(`${a.ruleId} ${a.key.value}`))
+        seen.set(`${a.ruleId} ${a.key.value}`, Date.now());
     },
   });
   // Warm up: the groups settle and the first fetches happen.
@@ -152,18 +240,52 @@ async function latency() {
     if (k % 10 === 5) {
       // A user probe: 6 failures (> 5/min fires the per-user warning), the 6th one measured.
       const user = `probe-user-${k}@example.com`;
-      const pre = Array.from({ length: 5 }, () => createEvent('FAILED_AUTH_LOGIN', { producer: 'auth-gateway', occurredAt: now, subject: { username: user }, source: { ip: '192.0.2.1' }, outcome: 'failure', reason: 'invalid_credentials', attributes: { repeated: false } }));
+      const pre = Array.from({ length: 5 }, () =>
+        createEvent('FAILED_AUTH_LOGIN', {
+          producer: 'auth-gateway',
+          occurredAt: now,
+          subject: { username: user },
+          source: { ip: '192.0.2.1' },
+          outcome: 'failure',
+          reason: 'invalid_credentials',
+          attributes: { repeated: false },
+        }),
+      );
       await producer.publish(t.input, pre);
-      const last = createEvent('FAILED_AUTH_LOGIN', { producer: 'auth-gateway', occurredAt: new Date(), subject: { username: user }, source: { ip: '192.0.2.1' }, outcome: 'failure', reason: 'invalid_credentials', attributes: { repeated: false } });
+      const last = createEvent('FAILED_AUTH_LOGIN', {
+        producer: 'auth-gateway',
+        occurredAt: new Date(),
+        subject: { username: user },
+        source: { ip: '192.0.2.1' },
+        outcome: 'failure',
+        reason: 'invalid_credentials',
+        attributes: { repeated: false },
+      });
       probes.push({ key: `failed-logins-per-user-1m-warning ${user}`, sentAt: Date.now() });
       sends.push(producer.publish(t.input, [last]));
     }
     if (k % 10 === 0) {
       // An IP probe (through the repartition stage): 6 token failures from a fresh IP (> 5 in 10 min).
       const ip = `172.16.${(k >> 8) & 255}.${k & 255}`;
-      const pre = Array.from({ length: 5 }, (_, j) => createEvent('TOKEN_VALIDATION_FAILED', { producer: 'auth-gateway', occurredAt: now, subject: { username: `anon-${k}-${j}` }, source: { ip }, outcome: 'failure', attributes: { failure: 'bad_signature' } }));
+      const pre = Array.from({ length: 5 }, (_, j) =>
+        createEvent('TOKEN_VALIDATION_FAILED', {
+          producer: 'auth-gateway',
+          occurredAt: now,
+          subject: { username: `anon-${k}-${j}` },
+          source: { ip },
+          outcome: 'failure',
+          attributes: { failure: 'bad_signature' },
+        }),
+      );
       await producer.publish(t.input, pre);
-      const last = createEvent('TOKEN_VALIDATION_FAILED', { producer: 'auth-gateway', occurredAt: new Date(), subject: { username: `anon-${k}-last` }, source: { ip }, outcome: 'failure', attributes: { failure: 'bad_signature' } });
+      const last = createEvent('TOKEN_VALIDATION_FAILED', {
+        producer: 'auth-gateway',
+        occurredAt: new Date(),
+        subject: { username: `anon-${k}-last` },
+        source: { ip },
+        outcome: 'failure',
+        attributes: { failure: 'bad_signature' },
+      });
       probes.push({ key: `token-validation-failures-per-ip ${ip}`, sentAt: Date.now() });
       sends.push(producer.publish(t.input, [last]));
     }
@@ -172,13 +294,24 @@ async function latency() {
     if (behind > 0) await new Promise((r) => setTimeout(r, behind));
   }
   const achieved = sent / ((Date.now() - started) / 1000);
-  await waitFor(() => probes.every((p) => seen.has(p.key)), { timeoutMs: 60_000, what: 'every probe alert', intervalMs: 100 }).catch(() => undefined);
+  await waitFor(() => probes.every((p) => seen.has(p.key)), {
+    timeoutMs: 60_000,
+    what: 'every probe alert',
+    intervalMs: 100,
+  }).catch(() => undefined);
   await consumer.disconnect();
   await producer.disconnect();
   await app.close();
-  const lat = (prefix: string) => probes.filter((p) => p.key.startsWith(prefix) && seen.has(p.key)).map((p) => seen.get(p.key)! - p.sentAt);
+  const lat = (prefix: string) =>
+    probes.filter((p) => p.key.startsWith(prefix) && seen.has(p.key)).map((p) => seen.get(p.key)! - p.sentAt);
   const missing = probes.filter((p) => !seen.has(p.key)).length;
-  return { achieved, user: lat('failed-logins-per-user'), ip: lat('token-validation'), missing, probes: probes.length };
+  return {
+    achieved,
+    user: lat('failed-logins-per-user'),
+    ip: lat('token-validation'),
+    missing,
+    probes: probes.length,
+  };
 }
 
 async function main(): Promise<void> {
@@ -189,7 +322,8 @@ async function main(): Promise<void> {
   console.error(`[bench] throughput ${tp.rate.toFixed(0)} events/s`);
   const lat = await latency();
   await db.end();
-  const row = (name: string, xs: number[]) => `| ${name} | ${xs.length} | ${pct(xs, 50)} ms | ${pct(xs, 99)} ms | ${Math.max(...xs)} ms |`;
+  const row = (name: string, xs: number[]) =>
+    `| ${name} | ${xs.length} | ${pct(xs, 50)} ms | ${pct(xs, 99)} ms | ${Math.max(...xs)} ms |`;
   const all = [...lat.user, ...lat.ip];
   const md = `# security-monitor end-to-end benchmark
 

@@ -25,7 +25,7 @@ const ipOf = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`
 /** A deterministic mix: logins, failures, refreshes, token failures, 429s, 5xx, 403s. */
 function traffic(n: number): EventEnvelope[] {
   let seed = 42;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const out: EventEnvelope[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const t = T0 + Math.floor((SPAN_MS * i) / n);
@@ -37,12 +37,46 @@ function traffic(n: number): EventEnvelope[] {
     const r = rnd();
     const base = { id: id(i), schemaVersion: 1, occurredAt: at, producer: 'auth-gateway', source: { ip } };
     if (r < 0.05) out[i] = rawFailedLogin(t, `${user}@example.com`, ip, id(i));
-    else if (r < 0.85) out[i] = { ...base, type: 'AUTH_LOGIN', subject: { userId: user }, outcome: 'success', attributes: {} };
-    else if (r < 0.93) out[i] = { ...base, type: 'TOKEN_REFRESH', subject: { userId: user }, outcome: 'success', attributes: { familyId: `f-${user}` } };
-    else if (r < 0.96) out[i] = { ...base, type: 'TOKEN_VALIDATION_FAILED', outcome: 'failure', attributes: { failure: 'expired' } };
-    else if (r < 0.98) out[i] = { ...base, type: 'RATE_LIMITED', subject: { userId: user }, outcome: 'denied', attributes: { route: '/api/v1/auth/token', scope: 'ip', retryAfterSeconds: 30 } };
-    else if (r < 0.99) out[i] = { ...base, type: 'SERVER_ERROR', outcome: 'error', attributes: { route: '/api/v1/auth/token', method: 'POST', status: 503 } };
-    else out[i] = { ...base, type: 'ACCESS_DENIED', subject: { userId: user }, outcome: 'denied', attributes: { route: '/api/v1/admin', method: 'GET', requiredRoles: ['admin'] } };
+    else if (r < 0.85)
+      out[i] = { ...base, type: 'AUTH_LOGIN', subject: { userId: user }, outcome: 'success', attributes: {} };
+    else if (r < 0.93)
+      out[i] = {
+        ...base,
+        type: 'TOKEN_REFRESH',
+        subject: { userId: user },
+        outcome: 'success',
+        attributes: { familyId: `f-${user}` },
+      };
+    else if (r < 0.96)
+      out[i] = {
+        ...base,
+        type: 'TOKEN_VALIDATION_FAILED',
+        outcome: 'failure',
+        attributes: { failure: 'expired' },
+      };
+    else if (r < 0.98)
+      out[i] = {
+        ...base,
+        type: 'RATE_LIMITED',
+        subject: { userId: user },
+        outcome: 'denied',
+        attributes: { route: '/api/v1/auth/token', scope: 'ip', retryAfterSeconds: 30 },
+      };
+    else if (r < 0.99)
+      out[i] = {
+        ...base,
+        type: 'SERVER_ERROR',
+        outcome: 'error',
+        attributes: { route: '/api/v1/auth/token', method: 'POST', status: 503 },
+      };
+    else
+      out[i] = {
+        ...base,
+        type: 'ACCESS_DENIED',
+        subject: { userId: user },
+        outcome: 'denied',
+        attributes: { route: '/api/v1/admin', method: 'GET', requiredRoles: ['admin'] },
+      };
   }
   return out;
 }
@@ -82,11 +116,19 @@ function oneShotIps(n: number): { heapMb: number; keys: number; evicted: number;
   const before = process.memoryUsage().heapUsed;
   const engine = new DetectionEngine(defaultRules());
   const cpu = process.cpuUsage();
-  for (let i = 0; i < n; i++) engine.process(rawFailedLogin(T0 + Math.floor((60_000 * i) / n), `victim${i % 1000}`, ipOf(i + 20_000), id(i)));
+  for (let i = 0; i < n; i++)
+    engine.process(
+      rawFailedLogin(T0 + Math.floor((60_000 * i) / n), `victim${i % 1000}`, ipOf(i + 20_000), id(i)),
+    );
   const used = process.cpuUsage(cpu);
   gc();
   const s = engine.stats();
-  return { heapMb: (process.memoryUsage().heapUsed - before) / 2 ** 20, keys: s.keys, evicted: s.keysEvicted, cpuRate: n / ((used.user + used.system) / 1e6) };
+  return {
+    heapMb: (process.memoryUsage().heapUsed - before) / 2 ** 20,
+    keys: s.keys,
+    evicted: s.keysEvicted,
+    cpuRate: n / ((used.user + used.system) / 1e6),
+  };
 }
 
 function main(): void {

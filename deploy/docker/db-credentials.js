@@ -10,7 +10,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
 
-const ROLES = ['vigil_gateway', 'vigil_audit_writer', 'vigil_audit_owner', 'vigil_security_monitor', 'vigil_retention', 'vigil_backup'];
+const ROLES = [
+  'vigil_gateway',
+  'vigil_audit_writer',
+  'vigil_audit_owner',
+  'vigil_security_monitor',
+  'vigil_retention',
+  'vigil_backup',
+];
 const [dir, flag, owner] = process.argv.slice(2);
 if (!dir || (flag && flag !== '--owner')) {
   console.error('usage: db-credentials.js <dir> [--owner uid:gid]');
@@ -31,6 +38,9 @@ for (const role of ROLES) {
   const passwordFile = path.join(sub, 'password');
   if (!fs.existsSync(passwordFile)) write(passwordFile, randomBytes(24).toString('base64url'));
   const password = fs.readFileSync(passwordFile, 'utf8').trim();
-  write(path.join(sub, 'database-url'), `postgres://${role}:${encodeURIComponent(password)}@${host}/${database}`);
+  write(
+    path.join(sub, 'database-url'),
+    `postgres://${role}:${encodeURIComponent(password)}@${host}/${database}`,
+  );
 }
 console.error(`[db] credentials ready for ${ROLES.join(', ')}`);

@@ -29,19 +29,29 @@ const pubDir = valueOf('--public-dir') ?? path.join(dir, 'public');
 fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
 fs.mkdirSync(pubDir, { recursive: true, mode: 0o755 });
 
-const fingerprint = (pub) => crypto.createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 32);
+const fingerprint = (pub) =>
+  crypto
+    .createHash('sha256')
+    .update(pub.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 32);
 
 if (fs.existsSync(keyFile) && !rotate) {
-  console.error(`[keys] ${keyFile} exists (fingerprint ${fingerprint(crypto.createPublicKey(fs.readFileSync(keyFile)))}); nothing to do`);
+  console.error(
+    `[keys] ${keyFile} exists (fingerprint ${fingerprint(crypto.createPublicKey(fs.readFileSync(keyFile)))}); nothing to do`,
+  );
 } else {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
   const tmp = `${keyFile}.tmp`;
   fs.writeFileSync(tmp, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   fs.renameSync(tmp, keyFile);
   const fp = fingerprint(publicKey);
-  fs.writeFileSync(path.join(pubDir, `${fp}.pub.pem`), publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
+  fs.writeFileSync(path.join(pubDir, `${fp}.pub.pem`), publicKey.export({ type: 'spki', format: 'pem' }), {
+    mode: 0o644,
+  });
   console.error(`[keys] ${rotate ? 'rotated to' : 'created'} signing key ${fp} in ${dir}`);
 }
 if (owner) {
-  for (const p of [dir, pubDir, keyFile, ...fs.readdirSync(pubDir).map((f) => path.join(pubDir, f))]) fs.chownSync(p, owner[0], owner[1]);
+  for (const p of [dir, pubDir, keyFile, ...fs.readdirSync(pubDir).map((f) => path.join(pubDir, f))])
+    fs.chownSync(p, owner[0], owner[1]);
 }

@@ -17,14 +17,22 @@ const { rolePassword } = require('./db-secrets');
 const adminUrl = process.env.DATABASE_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const database = process.env.VIGIL_DB || 'vigil';
 if (process.env.VIGIL_DB_PASSWORD) {
-  console.error('[db] VIGIL_DB_PASSWORD is no longer read: each role has its own (VIGIL_DB_PASSWORD_<ROLE> or .cache/secrets/db-<role>)');
+  console.error(
+    '[db] VIGIL_DB_PASSWORD is no longer read: each role has its own (VIGIL_DB_PASSWORD_<ROLE> or .cache/secrets/db-<role>)',
+  );
 }
 
 // `owner` owns the schema and runs the migrations; `role` is what the service runs as. They differ
 // for the audit store: its runtime role may only INSERT and SELECT (append-only by privilege).
 const SERVICES = [
   { service: 'auth-gateway', role: 'vigil_gateway', schema: 'gateway' },
-  { service: 'audit-writer', role: 'vigil_audit_writer', schema: 'audit', owner: 'vigil_audit_owner', group: 'vigil_audit_ingest' },
+  {
+    service: 'audit-writer',
+    role: 'vigil_audit_writer',
+    schema: 'audit',
+    owner: 'vigil_audit_owner',
+    group: 'vigil_audit_ingest',
+  },
   { service: 'security-monitor', role: 'vigil_security_monitor', schema: 'monitor' },
   { service: 'retention-worker', role: 'vigil_retention', schema: 'retention' },
 ];
@@ -56,7 +64,9 @@ async function main() {
       // Roles are cluster-wide: two checkouts preparing databases on one server share them, and
       // the last set-up's secrets win (point both at one VIGIL_SECRETS_DIR to share).
       const verb = r.rowCount === 0 ? 'CREATE' : 'ALTER';
-      await admin.query(`${verb} ROLE ${ident(role)} LOGIN PASSWORD ${literal(passwords.get(role))} NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+      await admin.query(
+        `${verb} ROLE ${ident(role)} LOGIN PASSWORD ${literal(passwords.get(role))} NOSUPERUSER NOCREATEDB NOCREATEROLE`,
+      );
     }
     for (const group of ['vigil_operator', ...SERVICES.filter((s) => s.group).map((s) => s.group)]) {
       const g = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [group]);
@@ -81,7 +91,9 @@ async function main() {
       const schemaOwner = owner ?? role;
       for (const r of new Set([role, schemaOwner])) {
         await db.query(`GRANT CONNECT ON DATABASE ${ident(database)} TO ${ident(r)}`);
-        await db.query(`ALTER ROLE ${ident(r)} IN DATABASE ${ident(database)} SET search_path = ${ident(schema)}, public`);
+        await db.query(
+          `ALTER ROLE ${ident(r)} IN DATABASE ${ident(database)} SET search_path = ${ident(schema)}, public`,
+        );
       }
       await db.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)} AUTHORIZATION ${ident(schemaOwner)}`);
       await db.query(`ALTER SCHEMA ${ident(schema)} OWNER TO ${ident(schemaOwner)}`);
@@ -89,25 +101,34 @@ async function main() {
     await db.query(`GRANT CONNECT ON DATABASE ${ident(database)} TO ${ident(BACKUP_ROLE)}`);
     // Operators run the seeds' SQL (users joined with audit_logs) through this role.
     await db.query(`GRANT CONNECT ON DATABASE ${ident(database)} TO vigil_operator`);
-    await db.query(`ALTER ROLE vigil_operator IN DATABASE ${ident(database)} SET search_path = gateway, audit, public`);
+    await db.query(
+      `ALTER ROLE vigil_operator IN DATABASE ${ident(database)} SET search_path = gateway, audit, public`,
+    );
     // Seed 001's SQL runs as written (`psql -d vigil -c "SELECT count(*) FROM audit_logs;"`) as
     // postgres and as any login role granted vigil_operator: a role's own settings are not inherited
     // by its members, so the default comes from the database. The services' roles set their own.
     await db.query(`ALTER DATABASE ${ident(database)} SET search_path = "$user", public, gateway, audit`);
-    for (const s of ['gateway', 'audit']) await db.query(`GRANT USAGE ON SCHEMA ${ident(s)} TO vigil_operator`);
+    for (const s of ['gateway', 'audit'])
+      await db.query(`GRANT USAGE ON SCHEMA ${ident(s)} TO vigil_operator`);
     // Restored archives (retention-worker) live apart from audit_logs; the audit API reads them.
     await db.query(`CREATE SCHEMA IF NOT EXISTS audit_restore AUTHORIZATION vigil_retention`);
     await db.query(`GRANT USAGE ON SCHEMA audit_restore TO vigil_audit_ingest, vigil_operator`);
-    await db.query(`ALTER DEFAULT PRIVILEGES FOR ROLE vigil_retention IN SCHEMA audit_restore GRANT SELECT ON TABLES TO vigil_audit_ingest, vigil_operator`);
+    await db.query(
+      `ALTER DEFAULT PRIVILEGES FOR ROLE vigil_retention IN SCHEMA audit_restore GRANT SELECT ON TABLES TO vigil_audit_ingest, vigil_operator`,
+    );
   } finally {
     await db.end();
   }
 
   const host = `${url.hostname}:${url.port || 5432}`;
   for (const { service, role, owner } of SERVICES) {
-    console.error(`[db] ${service}: postgres://${role}:***@${host}/${database}${owner ? ` (migrations: ${owner})` : ''}`);
+    console.error(
+      `[db] ${service}: postgres://${role}:***@${host}/${database}${owner ? ` (migrations: ${owner})` : ''}`,
+    );
   }
-  console.error(`[db] backups (BACKUP_DATABASE_URL): postgres://${BACKUP_ROLE}:***@${host}/${database} (pg_read_all_data)`);
+  console.error(
+    `[db] backups (BACKUP_DATABASE_URL): postgres://${BACKUP_ROLE}:***@${host}/${database} (pg_read_all_data)`,
+  );
 }
 
 main().catch((err) => {

@@ -21,7 +21,9 @@ describe('audit-writer killed mid-batch', () => {
   it('resumes after SIGKILL with every event exactly once and the chains intact', async () => {
     const fx = await writerFixture('crash', 3);
     const store = await freshSchema('audit_crash');
-    const producer = new EventProducer(createKafka({ brokers: kafkaBrokers(), clientId: 'crash-test' }), { logger: winston.createLogger({ silent: true }) });
+    const producer = new EventProducer(createKafka({ brokers: kafkaBrokers(), clientId: 'crash-test' }), {
+      logger: winston.createLogger({ silent: true }),
+    });
     await producer.connect();
     const events = Array.from({ length: TOTAL }, (_, i) => failedLogin(i));
     for (let i = 0; i < TOTAL; i += 5000) await producer.publish(fx.auth, events.slice(i, i + 5000));
@@ -37,22 +39,37 @@ describe('audit-writer killed mid-batch', () => {
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       LOG_LEVEL: 'warn',
     };
-    const first = spawnService('audit-writer', { ...env, HTTP_PORT: String(40000 + Math.floor(Math.random() * 1000)) });
+    const first = spawnService('audit-writer', {
+      ...env,
+      HTTP_PORT: String(40000 + Math.floor(Math.random() * 1000)),
+    });
     try {
-      const seen = await waitFor(async () => {
-        const n = await count(db, store.schema).catch(() => 0);
-        return n > 2000 ? n : undefined;
-      }, { timeoutMs: 60000, intervalMs: 20, what: 'ingest under way' });
+      const seen = await waitFor(
+        async () => {
+          const n = await count(db, store.schema).catch(() => 0);
+          return n > 2000 ? n : undefined;
+        },
+        { timeoutMs: 60000, intervalMs: 20, what: 'ingest under way' },
+      );
       first.child.kill('SIGKILL');
       await first.exited;
       const atKill = await count(db, store.schema);
       expect(atKill).toBeGreaterThanOrEqual(seen);
       expect(atKill).toBeLessThan(TOTAL); // it really died mid-stream
 
-      const second = spawnService('audit-writer', { ...env, HTTP_PORT: String(41000 + Math.floor(Math.random() * 1000)) });
+      const second = spawnService('audit-writer', {
+        ...env,
+        HTTP_PORT: String(41000 + Math.floor(Math.random() * 1000)),
+      });
       try {
-        await waitFor(async () => (await count(db, store.schema)) >= TOTAL, { timeoutMs: 90000, intervalMs: 200, what: `${TOTAL} rows after restart` });
-        const { rows } = await db.query(`SELECT count(*)::int n, count(DISTINCT event_id)::int d FROM "${store.schema}".audit_logs`);
+        await waitFor(async () => (await count(db, store.schema)) >= TOTAL, {
+          timeoutMs: 90000,
+          intervalMs: 200,
+          what: `${TOTAL} rows after restart`,
+        });
+        const { rows } = await db.query(
+          `SELECT count(*)::int n, count(DISTINCT event_id)::int d FROM "${store.schema}".audit_logs`,
+        );
         expect(rows[0]).toEqual({ n: TOTAL, d: TOTAL });
       } finally {
         second.child.kill('SIGTERM');

@@ -20,13 +20,22 @@ describe('audit query API', () => {
   beforeAll(async () => {
     const fx = await writerFixture('query');
     issuer = await tokenIssuer();
-    t = await startApp('audit-writer', { ...fx.env, AUDIT_TOPICS: `${fx.auth},${Topics.OPS_EVENTS}`, AUTH_JWKS_URL: issuer.jwksUrl });
+    t = await startApp('audit-writer', {
+      ...fx.env,
+      AUDIT_TOPICS: `${fx.auth},${Topics.OPS_EVENTS}`,
+      AUTH_JWKS_URL: issuer.jwksUrl,
+    });
     db = await superuser();
     const producer = t.app.get(EventProducer);
     await waitFor(() => producer.isConnected);
     const base = Date.now() - 3600e3;
-    await producer.publish(fx.auth, Array.from({ length: 120 }, (_, i) => failedLogin(i, new Date(base + i * 1000))));
-    await waitFor(async () => (await count(db, t.schema, `action = 'FAILED_AUTH_LOGIN'`)) === 120, { what: '120 rows' });
+    await producer.publish(
+      fx.auth,
+      Array.from({ length: 120 }, (_, i) => failedLogin(i, new Date(base + i * 1000))),
+    );
+    await waitFor(async () => (await count(db, t.schema, `action = 'FAILED_AUTH_LOGIN'`)) === 120, {
+      what: '120 rows',
+    });
     auditor = await issuer.sign({ sub: 'u-auditor-1', roles: ['auditor'] });
   });
   afterAll(async () => {
@@ -40,40 +49,72 @@ describe('audit query API', () => {
     expect(none.status).toBe(401);
     expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
     expect(none.headers['content-type']).toContain('application/problem+json');
-    const viewer = await http().get('/api/v1/audit/logs').set('Authorization', `Bearer ${await issuer.sign({ sub: 'u-viewer', roles: ['viewer'] })}`);
+    const viewer = await http()
+      .get('/api/v1/audit/logs')
+      .set('Authorization', `Bearer ${await issuer.sign({ sub: 'u-viewer', roles: ['viewer'] })}`);
     expect(viewer.status).toBe(403);
-    const expired = await http().get('/api/v1/audit/logs').set('Authorization', `Bearer ${await issuer.sign({ sub: 'u-a', roles: ['auditor'], expiresIn: -60 })}`);
+    const expired = await http()
+      .get('/api/v1/audit/logs')
+      .set(
+        'Authorization',
+        `Bearer ${await issuer.sign({ sub: 'u-a', roles: ['auditor'], expiresIn: -60 })}`,
+      );
     expect(expired.status).toBe(401);
-    const wrongIssuer = await http().get('/api/v1/audit/logs').set('Authorization', `Bearer ${await issuer.sign({ sub: 'u-a', roles: ['admin'], iss: 'someone-else' })}`);
+    const wrongIssuer = await http()
+      .get('/api/v1/audit/logs')
+      .set(
+        'Authorization',
+        `Bearer ${await issuer.sign({ sub: 'u-a', roles: ['admin'], iss: 'someone-else' })}`,
+      );
     expect(wrongIssuer.status).toBe(401);
   });
 
   it('seed 001-03: filters by action and IP, and pages with a keyset cursor without overlap', async () => {
-    const first = await http().get('/api/v1/audit/logs?action=FAILED_AUTH_LOGIN&limit=50').set('Authorization', `Bearer ${auditor}`).expect(200);
+    const first = await http()
+      .get('/api/v1/audit/logs?action=FAILED_AUTH_LOGIN&limit=50')
+      .set('Authorization', `Bearer ${auditor}`)
+      .expect(200);
     expect(first.body.items).toHaveLength(50);
     expect(first.body.nextCursor).toEqual(expect.any(String));
-    const second = await http().get(`/api/v1/audit/logs?action=FAILED_AUTH_LOGIN&limit=50&cursor=${first.body.nextCursor}`).set('Authorization', `Bearer ${auditor}`).expect(200);
+    const second = await http()
+      .get(`/api/v1/audit/logs?action=FAILED_AUTH_LOGIN&limit=50&cursor=${first.body.nextCursor}`)
+      .set('Authorization', `Bearer ${auditor}`)
+      .expect(200);
     const ids = new Set(first.body.items.map((i: { eventId: string }) => i.eventId));
     expect(second.body.items.some((i: { eventId: string }) => ids.has(i.eventId))).toBe(false);
     expect(second.body.items[0].createdAt <= first.body.items[49].createdAt).toBe(true);
-    const byIp = await http().get('/api/v1/audit/logs?ip=198.51.100.7&outcome=failure').set('Authorization', `Bearer ${auditor}`).expect(200);
+    const byIp = await http()
+      .get('/api/v1/audit/logs?ip=198.51.100.7&outcome=failure')
+      .set('Authorization', `Bearer ${auditor}`)
+      .expect(200);
     expect(byIp.body.items.length).toBeGreaterThan(0);
     expect(byIp.body.items.every((i: { ipAddress: string }) => i.ipAddress === '198.51.100.7')).toBe(true);
   });
 
   it('exports CSV and JSONL', async () => {
-    const csv = await http().get('/api/v1/audit/logs?action=FAILED_AUTH_LOGIN&format=csv&limit=5000').set('Authorization', `Bearer ${auditor}`).expect(200);
+    const csv = await http()
+      .get('/api/v1/audit/logs?action=FAILED_AUTH_LOGIN&format=csv&limit=5000')
+      .set('Authorization', `Bearer ${auditor}`)
+      .expect(200);
     expect(csv.headers['content-type']).toContain('text/csv');
     const lines = csv.text.trim().split('\r\n');
     expect(lines[0]).toMatch(/^id,eventId,createdAt,action/);
     expect(lines).toHaveLength(121);
-    const jsonl = await http().get('/api/v1/audit/logs?action=FAILED_AUTH_LOGIN&format=jsonl&limit=30').set('Authorization', `Bearer ${auditor}`).expect(200);
-    const rows = jsonl.text.trim().split('\n').map((l) => JSON.parse(l));
+    const jsonl = await http()
+      .get('/api/v1/audit/logs?action=FAILED_AUTH_LOGIN&format=jsonl&limit=30')
+      .set('Authorization', `Bearer ${auditor}`)
+      .expect(200);
+    const rows = jsonl.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows).toHaveLength(30);
   });
 
   it('answers a bad query with a 400 problem and names the parameter', async () => {
-    const res = await http().get('/api/v1/audit/logs?ip=not-an-ip&password=x').set('Authorization', `Bearer ${auditor}`);
+    const res = await http()
+      .get('/api/v1/audit/logs?ip=not-an-ip&password=x')
+      .set('Authorization', `Bearer ${auditor}`);
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(JSON.stringify(res.body.errors)).toMatch(/ip/);
@@ -83,38 +124,80 @@ describe('audit query API', () => {
   it('seed 001-06, 001-07: health, security and stats answer for an admin', async () => {
     const admin = `Bearer ${await issuer.sign({ sub: 'u-admin-1', roles: ['admin'] })}`;
     const health = await http().get('/api/v1/audit/health').set('Authorization', admin).expect(200);
-    expect(health.body).toMatchObject({ status: 'ok', storeBytes: expect.any(Number), chains: expect.any(Array) });
+    expect(health.body).toMatchObject({
+      status: 'ok',
+      storeBytes: expect.any(Number),
+      chains: expect.any(Array),
+    });
     expect(health.body.storeBytes).toBeGreaterThan(0); // the partition-tree sum, not the parent's 0 bytes
     const security = await http().get('/api/v1/audit/security').set('Authorization', admin).expect(200);
-    expect(security.body.topFailedIps[0]).toMatchObject({ ip: expect.any(String), failures: expect.any(Number) });
+    expect(security.body.topFailedIps[0]).toMatchObject({
+      ip: expect.any(String),
+      failures: expect.any(Number),
+    });
     const stats = await http().get('/api/v1/audit/stats?bucket=hour').set('Authorization', admin).expect(200);
-    expect(stats.body.buckets.find((b: { action: string }) => b.action === 'FAILED_AUTH_LOGIN')).toBeDefined();
+    expect(
+      stats.body.buckets.find((b: { action: string }) => b.action === 'FAILED_AUTH_LOGIN'),
+    ).toBeDefined();
   });
 
   it('seed 000-31: every read is itself recorded as AUDIT_LOG_READ in the audit store', async () => {
-    const res = await http().get('/api/v1/audit/logs?action=FAILED_AUTH_LOGIN&limit=7').set('Authorization', `Bearer ${auditor}`).set('X-Request-Id', 'req-audit-read-01').expect(200);
+    const res = await http()
+      .get('/api/v1/audit/logs?action=FAILED_AUTH_LOGIN&limit=7')
+      .set('Authorization', `Bearer ${auditor}`)
+      .set('X-Request-Id', 'req-audit-read-01')
+      .expect(200);
     expect(res.body.items).toHaveLength(7);
-    const { rows } = await waitFor(async () => {
-      const r = await db.query(`SELECT actor_user_id, actor_roles, details FROM "${t.schema}".audit_logs WHERE action = 'AUDIT_LOG_READ' AND request_id = 'req-audit-read-01'`);
-      return r.rows.length ? r : undefined;
-    }, { what: 'the AUDIT_LOG_READ row' });
+    const { rows } = await waitFor(
+      async () => {
+        const r = await db.query(
+          `SELECT actor_user_id, actor_roles, details FROM "${t.schema}".audit_logs WHERE action = 'AUDIT_LOG_READ' AND request_id = 'req-audit-read-01'`,
+        );
+        return r.rows.length ? r : undefined;
+      },
+      { what: 'the AUDIT_LOG_READ row' },
+    );
     expect(rows[0]).toMatchObject({ actor_user_id: 'u-auditor-1', actor_roles: ['auditor'] });
-    expect(rows[0].details.attributes).toMatchObject({ endpoint: '/api/v1/audit/logs', rowCount: 7, filters: { action: 'FAILED_AUTH_LOGIN', limit: '7' } });
+    expect(rows[0].details.attributes).toMatchObject({
+      endpoint: '/api/v1/audit/logs',
+      rowCount: 7,
+      filters: { action: 'FAILED_AUTH_LOGIN', limit: '7' },
+    });
   });
 
   it('seed 001-06: the health report is not an audited read, and counts checkpoints not yet published', async () => {
     const admin = `Bearer ${await issuer.sign({ sub: 'u-admin-2', roles: ['admin'] })}`;
     const healthRequest = `req-health-${randomUUID()}`;
-    const published = await waitFor(async () => {
-      const r = await http().get('/api/v1/audit/health').set('Authorization', admin).set('X-Request-Id', healthRequest).expect(200);
-      return r.body.lastCheckpointAt && r.body.unpublishedCheckpoints === 0 ? r.body : undefined;
-    }, { what: 'every signed checkpoint published' });
-    expect(published).toMatchObject({ status: 'ok', failing: [], checks: { kafka: { ok: true }, postgres: { ok: true } } });
+    const published = await waitFor(
+      async () => {
+        const r = await http()
+          .get('/api/v1/audit/health')
+          .set('Authorization', admin)
+          .set('X-Request-Id', healthRequest)
+          .expect(200);
+        return r.body.lastCheckpointAt && r.body.unpublishedCheckpoints === 0 ? r.body : undefined;
+      },
+      { what: 'every signed checkpoint published' },
+    );
+    expect(published).toMatchObject({
+      status: 'ok',
+      failing: [],
+      checks: { kafka: { ok: true }, postgres: { ok: true } },
+    });
     // A read made after the health calls is recorded; the health calls are not. (ops.events.v1 is
     // shared by every run on this broker, so the request id is this run's own.)
     const after = `req-after-health-${randomUUID()}`;
-    await http().get('/api/v1/audit/logs?limit=1').set('Authorization', admin).set('X-Request-Id', after).expect(200);
-    await waitFor(async () => (await count(db, t.schema, `action = 'AUDIT_LOG_READ' AND request_id = '${after}'`)) === 1, { timeoutMs: 60000, what: 'the later read recorded' });
-    expect(await count(db, t.schema, `action = 'AUDIT_LOG_READ' AND request_id = '${healthRequest}'`)).toBe(0);
+    await http()
+      .get('/api/v1/audit/logs?limit=1')
+      .set('Authorization', admin)
+      .set('X-Request-Id', after)
+      .expect(200);
+    await waitFor(
+      async () => (await count(db, t.schema, `action = 'AUDIT_LOG_READ' AND request_id = '${after}'`)) === 1,
+      { timeoutMs: 60000, what: 'the later read recorded' },
+    );
+    expect(await count(db, t.schema, `action = 'AUDIT_LOG_READ' AND request_id = '${healthRequest}'`)).toBe(
+      0,
+    );
   });
 });

@@ -66,12 +66,20 @@ export async function count(db: Client, schema: string, where = 'true'): Promise
 }
 
 /** Runs one of audit-writer's CLIs from source, as an operator would; resolves with exit code and output. */
-export function runAuditCli(cli: 'verify' | 'witness', args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+export function runAuditCli(
+  cli: 'verify' | 'witness',
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', './tools/ts-register.js', `apps/audit-writer/src/verify/${cli}.cli.ts`, ...args], {
-      cwd: path.resolve(__dirname, '../..'),
-      env: { PATH: process.env.PATH, KAFKA_BROKERS: kafkaBrokers().join(','), ...env },
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', './tools/ts-register.js', `apps/audit-writer/src/verify/${cli}.cli.ts`, ...args],
+      {
+        cwd: path.resolve(__dirname, '../..'),
+        env: { PATH: process.env.PATH, KAFKA_BROKERS: kafkaBrokers().join(','), ...env },
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -80,7 +88,12 @@ export function runAuditCli(cli: 'verify' | 'witness', args: string[], env: Node
 }
 
 /** Whether the chain has a checkpoint at `position` that is already on audit.checkpoints.v1. */
-export async function publishedAt(db: Client, schema: string, chainId: string, position: number): Promise<boolean> {
+export async function publishedAt(
+  db: Client,
+  schema: string,
+  chainId: string,
+  position: number,
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `SELECT 1 FROM "${schema}".audit_checkpoints c JOIN "${schema}".checkpoint_publications p ON p.checkpoint_id = c.id
       WHERE c.chain_id = $1 AND c.position = $2 LIMIT 1`,
@@ -90,6 +103,13 @@ export async function publishedAt(db: Client, schema: string, chainId: string, p
 }
 
 /** Events sent to chosen partitions (chains), in order: `perChain[p]` goes to partition p. */
-export async function sendToChains(producer: EventProducer, topic: string, perChain: EventEnvelope[][]): Promise<void> {
-  await producer.send(topic, perChain.flatMap((events, partition) => events.map((e) => ({ ...toMessage(e), partition }))));
+export async function sendToChains(
+  producer: EventProducer,
+  topic: string,
+  perChain: EventEnvelope[][],
+): Promise<void> {
+  await producer.send(
+    topic,
+    perChain.flatMap((events, partition) => events.map((e) => ({ ...toMessage(e), partition }))),
+  );
 }

@@ -12,7 +12,13 @@ describe('tamper evidence', () => {
   let fx: Awaited<ReturnType<typeof writerFixture>>;
   let s: string;
   // The real CLI, with the witness (audit.checkpoints.v1) scoped to this suite's chains.
-  const verifyCli = () => runAuditCli('verify', [], { DATABASE_URL: testDatabaseUrl(), DB_SCHEMA: t.schema, AUDIT_KEY_DIR: fx.keyDir, AUDIT_TOPICS: `${fx.auth},${fx.ops}` });
+  const verifyCli = () =>
+    runAuditCli('verify', [], {
+      DATABASE_URL: testDatabaseUrl(),
+      DB_SCHEMA: t.schema,
+      AUDIT_KEY_DIR: fx.keyDir,
+      AUDIT_TOPICS: `${fx.auth},${fx.ops}`,
+    });
 
   beforeAll(async () => {
     fx = await writerFixture('tamper', 1);
@@ -21,9 +27,15 @@ describe('tamper evidence', () => {
     db = await superuser();
     const producer = t.app.get(EventProducer);
     await waitFor(() => producer.isConnected);
-    await producer.publish(fx.auth, Array.from({ length: 200 }, (_, i) => failedLogin(i, new Date(Date.now() - (200 - i) * 1000))));
+    await producer.publish(
+      fx.auth,
+      Array.from({ length: 200 }, (_, i) => failedLogin(i, new Date(Date.now() - (200 - i) * 1000))),
+    );
     await waitFor(async () => (await count(db, t.schema)) === 200, { what: '200 rows' });
-    await waitFor(async () => (await db.query(`SELECT 1 FROM ${s}.audit_checkpoints WHERE position = 200`)).rowCount! > 0, { what: 'checkpoint at 200' });
+    await waitFor(
+      async () => (await db.query(`SELECT 1 FROM ${s}.audit_checkpoints WHERE position = 200`)).rowCount! > 0,
+      { what: 'checkpoint at 200' },
+    );
     await t.app.close(); // stop writing and signing; the schema stays for the tampering below
   });
   afterAll(async () => {
@@ -32,10 +44,16 @@ describe('tamper evidence', () => {
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE even for a superuser, and with session_replication_role = replica', async () => {
-    await expect(db.query(`UPDATE ${s}.audit_logs SET outcome = 'success'`)).rejects.toThrow(/append-only: UPDATE refused/);
+    await expect(db.query(`UPDATE ${s}.audit_logs SET outcome = 'success'`)).rejects.toThrow(
+      /append-only: UPDATE refused/,
+    );
     await expect(db.query(`DELETE FROM ${s}.audit_logs`)).rejects.toThrow(/append-only: DELETE refused/);
     await expect(db.query(`TRUNCATE ${s}.audit_logs`)).rejects.toThrow(/append-only: TRUNCATE refused/);
-    const [{ part }] = (await db.query(`SELECT inhrelid::regclass::text AS part FROM pg_inherits WHERE inhparent = '${s}.audit_logs'::regclass LIMIT 1`)).rows;
+    const [{ part }] = (
+      await db.query(
+        `SELECT inhrelid::regclass::text AS part FROM pg_inherits WHERE inhparent = '${s}.audit_logs'::regclass LIMIT 1`,
+      )
+    ).rows;
     await expect(db.query(`TRUNCATE ${part}`)).rejects.toThrow(/append-only: TRUNCATE refused/);
     await db.query('SET session_replication_role = replica');
     try {
@@ -52,7 +70,9 @@ describe('tamper evidence', () => {
       expect(await count(db, t.schema)).toBe(200);
       await expect(db.query(`UPDATE ${s}.audit_logs SET outcome = 'x'`)).rejects.toThrow(/permission denied/);
       await expect(db.query(`DELETE FROM ${s}.audit_logs`)).rejects.toThrow(/permission denied/);
-      await expect(db.query(`ALTER TABLE ${s}.audit_logs DISABLE TRIGGER ALL`)).rejects.toThrow(/must be owner/);
+      await expect(db.query(`ALTER TABLE ${s}.audit_logs DISABLE TRIGGER ALL`)).rejects.toThrow(
+        /must be owner/,
+      );
     } finally {
       await db.query('RESET ROLE');
     }
@@ -66,10 +86,15 @@ describe('tamper evidence', () => {
 
     // A superuser can switch the triggers off; the chain and the signed checkpoints still tell.
     await db.query(`ALTER TABLE ${s}.audit_logs DISABLE TRIGGER audit_logs_append_only`);
-    const row = (seq: number) => db.query(`SELECT event_id FROM ${s}.audit_logs WHERE chain_seq = $1`, [seq]).then((r) => r.rows[0].event_id);
+    const row = (seq: number) =>
+      db
+        .query(`SELECT event_id FROM ${s}.audit_logs WHERE chain_seq = $1`, [seq])
+        .then((r) => r.rows[0].event_id);
     const modified = await row(50);
     const deleted = await row(120);
-    await db.query(`UPDATE ${s}.audit_logs SET outcome = 'success', action = 'AUTH_LOGIN' WHERE chain_seq = 50`);
+    await db.query(
+      `UPDATE ${s}.audit_logs SET outcome = 'success', action = 'AUTH_LOGIN' WHERE chain_seq = 50`,
+    );
     await db.query(`DELETE FROM ${s}.audit_logs WHERE chain_seq = 120`);
     await db.query(
       `INSERT INTO ${s}.audit_logs (event_id, created_at, action, outcome, producer, details, chain_id, chain_seq, prev_hash, hash)
@@ -82,7 +107,9 @@ describe('tamper evidence', () => {
          FROM ${s}.audit_checkpoints ORDER BY id DESC LIMIT 1`,
     );
     await db.query(`ALTER TABLE ${s}.audit_checkpoints DISABLE TRIGGER audit_checkpoints_append_only`);
-    await db.query(`UPDATE ${s}.audit_checkpoints SET head_hash = repeat('e', 64) WHERE id = (SELECT max(id) FROM ${s}.audit_checkpoints)`);
+    await db.query(
+      `UPDATE ${s}.audit_checkpoints SET head_hash = repeat('e', 64) WHERE id = (SELECT max(id) FROM ${s}.audit_checkpoints)`,
+    );
     await db.query(`ALTER TABLE ${s}.audit_checkpoints ENABLE ALWAYS TRIGGER audit_checkpoints_append_only`);
     await db.query(`ALTER TABLE ${s}.audit_logs ENABLE ALWAYS TRIGGER audit_logs_append_only`);
 

@@ -16,15 +16,34 @@ export async function tokenIssuer(issuer = 'vigil-auth-gateway', audience = 'vig
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  const sign = (claims: { sub: string; roles: string[]; expiresIn?: string | number; key?: KeyLike; kid?: string; iss?: string }) =>
+  const sign = (claims: {
+    sub: string;
+    roles: string[];
+    expiresIn?: string | number;
+    key?: KeyLike;
+    kid?: string;
+    iss?: string;
+  }) =>
     new SignJWT({ roles: claims.roles })
       .setProtectedHeader({ alg: 'EdDSA', kid: claims.kid ?? kid, typ: 'at+jwt' })
       .setSubject(claims.sub)
       .setJti(randomUUID())
-      .setIssuedAt(typeof claims.expiresIn === 'number' && claims.expiresIn < 0 ? Math.floor(Date.now() / 1000) - 3600 : undefined)
+      .setIssuedAt(
+        typeof claims.expiresIn === 'number' && claims.expiresIn < 0
+          ? Math.floor(Date.now() / 1000) - 3600
+          : undefined,
+      )
       .setIssuer(claims.iss ?? issuer)
       .setAudience(audience)
-      .setExpirationTime(typeof claims.expiresIn === 'number' ? Math.floor(Date.now() / 1000) + claims.expiresIn : (claims.expiresIn ?? '5m'))
+      .setExpirationTime(
+        typeof claims.expiresIn === 'number'
+          ? Math.floor(Date.now() / 1000) + claims.expiresIn
+          : (claims.expiresIn ?? '5m'),
+      )
       .sign(claims.key ?? privateKey);
-  return { jwksUrl: `http://127.0.0.1:${port}/jwks.json`, sign, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    jwksUrl: `http://127.0.0.1:${port}/jwks.json`,
+    sign,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }

@@ -24,12 +24,16 @@ describe('auth-gateway: login and token endpoints', () => {
   });
 
   const remember = (body: Record<string, unknown>) => {
-    for (const k of ['access_token', 'refresh_token']) if (typeof body[k] === 'string') secrets.add(body[k] as string);
+    for (const k of ['access_token', 'refresh_token'])
+      if (typeof body[k] === 'string') secrets.add(body[k] as string);
     return body;
   };
 
   it('seed 001-55: POST /api/v1/auth/token accepts a form-encoded body and answers in the OAuth2 token shape', async () => {
-    const res = await http(g).post('/api/v1/auth/token').type('form').send(`username=alice&password=${encodeURIComponent(ALICE.password)}`);
+    const res = await http(g)
+      .post('/api/v1/auth/token')
+      .type('form')
+      .send(`username=alice&password=${encodeURIComponent(ALICE.password)}`);
     expect(res.status).toBe(200);
     remember(res.body);
     expect(res.body).toEqual({
@@ -44,7 +48,9 @@ describe('auth-gateway: login and token endpoints', () => {
   });
 
   it('seed 001-55: POST /api/v1/auth/token takes JSON too, and POST /api/v1/auth/login behaves the same', async () => {
-    const json = await http(g).post('/api/v1/auth/token').send({ grant_type: 'password', username: 'alice', password: ALICE.password });
+    const json = await http(g)
+      .post('/api/v1/auth/token')
+      .send({ grant_type: 'password', username: 'alice', password: ALICE.password });
     expect(json.status).toBe(200);
     remember(json.body);
     const viaLogin = await login(g, 'ALICE@example.com ', ALICE.password); // the e-mail, any case, trailing space
@@ -66,8 +72,12 @@ describe('auth-gateway: login and token endpoints', () => {
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(JSON.stringify(res.body)).not.toContain(ALICE.password);
     }
-    expect((await http(g).post('/api/v1/auth/token').type('form').send('grant_type=client_credentials')).status).toBe(400);
-    const huge = await http(g).post('/api/v1/auth/login').send({ username: 'alice', password: 'x'.repeat(20_000) });
+    expect(
+      (await http(g).post('/api/v1/auth/token').type('form').send('grant_type=client_credentials')).status,
+    ).toBe(400);
+    const huge = await http(g)
+      .post('/api/v1/auth/login')
+      .send({ username: 'alice', password: 'x'.repeat(20_000) });
     expect(huge.status).toBe(413);
   });
 
@@ -90,14 +100,23 @@ describe('auth-gateway: login and token endpoints', () => {
     });
     expect(success.attributes.sessionId).toBe(success.attributes.familyId);
     const failure = await tap.waitFor('FAILED_AUTH_LOGIN', (e) => e.requestId === badId);
-    expect(failure).toMatchObject({ outcome: 'failure', reason: 'unknown_user', subject: { username: 'nobody@example.com' }, attributes: { attemptCount: 1 } });
+    expect(failure).toMatchObject({
+      outcome: 'failure',
+      reason: 'unknown_user',
+      subject: { username: 'nobody@example.com' },
+      attributes: { attemptCount: 1 },
+    });
     expect(tap.keys[tap.events.indexOf(success)]).toBe(aliceId);
     expect(tap.keys[tap.events.indexOf(failure)]).toBe('nobody@example.com');
   });
 
   it('seed 003-09: every login attempt yields exactly one auth event for its request', async () => {
     const ids: string[] = [];
-    for (const [u, p] of [['alice', ALICE.password], ['alice', 'Wrong-Pass-000'], ['ghost', 'Wrong-Pass-000']]) {
+    for (const [u, p] of [
+      ['alice', ALICE.password],
+      ['alice', 'Wrong-Pass-000'],
+      ['ghost', 'Wrong-Pass-000'],
+    ]) {
       const r = await login(g, u, p, '203.0.113.78');
       if (r.status === 200) remember(r.body);
       ids.push(r.headers['x-request-id']);
@@ -113,7 +132,13 @@ describe('auth-gateway: login and token endpoints', () => {
     for (const path of ['/api/v1/auth/me', '/api/auth/me']) {
       const me = await http(g).get(path).set('Authorization', `Bearer ${body.access_token}`);
       expect(me.status).toBe(200);
-      expect(me.body).toMatchObject({ id: aliceId, username: 'alice', email: 'Alice@Example.com', roles: ['user'], isAdmin: false });
+      expect(me.body).toMatchObject({
+        id: aliceId,
+        username: 'alice',
+        email: 'Alice@Example.com',
+        roles: ['user'],
+        isAdmin: false,
+      });
       expect(me.body).not.toHaveProperty('password_hash');
     }
     const anon = await http(g).get('/api/auth/me');
@@ -137,7 +162,16 @@ describe('auth-gateway: login and token endpoints', () => {
     expect(JSON.stringify(jwks.body)).not.toMatch(/"d":/);
     const doc = await http(g).get('/api/docs-json');
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/auth/token', '/api/v1/auth/refresh', '/api/v1/auth/revoke', '/api/v1/auth/me', '/api/v1/admin/users']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/auth/login',
+        '/api/v1/auth/token',
+        '/api/v1/auth/refresh',
+        '/api/v1/auth/revoke',
+        '/api/v1/auth/me',
+        '/api/v1/admin/users',
+      ]),
+    );
     expect((await http(g).get('/api/docs')).status).toBe(200);
   });
 
@@ -163,9 +197,18 @@ describe('auth-gateway: login and token endpoints', () => {
     try {
       const res = await login(g, 'alice', ALICE.password);
       expect(res.status).toBe(500);
-      expect(res.body).toEqual({ type: 'https://vigil.dev/problems/internal-server-error', title: 'Internal Server Error', status: 500, instance: '/api/v1/auth/login', requestId: res.headers['x-request-id'] });
+      expect(res.body).toEqual({
+        type: 'https://vigil.dev/problems/internal-server-error',
+        title: 'Internal Server Error',
+        status: 500,
+        instance: '/api/v1/auth/login',
+        requestId: res.headers['x-request-id'],
+      });
       const ev = await tap.waitFor('SERVER_ERROR', (e) => e.requestId === res.headers['x-request-id']);
-      expect(ev).toMatchObject({ outcome: 'error', attributes: { route: '/api/v1/auth/login', method: 'POST', status: 500, errorName: 'DatabaseError' } });
+      expect(ev).toMatchObject({
+        outcome: 'error',
+        attributes: { route: '/api/v1/auth/login', method: 'POST', status: 500, errorName: 'DatabaseError' },
+      });
     } finally {
       await g.sql(`ALTER TABLE known_ips_gone RENAME TO known_ips`);
     }

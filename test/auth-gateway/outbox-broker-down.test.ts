@@ -48,15 +48,27 @@ describe('auth-gateway outbox: Kafka down delays events, never loses or duplicat
     expect(ok.status).toBe(200);
     expect(bad.status).toBe(401);
     expect(Date.now() - started).toBeLessThan(3000);
-    const pending = await g.sql<{ event_type: string }>(`SELECT event_type FROM outbox WHERE published_at IS NULL ORDER BY seq`);
-    expect(pending.map((r) => r.event_type)).toEqual(expect.arrayContaining(['USER_CREATED', 'AUTH_LOGIN', 'FAILED_AUTH_LOGIN']));
-    await waitFor(async () => (await metric('outbox_depth')) === pending.length, { what: 'outbox_depth gauge' });
+    const pending = await g.sql<{ event_type: string }>(
+      `SELECT event_type FROM outbox WHERE published_at IS NULL ORDER BY seq`,
+    );
+    expect(pending.map((r) => r.event_type)).toEqual(
+      expect.arrayContaining(['USER_CREATED', 'AUTH_LOGIN', 'FAILED_AUTH_LOGIN']),
+    );
+    await waitFor(async () => (await metric('outbox_depth')) === pending.length, {
+      what: 'outbox_depth gauge',
+    });
     expect(await metric('outbox_oldest_age_seconds')).toBeGreaterThanOrEqual(0);
 
     const up = await runScript('deploy/local/kafka.sh', ['start'], broker);
     if (up.code !== 0) throw new Error(`second broker did not start:\n${up.output}`);
-    await waitFor(async () => (await http(g).get('/health')).status === 200, { timeoutMs: 90000, what: 'gateway ready after the broker returned' });
-    await waitFor(async () => (await g.sql(`SELECT 1 FROM outbox WHERE published_at IS NULL`)).length === 0, { timeoutMs: 60000, what: 'outbox drained' });
+    await waitFor(async () => (await http(g).get('/health')).status === 200, {
+      timeoutMs: 90000,
+      what: 'gateway ready after the broker returned',
+    });
+    await waitFor(async () => (await g.sql(`SELECT 1 FROM outbox WHERE published_at IS NULL`)).length === 0, {
+      timeoutMs: 60000,
+      what: 'outbox drained',
+    });
 
     tap = await new TopicTap(g.topics.auth, [broker.KAFKA_BROKERS]).start();
     // A marker sent after recovery: once it is read, everything published before it has been read too.

@@ -34,8 +34,16 @@ describe('auth-gateway: access and refresh tokens', () => {
   // Each call from its own client address: refused tokens from one client are aggregated after the
   // first of a window (issue 14 item 10), and these tests look at each refusal's own event.
   let client = 0;
-  const refresh = (token: string) => http(g).post('/api/v1/auth/refresh').set('X-Forwarded-For', ipFor(++client)).send({ refreshToken: token });
-  const me = (access: string) => http(g).get('/api/v1/auth/me').set('X-Forwarded-For', ipFor(++client)).set('Authorization', `Bearer ${access}`);
+  const refresh = (token: string) =>
+    http(g)
+      .post('/api/v1/auth/refresh')
+      .set('X-Forwarded-For', ipFor(++client))
+      .send({ refreshToken: token });
+  const me = (access: string) =>
+    http(g)
+      .get('/api/v1/auth/me')
+      .set('X-Forwarded-For', ipFor(++client))
+      .set('Authorization', `Bearer ${access}`);
 
   it('rotates the refresh token on every use (JSON and OAuth2 form), each new pair working', async () => {
     const first = (await login(g, 'bob', BOB.password)).body;
@@ -259,24 +267,35 @@ describe('auth-gateway: access and refresh tokens', () => {
 
     it('refuses a forged signature: another key under the real kid, and HS256 keyed with the public JWK', async () => {
       const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-      const forged = await base(new SignJWT(claims()).setProtectedHeader({ alg: 'EdDSA', kid: realKey.kid, typ: 'at+jwt' })).sign(privateKey);
+      const forged = await base(
+        new SignJWT(claims()).setProtectedHeader({ alg: 'EdDSA', kid: realKey.kid, typ: 'at+jwt' }),
+      ).sign(privateKey);
       await expectRejected(forged, 'bad_signature');
       const jwks = (await http(g).get('/.well-known/jwks.json')).body;
-      const hs = await base(new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', kid: realKey.kid, typ: 'at+jwt' })).sign(new TextEncoder().encode(JSON.stringify(jwks.keys[0])));
+      const hs = await base(
+        new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', kid: realKey.kid, typ: 'at+jwt' }),
+      ).sign(new TextEncoder().encode(JSON.stringify(jwks.keys[0])));
       await expectRejected(hs, 'bad_signature');
     });
 
     it('refuses a token signed by a key the gateway never published (wrong key, unknown kid)', async () => {
       const { privateKey } = await generateKeyPair('ES256');
-      const t = await base(new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: 'attacker-key-1', typ: 'at+jwt' })).sign(privateKey);
+      const t = await base(
+        new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: 'attacker-key-1', typ: 'at+jwt' }),
+      ).sign(privateKey);
       await expectRejected(t, 'unknown_kid');
     });
 
     it('refuses expired and not-yet-valid tokens, and the wrong issuer or audience, even when signed with the real key', async () => {
       const now = Math.floor(Date.now() / 1000);
-      const expired = await expectRejected(await signedWithReal({ exp: now - 120, nbf: now - 900 }), 'expired');
+      const expired = await expectRejected(
+        await signedWithReal({ exp: now - 120, nbf: now - 900 }),
+        'expired',
+      );
       expect(expired.subject).toEqual({ userId: bobId });
-      expect((await me(await signedWithReal({ exp: now - 120, nbf: now - 900 }))).body.detail).toBe('the access token has expired');
+      expect((await me(await signedWithReal({ exp: now - 120, nbf: now - 900 }))).body.detail).toBe(
+        'the access token has expired',
+      );
       await expectRejected(await signedWithReal({ nbf: now + 600, exp: now + 900 }), 'not_yet_valid');
       await expectRejected(await signedWithReal({ iss: 'https://evil.example' }), 'bad_issuer');
       await expectRejected(await signedWithReal({ aud: 'some-other-api' }), 'bad_audience');

@@ -18,7 +18,8 @@ describe('auth-gateway → Kafka → audit-writer', () => {
   let writer: TestApp;
   let db: Client;
   let gwUrl: string;
-  const form = (u: string, p: string) => `username=${encodeURIComponent(u)}&password=${encodeURIComponent(p)}`;
+  const form = (u: string, p: string) =>
+    `username=${encodeURIComponent(u)}&password=${encodeURIComponent(p)}`;
 
   beforeAll(async () => {
     gw = await startGateway();
@@ -51,19 +52,37 @@ describe('auth-gateway → Kafka → audit-writer', () => {
     const created = await request(gw.app.getHttpServer())
       .post('/api/v1/admin/users')
       .set('Authorization', admin)
-      .send({ username: 'carol.auditor', email: 'carol@vigil.test', password: 'Tidal-Lantern-Quartz-88', roles: ['auditor'] });
+      .send({
+        username: 'carol.auditor',
+        email: 'carol@vigil.test',
+        password: 'Tidal-Lantern-Quartz-88',
+        roles: ['auditor'],
+      });
     if (created.status !== 201) throw new Error(JSON.stringify(created.body));
     const carolId = created.body.id;
     for (let i = 0; i < 3; i++) {
-      await request(gw.app.getHttpServer()).post('/api/v1/auth/token').type('form').send(form('carol.auditor', `wrong-${i}`)).expect(401);
+      await request(gw.app.getHttpServer())
+        .post('/api/v1/auth/token')
+        .type('form')
+        .send(form('carol.auditor', `wrong-${i}`))
+        .expect(401);
     }
-    const carol = await request(gw.app.getHttpServer()).post('/api/v1/auth/token').type('form').send(form('carol.auditor', 'Tidal-Lantern-Quartz-88')).expect(200);
+    const carol = await request(gw.app.getHttpServer())
+      .post('/api/v1/auth/token')
+      .type('form')
+      .send(form('carol.auditor', 'Tidal-Lantern-Quartz-88'))
+      .expect(200);
 
     const s = writer.schema;
-    await waitFor(async () => (await count(db, s, `user_id = '${carolId}' AND action = 'AUTH_LOGIN'`)) === 1, { timeoutMs: 30000, what: "carol's login in audit_logs" });
+    await waitFor(
+      async () => (await count(db, s, `user_id = '${carolId}' AND action = 'AUTH_LOGIN'`)) === 1,
+      { timeoutMs: 30000, what: "carol's login in audit_logs" },
+    );
     expect(await count(db, s, `user_id = '${carolId}' AND action = 'FAILED_AUTH_LOGIN'`)).toBe(3);
     expect(await count(db, s, `action = 'USER_CREATED'`)).toBeGreaterThanOrEqual(1);
-    const leaked = await db.query(`SELECT count(*)::int n FROM "${s}".audit_logs WHERE details::text ~ 'Tidal-Lantern-Quartz|wrong-[0-9]|${carol.body.access_token.slice(-20)}'`);
+    const leaked = await db.query(
+      `SELECT count(*)::int n FROM "${s}".audit_logs WHERE details::text ~ 'Tidal-Lantern-Quartz|wrong-[0-9]|${carol.body.access_token.slice(-20)}'`,
+    );
     expect(leaked.rows[0].n).toBe(0); // no password or token ever reaches the audit store
 
     // The auditor's own token, from the gateway, opens the audit API (JWKS fetched from the gateway).
@@ -71,8 +90,13 @@ describe('auth-gateway → Kafka → audit-writer', () => {
       .get(`/api/v1/audit/logs?user_id=${carolId}`)
       .set('Authorization', `Bearer ${carol.body.access_token}`)
       .expect(200);
-    expect(logs.body.items.map((i: { action: string }) => i.action)).toEqual(expect.arrayContaining(['AUTH_LOGIN', 'FAILED_AUTH_LOGIN']));
-    await request(writer.app.getHttpServer()).get('/api/v1/audit/logs').set('Authorization', `Bearer ${carol.body.access_token}x`).expect(401);
+    expect(logs.body.items.map((i: { action: string }) => i.action)).toEqual(
+      expect.arrayContaining(['AUTH_LOGIN', 'FAILED_AUTH_LOGIN']),
+    );
+    await request(writer.app.getHttpServer())
+      .get('/api/v1/audit/logs')
+      .set('Authorization', `Bearer ${carol.body.access_token}x`)
+      .expect(401);
   });
 
   it("seed 001-48, 001-57, 001-58, 001-68: the runbook's SQL over users and audit_logs runs as written", async () => {
@@ -94,6 +118,9 @@ describe('auth-gateway → Kafka → audit-writer', () => {
       await db.query('RESET search_path');
     }
     // The out-of-band grant above is audited too: the gateway's trigger wrote ROLE_CHANGED to its outbox.
-    await waitFor(async () => (await count(db, writer.schema, `action = 'ROLE_CHANGED'`)) >= 1, { timeoutMs: 30000, what: 'ROLE_CHANGED from direct SQL' });
+    await waitFor(async () => (await count(db, writer.schema, `action = 'ROLE_CHANGED'`)) >= 1, {
+      timeoutMs: 30000,
+      what: 'ROLE_CHANGED from direct SQL',
+    });
   });
 });

@@ -27,7 +27,11 @@ describe('readiness follows Kafka', () => {
     if (started.code !== 0) throw new Error(`second broker did not start:\n${started.output}`);
     issuer = await tokenIssuer();
     t = await startApp('retention-worker', { KAFKA_BROKERS: brokerEnv.KAFKA_BROKERS });
-    writer = await startApp('audit-writer', { KAFKA_BROKERS: brokerEnv.KAFKA_BROKERS, AUTH_JWKS_URL: issuer.jwksUrl, AUDIT_KEY_DIR: mkdtempSync(path.join(os.tmpdir(), 'vigil-keys-')) });
+    writer = await startApp('audit-writer', {
+      KAFKA_BROKERS: brokerEnv.KAFKA_BROKERS,
+      AUTH_JWKS_URL: issuer.jwksUrl,
+      AUDIT_KEY_DIR: mkdtempSync(path.join(os.tmpdir(), 'vigil-keys-')),
+    });
   });
 
   afterAll(async () => {
@@ -40,15 +44,24 @@ describe('readiness follows Kafka', () => {
   const health = () => request(t.app.getHttpServer()).get('/health');
 
   it('is ready with the broker up, 503 with it stopped, ready again after it returns', async () => {
-    await waitFor(async () => (await health()).status === 200, { timeoutMs: 60000, what: 'ready with broker up' });
+    await waitFor(async () => (await health()).status === 200, {
+      timeoutMs: 60000,
+      what: 'ready with broker up',
+    });
     // The writer, too: its revocation list has caught up (until then it refuses tokens it cannot judge).
-    await waitFor(async () => (await request(writer.app.getHttpServer()).get('/health')).status === 200, { timeoutMs: 60000, what: 'writer ready with broker up' });
+    await waitFor(async () => (await request(writer.app.getHttpServer()).get('/health')).status === 200, {
+      timeoutMs: 60000,
+      what: 'writer ready with broker up',
+    });
 
     expect((await runScript('deploy/local/kafka.sh', ['stop'], brokerEnv)).code).toBe(0);
-    const down = await waitFor(async () => {
-      const r = await health();
-      return r.status === 503 ? r : undefined;
-    }, { timeoutMs: 30000, what: 'not ready with broker down' });
+    const down = await waitFor(
+      async () => {
+        const r = await health();
+        return r.status === 503 ? r : undefined;
+      },
+      { timeoutMs: 30000, what: 'not ready with broker down' },
+    );
     expect(down.body.ready).toBe(false);
     expect(down.body.checks.kafka.ok).toBe(false);
     expect(down.body.checks.postgres.ok).toBe(true);
@@ -56,11 +69,21 @@ describe('readiness follows Kafka', () => {
 
     // seed 001-06: the audit service's own report still answers in full, naming what is down.
     const admin = `Bearer ${await issuer.sign({ sub: 'u-admin-1', roles: ['admin'] })}`;
-    const report = await waitFor(async () => {
-      const r = await request(writer.app.getHttpServer()).get('/api/v1/audit/health').set('Authorization', admin);
-      return r.status === 200 && r.body.failing?.includes('kafka') ? r.body : undefined;
-    }, { timeoutMs: 30000, what: "the audit health report with Kafka down" });
-    expect(report).toMatchObject({ status: 'degraded', checks: { kafka: { ok: false }, postgres: { ok: true } }, storeBytes: expect.any(Number), chains: expect.any(Array) });
+    const report = await waitFor(
+      async () => {
+        const r = await request(writer.app.getHttpServer())
+          .get('/api/v1/audit/health')
+          .set('Authorization', admin);
+        return r.status === 200 && r.body.failing?.includes('kafka') ? r.body : undefined;
+      },
+      { timeoutMs: 30000, what: 'the audit health report with Kafka down' },
+    );
+    expect(report).toMatchObject({
+      status: 'degraded',
+      checks: { kafka: { ok: false }, postgres: { ok: true } },
+      storeBytes: expect.any(Number),
+      chains: expect.any(Array),
+    });
 
     const restarted = await runScript('deploy/local/kafka.sh', ['start'], brokerEnv);
     expect(restarted.code).toBe(0);

@@ -8,7 +8,18 @@ import { EventProducer } from '@vigil/kafka';
 import { testDatabaseUrl, testKafka, waitFor } from '@vigil/testing';
 import { DetectionService } from '../../apps/security-monitor/src/detection/detection.service';
 import { rateLimited as rateLimitedAt } from '../../apps/security-monitor/src/testing/test-events';
-import { bootMonitor, clock, collect, type AlertEvent, failed, loginOk, monitorFixture, ofRule, stagesCaughtUp, type MonitorApp } from './support';
+import {
+  bootMonitor,
+  clock,
+  collect,
+  type AlertEvent,
+  failed,
+  loginOk,
+  monitorFixture,
+  ofRule,
+  stagesCaughtUp,
+  type MonitorApp,
+} from './support';
 
 type Fixture = Awaited<ReturnType<typeof monitorFixture>>;
 
@@ -21,11 +32,14 @@ const rateLimited = (s: number, ip: string): EventEnvelope => rateLimitedAt(at(s
 function traffic(): [EventEnvelope[], EventEnvelope[]] {
   const all: EventEnvelope[] = [];
   // Brute force on 8 accounts: 4 failures before the split and 4 after, inside a minute.
-  for (let u = 0; u < 8; u++) for (let i = 0; i < 8; i++) all.push(failed(at(100 + i * 6 + u / 10), `victim${u}@example.com`, `198.51.100.${u + 1}`));
+  for (let u = 0; u < 8; u++)
+    for (let i = 0; i < 8; i++)
+      all.push(failed(at(100 + i * 6 + u / 10), `victim${u}@example.com`, `198.51.100.${u + 1}`));
   // Credential stuffing: one IP, 20 accounts, one try each, across the split.
   for (let i = 0; i < 20; i++) all.push(failed(at(110 + i * 2), `stuffed${i}@example.com`, '203.0.113.5'));
   // System-wide: 60 failures from 60 accounts and 60 IPs within 50 s (> 50/min), across the split.
-  for (let i = 0; i < 60; i++) all.push(failed(at(105 + (i * 50) / 60), `wide${i}@example.com`, `192.0.2.${i + 1}`));
+  for (let i = 0; i < 60; i++)
+    all.push(failed(at(105 + (i * 50) / 60), `wide${i}@example.com`, `192.0.2.${i + 1}`));
   // Denials from three IPs within a minute (seed 003-20).
   for (let i = 0; i < 3; i++) all.push(rateLimited(120 + i * 5, `198.51.100.${100 + i}`));
   // Near misses and background: 5 failures for one account, logins.
@@ -118,7 +132,10 @@ describe('security-monitor scale-out', () => {
     await waitFor(() => caughtUp(two), { what: 'the remaining instance caught up', timeoutMs: 60_000 });
 
     const expected = summary(oneAlerts.events, 'firing');
-    await waitFor(() => summary(twoAlerts.events, 'firing').length >= expected.length, { what: 'the two-instance alerts', timeoutMs: 30_000 });
+    await waitFor(() => summary(twoAlerts.events, 'firing').length >= expected.length, {
+      what: 'the two-instance alerts',
+      timeoutMs: 30_000,
+    });
     // Both collectors have read every alert on their topics (a double alert would be among them).
     const onTopic = async (topic: string) => {
       const admin = testKafka('vigil-test-admin').admin();
@@ -127,12 +144,22 @@ describe('security-monitor scale-out', () => {
       await admin.disconnect();
       return ends.reduce((n, p) => n + Number(p.high), 0);
     };
-    await waitFor(async () => oneAlerts.events.length === (await onTopic(one.alerts)) && twoAlerts.events.length === (await onTopic(two.alerts)), { what: 'every alert read' });
+    await waitFor(
+      async () =>
+        oneAlerts.events.length === (await onTopic(one.alerts)) &&
+        twoAlerts.events.length === (await onTopic(two.alerts)),
+      { what: 'every alert read' },
+    );
     await oneAlerts.stop();
     await twoAlerts.stop();
 
     // The mix raised per-user, per-IP and global alerts, and nothing for the near miss.
-    for (const rule of ['failed-logins-per-user-1m-warning', 'credential-stuffing-per-ip', 'failed-logins-global-1m-warning', 'rate-limited-unique-ips']) {
+    for (const rule of [
+      'failed-logins-per-user-1m-warning',
+      'credential-stuffing-per-ip',
+      'failed-logins-global-1m-warning',
+      'rate-limited-unique-ips',
+    ]) {
       expect(ofRule(oneAlerts.events, rule).length).toBeGreaterThan(0);
     }
     expect(expected.filter((s) => s.includes('victim')).length).toBeGreaterThanOrEqual(8 * 3);
@@ -141,7 +168,9 @@ describe('security-monitor scale-out', () => {
     expect(summary(twoAlerts.events, 'firing')).toEqual(expected);
     expect(new Set(expected).size).toBe(expected.length);
     // The global warning counted failures from every partition.
-    const global = ofRule(twoAlerts.events, 'failed-logins-global-1m-warning').find((e) => e.attributes.status === 'firing')!;
+    const global = ofRule(twoAlerts.events, 'failed-logins-global-1m-warning').find(
+      (e) => e.attributes.status === 'firing',
+    )!;
     expect(global.attributes.count).toBeGreaterThan(50);
   });
 
@@ -153,15 +182,24 @@ describe('security-monitor scale-out', () => {
     const base = Date.now() - 150_000;
     const when = (s: number) => new Date(base + s * 1000);
     const burst = [
-      ...Array.from({ length: 7 }, (_, i) => failed(when(i * 2), 'quiet.victim@example.com', '198.51.100.50')),
-      ...Array.from({ length: 60 }, (_, i) => failed(when(i * 0.5), `quiet${i}@example.com`, `192.0.2.${i + 1}`)),
+      ...Array.from({ length: 7 }, (_, i) =>
+        failed(when(i * 2), 'quiet.victim@example.com', '198.51.100.50'),
+      ),
+      ...Array.from({ length: 60 }, (_, i) =>
+        failed(when(i * 0.5), `quiet${i}@example.com`, `192.0.2.${i + 1}`),
+      ),
     ].sort((x, y) => x.occurredAt.localeCompare(y.occurredAt));
     await publish(app, fx.input, burst);
     const lifecycle = (rule: string) => ofRule(alerts.events, rule).map((e) => e.attributes.status);
-    await waitFor(() => lifecycle('failed-logins-per-user-1m-warning').includes('resolved') && lifecycle('failed-logins-global-1m-warning').includes('resolved'), {
-      what: 'per-user and global alerts resolved by the idle clock',
-      timeoutMs: 60_000,
-    });
+    await waitFor(
+      () =>
+        lifecycle('failed-logins-per-user-1m-warning').includes('resolved') &&
+        lifecycle('failed-logins-global-1m-warning').includes('resolved'),
+      {
+        what: 'per-user and global alerts resolved by the idle clock',
+        timeoutMs: 60_000,
+      },
+    );
     expect(lifecycle('failed-logins-per-user-1m-warning')).toEqual(['firing', 'resolved']);
     expect(lifecycle('failed-logins-global-1m-warning')).toEqual(['firing', 'resolved']);
     await alerts.stop();

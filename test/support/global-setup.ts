@@ -11,7 +11,10 @@ import { kafkaSecurityFromEnv } from '../../libs/config/src/service-config';
 export default async function globalSetup(): Promise<void> {
   // Brokers a suite starts itself (deploy/local/kafka.sh with another KAFKA_HOME) share the main
   // broker's credentials, so fixtures and apps under test authenticate to any of them.
-  process.env.KAFKA_SASL_DIR ??= path.join(process.env.KAFKA_HOME ?? path.resolve(__dirname, '../../.cache/kafka'), 'sasl');
+  process.env.KAFKA_SASL_DIR ??= path.join(
+    process.env.KAFKA_HOME ?? path.resolve(__dirname, '../../.cache/kafka'),
+    'sasl',
+  );
   const pg = new Client({ connectionString: testDatabaseUrl(), connectionTimeoutMillis: 5000 });
   try {
     await pg.connect();

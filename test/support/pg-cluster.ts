@@ -61,7 +61,12 @@ export class PgCluster {
     }
     await this.as('initdb', ['-D', this.dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
     if (opts.passwordAuth) {
-      const hba = ['local all all trust', 'host all postgres 127.0.0.1/32 trust', 'host all all 127.0.0.1/32 scram-sha-256', ''].join('\n');
+      const hba = [
+        'local all all trust',
+        'host all postgres 127.0.0.1/32 trust',
+        'host all all 127.0.0.1/32 scram-sha-256',
+        '',
+      ].join('\n');
       // Rewriting keeps the file's owner (postgres) and mode.
       writeFileSync(path.join(this.dir, 'pg_hba.conf'), hba);
     }

@@ -15,7 +15,10 @@ import { RuntimeRoleCheck } from './runtime-role.check';
 
 /** Token checks of the audit API; the sink counts refused tokens in the junk recorder, whose module also puts the junk throttle first. */
 function authModule(config: AuditWriterConfig): DynamicModule {
-  const revocation = revocationFromAuthEvents({ topic: config.authEventsTopic ?? Topics.AUTH_EVENTS, maxTokenTtlSeconds: config.authMaxTokenTtlSeconds });
+  const revocation = revocationFromAuthEvents({
+    topic: config.authEventsTopic ?? Topics.AUTH_EVENTS,
+    maxTokenTtlSeconds: config.authMaxTokenTtlSeconds,
+  });
   return AuthModule.forRoot({
     verifier: { jwksUrl: config.authJwksUrl, issuer: config.authIssuer, audience: config.authAudience },
     eventsSink: AuditApiAuthEvents,

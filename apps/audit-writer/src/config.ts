@@ -1,4 +1,13 @@
-import { describeConfig, env, junkSchema, loadConfig, revocationSchema, serviceSchema, tokenVerifierSchema, type ConfigOf } from '@vigil/config';
+import {
+  describeConfig,
+  env,
+  junkSchema,
+  loadConfig,
+  revocationSchema,
+  serviceSchema,
+  tokenVerifierSchema,
+  type ConfigOf,
+} from '@vigil/config';
 import { AUDITED_TOPICS } from '@vigil/contracts';
 
 export const SERVICE = 'audit-writer';
@@ -23,13 +32,20 @@ export const schema = {
   auditAllowedLatenessHours: env.int('AUDIT_ALLOWED_LATENESS_HOURS', { default: 24, min: 0, max: 24 * 365 }),
   auditMaxFutureSeconds: env.int('AUDIT_MAX_FUTURE_SECONDS', { default: 300, min: 0, max: 86_400 }),
   /** Tessera signs every 10 s; so do we, idle or not ("nothing happened" is provable). */
-  auditCheckpointIntervalMs: env.int('AUDIT_CHECKPOINT_INTERVAL_MS', { default: 10000, min: 200, max: 3600000 }),
+  auditCheckpointIntervalMs: env.int('AUDIT_CHECKPOINT_INTERVAL_MS', {
+    default: 10000,
+    min: 200,
+    max: 3600000,
+  }),
   /** Ed25519 private key (PEM). Required in production; in development one is made in AUDIT_KEY_DIR. */
   auditSigningKeyFile: env.string('AUDIT_SIGNING_KEY_FILE', { optional: true }),
   /** Where development keys are made, and where the public keys of every key ever used are kept. */
   auditKeyDir: env.string('AUDIT_KEY_DIR', { default: '.cache/keys/audit' }),
   /** Where the retention worker restores archives; the audit API searches it with `source=restored`. */
-  restoreDbSchema: env.string('RESTORE_DB_SCHEMA', { default: 'audit_restore', pattern: /^[a-z_][a-z0-9_]{0,62}$/ }),
+  restoreDbSchema: env.string('RESTORE_DB_SCHEMA', {
+    default: 'audit_restore',
+    pattern: /^[a-z_][a-z0-9_]{0,62}$/,
+  }),
   /** The audit API verifies the gateway's access tokens against its published keys. */
   ...tokenVerifierSchema(),
   /** Revoked sessions, deactivated/locked/demoted users: tokens refused within a second (deny-list from auth events). */

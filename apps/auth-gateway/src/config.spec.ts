@@ -32,10 +32,17 @@ describe('auth-gateway configuration', () => {
   it('trusts no proxy by default; TRUST_PROXY takes hops or CIDRs and a bad one is named', () => {
     expect(loadAuthGatewayConfig({}).trustProxy).toBe(false);
     expect(loadAuthGatewayConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
-    expect(loadAuthGatewayConfig({ TRUST_PROXY: '10.0.0.0/8,::1' }).trustProxy).toEqual(['10.0.0.0/8', '::1']);
-    expect(problems({ TRUST_PROXY: 'true' })).toEqual([expect.stringMatching(/^TRUST_PROXY must be a hop count or a comma-separated list/)]);
+    expect(loadAuthGatewayConfig({ TRUST_PROXY: '10.0.0.0/8,::1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '::1',
+    ]);
+    expect(problems({ TRUST_PROXY: 'true' })).toEqual([
+      expect.stringMatching(/^TRUST_PROXY must be a hop count or a comma-separated list/),
+    ]);
     expect(loadAuthGatewayConfig({}).knownIpDays).toBe(90);
-    expect(problems({ LOCKOUT_KNOWN_IP_DAYS: '0' })).toEqual([expect.stringContaining('LOCKOUT_KNOWN_IP_DAYS')]);
+    expect(problems({ LOCKOUT_KNOWN_IP_DAYS: '0' })).toEqual([
+      expect.stringContaining('LOCKOUT_KNOWN_IP_DAYS'),
+    ]);
   });
 
   it('names every bad variable', () => {
@@ -55,7 +62,15 @@ describe('auth-gateway configuration', () => {
   });
 
   it('refuses weaker-than-OWASP hashing in production (tests may lower it)', () => {
-    expect(problems({ ...PRODUCTION, SIGNING_KEYS_DIR: '/etc/vigil/keys', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', SECURITY_ACTION_PUBLIC_KEYS: '/etc/vigil/monitor-keys' })).toEqual([
+    expect(
+      problems({
+        ...PRODUCTION,
+        SIGNING_KEYS_DIR: '/etc/vigil/keys',
+        ARGON2_MEMORY_KIB: '1024',
+        ARGON2_TIME_COST: '1',
+        SECURITY_ACTION_PUBLIC_KEYS: '/etc/vigil/monitor-keys',
+      }),
+    ).toEqual([
       'ARGON2_MEMORY_KIB must be >= 19456 in production',
       'ARGON2_TIME_COST must be >= 2 in production',
     ]);
@@ -86,12 +101,27 @@ describe('auth-gateway configuration', () => {
     expect(p.join()).not.toContain('S3cret-Value-Here');
   });
 
-  it('issue 14 item 2: production needs the monitor\'s public keys; the automation limits are validated', () => {
-    expect(problems({ ...PRODUCTION, SIGNING_KEYS_DIR: '/etc/vigil/keys' })).toContain("SECURITY_ACTION_PUBLIC_KEYS is required in production (the security monitor's Ed25519 public key file or directory)");
+  it("issue 14 item 2: production needs the monitor's public keys; the automation limits are validated", () => {
+    expect(problems({ ...PRODUCTION, SIGNING_KEYS_DIR: '/etc/vigil/keys' })).toContain(
+      "SECURITY_ACTION_PUBLIC_KEYS is required in production (the security monitor's Ed25519 public key file or directory)",
+    );
     const c = loadAuthGatewayConfig({});
-    expect([c.securityActionLockCapPerMinute, c.securityActionClockSkewSeconds, c.securityActionMaxValiditySeconds]).toEqual([10, 30, 900]);
-    const p = problems({ SECURITY_ACTION_LOCK_CAP_PER_MINUTE: '-1', SECURITY_ACTION_CLOCK_SKEW_SECONDS: 'soon', SECURITY_ACTION_MAX_VALIDITY_SECONDS: '999999' }).join('\n');
-    for (const v of ['SECURITY_ACTION_LOCK_CAP_PER_MINUTE', 'SECURITY_ACTION_CLOCK_SKEW_SECONDS', 'SECURITY_ACTION_MAX_VALIDITY_SECONDS']) expect(p).toContain(v);
+    expect([
+      c.securityActionLockCapPerMinute,
+      c.securityActionClockSkewSeconds,
+      c.securityActionMaxValiditySeconds,
+    ]).toEqual([10, 30, 900]);
+    const p = problems({
+      SECURITY_ACTION_LOCK_CAP_PER_MINUTE: '-1',
+      SECURITY_ACTION_CLOCK_SKEW_SECONDS: 'soon',
+      SECURITY_ACTION_MAX_VALIDITY_SECONDS: '999999',
+    }).join('\n');
+    for (const v of [
+      'SECURITY_ACTION_LOCK_CAP_PER_MINUTE',
+      'SECURITY_ACTION_CLOCK_SKEW_SECONDS',
+      'SECURITY_ACTION_MAX_VALIDITY_SECONDS',
+    ])
+      expect(p).toContain(v);
   });
 
   it('serves the OpenAPI docs by default, not in production unless API_DOCS_ENABLED=true', () => {

@@ -1,4 +1,13 @@
-import { ConfigError, describeConfig, env, junkSchema, loadConfig, serviceSchema, type ConfigOf, type Field } from '@vigil/config';
+import {
+  ConfigError,
+  describeConfig,
+  env,
+  junkSchema,
+  loadConfig,
+  serviceSchema,
+  type ConfigOf,
+  type Field,
+} from '@vigil/config';
 import { Topics } from '@vigil/contracts';
 import { parseTrustProxy, type TrustProxy } from './http/request-meta';
 import { checkPassword } from './passwords/password-policy';
@@ -26,13 +35,20 @@ export const schema = {
 
   // Topics (overridable so test runs and tenants do not share them)
   authEventsTopic: env.string('KAFKA_TOPIC_AUTH_EVENTS', { default: Topics.AUTH_EVENTS, pattern: TOPIC }),
-  securityActionsTopic: env.string('KAFKA_TOPIC_SECURITY_ACTIONS', { default: Topics.SECURITY_ACTIONS, pattern: TOPIC }),
+  securityActionsTopic: env.string('KAFKA_TOPIC_SECURITY_ACTIONS', {
+    default: Topics.SECURITY_ACTIONS,
+    pattern: TOPIC,
+  }),
 
   // Tokens
   jwtIssuer: env.string('JWT_ISSUER', { default: 'vigil-auth-gateway', maxLength: 200 }),
   jwtAudience: env.string('JWT_AUDIENCE', { default: 'vigil', maxLength: 200 }),
   accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', { default: 600, min: 30, max: 3600 }),
-  refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', { default: 14 * 86400, min: 60, max: 90 * 86400 }),
+  refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', {
+    default: 14 * 86400,
+    min: 60,
+    max: 90 * 86400,
+  }),
   sessionMaxSeconds: env.int('SESSION_MAX_SECONDS', { default: 30 * 86400, min: 60, max: 365 * 86400 }),
   refreshReuseGraceSeconds: env.int('REFRESH_REUSE_GRACE_SECONDS', { default: 10, min: 0, max: 300 }),
 
@@ -43,9 +59,17 @@ export const schema = {
   signingKeyPrepublishSeconds: env.int('SIGNING_KEY_PREPUBLISH_SECONDS', { default: 60, min: 0, max: 86400 }),
 
   // Passwords
-  argon2MemoryKiB: env.int('ARGON2_MEMORY_KIB', { default: ARGON2_OWASP_MIN.memoryKiB, min: 1024, max: 4 * 1024 * 1024 }),
+  argon2MemoryKiB: env.int('ARGON2_MEMORY_KIB', {
+    default: ARGON2_OWASP_MIN.memoryKiB,
+    min: 1024,
+    max: 4 * 1024 * 1024,
+  }),
   argon2TimeCost: env.int('ARGON2_TIME_COST', { default: ARGON2_OWASP_MIN.timeCost, min: 1, max: 20 }),
-  argon2Parallelism: env.int('ARGON2_PARALLELISM', { default: ARGON2_OWASP_MIN.parallelism, min: 1, max: 16 }),
+  argon2Parallelism: env.int('ARGON2_PARALLELISM', {
+    default: ARGON2_OWASP_MIN.parallelism,
+    min: 1,
+    max: 16,
+  }),
   passwordMinLength: env.int('PASSWORD_MIN_LENGTH', { default: 12, min: 8, max: 128 }),
 
   // Client address: no proxy trusted unless named (issue 14 item 6)
@@ -68,7 +92,11 @@ export const schema = {
   ...junkSchema(),
 
   // Security actions from the monitor
-  securityActionDefaultTtlSeconds: env.int('SECURITY_ACTION_DEFAULT_TTL_SECONDS', { default: 3600, min: 1, max: 30 * 86400 }),
+  securityActionDefaultTtlSeconds: env.int('SECURITY_ACTION_DEFAULT_TTL_SECONDS', {
+    default: 3600,
+    min: 1,
+    max: 30 * 86400,
+  }),
   /**
    * The monitor's Ed25519 public keys: a PEM file, or a directory of `*.pem` files (several keys are
    * trusted at once during a rotation; the kid is derived from each key). Required in production;
@@ -76,11 +104,23 @@ export const schema = {
    */
   securityActionPublicKeys: env.string('SECURITY_ACTION_PUBLIC_KEYS', { optional: true, maxLength: 1000 }),
   /** Tolerated difference between the monitor's clock and the gateway's when checking an action's validity. */
-  securityActionClockSkewSeconds: env.int('SECURITY_ACTION_CLOCK_SKEW_SECONDS', { default: 30, min: 0, max: 600 }),
+  securityActionClockSkewSeconds: env.int('SECURITY_ACTION_CLOCK_SKEW_SECONDS', {
+    default: 30,
+    min: 0,
+    max: 600,
+  }),
   /** Longest validity (expiresAt - issuedAt) a signed action may claim: bounds how long a captured one stays usable. */
-  securityActionMaxValiditySeconds: env.int('SECURITY_ACTION_MAX_VALIDITY_SECONDS', { default: 900, min: 10, max: 86400 }),
+  securityActionMaxValiditySeconds: env.int('SECURITY_ACTION_MAX_VALIDITY_SECONDS', {
+    default: 900,
+    min: 10,
+    max: 86400,
+  }),
   /** Accounts automation may lock per minute across all instances; beyond it LOCK_ACCOUNT is refused and a human is alerted. 0: never. */
-  securityActionLockCapPerMinute: env.int('SECURITY_ACTION_LOCK_CAP_PER_MINUTE', { default: 10, min: 0, max: 10000 }),
+  securityActionLockCapPerMinute: env.int('SECURITY_ACTION_LOCK_CAP_PER_MINUTE', {
+    default: 10,
+    min: 0,
+    max: 10000,
+  }),
 
   // Outbox relay
   outboxPollMs: env.int('OUTBOX_POLL_MS', { default: 250, min: 10, max: 60000 }),
@@ -93,7 +133,11 @@ export const schema = {
   // First administrator, created at start when no admin exists (USER_CREATED is emitted)
   bootstrapAdminUsername: env.string('BOOTSTRAP_ADMIN_USERNAME', { optional: true, maxLength: 320 }),
   bootstrapAdminEmail: env.string('BOOTSTRAP_ADMIN_EMAIL', { optional: true, maxLength: 320 }),
-  bootstrapAdminPassword: env.string('BOOTSTRAP_ADMIN_PASSWORD', { optional: true, secret: true, maxLength: 1024 }),
+  bootstrapAdminPassword: env.string('BOOTSTRAP_ADMIN_PASSWORD', {
+    optional: true,
+    secret: true,
+    maxLength: 1024,
+  }),
 };
 
 export type AuthGatewayConfig = ConfigOf<typeof schema>;
@@ -102,19 +146,29 @@ export const loadAuthGatewayConfig = (source = process.env): AuthGatewayConfig =
   const config = loadConfig(schema, source);
   const problems: string[] = [];
   if (config.nodeEnv === 'production') {
-    if (config.argon2MemoryKiB < ARGON2_OWASP_MIN.memoryKiB) problems.push(`ARGON2_MEMORY_KIB must be >= ${ARGON2_OWASP_MIN.memoryKiB} in production`);
-    if (config.argon2TimeCost < ARGON2_OWASP_MIN.timeCost) problems.push(`ARGON2_TIME_COST must be >= ${ARGON2_OWASP_MIN.timeCost} in production`);
+    if (config.argon2MemoryKiB < ARGON2_OWASP_MIN.memoryKiB)
+      problems.push(`ARGON2_MEMORY_KIB must be >= ${ARGON2_OWASP_MIN.memoryKiB} in production`);
+    if (config.argon2TimeCost < ARGON2_OWASP_MIN.timeCost)
+      problems.push(`ARGON2_TIME_COST must be >= ${ARGON2_OWASP_MIN.timeCost} in production`);
   }
   if (config.nodeEnv === 'production' && !config.securityActionPublicKeys) {
-    problems.push("SECURITY_ACTION_PUBLIC_KEYS is required in production (the security monitor's Ed25519 public key file or directory)");
+    problems.push(
+      "SECURITY_ACTION_PUBLIC_KEYS is required in production (the security monitor's Ed25519 public key file or directory)",
+    );
   }
-  if (config.lockoutMaxSeconds < config.lockoutBaseSeconds) problems.push('LOCKOUT_MAX_SECONDS must be >= LOCKOUT_BASE_SECONDS');
-  if (config.sessionMaxSeconds < config.refreshTokenTtlSeconds) problems.push('SESSION_MAX_SECONDS must be >= REFRESH_TOKEN_TTL_SECONDS');
+  if (config.lockoutMaxSeconds < config.lockoutBaseSeconds)
+    problems.push('LOCKOUT_MAX_SECONDS must be >= LOCKOUT_BASE_SECONDS');
+  if (config.sessionMaxSeconds < config.refreshTokenTtlSeconds)
+    problems.push('SESSION_MAX_SECONDS must be >= REFRESH_TOKEN_TTL_SECONDS');
   const admin = [config.bootstrapAdminUsername, config.bootstrapAdminEmail, config.bootstrapAdminPassword];
   if (admin.some((v) => v !== undefined) && admin.some((v) => v === undefined)) {
     problems.push('BOOTSTRAP_ADMIN_USERNAME, BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD go together');
   } else if (config.bootstrapAdminPassword !== undefined) {
-    const weak = checkPassword(config.bootstrapAdminPassword, { minLength: config.passwordMinLength, username: config.bootstrapAdminUsername, email: config.bootstrapAdminEmail });
+    const weak = checkPassword(config.bootstrapAdminPassword, {
+      minLength: config.passwordMinLength,
+      username: config.bootstrapAdminUsername,
+      email: config.bootstrapAdminEmail,
+    });
     if (weak.length) problems.push(`BOOTSTRAP_ADMIN_PASSWORD fails the password policy (${weak.join(', ')})`);
   }
   if (problems.length) throw new ConfigError(problems);

@@ -10,7 +10,9 @@ import { migrations } from './migrations';
 @Module({})
 export class AppModule {
   static register(config: SecurityMonitorConfig, logger: Logger): DynamicModule {
-    const topics = [...new Set([config.inputTopic, config.alertsTopic, config.actionsTopic, config.repartitionTopic])].map((topic) => ({ topic }));
+    const topics = [
+      ...new Set([config.inputTopic, config.alertsTopic, config.actionsTopic, config.repartitionTopic]),
+    ].map((topic) => ({ topic }));
     // Internal topics hold a day: they are stages of a pipeline, not a record (the audit store is).
     const internal = { 'retention.ms': String(86_400_000) };
     return {
@@ -28,7 +30,10 @@ export class AppModule {
         }),
         AuthModule.forRoot({
           verifier: { jwksUrl: config.authJwksUrl, issuer: config.authIssuer, audience: config.authAudience },
-          ...revocationFromAuthEvents({ topic: config.authEventsTopic ?? config.inputTopic, maxTokenTtlSeconds: config.authMaxTokenTtlSeconds }),
+          ...revocationFromAuthEvents({
+            topic: config.authEventsTopic ?? config.inputTopic,
+            maxTokenTtlSeconds: config.authMaxTokenTtlSeconds,
+          }),
         }),
         DetectionModule,
       ],

@@ -15,11 +15,25 @@ interface TestKey {
 }
 
 async function makeKey(kid: string, alg: 'EdDSA' | 'ES256' = 'EdDSA'): Promise<TestKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, alg === 'EdDSA' ? { crv: 'Ed25519' } : undefined);
+  const { privateKey, publicKey } = await generateKeyPair(
+    alg,
+    alg === 'EdDSA' ? { crv: 'Ed25519' } : undefined,
+  );
   return { kid, alg, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
 }
 
-function sign(key: TestKey, claims: Record<string, unknown> = {}, opts: { exp?: number | string; nbf?: number | string; iss?: string; aud?: string; typ?: string; kid?: string } = {}): Promise<string> {
+function sign(
+  key: TestKey,
+  claims: Record<string, unknown> = {},
+  opts: {
+    exp?: number | string;
+    nbf?: number | string;
+    iss?: string;
+    aud?: string;
+    typ?: string;
+    kid?: string;
+  } = {},
+): Promise<string> {
   const jwt = new SignJWT({ roles: ['user'], sid: 'sess-1', ...claims })
     .setProtectedHeader({ alg: key.alg, kid: opts.kid ?? key.kid, typ: opts.typ ?? 'at+jwt' })
     .setSubject('u-1')
@@ -57,7 +71,13 @@ describe('JwksVerifier with a fixed key set', () => {
 
   it('accepts EdDSA and ES256 tokens and returns the principal', async () => {
     const t = await verifier.verify(await sign(ed, { roles: ['auditor', 'admin'] }));
-    expect(t).toMatchObject({ sub: 'u-1', roles: ['auditor', 'admin'], jti: 'jti-1', sid: 'sess-1', kid: 'ed-1' });
+    expect(t).toMatchObject({
+      sub: 'u-1',
+      roles: ['auditor', 'admin'],
+      jti: 'jti-1',
+      sid: 'sess-1',
+      kid: 'ed-1',
+    });
     expect(t.exp - t.iat).toBe(300);
     expect((await verifier.verify(await sign(es))).kid).toBe('es-1');
   });
@@ -67,7 +87,9 @@ describe('JwksVerifier with a fixed key set', () => {
     const err = await verifier.verify(expired).catch((e) => e);
     expect(err).toBeInstanceOf(TokenVerificationError);
     expect(err).toMatchObject({ failure: 'expired', kid: 'ed-1', subject: 'u-1' });
-    expect(await failureOf(verifier.verify(await sign(ed, {}, { nbf: Math.floor(Date.now() / 1000) + 600 })))).toBe('not_yet_valid');
+    expect(
+      await failureOf(verifier.verify(await sign(ed, {}, { nbf: Math.floor(Date.now() / 1000) + 600 }))),
+    ).toBe('not_yet_valid');
   });
 
   it('tolerates a little clock skew', async () => {
@@ -76,12 +98,19 @@ describe('JwksVerifier with a fixed key set', () => {
   });
 
   it('refuses the wrong issuer or audience', async () => {
-    expect(await failureOf(verifier.verify(await sign(ed, {}, { iss: 'https://evil.example' })))).toBe('bad_issuer');
+    expect(await failureOf(verifier.verify(await sign(ed, {}, { iss: 'https://evil.example' })))).toBe(
+      'bad_issuer',
+    );
     expect(await failureOf(verifier.verify(await sign(ed, {}, { aud: 'other-app' })))).toBe('bad_audience');
   });
 
   it('refuses alg=none before looking at any key', async () => {
-    const none = new UnsecuredJWT({ sub: 'u-1', roles: ['admin'], jti: 'x' }).setIssuer(ISS).setAudience(AUD).setIssuedAt().setExpirationTime('5m').encode();
+    const none = new UnsecuredJWT({ sub: 'u-1', roles: ['admin'], jti: 'x' })
+      .setIssuer(ISS)
+      .setAudience(AUD)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .encode();
     expect(await failureOf(verifier.verify(none))).toBe('alg_none');
     const header = base64url.encode(JSON.stringify({ alg: 'NONE', kid: 'ed-1' }));
     expect(await failureOf(verifier.verify(`${header}.${none.split('.')[1]}.`))).toBe('alg_none');
@@ -89,14 +118,30 @@ describe('JwksVerifier with a fixed key set', () => {
 
   it('refuses HS256 signed with the public key (algorithm confusion) and a foreign key under a known kid', async () => {
     const secret = new TextEncoder().encode(JSON.stringify(ed.jwk));
-    const hs = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256', kid: 'ed-1', typ: 'at+jwt' }).setSubject('u-1').setJti('j').setIssuedAt().setIssuer(ISS).setAudience(AUD).setExpirationTime('5m').sign(secret);
+    const hs = await new SignJWT({ roles: ['admin'] })
+      .setProtectedHeader({ alg: 'HS256', kid: 'ed-1', typ: 'at+jwt' })
+      .setSubject('u-1')
+      .setJti('j')
+      .setIssuedAt()
+      .setIssuer(ISS)
+      .setAudience(AUD)
+      .setExpirationTime('5m')
+      .sign(secret);
     expect(await failureOf(verifier.verify(hs))).toBe('bad_signature');
     expect(await failureOf(verifier.verify(await sign(stranger)))).toBe('bad_signature');
   });
 
   it('refuses an unknown or missing kid', async () => {
     expect(await failureOf(verifier.verify(await sign(ed, {}, { kid: 'nope' })))).toBe('unknown_kid');
-    const noKid = await new SignJWT({ roles: [] }).setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt' }).setSubject('u').setJti('j').setIssuedAt().setIssuer(ISS).setAudience(AUD).setExpirationTime('5m').sign(ed.privateKey);
+    const noKid = await new SignJWT({ roles: [] })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt' })
+      .setSubject('u')
+      .setJti('j')
+      .setIssuedAt()
+      .setIssuer(ISS)
+      .setAudience(AUD)
+      .setExpirationTime('5m')
+      .sign(ed.privateKey);
     expect(await failureOf(verifier.verify(noKid))).toBe('unknown_kid');
   });
 
@@ -110,7 +155,9 @@ describe('JwksVerifier with a fixed key set', () => {
 
   it('needs exactly one key source', () => {
     expect(() => new JwksVerifier({ issuer: ISS, audience: AUD })).toThrow(/exactly one/);
-    expect(() => new JwksVerifier({ jwks: { keys: [] }, jwksUrl: 'http://x', issuer: ISS, audience: AUD })).toThrow(/exactly one/);
+    expect(
+      () => new JwksVerifier({ jwks: { keys: [] }, jwksUrl: 'http://x', issuer: ISS, audience: AUD }),
+    ).toThrow(/exactly one/);
   });
 });
 
@@ -164,7 +211,13 @@ describe('JwksVerifier with a JWKS URL', () => {
   it('keeps serving a cached set while the issuer is down, and says unavailable when it has none', async () => {
     const k = await makeKey('k3');
     served = [k.jwk];
-    const v = new JwksVerifier({ jwksUrl: url, issuer: ISS, audience: AUD, cacheMaxAgeMs: 0, refreshCooldownMs: 0 });
+    const v = new JwksVerifier({
+      jwksUrl: url,
+      issuer: ISS,
+      audience: AUD,
+      cacheMaxAgeMs: 0,
+      refreshCooldownMs: 0,
+    });
     await v.verify(await sign(k));
     down = true;
     await expect(v.verify(await sign(k))).resolves.toMatchObject({ kid: 'k3' });

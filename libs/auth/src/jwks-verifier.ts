@@ -1,4 +1,12 @@
-import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { TokenValidationFailure } from '@vigil/contracts';
 import {
   ACCEPTED_ALGORITHMS,
@@ -46,8 +54,15 @@ export class JwksVerifier implements TokenVerifier {
     const sources = [opts.jwksUrl, opts.jwks, opts.loadJwks].filter((s) => s !== undefined).length;
     if (sources !== 1) throw new Error('JwksVerifier needs exactly one of jwksUrl, jwks or loadJwks');
     if (!opts.issuer || !opts.audience) throw new Error('JwksVerifier needs issuer and audience');
-    const load = opts.jwks ? undefined : (opts.loadJwks ?? (() => fetchJwks(opts.jwksUrl!, opts.fetchTimeoutMs ?? 5000)));
-    this.keys = new CachedKeySet(opts.jwks, load, opts.refreshCooldownMs ?? 30_000, opts.cacheMaxAgeMs ?? 300_000);
+    const load = opts.jwks
+      ? undefined
+      : (opts.loadJwks ?? (() => fetchJwks(opts.jwksUrl!, opts.fetchTimeoutMs ?? 5000)));
+    this.keys = new CachedKeySet(
+      opts.jwks,
+      load,
+      opts.refreshCooldownMs ?? 30_000,
+      opts.cacheMaxAgeMs ?? 300_000,
+    );
   }
 
   /** Forgets the cooldown so the next unknown kid refetches at once (after a known rotation). */
@@ -87,7 +102,10 @@ function checkHeader(token: string): string {
   } catch {
     throw new TokenVerificationError(TokenValidationFailure.MALFORMED);
   }
-  const kid = typeof header.kid === 'string' && header.kid.length > 0 && header.kid.length <= 128 ? header.kid : undefined;
+  const kid =
+    typeof header.kid === 'string' && header.kid.length > 0 && header.kid.length <= 128
+      ? header.kid
+      : undefined;
   if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') {
     throw new TokenVerificationError(TokenValidationFailure.ALG_NONE, kid);
   }
@@ -106,7 +124,12 @@ function translate(err: unknown, kid: string): Error {
   const sub = (p?: JWTPayload) => (typeof p?.sub === 'string' && p.sub.length <= 64 ? p.sub : undefined);
   if (err instanceof errors.JWTExpired) return new TokenVerificationError(F.EXPIRED, kid, sub(err.payload));
   if (err instanceof errors.JWTClaimValidationFailed) {
-    const byClaim: Record<string, TokenValidationFailure> = { nbf: F.NOT_YET_VALID, iat: F.NOT_YET_VALID, iss: F.BAD_ISSUER, aud: F.BAD_AUDIENCE };
+    const byClaim: Record<string, TokenValidationFailure> = {
+      nbf: F.NOT_YET_VALID,
+      iat: F.NOT_YET_VALID,
+      iss: F.BAD_ISSUER,
+      aud: F.BAD_AUDIENCE,
+    };
     return new TokenVerificationError(byClaim[err.claim] ?? F.MALFORMED, kid, sub(err.payload));
   }
   if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JOSEAlgNotAllowed) {
@@ -123,25 +146,41 @@ function toVerifiedToken(p: JWTPayload, kid: string): VerifiedToken {
   const roles = (p as { roles?: unknown }).roles;
   const sid = (p as { sid?: unknown }).sid;
   const ok =
-    typeof p.sub === 'string' && p.sub.length > 0 &&
-    typeof p.jti === 'string' && p.jti.length > 0 &&
-    typeof p.exp === 'number' && typeof p.iat === 'number' &&
-    Array.isArray(roles) && roles.every((r) => typeof r === 'string') &&
+    typeof p.sub === 'string' &&
+    p.sub.length > 0 &&
+    typeof p.jti === 'string' &&
+    p.jti.length > 0 &&
+    typeof p.exp === 'number' &&
+    typeof p.iat === 'number' &&
+    Array.isArray(roles) &&
+    roles.every((r) => typeof r === 'string') &&
     (sid === undefined || typeof sid === 'string');
   if (!ok) throw new TokenVerificationError(TokenValidationFailure.MALFORMED, kid);
-  return { sub: p.sub!, roles: roles as string[], jti: p.jti!, ...(sid ? { sid: sid as string } : {}), exp: p.exp!, iat: p.iat!, kid };
+  return {
+    sub: p.sub!,
+    roles: roles as string[],
+    jti: p.jti!,
+    ...(sid ? { sid: sid as string } : {}),
+    exp: p.exp!,
+    iat: p.iat!,
+    kid,
+  };
 }
 
 async function fetchJwks(url: string, timeoutMs: number): Promise<JSONWebKeySet> {
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    res = await fetch(url, {
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { accept: 'application/json' },
+    });
   } catch (err) {
     throw new KeySetUnavailableError(err instanceof Error ? err.message : String(err));
   }
   if (!res.ok) throw new KeySetUnavailableError(`HTTP ${res.status} from the JWKS endpoint`);
   const body = (await res.json().catch(() => undefined)) as JSONWebKeySet | undefined;
-  if (!body || !Array.isArray(body.keys)) throw new KeySetUnavailableError('response is not a JSON Web Key Set');
+  if (!body || !Array.isArray(body.keys))
+    throw new KeySetUnavailableError('response is not a JSON Web Key Set');
   return body;
 }
 
@@ -166,7 +205,8 @@ class CachedKeySet {
   }
 
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
-    const stale = Date.now() - this.fetchedAt > this.maxAgeMs && Date.now() - this.lastAttempt >= this.cooldownMs;
+    const stale =
+      Date.now() - this.fetchedAt > this.maxAgeMs && Date.now() - this.lastAttempt >= this.cooldownMs;
     if (this.load && (!this.resolver || stale)) {
       await this.refresh().catch((err) => {
         if (!this.resolver) throw err; // nothing cached: the caller gets a 503
@@ -191,7 +231,9 @@ class CachedKeySet {
         this.resolver = createLocalJWKSet(publicOnly(jwks));
         this.fetchedAt = Date.now();
       } catch (err) {
-        throw err instanceof KeySetUnavailableError ? err : new KeySetUnavailableError(err instanceof Error ? err.message : String(err));
+        throw err instanceof KeySetUnavailableError
+          ? err
+          : new KeySetUnavailableError(err instanceof Error ? err.message : String(err));
       } finally {
         this.inflight = undefined;
       }

@@ -38,7 +38,9 @@ export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
@@ -54,24 +56,24 @@ export function canonicalBytes(r: ChainedFields): Buffer {
 function canonicalString(r: ChainedFields): string {
   return (
     ENCODING_VERSION +
-      '\n' +
-      field(r.chainId) +
-      field(r.chainSeq) +
-      field(r.eventId) +
-      field(r.createdAt) +
-      field(r.action) +
-      field(r.userId) +
-      field(r.outcome) +
-      field(r.reason) +
-      field(r.producer) +
-      field(r.requestId) +
-      field(r.actorUserId) +
-      field(r.actorRoles === null ? null : canonicalJson(r.actorRoles)) +
-      field(r.ipDigest) +
-      field(r.userAgentDigest) +
-      field(r.usernameDigest) +
-      field(canonicalJson(r.details)) +
-      field(r.prevHash)
+    '\n' +
+    field(r.chainId) +
+    field(r.chainSeq) +
+    field(r.eventId) +
+    field(r.createdAt) +
+    field(r.action) +
+    field(r.userId) +
+    field(r.outcome) +
+    field(r.reason) +
+    field(r.producer) +
+    field(r.requestId) +
+    field(r.actorUserId) +
+    field(r.actorRoles === null ? null : canonicalJson(r.actorRoles)) +
+    field(r.ipDigest) +
+    field(r.userAgentDigest) +
+    field(r.usernameDigest) +
+    field(canonicalJson(r.details)) +
+    field(r.prevHash)
   );
 }
 
@@ -80,7 +82,11 @@ export function rowHash(r: ChainedFields): string {
 }
 
 /** Salted digest of one PII value: sha256(salt || 0x00 || kind || 0x00 || value). */
-export function piiDigest(salt: Buffer, kind: 'ip' | 'ua' | 'username', value: string | null | undefined): string | null {
+export function piiDigest(
+  salt: Buffer,
+  kind: 'ip' | 'ua' | 'username',
+  value: string | null | undefined,
+): string | null {
   if (value === null || value === undefined) return null;
   return createHash('sha256').update(salt).update(`\0${kind}\0${value}`, 'utf8').digest('hex');
 }

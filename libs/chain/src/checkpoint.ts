@@ -4,7 +4,12 @@
  * someone with database superuser rights provable.
  */
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { assertRetentionCutBody, retentionCutBytes, type RetentionCutBody, type SignedRetentionCut } from './retention-cut';
+import {
+  assertRetentionCutBody,
+  retentionCutBytes,
+  type RetentionCutBody,
+  type SignedRetentionCut,
+} from './retention-cut';
 
 export interface CheckpointBody {
   chainId: string;
@@ -23,7 +28,16 @@ export interface SignedCheckpoint extends CheckpointBody {
 
 export function checkpointBytes(b: CheckpointBody): Buffer {
   return Buffer.from(
-    ['vigil.checkpoint.v1', b.chainId, b.position, b.headHash, b.prevCheckpointHash ?? '-', b.keyFingerprint, b.signedAt, b.headCreatedAt ?? '-'].join('\n'),
+    [
+      'vigil.checkpoint.v1',
+      b.chainId,
+      b.position,
+      b.headHash,
+      b.prevCheckpointHash ?? '-',
+      b.keyFingerprint,
+      b.signedAt,
+      b.headCreatedAt ?? '-',
+    ].join('\n'),
     'utf8',
   );
 }
@@ -36,7 +50,10 @@ export function checkpointHash(c: SignedCheckpoint): string {
 /** First 16 bytes (hex) of SHA-256 over the public key's SPKI DER encoding. */
 export function keyFingerprint(key: KeyObject): string {
   const pub = key.type === 'private' ? createPublicKey(key) : key;
-  return createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(pub.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 export class CheckpointSigner {
@@ -67,7 +84,10 @@ export class CheckpointSigner {
 export type CheckpointCheck = 'ok' | 'unknown_key' | 'bad_signature';
 
 /** Checks a checkpoint's signature against a keyring of public keys (fingerprint → key). */
-export function verifyCheckpointSignature(c: SignedCheckpoint, keyring: Map<string, KeyObject>): CheckpointCheck {
+export function verifyCheckpointSignature(
+  c: SignedCheckpoint,
+  keyring: Map<string, KeyObject>,
+): CheckpointCheck {
   const key = keyring.get(c.keyFingerprint);
   if (!key) return 'unknown_key';
   let ok = false;

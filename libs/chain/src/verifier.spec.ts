@@ -40,7 +40,13 @@ function makeRows(n: number): StoredRow[] {
 function checkpointsFor(rows: StoredRow[], positions: number[]): SignedCheckpoint[] {
   let prev: string | null = null;
   return positions.map((p, i) => {
-    const cp = signer.sign({ chainId: CHAIN, position: p, headHash: p === 0 ? '0'.repeat(64) : rows[p - 1].hash!, prevCheckpointHash: prev, signedAt: new Date(Date.UTC(2026, 0, 2, 0, 0, i)).toISOString() });
+    const cp = signer.sign({
+      chainId: CHAIN,
+      position: p,
+      headHash: p === 0 ? '0'.repeat(64) : rows[p - 1].hash!,
+      prevCheckpointHash: prev,
+      signedAt: new Date(Date.UTC(2026, 0, 2, 0, 0, i)).toISOString(),
+    });
     prev = checkpointHash(cp);
     return cp;
   });
@@ -59,7 +65,9 @@ describe('ChainVerifier', () => {
     const rows = makeRows(5);
     rows[2] = { ...rows[2], outcome: 'denied' };
     const r = verifyChain(CHAIN, rows, [], keyring);
-    expect(r.findings).toEqual([expect.objectContaining({ kind: 'modified', at: 3, eventId: rows[2].eventId })]);
+    expect(r.findings).toEqual([
+      expect.objectContaining({ kind: 'modified', at: 3, eventId: rows[2].eventId }),
+    ]);
     expect(r.validRows).toBe(4);
   });
 
@@ -68,14 +76,18 @@ describe('ChainVerifier', () => {
     rows[0] = { ...rows[0], ipAddress: '198.51.100.66' };
     rows[1] = { ...rows[1], ipAddress: null, username: null, piiSalt: null }; // erased on request
     const r = verifyChain(CHAIN, rows, [], keyring);
-    expect(r.findings).toEqual([expect.objectContaining({ kind: 'modified', at: 1, detail: expect.stringContaining('ip') })]);
+    expect(r.findings).toEqual([
+      expect.objectContaining({ kind: 'modified', at: 1, detail: expect.stringContaining('ip') }),
+    ]);
   });
 
   it('names deleted rows with the time range of the gap', () => {
     const rows = makeRows(6);
     const kept = [...rows.slice(0, 2), ...rows.slice(4)];
     const r = verifyChain(CHAIN, kept, [], keyring);
-    expect(r.findings).toEqual([expect.objectContaining({ kind: 'deleted', at: 3, from: rows[1].createdAt, to: rows[4].createdAt })]);
+    expect(r.findings).toEqual([
+      expect.objectContaining({ kind: 'deleted', at: 3, from: rows[1].createdAt, to: rows[4].createdAt }),
+    ]);
     expect(r.findings[0].detail).toContain('2 row(s) missing');
   });
 
@@ -109,7 +121,10 @@ describe('ChainVerifier', () => {
   it('catches a superuser who rewrote the tail consistently, through the signed checkpoint', () => {
     const rows = makeRows(6);
     const cps = checkpointsFor(rows, [6]);
-    const rewritten = linkRows(genesis(CHAIN), rows.map((r, i) => (i === 3 ? { ...r, outcome: 'denied' } : r)) as ChainedFields[] as never).rows as StoredRow[];
+    const rewritten = linkRows(
+      genesis(CHAIN),
+      rows.map((r, i) => (i === 3 ? { ...r, outcome: 'denied' } : r)) as ChainedFields[] as never,
+    ).rows as StoredRow[];
     const r = verifyChain(CHAIN, rewritten, cps, keyring);
     expect(r.validRows).toBe(6); // every row is self-consistent...
     expect(r.findings).toEqual([expect.objectContaining({ kind: 'checkpoint_mismatch', at: 6 })]); // ...but not with what was signed
@@ -120,10 +135,22 @@ describe('ChainVerifier', () => {
     const rows = makeRows(3);
     const [cp] = checkpointsFor(rows, [3]);
     const forged = { ...cp, headHash: 'f'.repeat(64) };
-    const other = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const stranger = new CheckpointSigner(other).sign({ chainId: CHAIN, position: 3, headHash: rows[2].hash!, prevCheckpointHash: null, signedAt: cp.signedAt });
-    expect(verifyChain(CHAIN, rows, [forged], keyring).findings.map((f) => f.kind)).toEqual(expect.arrayContaining(['checkpoint_bad_signature']));
-    expect(verifyChain(CHAIN, rows, [stranger], keyring).findings.map((f) => f.kind)).toEqual(['checkpoint_unknown_key']);
+    const other = generateKeyPairSync('ed25519')
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const stranger = new CheckpointSigner(other).sign({
+      chainId: CHAIN,
+      position: 3,
+      headHash: rows[2].hash!,
+      prevCheckpointHash: null,
+      signedAt: cp.signedAt,
+    });
+    expect(verifyChain(CHAIN, rows, [forged], keyring).findings.map((f) => f.kind)).toEqual(
+      expect.arrayContaining(['checkpoint_bad_signature']),
+    );
+    expect(verifyChain(CHAIN, rows, [stranger], keyring).findings.map((f) => f.kind)).toEqual([
+      'checkpoint_unknown_key',
+    ]);
   });
 
   it('notices rows deleted from the tail below a checkpoint', () => {

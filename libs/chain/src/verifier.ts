@@ -121,14 +121,27 @@ export class ChainVerifier {
     const chainId = this.chainId;
     this.count++;
     this.firstCreatedAt ??= row.createdAt;
-    if (!this.last || row.chainSeq > this.last.seq) this.last = { seq: row.chainSeq, createdAt: row.createdAt };
+    if (!this.last || row.chainSeq > this.last.seq)
+      this.last = { seq: row.chainSeq, createdAt: row.createdAt };
     if (this.cut && row.chainSeq > this.expectedSeq) this.skipArchived(row);
     const recomputed = rowHash(row);
     const problems: Finding[] = [];
     if (row.hash === null) {
-      problems.push({ kind: 'inserted', chainId, at: row.chainSeq, eventId: row.eventId, detail: 'row has no chain hash: written outside the chain' });
+      problems.push({
+        kind: 'inserted',
+        chainId,
+        at: row.chainSeq,
+        eventId: row.eventId,
+        detail: 'row has no chain hash: written outside the chain',
+      });
     } else if (recomputed !== row.hash) {
-      problems.push({ kind: 'modified', chainId, at: row.chainSeq, eventId: row.eventId, detail: 'row content does not match its hash' });
+      problems.push({
+        kind: 'modified',
+        chainId,
+        at: row.chainSeq,
+        eventId: row.eventId,
+        detail: 'row content does not match its hash',
+      });
     }
     for (const [kind, value, digest] of [
       ['ip', row.ipAddress, row.ipDigest],
@@ -136,11 +149,23 @@ export class ChainVerifier {
       ['username', row.username, row.usernameDigest],
     ] as const) {
       if (value !== null && row.piiSalt && piiDigest(row.piiSalt, kind, value) !== digest) {
-        problems.push({ kind: 'modified', chainId, at: row.chainSeq, eventId: row.eventId, detail: `${kind} does not match its committed digest` });
+        problems.push({
+          kind: 'modified',
+          chainId,
+          at: row.chainSeq,
+          eventId: row.eventId,
+          detail: `${kind} does not match its committed digest`,
+        });
       }
     }
     if (row.chainSeq < this.expectedSeq) {
-      problems.push({ kind: 'inserted', chainId, at: row.chainSeq, eventId: row.eventId, detail: `sequence ${row.chainSeq} appears again after ${this.expectedSeq - 1}` });
+      problems.push({
+        kind: 'inserted',
+        chainId,
+        at: row.chainSeq,
+        eventId: row.eventId,
+        detail: `sequence ${row.chainSeq} appears again after ${this.expectedSeq - 1}`,
+      });
     } else {
       if (row.chainSeq > this.expectedSeq) {
         this.findings.push({
@@ -155,8 +180,21 @@ export class ChainVerifier {
         const linked = this.recent.get(row.prevHash);
         problems.push(
           linked !== undefined
-            ? { kind: 'reordered', chainId, at: row.chainSeq, eventId: row.eventId, detail: `links to row ${linked} instead of its predecessor` }
-            : { kind: 'inserted', chainId, at: row.chainSeq, eventId: row.eventId, detail: 'does not link to its predecessor (inserted here, or the row before was rewritten with a new hash)' },
+            ? {
+                kind: 'reordered',
+                chainId,
+                at: row.chainSeq,
+                eventId: row.eventId,
+                detail: `links to row ${linked} instead of its predecessor`,
+              }
+            : {
+                kind: 'inserted',
+                chainId,
+                at: row.chainSeq,
+                eventId: row.eventId,
+                detail:
+                  'does not link to its predecessor (inserted here, or the row before was rewritten with a new hash)',
+              },
         );
       }
       this.expectedSeq = row.chainSeq + 1;
@@ -169,9 +207,16 @@ export class ChainVerifier {
       this.prevHash = row.hash;
     }
     this.prevCreatedAt = row.createdAt;
-    if (this.wanted.has(row.chainSeq)) this.headAt.set(row.chainSeq, { hash: row.hash ?? '', createdAt: row.createdAt });
+    if (this.wanted.has(row.chainSeq))
+      this.headAt.set(row.chainSeq, { hash: row.hash ?? '', createdAt: row.createdAt });
     if (this.cut && row.chainSeq === this.cut.upToSeq && row.hash !== this.cut.lastHash) {
-      this.findings.push({ kind: 'cut_mismatch', chainId, at: row.chainSeq, eventId: row.eventId, detail: `row ${row.chainSeq} differs from the last row named by the signed retention cut` });
+      this.findings.push({
+        kind: 'cut_mismatch',
+        chainId,
+        at: row.chainSeq,
+        eventId: row.eventId,
+        detail: `row ${row.chainSeq} differs from the last row named by the signed retention cut`,
+      });
     }
   }
 
@@ -198,32 +243,57 @@ export class ChainVerifier {
     let validCheckpoints = 0;
     let prevCheckpoint: string | null = null;
     let anchoredTo: string | undefined;
-    const sorted = [...this.checkpoints].sort((a, b) => a.signedAt.localeCompare(b.signedAt) || a.position - b.position);
+    const sorted = [...this.checkpoints].sort(
+      (a, b) => a.signedAt.localeCompare(b.signedAt) || a.position - b.position,
+    );
     const rowFindings = findings.slice();
     for (const cp of sorted) {
       const sig = verifyCheckpointSignature(cp, this.keyring);
       let ok = true;
       if (sig !== 'ok') {
         ok = false;
-        findings.push({ kind: sig === 'unknown_key' ? 'checkpoint_unknown_key' : 'checkpoint_bad_signature', chainId, at: cp.position, detail: `checkpoint signed at ${cp.signedAt} (key ${cp.keyFingerprint})` });
+        findings.push({
+          kind: sig === 'unknown_key' ? 'checkpoint_unknown_key' : 'checkpoint_bad_signature',
+          chainId,
+          at: cp.position,
+          detail: `checkpoint signed at ${cp.signedAt} (key ${cp.keyFingerprint})`,
+        });
       }
       if (cp.prevCheckpointHash !== prevCheckpoint) {
         ok = false;
-        findings.push({ kind: 'checkpoint_chain_broken', chainId, at: cp.position, detail: `checkpoint signed at ${cp.signedAt} does not link to the previous checkpoint` });
+        findings.push({
+          kind: 'checkpoint_chain_broken',
+          chainId,
+          at: cp.position,
+          detail: `checkpoint signed at ${cp.signedAt} does not link to the previous checkpoint`,
+        });
       }
       const cut = this.cut;
       const head =
         cp.position === 0
           ? { hash: GENESIS_HASH, createdAt: undefined }
-          : (this.headAt.get(cp.position) ?? (cut?.upToSeq === cp.position ? { hash: cut.lastHash, createdAt: cut.lastCreatedAt } : undefined));
+          : (this.headAt.get(cp.position) ??
+            (cut?.upToSeq === cp.position
+              ? { hash: cut.lastHash, createdAt: cut.lastCreatedAt }
+              : undefined));
       if (!head && cut && cp.position < cut.upToSeq) {
         // Signed over rows since archived under the cut: nothing left to compare it with.
       } else if (!head) {
         ok = false;
-        findings.push({ kind: 'checkpoint_beyond_chain', chainId, at: cp.position, detail: `checkpoint at position ${cp.position} but the chain has no such row (rows deleted from the tail?)` });
+        findings.push({
+          kind: 'checkpoint_beyond_chain',
+          chainId,
+          at: cp.position,
+          detail: `checkpoint at position ${cp.position} but the chain has no such row (rows deleted from the tail?)`,
+        });
       } else if (head.hash !== cp.headHash) {
         ok = false;
-        findings.push({ kind: 'checkpoint_mismatch', chainId, at: cp.position, detail: `row ${cp.position} hash differs from the signed head: the chain was rewritten` });
+        findings.push({
+          kind: 'checkpoint_mismatch',
+          chainId,
+          at: cp.position,
+          detail: `row ${cp.position} hash differs from the signed head: the chain was rewritten`,
+        });
       }
       if (ok) {
         validCheckpoints++;

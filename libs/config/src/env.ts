@@ -42,7 +42,8 @@ function rawValue(variable: string, secret: boolean, source: Source): { raw?: st
   const direct = source[variable];
   const file = secret ? source[`${variable}_FILE`] : undefined;
   if (file === undefined || file.trim() === '') return { raw: direct };
-  if (direct !== undefined && direct.trim() !== '') return { problem: `${variable} and ${variable}_FILE are both set; set one` };
+  if (direct !== undefined && direct.trim() !== '')
+    return { problem: `${variable} and ${variable}_FILE are both set; set one` };
   try {
     return { raw: readFileSync(file.trim(), 'utf8').replace(/\r?\n$/, '') };
   } catch (err) {
@@ -62,8 +63,14 @@ function field<T>(
       const { raw, problem } = rawValue(variable, opts.secret ?? false, source);
       if (problem) return { problem };
       if (raw === undefined || raw.trim() === '') {
-        if (opts.default !== undefined && (opts.secret || opts.devDefault) && source.NODE_ENV === 'production') {
-          return { problem: `${variable} is required when NODE_ENV=production (its default is for development only)` };
+        if (
+          opts.default !== undefined &&
+          (opts.secret || opts.devDefault) &&
+          source.NODE_ENV === 'production'
+        ) {
+          return {
+            problem: `${variable} is required when NODE_ENV=production (its default is for development only)`,
+          };
         }
         if (opts.default !== undefined) return { value: opts.default };
         if (opts.optional) return { value: undefined };
@@ -76,7 +83,10 @@ function field<T>(
 }
 
 export const env = {
-  string(variable: string, opts: Common<string> & { pattern?: RegExp; maxLength?: number } = {}): Field<string> {
+  string(
+    variable: string,
+    opts: Common<string> & { pattern?: RegExp; maxLength?: number } = {},
+  ): Field<string> {
     return field(variable, opts, (raw) => {
       if (opts.maxLength !== undefined && raw.length > opts.maxLength)
         return { problem: `must be at most ${opts.maxLength} characters` };
@@ -110,15 +120,23 @@ export const env = {
   /** A comma-separated list of host:port pairs. */
   hostPorts(variable: string, opts: Common<string[]> = {}): Field<string[]> {
     return field(variable, opts, (raw) => {
-      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = items.filter((s) => !/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(s));
-      return bad.length ? { problem: `must be host:port[,host:port...] (bad: ${bad.join(', ')})` } : { value: items };
+      return bad.length
+        ? { problem: `must be host:port[,host:port...] (bad: ${bad.join(', ')})` }
+        : { value: items };
     });
   },
   /** A comma-separated list of non-empty items, each matching `pattern` when given. */
   list(variable: string, opts: Common<string[]> & { pattern?: RegExp } = {}): Field<string[]> {
     return field(variable, opts, (raw) => {
-      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = opts.pattern ? items.filter((s) => !opts.pattern!.test(s)) : [];
       if (items.length === 0) return { problem: 'must list at least one item' };
       return bad.length ? { problem: `has invalid items: ${bad.join(', ')}` } : { value: items };

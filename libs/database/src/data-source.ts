@@ -46,7 +46,9 @@ export function poolOf(ds: DataSource): Pool | undefined {
 /** Exposes db pool usage as gauges: the seeds alert at 60 % and 80 % of the pool. */
 export function registerPoolMetrics(ds: DataSource, poolMax: number): void {
   const meter = metrics.getMeter('vigil.db');
-  const gauge = meter.createObservableGauge('db.client.connections.usage', { description: 'Connections by state' });
+  const gauge = meter.createObservableGauge('db.client.connections.usage', {
+    description: 'Connections by state',
+  });
   const max = meter.createObservableGauge('db.client.connections.max', { description: 'Pool size limit' });
   meter.addBatchObservableCallback(
     (r) => {
@@ -62,14 +64,20 @@ export function registerPoolMetrics(ds: DataSource, poolMax: number): void {
 }
 
 /** Readiness: a round trip to PostgreSQL within the timeout. */
-export async function checkDatabase(ds: DataSource, timeoutMs = 2000): Promise<{ ok: boolean; detail: string }> {
+export async function checkDatabase(
+  ds: DataSource,
+  timeoutMs = 2000,
+): Promise<{ ok: boolean; detail: string }> {
   if (!ds.isInitialized) return { ok: false, detail: 'not connected' };
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       ds.query('SELECT 1'),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs))),
+      new Promise(
+        (_, reject) =>
+          (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)),
+      ),
     ]);
     return { ok: true, detail: `${Date.now() - started} ms` };
   } catch (err) {

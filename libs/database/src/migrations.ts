@@ -42,7 +42,11 @@ export async function pendingMigrations(ds: DataSource): Promise<string[]> {
     [schema],
   );
   const executed = new Set<string>(
-    table ? (await ds.query(`SELECT name FROM "${schema}"."schema_migrations"`)).map((r: { name: string }) => r.name) : [],
+    table
+      ? (await ds.query(`SELECT name FROM "${schema}"."schema_migrations"`)).map(
+          (r: { name: string }) => r.name,
+        )
+      : [],
   );
   return ds.migrations.map((m) => m.name ?? m.constructor.name).filter((n) => !executed.has(n));
 }

@@ -5,7 +5,7 @@ import {
   ResourcePatternTypes,
   type AclEntry,
 } from 'kafkajs';
-import { dlqTopic, Topics } from '@vigil/contracts';
+import { dlqTopic, MonitorTopics, Topics } from '@vigil/contracts';
 import type { TopicSpec } from './topics';
 
 /*
@@ -24,8 +24,8 @@ export const PRINCIPALS = {
 } as const;
 export type ServicePrincipal = Exclude<keyof typeof PRINCIPALS, 'admin'>;
 
-export const MONITOR_REPARTITION_TOPIC = 'monitor.repartition.ip.v1';
-export const MONITOR_PARTIALS_TOPIC = 'monitor.partials.global.v1';
+export const MONITOR_REPARTITION_TOPIC = MonitorTopics.IP_REPARTITION;
+export const MONITOR_PARTIALS_TOPIC = MonitorTopics.GLOBAL_PARTIALS;
 const DAY_MS = 86_400_000;
 
 /**
@@ -130,7 +130,9 @@ export function aclPlan(opts: AclPlanOptions = {}): AclEntry[] {
     // (the revocation feed of @vigil/auth: `<group>.revocation.<uuid>`, deleted at stop).
     for (const g of rights.groups) {
       out.push(allow(who, AclResourceTypes.GROUP, g, AclOperationTypes.READ, ResourcePatternTypes.PREFIXED));
-      out.push(allow(who, AclResourceTypes.GROUP, g, AclOperationTypes.DELETE, ResourcePatternTypes.PREFIXED));
+      out.push(
+        allow(who, AclResourceTypes.GROUP, g, AclOperationTypes.DELETE, ResourcePatternTypes.PREFIXED),
+      );
     }
     if (opts.testTopicPrefix) {
       out.push(

@@ -5,7 +5,15 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import winston from 'winston';
 import { createEvent, dlqTopic, type EventEnvelope } from '@vigil/contracts';
-import { committedOffsets, createTopics, deleteTopics, kafkaBrokers, readMessages, uniqueTopic, waitFor } from '@vigil/testing';
+import {
+  committedOffsets,
+  createTopics,
+  deleteTopics,
+  kafkaBrokers,
+  readMessages,
+  uniqueTopic,
+  waitFor,
+} from '@vigil/testing';
 import { createKafka } from './client';
 import { EventConsumer, type ConsumedEvent, type EventConsumerOptions } from './consumer';
 import { replayDlq } from './dlq-replay';
@@ -58,7 +66,16 @@ describe('EventProducer → EventConsumer (real broker)', () => {
     maxChunk = 100,
     extra: Partial<EventConsumerOptions> = {},
   ): EventConsumer {
-    const c = new EventConsumer(kafka, { groupId, topics: [topic], handler, dlqProducer: producer, logger, maxChunk, retryBackoffMs: 20, ...extra });
+    const c = new EventConsumer(kafka, {
+      groupId,
+      topics: [topic],
+      handler,
+      dlqProducer: producer,
+      logger,
+      maxChunk,
+      retryBackoffMs: 20,
+      ...extra,
+    });
     consumers.push(c);
     return c;
   }
@@ -77,12 +94,20 @@ describe('EventProducer → EventConsumer (real broker)', () => {
   it('sends a malformed message to <topic>.dlq with its reason, and still processes the next good one', async () => {
     const topic = await topicPair('poison');
     const good = login('bob');
-    await producer.send(topic, [{ key: 'x', value: Buffer.from('{"id": not json'), headers: { origin: 'test' } }]);
-    await producer.send(topic, [{ key: 'y', value: Buffer.from(JSON.stringify({ ...good, password: 'P@ss-marker-dlq' })) }]);
+    await producer.send(topic, [
+      { key: 'x', value: Buffer.from('{"id": not json'), headers: { origin: 'test' } },
+    ]);
+    await producer.send(topic, [
+      { key: 'y', value: Buffer.from(JSON.stringify({ ...good, password: 'P@ss-marker-dlq' })) },
+    ]);
     await producer.publish(topic, [good]);
 
     const seen: string[] = [];
-    await consume(topic, `g-${topic}`, async (events) => void seen.push(...events.map((e) => e.event.id))).start();
+    await consume(
+      topic,
+      `g-${topic}`,
+      async (events) => void seen.push(...events.map((e) => e.event.id)),
+    ).start();
     await waitFor(() => seen.includes(good.id), { what: 'the good event after the poison ones' });
 
     const dlq = await readMessages(dlqTopic(topic), 2);
@@ -96,7 +121,9 @@ describe('EventProducer → EventConsumer (real broker)', () => {
     const schema = dlq.find((m) => m.headers?.['dlq-reason']?.toString() === 'schema_violation')!;
     expect(schema.headers?.['dlq-detail']?.toString()).toContain('password');
     expect(schema.headers?.['dlq-detail']?.toString()).not.toContain('P@ss-marker-dlq');
-    await waitFor(async () => (await committedOffsets(`g-${topic}`, topic))[0] === '3', { what: 'offsets committed past all three' });
+    await waitFor(async () => (await committedOffsets(`g-${topic}`, topic))[0] === '3', {
+      what: 'offsets committed past all three',
+    });
   });
 
   it('retries a failing handler a bounded number of times, isolates the culprit into the DLQ and goes on', async () => {
@@ -128,23 +155,35 @@ describe('EventProducer → EventConsumer (real broker)', () => {
     await producer.publish(topic, [event]);
 
     // A separate process receives the event and is SIGKILLed inside its handler, before any commit.
-    const child = spawn(process.execPath, ['-r', './tools/ts-register.js', 'libs/testing/src/crash-consumer.ts', topic, groupId], {
-      cwd: root,
-      env: { ...process.env, KAFKA_BROKERS: kafkaBrokers().join(',') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', './tools/ts-register.js', 'libs/testing/src/crash-consumer.ts', topic, groupId],
+      {
+        cwd: root,
+        env: { ...process.env, KAFKA_BROKERS: kafkaBrokers().join(',') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    const exit = await new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+    const exit = await new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.on('exit', (code, signal) => resolve(signal ?? code)),
+    );
     expect(exit).toBe('SIGKILL');
     expect(out).toContain(`handling ${event.id}`);
     expect(await committedOffsets(groupId, topic)).toEqual({ 0: '-1' });
 
     const again: string[] = [];
-    await consume(topic, groupId, async (events) => void again.push(...events.map((e) => e.event.id))).start();
+    await consume(
+      topic,
+      groupId,
+      async (events) => void again.push(...events.map((e) => e.event.id)),
+    ).start();
     await waitFor(() => again.includes(event.id), { timeoutMs: 45000, what: 'redelivery after the crash' });
-    await waitFor(async () => (await committedOffsets(groupId, topic))[0] === '1', { what: 'commit after the redelivered event' });
+    await waitFor(async () => (await committedOffsets(groupId, topic))[0] === '1', {
+      what: 'commit after the redelivered event',
+    });
   });
 
   it('holds the partition while a dependency is down: retries without limit, nothing to the DLQ, nothing committed past it', async () => {
@@ -160,7 +199,8 @@ describe('EventProducer → EventConsumer (real broker)', () => {
       groupId,
       async (batch) => {
         calls++;
-        if (down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        if (down)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
         batch.forEach((e) => handled.add(e.event.id));
       },
       10,
@@ -168,12 +208,20 @@ describe('EventProducer → EventConsumer (real broker)', () => {
     );
     await c.start();
     // Far more tries than the 3 a poison message gets, and the partition is reported as waiting.
-    await waitFor(() => calls > 10 && c.waitingPartitions.length === 1, { what: 'retrying while the dependency is down' });
-    expect(c.waitingPartitions[0]).toMatchObject({ topic, partition: 0, error: expect.stringContaining('ECONNREFUSED') });
+    await waitFor(() => calls > 10 && c.waitingPartitions.length === 1, {
+      what: 'retrying while the dependency is down',
+    });
+    expect(c.waitingPartitions[0]).toMatchObject({
+      topic,
+      partition: 0,
+      error: expect.stringContaining('ECONNREFUSED'),
+    });
     expect(await committedOffsets(groupId, topic)).toEqual({ 0: '-1' });
     down = false;
     await waitFor(() => handled.size === 50, { what: 'every event once the dependency is back' });
-    await waitFor(async () => (await committedOffsets(groupId, topic))[0] === '50', { what: 'commit after recovery' });
+    await waitFor(async () => (await committedOffsets(groupId, topic))[0] === '50', {
+      what: 'commit after recovery',
+    });
     expect(c.waitingPartitions).toEqual([]);
     expect(await readMessages(dlqTopic(topic), 1, 1500).catch(() => [])).toEqual([]);
   });
@@ -183,9 +231,16 @@ describe('EventProducer → EventConsumer (real broker)', () => {
     const [ok, refused] = [login('ok'), login('future')];
     await producer.publish(topic, [refused, ok]);
     const handled: string[] = [];
-    await consume(topic, `g-${topic}`, async (batch) => void handled.push(...batch.map((e) => e.event.id)), 100, {
-      screen: (e) => (e.event.id === refused.id ? { reason: 'implausible_time', detail: 'too far ahead' } : undefined),
-    }).start();
+    await consume(
+      topic,
+      `g-${topic}`,
+      async (batch) => void handled.push(...batch.map((e) => e.event.id)),
+      100,
+      {
+        screen: (e) =>
+          e.event.id === refused.id ? { reason: 'implausible_time', detail: 'too far ahead' } : undefined,
+      },
+    ).start();
     await waitFor(() => handled.includes(ok.id), { what: 'the accepted event' });
     const [dead] = await readMessages(dlqTopic(topic), 1);
     expect(dead.headers?.['dlq-reason']?.toString()).toBe('implausible_time');
@@ -214,12 +269,21 @@ describe('EventProducer → EventConsumer (real broker)', () => {
       const r = await replayDlq(kafka, producer, { dlq: dlqTopic(topic) });
       expect(r).toMatchObject({ read: 1, total: 1, replayed: 1, byTopic: { [topic]: 1 } });
     }
-    await waitFor(async () => (await committedOffsets(failing, topic))[0] === '3' && (await committedOffsets(other, topic))[0] === '3', {
-      what: 'both groups past the two replays',
-    });
+    await waitFor(
+      async () =>
+        (await committedOffsets(failing, topic))[0] === '3' &&
+        (await committedOffsets(other, topic))[0] === '3',
+      {
+        what: 'both groups past the two replays',
+      },
+    );
     expect(byFailing).toEqual([poison.id]);
     expect(byOther).toEqual([poison.id]);
-    const dry = await replayDlq(kafka, undefined, { dlq: dlqTopic(topic), dryRun: true, reasons: ['schema_violation'] });
+    const dry = await replayDlq(kafka, undefined, {
+      dlq: dlqTopic(topic),
+      dryRun: true,
+      reasons: ['schema_violation'],
+    });
     expect(dry).toMatchObject({ read: 1, replayed: 0, filtered: 1 });
   });
 });

@@ -90,10 +90,17 @@ type BatchControl = {
   isRunning(): boolean;
   isStale(): boolean;
   resolveOffset(offset: string): void;
-  commitOffsetsIfNecessary(offsets?: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }): Promise<void>;
+  commitOffsetsIfNecessary(offsets?: {
+    topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+  }): Promise<void>;
 };
 
-const REBALANCE = new Set(['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'NOT_COORDINATOR_FOR_GROUP']);
+const REBALANCE = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'NOT_COORDINATOR_FOR_GROUP',
+]);
 
 /**
  * Consumes with manual commits: offsets advance only after the handler succeeded or the message was
@@ -116,7 +123,10 @@ export class EventConsumer {
   private readonly replays: ReplayGate;
   private lastFetchAt = 0;
 
-  constructor(kafka: Kafka, private readonly opts: EventConsumerOptions) {
+  constructor(
+    kafka: Kafka,
+    private readonly opts: EventConsumerOptions,
+  ) {
     this.waits = new PartitionWaits(opts.groupId, opts.logger);
     this.replays = new ReplayGate(opts.groupId);
     this.consumer = kafka.consumer({
@@ -124,7 +134,12 @@ export class EventConsumer {
       sessionTimeout: opts.sessionTimeoutMs ?? 30000,
       heartbeatInterval: 3000,
       allowAutoTopicCreation: false,
-      ...(opts.maxBytesPerPartition ? { maxBytesPerPartition: opts.maxBytesPerPartition, maxBytes: Math.max(10485760, opts.maxBytesPerPartition * 4) } : {}),
+      ...(opts.maxBytesPerPartition
+        ? {
+            maxBytesPerPartition: opts.maxBytesPerPartition,
+            maxBytes: Math.max(10485760, opts.maxBytesPerPartition * 4),
+          }
+        : {}),
     });
     this.maxChunk = Math.max(1, opts.maxChunk ?? 500);
     this.attempts = Math.max(1, opts.attempts ?? 3);
@@ -136,7 +151,11 @@ export class EventConsumer {
     this.consumer.on(this.consumer.events.FETCH, () => (this.lastFetchAt = Date.now()));
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       this.crashed = e.payload.error;
-      opts.logger.error('kafka consumer crashed', { groupId: opts.groupId, err: e.payload.error, restart: e.payload.restart });
+      opts.logger.error('kafka consumer crashed', {
+        groupId: opts.groupId,
+        err: e.payload.error,
+        restart: e.payload.restart,
+      });
       // KafkaJS gives up on errors it deems non-retriable, e.g. a connection refused after its
       // retries while the broker is away for longer. The broker coming back is not our caller's
       // business: rejoin with backoff until it works, unless we are stopping.
@@ -162,7 +181,11 @@ export class EventConsumer {
           return;
         } catch (err) {
           kafkaMetrics().retries.add(1, { topic: this.opts.topics.join(','), group: this.opts.groupId });
-          this.opts.logger.warn('kafka consumer could not rejoin yet; retrying', { groupId: this.opts.groupId, err, backoffMs: backoff });
+          this.opts.logger.warn('kafka consumer could not rejoin yet; retrying', {
+            groupId: this.opts.groupId,
+            err,
+            backoffMs: backoff,
+          });
           backoff = Math.min(backoff * 2, 30000);
         }
       }
@@ -226,7 +249,10 @@ export class EventConsumer {
       await this.processChunks(batch, ctl);
     } catch (err) {
       if (!(err instanceof Abandoned)) throw err;
-      this.opts.logger.info('partition released while waiting; the uncommitted rest is redelivered', { topic: batch.topic, partition: batch.partition });
+      this.opts.logger.info('partition released while waiting; the uncommitted rest is redelivered', {
+        topic: batch.topic,
+        partition: batch.partition,
+      });
     } finally {
       this.waits.clear(batch.topic, batch.partition, false);
     }
@@ -235,7 +261,11 @@ export class EventConsumer {
   private async processChunks(batch: Batch, ctl: BatchControl): Promise<void> {
     const { topic, partition } = batch;
     const metrics = kafkaMetrics();
-    metrics.lag.record(Number(batch.offsetLag()), { topic, partition: String(partition), group: this.opts.groupId });
+    metrics.lag.record(Number(batch.offsetLag()), {
+      topic,
+      partition: String(partition),
+      group: this.opts.groupId,
+    });
     for (let i = 0; i < batch.messages.length; i += this.maxChunk) {
       if (!ctl.isRunning() || ctl.isStale()) return; // uncommitted rest is redelivered
       const chunk = batch.messages.slice(i, i + this.maxChunk);
@@ -256,9 +286,15 @@ export class EventConsumer {
         else valid.push(consumed);
       }
       let durable: string | null | undefined;
-      const handlerCtx: HandlerContext = { heartbeat: () => ctl.heartbeat(), topic, partition, commitUpTo: (o) => (durable = o) };
+      const handlerCtx: HandlerContext = {
+        heartbeat: () => ctl.heartbeat(),
+        topic,
+        partition,
+        commitUpTo: (o) => (durable = o),
+      };
       if (valid.length) failures.push(...(await this.handleWithIsolation(valid, chunk, handlerCtx, ctl)));
-      if (failures.length) await this.untilDone(topic, partition, ctl, () => this.sendToDlq(topic, partition, failures));
+      if (failures.length)
+        await this.untilDone(topic, partition, ctl, () => this.sendToDlq(topic, partition, failures));
       const last = chunk[chunk.length - 1].offset;
       ctl.resolveOffset(last);
       const commit = durable === undefined ? last : durable;
@@ -267,7 +303,10 @@ export class EventConsumer {
           topics: [{ topic, partitions: [{ partition, offset: (BigInt(commit) + 1n).toString() }] }],
         });
       }
-      metrics.consumed.add(valid.length - failures.filter((f) => f.attempts > 0).length, { topic, outcome: 'handled' });
+      metrics.consumed.add(valid.length - failures.filter((f) => f.attempts > 0).length, {
+        topic,
+        outcome: 'handled',
+      });
       await ctl.heartbeat();
     }
   }
@@ -285,11 +324,21 @@ export class EventConsumer {
   }
 
   /** Runs the chunk; if it keeps failing, runs each event alone so only the culprits go to the DLQ. */
-  private async handleWithIsolation(events: ConsumedEvent[], chunk: KafkaMessage[], ctx: HandlerContext, ctl: BatchControl): Promise<Failure[]> {
+  private async handleWithIsolation(
+    events: ConsumedEvent[],
+    chunk: KafkaMessage[],
+    ctx: HandlerContext,
+    ctl: BatchControl,
+  ): Promise<Failure[]> {
     const first = await this.attempt(events, ctx, ctl);
     if (first === undefined) return [];
     if (events.length === 1) return [this.failure(events[0], chunk, first)];
-    this.opts.logger.warn('chunk failed; isolating the failing events', { topic: ctx.topic, partition: ctx.partition, size: events.length, err: first });
+    this.opts.logger.warn('chunk failed; isolating the failing events', {
+      topic: ctx.topic,
+      partition: ctx.partition,
+      size: events.length,
+      err: first,
+    });
     const failures: Failure[] = [];
     for (const one of events) {
       const err = await this.attempt([one], ctx, ctl);
@@ -308,7 +357,11 @@ export class EventConsumer {
    * Runs the handler until it succeeds. A permanent failure is tried `attempts` times (a
    * PermanentError once) and returned; a transient one is retried without limit (see untilDone).
    */
-  private async attempt(events: ConsumedEvent[], ctx: HandlerContext, ctl: BatchControl): Promise<Error | undefined> {
+  private async attempt(
+    events: ConsumedEvent[],
+    ctx: HandlerContext,
+    ctl: BatchControl,
+  ): Promise<Error | undefined> {
     let backoff = this.opts.retryBackoffMs ?? 100;
     let permanentTries = 0;
     for (;;) {
@@ -317,7 +370,9 @@ export class EventConsumer {
         await this.untilDone(ctx.topic, ctx.partition, ctl, async () => {
           const started = process.hrtime.bigint();
           await this.invoke(events, ctx);
-          kafkaMetrics().handlerDuration.record(Number(process.hrtime.bigint() - started) / 1e9, { topic: ctx.topic });
+          kafkaMetrics().handlerDuration.record(Number(process.hrtime.bigint() - started) / 1e9, {
+            topic: ctx.topic,
+          });
         });
         return undefined;
       } catch (err) {
@@ -336,7 +391,12 @@ export class EventConsumer {
    * runs it again, heartbeating so the group keeps the partition. Permanent failures are rethrown.
    * Throws Abandoned if the consumer stops or the partition is taken away meanwhile.
    */
-  private async untilDone<T>(topic: string, partition: number, ctl: BatchControl, work: () => Promise<T>): Promise<T> {
+  private async untilDone<T>(
+    topic: string,
+    partition: number,
+    ctl: BatchControl,
+    work: () => Promise<T>,
+  ): Promise<T> {
     let backoff = this.opts.retryBackoffMs ?? 100;
     const cap = this.opts.maxRetryBackoffMs ?? 5000;
     for (;;) {
@@ -378,21 +438,41 @@ export class EventConsumer {
     const parent = extractContext(first.headers);
     const requestId = headerString(first.headers, 'request-id') ?? first.event.requestId ?? first.event.id;
     return runWithContext({ requestId, traceparent: first.event.traceparent }, () =>
-      withConsumerSpan(`${ctx.topic} process`, parent, { 'messaging.system': 'kafka', 'messaging.batch.message_count': events.length, 'messaging.kafka.partition': ctx.partition }, () =>
-        this.opts.handler(events, ctx),
+      withConsumerSpan(
+        `${ctx.topic} process`,
+        parent,
+        {
+          'messaging.system': 'kafka',
+          'messaging.batch.message_count': events.length,
+          'messaging.kafka.partition': ctx.partition,
+        },
+        () => this.opts.handler(events, ctx),
       ),
     );
   }
 
   private async sendToDlq(topic: string, partition: number, failures: Failure[]): Promise<void> {
     const messages = failures.map((f) =>
-      toDlqMessage(f.message, { topic, partition, groupId: this.opts.groupId, reason: f.reason, detail: f.detail, attempts: f.attempts }),
+      toDlqMessage(f.message, {
+        topic,
+        partition,
+        groupId: this.opts.groupId,
+        reason: f.reason,
+        detail: f.detail,
+        attempts: f.attempts,
+      }),
     );
     // If this throws, nothing is committed and the batch is redelivered: a DLQ outage loses nothing.
     await this.opts.dlqProducer.send(dlqTopic(topic), messages);
     for (const f of failures) {
       kafkaMetrics().dlq.add(1, { topic, reason: f.reason });
-      this.opts.logger.warn('message sent to DLQ', { topic, partition, offset: f.message.offset, reason: f.reason, detail: f.detail });
+      this.opts.logger.warn('message sent to DLQ', {
+        topic,
+        partition,
+        offset: f.message.offset,
+        reason: f.reason,
+        detail: f.detail,
+      });
     }
   }
 }

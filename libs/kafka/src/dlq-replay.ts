@@ -163,7 +163,8 @@ export class ReplayGate {
     if (eventId && this.seen.has(eventId)) return 'skip';
     if (eventId) {
       this.seen.add(eventId);
-      if (this.seen.size > MAX_REMEMBERED_REPLAYS) this.seen.delete(this.seen.values().next().value as string);
+      if (this.seen.size > MAX_REMEMBERED_REPLAYS)
+        this.seen.delete(this.seen.values().next().value as string);
     }
     return 'replay';
   }

@@ -3,12 +3,7 @@ import { redactString } from '@vigil/telemetry';
 
 /** Why a message went to `<topic>.dlq`; stable codes a dashboard can group by. */
 export type DlqReason =
-  | 'empty'
-  | 'invalid_json'
-  | 'schema_violation'
-  | 'unknown_type'
-  | 'unsupported_version'
-  | 'handler_failed';
+  'empty' | 'invalid_json' | 'schema_violation' | 'unknown_type' | 'unsupported_version' | 'handler_failed';
 
 export interface DlqContext {
   topic: string;

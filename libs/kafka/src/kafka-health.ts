@@ -8,7 +8,11 @@ export class KafkaHealth {
   private admin?: Admin;
   private last?: { at: number; ok: boolean; detail: string };
 
-  constructor(private readonly kafka: Kafka, private readonly timeoutMs = 2500, private readonly cacheMs = 1000) {}
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly timeoutMs = 2500,
+    private readonly cacheMs = 1000,
+  ) {}
 
   async check(): Promise<{ ok: boolean; detail: string }> {
     if (this.last && Date.now() - this.last.at < this.cacheMs) return this.last;
@@ -44,6 +48,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))),
+    new Promise<T>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)),
+    ),
   ]);
 }

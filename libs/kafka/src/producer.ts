@@ -49,7 +49,10 @@ export class EventProducer {
   private readonly producer: Producer;
   private connected = false;
 
-  constructor(kafka: Kafka, private readonly opts: EventProducerOptions = {}) {
+  constructor(
+    kafka: Kafka,
+    private readonly opts: EventProducerOptions = {},
+  ) {
     const idempotent = opts.idempotent ?? true;
     this.producer = kafka.producer({
       idempotent,
@@ -93,7 +96,12 @@ export class EventProducer {
       for (let i = 0; i < messages.length; i += MAX_PER_REQUEST) {
         const chunk = messages.slice(i, i + MAX_PER_REQUEST);
         result.push(
-          ...(await this.producer.send({ topic, messages: chunk, acks: -1, compression: this.opts.compression ?? CompressionTypes.None })),
+          ...(await this.producer.send({
+            topic,
+            messages: chunk,
+            acks: -1,
+            compression: this.opts.compression ?? CompressionTypes.None,
+          })),
         );
         kafkaMetrics().produced.add(chunk.length, { topic });
       }

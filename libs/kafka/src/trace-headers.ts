@@ -16,7 +16,10 @@ export function extractContext(headers: IHeaders | undefined): Context {
 }
 
 /** Writes traceparent/tracestate of the given (or active) context into Kafka headers. */
-export function injectContext(headers: Record<string, string>, ctx: Context = context.active()): Record<string, string> {
+export function injectContext(
+  headers: Record<string, string>,
+  ctx: Context = context.active(),
+): Record<string, string> {
   propagation.inject(ctx, headers);
   return headers;
 }
@@ -28,17 +31,27 @@ export function headerString(headers: IHeaders | undefined, name: string): strin
 const tracer = () => trace.getTracer('vigil.kafka');
 
 /** Runs fn inside a consumer span whose parent is the message's trace context. */
-export async function withConsumerSpan<T>(name: string, parent: Context, attrs: Record<string, string | number>, fn: (span: Span) => Promise<T>): Promise<T> {
-  return tracer().startActiveSpan(name, { kind: SpanKind.CONSUMER, attributes: attrs }, parent, async (span) => {
-    try {
-      return await fn(span);
-    } catch (err) {
-      span.recordException(err as Error);
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+export async function withConsumerSpan<T>(
+  name: string,
+  parent: Context,
+  attrs: Record<string, string | number>,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  return tracer().startActiveSpan(
+    name,
+    { kind: SpanKind.CONSUMER, attributes: attrs },
+    parent,
+    async (span) => {
+      try {
+        return await fn(span);
+      } catch (err) {
+        span.recordException(err as Error);
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 export function startProducerSpan(name: string, attrs: Record<string, string | number>): Span {

@@ -26,7 +26,12 @@ export function accessLogMiddleware(logger: Logger) {
         if (level === 'info') return; // scrapes and probes would drown everything else
       }
       logger.log(level, 'request', {
-        http: { method: req.method, route: routeOf(req), status: res.statusCode, durationMs: Math.round(ms * 10) / 10 },
+        http: {
+          method: req.method,
+          route: routeOf(req),
+          status: res.statusCode,
+          durationMs: Math.round(ms * 10) / 10,
+        },
       });
     });
     next();

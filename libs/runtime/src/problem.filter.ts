@@ -24,7 +24,8 @@ export class ProblemFilter implements ExceptionFilter {
     const res = http.getResponse<Response>();
     const req = http.getRequest<Request>();
     const problem = this.toProblem(exception, req);
-    if (problem.status >= 500) this.logger.error('request failed', { err: exception, status: problem.status, path: req.path });
+    if (problem.status >= 500)
+      this.logger.error('request failed', { err: exception, status: problem.status, path: req.path });
     if (res.headersSent) return;
     res.status(problem.status).type('application/problem+json').json(problem);
   }
@@ -35,12 +36,21 @@ export class ProblemFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
-      const payload = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : { message: body };
+      const payload =
+        typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : { message: body };
       const message = payload.message;
       const isList = Array.isArray(message);
-      const detail = typeof payload.detail === 'string' ? payload.detail : isList ? 'request validation failed' : String(message ?? exception.message);
+      const detail =
+        typeof payload.detail === 'string'
+          ? payload.detail
+          : isList
+            ? 'request validation failed'
+            : String(message ?? exception.message);
       return {
-        type: typeof payload.type === 'string' ? payload.type : `https://vigil.dev/problems/${slug(HttpStatus[status] ?? 'error')}`,
+        type:
+          typeof payload.type === 'string'
+            ? payload.type
+            : `https://vigil.dev/problems/${slug(HttpStatus[status] ?? 'error')}`,
         title: typeof payload.title === 'string' ? payload.title : titleOf(status),
         status,
         detail,
@@ -52,9 +62,22 @@ export class ProblemFilter implements ExceptionFilter {
     const bodyParserType = (exception as { type?: string })?.type;
     const status = (exception as { status?: number })?.status;
     if (typeof status === 'number' && status >= 400 && status < 500 && bodyParserType) {
-      return { type: `https://vigil.dev/problems/${slug(bodyParserType)}`, title: titleOf(status), status, detail: bodyParserType.replace(/\./g, ' '), instance, requestId };
+      return {
+        type: `https://vigil.dev/problems/${slug(bodyParserType)}`,
+        title: titleOf(status),
+        status,
+        detail: bodyParserType.replace(/\./g, ' '),
+        instance,
+        requestId,
+      };
     }
-    return { type: 'https://vigil.dev/problems/internal-server-error', title: 'Internal Server Error', status: 500, instance, requestId };
+    return {
+      type: 'https://vigil.dev/problems/internal-server-error',
+      title: 'Internal Server Error',
+      status: 500,
+      instance,
+      requestId,
+    };
   }
 }
 
@@ -64,5 +87,11 @@ function slug(s: string): string {
 
 function titleOf(status: number): string {
   const name = HttpStatus[status];
-  return name ? name.toLowerCase().split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join(' ') : 'Error';
+  return name
+    ? name
+        .toLowerCase()
+        .split('_')
+        .map((w) => w[0].toUpperCase() + w.slice(1))
+        .join(' ')
+    : 'Error';
 }

@@ -9,29 +9,54 @@ describe('redaction at source', () => {
   const jwt = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiIxMjMiLCJleHAiOjk5OTk5fQ.c2lnbmF0dXJlLWJ5dGVz';
 
   it('masks values under secret-looking keys at any depth', () => {
-    const out = redact({ user: 'alice', password: 'P@ss-marker-1', nested: { refreshToken: 'rt', headers: { authorization: 'Bearer x' } } });
-    expect(out).toEqual({ user: 'alice', password: REDACTED, nested: { refreshToken: REDACTED, headers: { authorization: REDACTED } } });
+    const out = redact({
+      user: 'alice',
+      password: 'P@ss-marker-1',
+      nested: { refreshToken: 'rt', headers: { authorization: 'Bearer x' } },
+    });
+    expect(out).toEqual({
+      user: 'alice',
+      password: REDACTED,
+      nested: { refreshToken: REDACTED, headers: { authorization: REDACTED } },
+    });
   });
 
   it('scrubs bearer tokens, JWTs, URL credentials and form fields inside strings', () => {
-    const s = redactString(`Authorization: Bearer abc.def.ghi token ${jwt} postgres://svc:hunter2@db/x username=a&password=P@ss-marker-2`);
+    const s = redactString(
+      `Authorization: Bearer abc.def.ghi token ${jwt} postgres://svc:hunter2@db/x username=a&password=P@ss-marker-2`,
+    );
     expect(s).not.toMatch(/abc\.def\.ghi|hunter2|P@ss-marker-2|eyJhbGci/);
   });
 
   it('writes one JSON object a line with service, level, timestamp and request id', () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _enc, cb) => (lines.push(chunk.toString()), cb()) });
-    const logger = createLogger({ service: 'test', transports: [new winston.transports.Stream({ stream: sink })] });
-    runWithContext({ requestId: 'req-12345678' }, () => logger.info(`login for alice with Bearer ${jwt}`, { password: 'P@ss-marker-3', body: { client_secret: 's3' } }));
+    const logger = createLogger({
+      service: 'test',
+      transports: [new winston.transports.Stream({ stream: sink })],
+    });
+    runWithContext({ requestId: 'req-12345678' }, () =>
+      logger.info(`login for alice with Bearer ${jwt}`, {
+        password: 'P@ss-marker-3',
+        body: { client_secret: 's3' },
+      }),
+    );
     expect(lines).toHaveLength(1);
     const entry = JSON.parse(lines[0]);
-    expect(entry).toMatchObject({ service: 'test', level: 'info', requestId: 'req-12345678', password: REDACTED });
+    expect(entry).toMatchObject({
+      service: 'test',
+      level: 'info',
+      requestId: 'req-12345678',
+      password: REDACTED,
+    });
     expect(entry.timestamp).toBeDefined();
     expect(lines[0]).not.toMatch(/P@ss-marker-3|s3"|eyJhbGci/);
   });
 
   it('keeps error messages and stacks, scrubbed', () => {
-    const out = redact({ err: new Error(`connect failed for postgres://svc:hunter2@db/x`) }) as { err: { message: string } };
+    const out = redact({ err: new Error(`connect failed for postgres://svc:hunter2@db/x`) }) as {
+      err: { message: string };
+    };
     expect(out.err.message).toContain('postgres://svc:');
     expect(out.err.message).not.toContain('hunter2');
   });

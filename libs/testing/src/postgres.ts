@@ -3,7 +3,9 @@ import { Client } from 'pg';
 import { testDatabaseUrl } from './env';
 
 /** A fresh schema in the test database; drop it with the returned function. */
-export async function freshSchema(prefix = 't'): Promise<{ schema: string; url: string; drop: () => Promise<void> }> {
+export async function freshSchema(
+  prefix = 't',
+): Promise<{ schema: string; url: string; drop: () => Promise<void> }> {
   const schema = `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const url = testDatabaseUrl();
   const c = new Client({ connectionString: url });

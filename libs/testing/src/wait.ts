@@ -14,5 +14,7 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
-  throw new Error(`timed out after ${opts.timeoutMs ?? 20000} ms waiting for ${opts.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(
+    `timed out after ${opts.timeoutMs ?? 20000} ms waiting for ${opts.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`,
+  );
 }

@@ -20,7 +20,11 @@ export async function adminToken(g: Gateway): Promise<string> {
 }
 
 /** Creates a user through the admin API and returns its id. */
-export async function createUser(g: Gateway, admin: string, user: { username: string; email?: string; password: string; roles?: string[] }): Promise<string> {
+export async function createUser(
+  g: Gateway,
+  admin: string,
+  user: { username: string; email?: string; password: string; roles?: string[] },
+): Promise<string> {
   const res = await http(g)
     .post('/api/v1/admin/users')
     .set('Authorization', `Bearer ${admin}`)

@@ -3,14 +3,25 @@ import { metrics, type Counter } from '@opentelemetry/api';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'winston';
-import { CheckpointSigner, checkpointHash, type RetentionCutBody, type SignedCheckpoint, type SignedRetentionCut } from '@vigil/chain';
+import {
+  CheckpointSigner,
+  checkpointHash,
+  type RetentionCutBody,
+  type SignedCheckpoint,
+  type SignedRetentionCut,
+} from '@vigil/chain';
 import { Topics } from '@vigil/contracts';
 import { Db, schemaOf } from '@vigil/database';
 import { EventProducer } from '@vigil/kafka';
 import { InfraLifecycle, LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import type { AuditWriterConfig } from '../config';
 import { toCut } from '../verify/chain-reader';
-import { chainRegressionAlert, checkpointEvent, retentionCutEvent, type ChainRegression } from './checkpoint-events';
+import {
+  chainRegressionAlert,
+  checkpointEvent,
+  retentionCutEvent,
+  type ChainRegression,
+} from './checkpoint-events';
 import { loadSigningKeyPem } from './signing-keys';
 
 interface HeadRow {
@@ -48,15 +59,24 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   ) {
     this.schema = schemaOf(ds);
     this.signer = new CheckpointSigner(
-      loadSigningKeyPem({ keyFile: config.auditSigningKeyFile, keyDir: config.auditKeyDir, production: config.nodeEnv === 'production' }),
+      loadSigningKeyPem({
+        keyFile: config.auditSigningKeyFile,
+        keyDir: config.auditKeyDir,
+        production: config.nodeEnv === 'production',
+      }),
     );
     const meter = metrics.getMeter('vigil.audit');
     meter
-      .createObservableGauge('audit.checkpoint.age.seconds', { unit: 's', description: 'Seconds since the last signed checkpoint' })
+      .createObservableGauge('audit.checkpoint.age.seconds', {
+        unit: 's',
+        description: 'Seconds since the last signed checkpoint',
+      })
       .addCallback((r) => {
         if (this.lastSignedAt) r.observe((Date.now() - this.lastSignedAt) / 1000);
       });
-    this.regressionsCounter = meter.createCounter('audit.chain.regressions', { description: 'Chain heads refused for signing because they went backwards (SEV-1)' });
+    this.regressionsCounter = meter.createCounter('audit.chain.regressions', {
+      description: 'Chain heads refused for signing because they went backwards (SEV-1)',
+    });
   }
 
   get keyFingerprint(): string {
@@ -87,7 +107,9 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   async underSigningLock<T>(work: (c: PoolClient) => Promise<T>, wait = false): Promise<T | undefined> {
     return Db.of(this.ds).tx(async (c) => {
       const fn = wait ? 'pg_advisory_xact_lock' : 'pg_try_advisory_xact_lock';
-      const [r] = (await c.query(`SELECT ${fn}(hashtext($1)) AS locked`, [`vigil:audit:checkpoint:${this.schema}`])).rows;
+      const [r] = (
+        await c.query(`SELECT ${fn}(hashtext($1)) AS locked`, [`vigil:audit:checkpoint:${this.schema}`])
+      ).rows;
       if (!wait && !r.locked) return undefined;
       return work(c);
     });
@@ -98,7 +120,11 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
     const refused: Array<{ regression: ChainRegression; alert: boolean }> = [];
     const out =
       (await this.underSigningLock(async (c) => {
-        const heads = (await c.query<HeadRow>(`SELECT chain_id, position, head_hash, head_created_at FROM "${this.schema}".chain_heads ORDER BY chain_id`)).rows;
+        const heads = (
+          await c.query<HeadRow>(
+            `SELECT chain_id, position, head_hash, head_created_at FROM "${this.schema}".chain_heads ORDER BY chain_id`,
+          )
+        ).rows;
         const signed: SignedCheckpoint[] = [];
         const signedAt = new Date().toISOString();
         for (const h of heads) {
@@ -109,8 +135,21 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
             )
           ).rows;
           const position = Number(h.position);
-          if (prev && (position < Number(prev.position) || (position === Number(prev.position) && h.head_hash !== prev.head_hash))) {
-            refused.push(this.noteRegression(h.chain_id, position, h.head_hash, Number(prev.position), iso(prev.signed_at)!, signedAt));
+          if (
+            prev &&
+            (position < Number(prev.position) ||
+              (position === Number(prev.position) && h.head_hash !== prev.head_hash))
+          ) {
+            refused.push(
+              this.noteRegression(
+                h.chain_id,
+                position,
+                h.head_hash,
+                Number(prev.position),
+                iso(prev.signed_at)!,
+                signedAt,
+              ),
+            );
             continue;
           }
           this.regressions.delete(h.chain_id);
@@ -126,7 +165,18 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
             `INSERT INTO "${this.schema}".audit_checkpoints
                (chain_id, position, head_hash, head_created_at, prev_checkpoint_hash, checkpoint_hash, key_fingerprint, algorithm, signature, signed_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-            [cp.chainId, cp.position, cp.headHash, cp.headCreatedAt ?? null, cp.prevCheckpointHash, checkpointHash(cp), cp.keyFingerprint, cp.algorithm, cp.signature, cp.signedAt],
+            [
+              cp.chainId,
+              cp.position,
+              cp.headHash,
+              cp.headCreatedAt ?? null,
+              cp.prevCheckpointHash,
+              checkpointHash(cp),
+              cp.keyFingerprint,
+              cp.algorithm,
+              cp.signature,
+              cp.signedAt,
+            ],
           );
           signed.push(cp);
         }
@@ -138,9 +188,25 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Remembers a refusal; the alert is (re)sent when it is new or has moved, and every 60th round while it lasts. */
-  private noteRegression(chainId: string, headPosition: number, headHash: string, checkpointPosition: number, checkpointSignedAt: string, now: string) {
+  private noteRegression(
+    chainId: string,
+    headPosition: number,
+    headHash: string,
+    checkpointPosition: number,
+    checkpointSignedAt: string,
+    now: string,
+  ) {
     const seen = this.regressions.get(chainId);
-    const regression: ChainRegression = { chainId, headPosition, headHash, checkpointPosition, checkpointSignedAt, firstSeen: seen?.firstSeen ?? now, lastSeen: now, count: (seen?.count ?? 0) + 1 };
+    const regression: ChainRegression = {
+      chainId,
+      headPosition,
+      headHash,
+      checkpointPosition,
+      checkpointSignedAt,
+      firstSeen: seen?.firstSeen ?? now,
+      lastSeen: now,
+      count: (seen?.count ?? 0) + 1,
+    };
     this.regressions.set(chainId, regression);
     const moved = !seen || seen.headPosition !== headPosition || seen.headHash !== headHash;
     return { regression, alert: moved || regression.count % 60 === 0 };
@@ -180,16 +246,28 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
       [limit],
     );
     if (checkpoints.length) {
-      await this.producer.publish(Topics.AUDIT_CHECKPOINTS, checkpoints.map((r: Record<string, never>) => checkpointEvent(toCheckpoint(r))));
-      await this.ds.query(`INSERT INTO ${s}.checkpoint_publications (checkpoint_id) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING`, [checkpoints.map((r: { id: string }) => r.id)]);
+      await this.producer.publish(
+        Topics.AUDIT_CHECKPOINTS,
+        checkpoints.map((r: Record<string, never>) => checkpointEvent(toCheckpoint(r))),
+      );
+      await this.ds.query(
+        `INSERT INTO ${s}.checkpoint_publications (checkpoint_id) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING`,
+        [checkpoints.map((r: { id: string }) => r.id)],
+      );
     }
     const cuts = await this.ds.query(
       `SELECT c.* FROM ${s}.chain_cuts c WHERE NOT EXISTS (SELECT 1 FROM ${s}.chain_cut_publications p WHERE p.cut_id = c.id) ORDER BY c.id LIMIT $1`,
       [limit],
     );
     if (cuts.length) {
-      await this.producer.publish(Topics.AUDIT_CHECKPOINTS, cuts.map((r: Record<string, unknown>) => retentionCutEvent(toCut(r))));
-      await this.ds.query(`INSERT INTO ${s}.chain_cut_publications (cut_id) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING`, [cuts.map((r: { id: string }) => r.id)]);
+      await this.producer.publish(
+        Topics.AUDIT_CHECKPOINTS,
+        cuts.map((r: Record<string, unknown>) => retentionCutEvent(toCut(r))),
+      );
+      await this.ds.query(
+        `INSERT INTO ${s}.chain_cut_publications (cut_id) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING`,
+        [cuts.map((r: { id: string }) => r.id)],
+      );
     }
     return checkpoints.length + cuts.length;
   }

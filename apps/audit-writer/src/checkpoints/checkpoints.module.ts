@@ -4,5 +4,8 @@ import { RetentionCutRequests } from './retention-cut-requests';
 import { RetentionCutService } from './retention-cut.service';
 
 /** Signed chain heads and retention cuts, stored and published outside the database's reach. */
-@Module({ providers: [CheckpointService, RetentionCutService, RetentionCutRequests], exports: [CheckpointService, RetentionCutService] })
+@Module({
+  providers: [CheckpointService, RetentionCutService, RetentionCutRequests],
+  exports: [CheckpointService, RetentionCutService],
+})
 export class CheckpointsModule {}

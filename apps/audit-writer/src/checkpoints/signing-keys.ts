@@ -14,7 +14,8 @@ export function loadSigningKeyPem(opts: { keyFile?: string; keyDir: string; prod
     rememberPublicKey(opts.keyDir, pem);
     return pem;
   }
-  if (opts.production) throw new Error('AUDIT_SIGNING_KEY_FILE is required in production (an Ed25519 private key, PEM)');
+  if (opts.production)
+    throw new Error('AUDIT_SIGNING_KEY_FILE is required in production (an Ed25519 private key, PEM)');
   const devKey = path.join(opts.keyDir, 'development-signing.key.pem');
   if (!existsSync(devKey)) {
     mkdirSync(opts.keyDir, { recursive: true, mode: 0o700 });

@@ -44,12 +44,20 @@ export function chainIdOf(topic: string, partition: number): string {
  * (seed 001's per-IP query needs it); the chain commits to salted digests of it instead, so it
  * can be redacted before archiving or erased on request without breaking verification.
  */
-export function toAuditRow(event: EventEnvelope, source: { topic: string; partition: number; offset: string }, salt = newSalt()): AuditRowDraft {
-  const alertKey = event.type === 'SECURITY_ALERT' ? alertKeyPii(event.attributes as AlertAttributes) : undefined;
+export function toAuditRow(
+  event: EventEnvelope,
+  source: { topic: string; partition: number; offset: string },
+  salt = newSalt(),
+): AuditRowDraft {
+  const alertKey =
+    event.type === 'SECURITY_ALERT' ? alertKeyPii(event.attributes as AlertAttributes) : undefined;
   const ip = event.source?.ip ?? alertKey?.ip ?? null;
   const userAgent = event.source?.userAgent ?? null;
   const username = event.subject?.username ?? alertKey?.user ?? null;
-  const details: Record<string, unknown> = { schemaVersion: event.schemaVersion, attributes: alertKey?.attributes ?? event.attributes };
+  const details: Record<string, unknown> = {
+    schemaVersion: event.schemaVersion,
+    attributes: alertKey?.attributes ?? event.attributes,
+  };
   if (event.traceparent) details.traceparent = event.traceparent;
   if (event.subject?.userId) details.subjectUserId = event.subject.userId;
   if (event.actor?.dbRole) details.actorDbRole = event.actor.dbRole;
@@ -90,7 +98,9 @@ interface AlertAttributes {
  * digest), and the chained details keep only the key's kind and where its value is. The summary
  * names the key too, so its mentions of the value are replaced by a placeholder.
  */
-export function alertKeyPii(a: AlertAttributes): { ip?: string; user?: string; attributes: Record<string, unknown> } | undefined {
+export function alertKeyPii(
+  a: AlertAttributes,
+): { ip?: string; user?: string; attributes: Record<string, unknown> } | undefined {
   const { kind, value } = a.key ?? {};
   if (typeof value !== 'string' || kind === 'global') return undefined;
   let ip: string | undefined;
@@ -114,5 +124,9 @@ export function alertKeyPii(a: AlertAttributes): { ip?: string; user?: string; a
   }
   if (ip !== undefined && !isIP(ip)) ip = undefined; // ip_address is inet: a malformed IP part is not kept at all
   const where = [ip && 'ip_address', user && 'username'].filter(Boolean);
-  return { ip, user, attributes: { ...a, key: { kind, valueIn: where }, ...(summary !== undefined ? { summary } : {}) } };
+  return {
+    ip,
+    user,
+    attributes: { ...a, key: { kind, valueIn: where }, ...(summary !== undefined ? { summary } : {}) },
+  };
 }

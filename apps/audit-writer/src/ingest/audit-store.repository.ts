@@ -34,7 +34,10 @@ export class AuditStoreRepository {
 
   /** The chain head, locked until commit (another instance that got the partition waits). */
   async lockHead(tx: PoolClient, chainId: string): Promise<ChainHead> {
-    const { rows } = await tx.query(`SELECT position, head_hash FROM "${this.schema}".chain_heads WHERE chain_id = $1 FOR UPDATE`, [chainId]);
+    const { rows } = await tx.query(
+      `SELECT position, head_hash FROM "${this.schema}".chain_heads WHERE chain_id = $1 FOR UPDATE`,
+      [chainId],
+    );
     if (rows.length === 0) return genesis(chainId);
     return { chainId, position: Number(rows[0].position), hash: rows[0].head_hash };
   }
@@ -49,7 +52,10 @@ export class AuditStoreRepository {
   }
 
   /** Which of these (event_id, created_at) pairs are already stored. */
-  async existingEventIds(tx: PoolClient, keys: Array<{ eventId: string; createdAt: string }>): Promise<Set<string>> {
+  async existingEventIds(
+    tx: PoolClient,
+    keys: Array<{ eventId: string; createdAt: string }>,
+  ): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
     // LATERAL pins the plan to one index probe per key, pruned to the key's daily partition: a
     // plain join may be planned as a scan of every partition, which grows with the table.
@@ -65,7 +71,9 @@ export class AuditStoreRepository {
 
   /** Creates the daily partitions these rows need (late events included); cached per process. */
   async ensurePartitions(tx: PoolClient, createdAts: string[]): Promise<void> {
-    const days = [...new Set(createdAts.map((t) => t.slice(0, 10)))].filter((d) => !this.knownDays.has(d)).sort();
+    const days = [...new Set(createdAts.map((t) => t.slice(0, 10)))]
+      .filter((d) => !this.knownDays.has(d))
+      .sort();
     if (days.length === 0) return;
     for (const day of days) {
       await tx.query(`SELECT "${this.schema}".ensure_audit_partitions($1::date, $1::date)`, [day]);

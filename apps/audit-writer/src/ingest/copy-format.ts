@@ -2,9 +2,31 @@ import type { AuditRow } from './audit-row';
 
 /** Columns written by COPY, in this order. */
 export const COPY_COLUMNS = [
-  'event_id', 'created_at', 'user_id', 'action', 'ip_address', 'user_agent', 'username', 'outcome', 'reason',
-  'producer', 'request_id', 'actor_user_id', 'actor_roles', 'details', 'pii_salt', 'ip_digest', 'user_agent_digest',
-  'username_digest', 'chain_id', 'chain_seq', 'prev_hash', 'hash', 'source_topic', 'source_partition', 'source_offset',
+  'event_id',
+  'created_at',
+  'user_id',
+  'action',
+  'ip_address',
+  'user_agent',
+  'username',
+  'outcome',
+  'reason',
+  'producer',
+  'request_id',
+  'actor_user_id',
+  'actor_roles',
+  'details',
+  'pii_salt',
+  'ip_digest',
+  'user_agent_digest',
+  'username_digest',
+  'chain_id',
+  'chain_seq',
+  'prev_hash',
+  'hash',
+  'source_topic',
+  'source_partition',
+  'source_offset',
 ] as const;
 
 const NULL = '\\N';

@@ -6,7 +6,9 @@ function build() {
   const m = metrics.getMeter('vigil.audit');
   return {
     rows: m.createCounter('audit.rows.written', { description: 'Rows committed to audit_logs' }),
-    duplicates: m.createCounter('audit.events.duplicate', { description: 'Redelivered or repeated events skipped' }),
+    duplicates: m.createCounter('audit.events.duplicate', {
+      description: 'Redelivered or repeated events skipped',
+    }),
     batchSize: m.createHistogram('audit.batch.size', {
       description: 'Events per ingest transaction',
       advice: { explicitBucketBoundaries: [1, 10, 50, 100, 250, 500, 1000, 2000, 5000] },

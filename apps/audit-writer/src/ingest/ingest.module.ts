@@ -42,11 +42,14 @@ export class IngestModule implements OnModuleInit, OnApplicationBootstrap {
    * (or it already was), else when `npm run db:migrate` has run. Late days are made on demand.
    */
   async onApplicationBootstrap(): Promise<void> {
-    const ahead = async () => void (await this.store.createPartitionsAhead(this.config.auditPartitionsAheadDays));
+    const ahead = async () =>
+      void (await this.store.createPartitionsAhead(this.config.auditPartitionsAheadDays));
     if (this.lifecycle.isMigrated) return ahead();
     void this.lifecycle
       .migrated()
       .then(ahead)
-      .catch((err) => this.logger.error('could not create the partitions ahead; ingest makes them on demand', { err }));
+      .catch((err) =>
+        this.logger.error('could not create the partitions ahead; ingest makes them on demand', { err }),
+      );
   }
 }

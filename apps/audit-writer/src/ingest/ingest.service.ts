@@ -27,15 +27,23 @@ export class IngestService {
       const stored = await this.store.storedOffset(tx, position);
       const fresh = events.filter((e) => BigInt(e.offset) >= stored);
       if (fresh.length === 0) return { rows: 0, duplicates: events.length };
-      const drafts = fresh.map((e) => toAuditRow(e.event, { topic: e.topic, partition: e.partition, offset: e.offset }));
+      const drafts = fresh.map((e) =>
+        toAuditRow(e.event, { topic: e.topic, partition: e.partition, offset: e.offset }),
+      );
       const existing = await this.store.existingEventIds(tx, drafts);
       const seen = new Set<string>();
-      const unique = drafts.filter((d) => !existing.has(d.eventId) && !seen.has(d.eventId) && seen.add(d.eventId));
-      await this.store.ensurePartitions(tx, unique.map((d) => d.createdAt));
+      const unique = drafts.filter(
+        (d) => !existing.has(d.eventId) && !seen.has(d.eventId) && seen.add(d.eventId),
+      );
+      await this.store.ensurePartitions(
+        tx,
+        unique.map((d) => d.createdAt),
+      );
       const head = await this.store.lockHead(tx, chainId);
       const linked = linkRows(head, unique);
       await this.store.copyRows(tx, linked.rows);
-      if (linked.rows.length) await this.store.saveHead(tx, linked.head, linked.rows[linked.rows.length - 1].createdAt);
+      if (linked.rows.length)
+        await this.store.saveHead(tx, linked.head, linked.rows[linked.rows.length - 1].createdAt);
       await this.store.saveOffset(tx, position, BigInt(fresh[fresh.length - 1].offset) + 1n);
       return { rows: linked.rows.length, duplicates: events.length - linked.rows.length };
     });
@@ -44,6 +52,11 @@ export class IngestService {
     if (written.duplicates) m.duplicates.add(written.duplicates, { topic: ctx.topic });
     m.batchSize.record(events.length, { topic: ctx.topic });
     m.batchDuration.record(Number(process.hrtime.bigint() - started) / 1e9, { topic: ctx.topic });
-    if (written.duplicates) this.logger.debug('redelivered events skipped', { topic: ctx.topic, partition: ctx.partition, duplicates: written.duplicates });
+    if (written.duplicates)
+      this.logger.debug('redelivered events skipped', {
+        topic: ctx.topic,
+        partition: ctx.partition,
+        duplicates: written.duplicates,
+      });
   }
 }

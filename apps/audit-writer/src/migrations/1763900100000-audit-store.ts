@@ -52,7 +52,9 @@ export class AuditStore1763900100000 implements MigrationInterface {
     // The seeds' queries filter by action, user or IP over a time range; verify walks a chain.
     await q.query(`CREATE INDEX audit_logs_action_created_at ON ${s}.audit_logs (action, created_at)`);
     await q.query(`CREATE INDEX audit_logs_user_id_created_at ON ${s}.audit_logs (user_id, created_at)`);
-    await q.query(`CREATE INDEX audit_logs_ip_address_created_at ON ${s}.audit_logs (ip_address, created_at)`);
+    await q.query(
+      `CREATE INDEX audit_logs_ip_address_created_at ON ${s}.audit_logs (ip_address, created_at)`,
+    );
     await q.query(`CREATE INDEX audit_logs_chain ON ${s}.audit_logs (chain_id, chain_seq)`);
 
     await q.query(`
@@ -60,8 +62,12 @@ export class AuditStore1763900100000 implements MigrationInterface {
       BEGIN
         RAISE EXCEPTION 'audit_logs is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
       END $$`);
-    await q.query(`CREATE TRIGGER audit_logs_append_only BEFORE UPDATE OR DELETE ON ${s}.audit_logs FOR EACH ROW EXECUTE FUNCTION ${s}.audit_reject_change()`);
-    await q.query(`CREATE TRIGGER audit_logs_no_truncate BEFORE TRUNCATE ON ${s}.audit_logs FOR EACH STATEMENT EXECUTE FUNCTION ${s}.audit_reject_change()`);
+    await q.query(
+      `CREATE TRIGGER audit_logs_append_only BEFORE UPDATE OR DELETE ON ${s}.audit_logs FOR EACH ROW EXECUTE FUNCTION ${s}.audit_reject_change()`,
+    );
+    await q.query(
+      `CREATE TRIGGER audit_logs_no_truncate BEFORE TRUNCATE ON ${s}.audit_logs FOR EACH STATEMENT EXECUTE FUNCTION ${s}.audit_reject_change()`,
+    );
     await q.query(`ALTER TABLE ${s}.audit_logs ENABLE ALWAYS TRIGGER audit_logs_append_only`);
     await q.query(`ALTER TABLE ${s}.audit_logs ENABLE ALWAYS TRIGGER audit_logs_no_truncate`);
 
@@ -93,7 +99,9 @@ export class AuditStore1763900100000 implements MigrationInterface {
         END LOOP;
         RETURN created;
       END $$`);
-    await q.query(`SELECT ${s}.ensure_audit_partitions((now() AT TIME ZONE 'UTC')::date - 1, (now() AT TIME ZONE 'UTC')::date + 7)`);
+    await q.query(
+      `SELECT ${s}.ensure_audit_partitions((now() AT TIME ZONE 'UTC')::date - 1, (now() AT TIME ZONE 'UTC')::date + 7)`,
+    );
 
     // Per-chain head and per-partition consumer offset, written in the same transaction as the
     // rows: a redelivered batch is recognised by offset and skipped (exactly-once into the store).
@@ -130,7 +138,9 @@ export class AuditStore1763900100000 implements MigrationInterface {
         published_at timestamptz
       )`);
     await q.query(`CREATE INDEX audit_checkpoints_chain ON ${s}.audit_checkpoints (chain_id, signed_at)`);
-    await q.query(`CREATE INDEX audit_checkpoints_unpublished ON ${s}.audit_checkpoints (id) WHERE published_at IS NULL`);
+    await q.query(
+      `CREATE INDEX audit_checkpoints_unpublished ON ${s}.audit_checkpoints (id) WHERE published_at IS NULL`,
+    );
 
     // Runtime grants, where deploy/local/db-setup.js made the roles (absent in throwaway schemas).
     await q.query(`

@@ -4,4 +4,9 @@ import { CheckpointIntegrity1763900200000 } from './1763900200000-checkpoint-int
 import { Retention1763900600000 } from './1763900600000-retention';
 
 /** Applied in this order; append new migrations, never edit a landed one. */
-export const migrations = [Baseline1763900000000, AuditStore1763900100000, CheckpointIntegrity1763900200000, Retention1763900600000];
+export const migrations = [
+  Baseline1763900000000,
+  AuditStore1763900100000,
+  CheckpointIntegrity1763900200000,
+  Retention1763900600000,
+];

@@ -66,16 +66,14 @@ export class AuditApiJunk extends JunkRecorder {
       byTopic.set(topic, [...(byTopic.get(topic) ?? []), e]);
     }
     for (const [topic, batch] of byTopic) {
-      await this.producer
-        .publish(topic, batch)
-        .catch((err: unknown) =>
-          this.logger.warn('audit API events not published', {
-            err,
-            topic,
-            count: batch.length,
-            types: [...new Set(batch.map((e) => e.type))],
-          }),
-        );
+      await this.producer.publish(topic, batch).catch((err: unknown) =>
+        this.logger.warn('audit API events not published', {
+          err,
+          topic,
+          count: batch.length,
+          types: [...new Set(batch.map((e) => e.type))],
+        }),
+      );
     }
   }
 

@@ -4,7 +4,12 @@ import { BadRequestException, Controller, Get, Logger, Query, Req, Res } from '@
 import type { Request, Response } from 'express';
 import { Principal, Roles, type VerifiedToken } from '@vigil/auth';
 import { HealthRegistry } from '@vigil/runtime';
-import { AuditQueryRepository, decodeCursor, encodeCursor, type AuditLogView } from './audit-query.repository';
+import {
+  AuditQueryRepository,
+  decodeCursor,
+  encodeCursor,
+  type AuditLogView,
+} from './audit-query.repository';
 import { LogQueryDto, SecurityQueryDto, StatsQueryDto } from './dto/log-query.dto';
 import { CSV_HEADER, csvLine } from './export-format';
 import { ReadRecorder } from './read-recorder';
@@ -31,13 +36,21 @@ export class AuditQueryController {
 
   /** seed 001-03: filter by user, action, IP, outcome and time range; keyset pages; CSV/JSONL export. */
   @Get('logs')
-  async logs(@Query() q: LogQueryDto, @Principal() who: VerifiedToken, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async logs(
+    @Query() q: LogQueryDto,
+    @Principal() who: VerifiedToken,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     if (q.from && q.to && q.from >= q.to) throw new BadRequestException('from must be before to');
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
     const format = q.format ?? 'json';
     if (format === 'json') {
       const limit = q.limit ?? 100;
-      if (limit > PAGE_MAX) throw new BadRequestException(`limit is at most ${PAGE_MAX} for JSON pages; use format=csv or jsonl to export more`);
+      if (limit > PAGE_MAX)
+        throw new BadRequestException(
+          `limit is at most ${PAGE_MAX} for JSON pages; use format=csv or jsonl to export more`,
+        );
       const items = await this.repo.page(q, limit, after);
       await this.recorder.record(who, req, '/api/v1/audit/logs', { ...q }, items.length);
       const last = items[items.length - 1];
@@ -53,11 +66,24 @@ export class AuditQueryController {
    * at most a page or two is held in memory whatever the export's size); a client that goes away
    * stops the reads.
    */
-  private async export(q: LogQueryDto, format: 'csv' | 'jsonl', after: { createdAt: string; id: string } | undefined, who: VerifiedToken, req: Request, res: Response): Promise<void> {
+  private async export(
+    q: LogQueryDto,
+    format: 'csv' | 'jsonl',
+    after: { createdAt: string; id: string } | undefined,
+    who: VerifiedToken,
+    req: Request,
+    res: Response,
+  ): Promise<void> {
     const max = q.limit ?? 10000;
     // Read the first page before recording, so the record can say whether rows leave at all.
     const first = await this.repo.page(q, Math.min(EXPORT_PAGE, max), after);
-    await this.recorder.record(who, req, '/api/v1/audit/logs', { ...q, format }, Math.min(max, first.length < EXPORT_PAGE ? first.length : max));
+    await this.recorder.record(
+      who,
+      req,
+      '/api/v1/audit/logs',
+      { ...q, format },
+      Math.min(max, first.length < EXPORT_PAGE ? first.length : max),
+    );
     res.status(200).type(format === 'csv' ? 'text/csv' : 'application/x-ndjson');
     res.setHeader('Content-Disposition', `attachment; filename="audit-logs.${format}"`);
     const line = format === 'csv' ? csvLine : (row: AuditLogView) => `${JSON.stringify(row)}\n`;
@@ -72,7 +98,10 @@ export class AuditQueryController {
         sent += rows.length;
         if (page.length < EXPORT_PAGE || sent >= max) return;
         const last = page[page.length - 1];
-        page = await repo.page(q, Math.min(EXPORT_PAGE, max - sent), { createdAt: last.createdAt, id: last.id });
+        page = await repo.page(q, Math.min(EXPORT_PAGE, max - sent), {
+          createdAt: last.createdAt,
+          id: last.id,
+        });
       }
     }
     try {
@@ -80,7 +109,8 @@ export class AuditQueryController {
     } catch (err) {
       // Headers are gone: nothing to answer. A client that left is routine; anything else is logged.
       const code = (err as { code?: string }).code;
-      if (code !== 'ERR_STREAM_PREMATURE_CLOSE') this.logger.error(`export failed mid-stream: ${err instanceof Error ? err.message : String(err)}`);
+      if (code !== 'ERR_STREAM_PREMATURE_CLOSE')
+        this.logger.error(`export failed mid-stream: ${err instanceof Error ? err.message : String(err)}`);
       res.destroy();
     }
   }

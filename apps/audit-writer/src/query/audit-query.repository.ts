@@ -69,7 +69,11 @@ export class AuditQueryRepository {
     this.restored = `"${config.restoreDbSchema}".audit_logs_restored`;
   }
 
-  async page(q: LogQueryDto, limit: number, after?: { createdAt: string; id: string }): Promise<AuditLogView[]> {
+  async page(
+    q: LogQueryDto,
+    limit: number,
+    after?: { createdAt: string; id: string },
+  ): Promise<AuditLogView[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     const add = (sql: string, value: unknown) => {
@@ -112,14 +116,21 @@ export class AuditQueryRepository {
         WHERE created_at >= $2 AND created_at < $3 ${action} GROUP BY 1, 2 ORDER BY 1 DESC, 2`,
       args,
     );
-    return rows.map((r: { bucket: Date; action: string; count: number }) => ({ bucket: r.bucket.toISOString(), action: r.action, count: r.count }));
+    return rows.map((r: { bucket: Date; action: string; count: number }) => ({
+      bucket: r.bucket.toISOString(),
+      action: r.action,
+      count: r.count,
+    }));
   }
 
   async security(q: SecurityQueryDto) {
     const since = q.since ?? new Date(Date.now() - 24 * 3600e3).toISOString();
     const limit = q.limit ?? 100;
     const [alerts, failedByIp, failedByUser, counts] = await Promise.all([
-      this.ds.query(`SELECT ${VIEW} FROM ${this.s}.audit_logs WHERE action LIKE 'SECURITY_%' AND created_at >= $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [since, limit]),
+      this.ds.query(
+        `SELECT ${VIEW} FROM ${this.s}.audit_logs WHERE action LIKE 'SECURITY_%' AND created_at >= $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+        [since, limit],
+      ),
       this.ds.query(
         `SELECT host(ip_address) AS ip, count(*)::int AS failures FROM ${this.s}.audit_logs
           WHERE action = 'FAILED_AUTH_LOGIN' AND created_at >= $1 GROUP BY 1 ORDER BY 2 DESC LIMIT 20`,
@@ -137,15 +148,27 @@ export class AuditQueryRepository {
         [since],
       ),
     ]);
-    return { since, alerts: alerts.map(toView), topFailedIps: failedByIp, topFailedSubjects: failedByUser, counts };
+    return {
+      since,
+      alerts: alerts.map(toView),
+      topFailedIps: failedByIp,
+      topFailedSubjects: failedByUser,
+      counts,
+    };
   }
 
   /** Store-level health: seed 001's size check in the form that works on a partitioned table. */
   async storeHealth() {
     const [[size], [recent], heads, [checkpoint], [partitions]] = await Promise.all([
-      this.ds.query(`SELECT coalesce(sum(pg_total_relation_size(relid)), 0)::bigint AS bytes FROM pg_partition_tree('${this.s}.audit_logs')`),
-      this.ds.query(`SELECT count(*)::int AS last_hour FROM ${this.s}.audit_logs WHERE created_at > now() - interval '1 hour'`),
-      this.ds.query(`SELECT chain_id, position::text, head_created_at, updated_at FROM ${this.s}.chain_heads ORDER BY chain_id`),
+      this.ds.query(
+        `SELECT coalesce(sum(pg_total_relation_size(relid)), 0)::bigint AS bytes FROM pg_partition_tree('${this.s}.audit_logs')`,
+      ),
+      this.ds.query(
+        `SELECT count(*)::int AS last_hour FROM ${this.s}.audit_logs WHERE created_at > now() - interval '1 hour'`,
+      ),
+      this.ds.query(
+        `SELECT chain_id, position::text, head_created_at, updated_at FROM ${this.s}.chain_heads ORDER BY chain_id`,
+      ),
       this.ds.query(
         `SELECT max(c.signed_at) AS last_signed, count(*) FILTER (WHERE p.checkpoint_id IS NULL)::int AS unpublished
            FROM ${this.s}.audit_checkpoints c LEFT JOIN ${this.s}.checkpoint_publications p ON p.checkpoint_id = c.id`,
@@ -156,14 +179,18 @@ export class AuditQueryRepository {
       storeBytes: Number(size.bytes),
       partitions: partitions.n,
       rowsLastHour: recent.last_hour,
-      chains: heads.map((h: { chain_id: string; position: string; head_created_at: Date | null; updated_at: Date }) => ({
-        chainId: h.chain_id,
-        position: Number(h.position),
-        headCreatedAt: h.head_created_at?.toISOString() ?? null,
-        updatedAt: h.updated_at.toISOString(),
-      })),
+      chains: heads.map(
+        (h: { chain_id: string; position: string; head_created_at: Date | null; updated_at: Date }) => ({
+          chainId: h.chain_id,
+          position: Number(h.position),
+          headCreatedAt: h.head_created_at?.toISOString() ?? null,
+          updatedAt: h.updated_at.toISOString(),
+        }),
+      ),
       lastCheckpointAt: checkpoint.last_signed ? new Date(checkpoint.last_signed).toISOString() : null,
-      lastCheckpointAgeSeconds: checkpoint.last_signed ? Math.round((Date.now() - new Date(checkpoint.last_signed).getTime()) / 1000) : null,
+      lastCheckpointAgeSeconds: checkpoint.last_signed
+        ? Math.round((Date.now() - new Date(checkpoint.last_signed).getTime()) / 1000)
+        : null,
       unpublishedCheckpoints: checkpoint.unpublished,
     };
   }

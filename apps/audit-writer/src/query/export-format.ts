@@ -1,8 +1,23 @@
 import type { AuditLogView } from './audit-query.repository';
 
 export const CSV_COLUMNS: Array<keyof AuditLogView> = [
-  'id', 'eventId', 'createdAt', 'action', 'userId', 'ipAddress', 'userAgent', 'username', 'outcome', 'reason',
-  'producer', 'requestId', 'actorUserId', 'actorRoles', 'chainId', 'chainSeq', 'details',
+  'id',
+  'eventId',
+  'createdAt',
+  'action',
+  'userId',
+  'ipAddress',
+  'userAgent',
+  'username',
+  'outcome',
+  'reason',
+  'producer',
+  'requestId',
+  'actorUserId',
+  'actorRoles',
+  'chainId',
+  'chainSeq',
+  'details',
 ];
 
 /** RFC 4180 quoting, and spreadsheet formula injection neutralised (a leading = + - @ is prefixed with '). */

@@ -18,7 +18,13 @@ export class ReadRecorder {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async record(who: VerifiedToken, req: Request, endpoint: string, filters: Record<string, unknown>, rowCount: number): Promise<void> {
+  async record(
+    who: VerifiedToken,
+    req: Request,
+    endpoint: string,
+    filters: Record<string, unknown>,
+    rowCount: number,
+  ): Promise<void> {
     const ctx = currentContext();
     const event = createEvent('AUDIT_LOG_READ', {
       producer: 'audit-writer',
@@ -33,13 +39,17 @@ export class ReadRecorder {
       await this.producer.publish(topicOf('AUDIT_LOG_READ'), [event]);
     } catch (err) {
       this.logger.error('audit read could not be recorded; refusing the read', { err, endpoint });
-      throw new ServiceUnavailableException({ title: 'Service Unavailable', detail: 'the read could not be audited; retry shortly' });
+      throw new ServiceUnavailableException({
+        title: 'Service Unavailable',
+        detail: 'the read could not be audited; retry shortly',
+      });
     }
   }
 }
 
 function stringify(filters: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(filters)) if (v !== undefined && k !== 'cursor') out[k] = String(v).slice(0, 256);
+  for (const [k, v] of Object.entries(filters))
+    if (v !== undefined && k !== 'cursor') out[k] = String(v).slice(0, 256);
   return out;
 }

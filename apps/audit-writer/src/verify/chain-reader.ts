@@ -49,7 +49,11 @@ export async function* readChain(
   }
 }
 
-export async function readCheckpoints(db: Queryable, schema: string, chainId: string): Promise<SignedCheckpoint[]> {
+export async function readCheckpoints(
+  db: Queryable,
+  schema: string,
+  chainId: string,
+): Promise<SignedCheckpoint[]> {
   const { rows } = await db.query(
     `SELECT chain_id, position, head_hash, head_created_at, prev_checkpoint_hash, key_fingerprint, algorithm, signature, signed_at
        FROM "${schema}".audit_checkpoints WHERE chain_id = $1 ORDER BY id`,
@@ -68,7 +72,11 @@ export async function readCheckpoints(db: Queryable, schema: string, chainId: st
   }));
 }
 
-export async function readCuts(db: Queryable, schema: string, chainId: string): Promise<SignedRetentionCut[]> {
+export async function readCuts(
+  db: Queryable,
+  schema: string,
+  chainId: string,
+): Promise<SignedRetentionCut[]> {
   const { rows } = await db.query(
     `SELECT chain_id, up_to_seq, last_hash, last_created_at, policy, cut_at, key_fingerprint, algorithm, signature
        FROM "${schema}".chain_cuts WHERE chain_id = $1 ORDER BY id`,
@@ -92,8 +100,14 @@ export function toCut(r: Record<string, unknown>): SignedRetentionCut {
 }
 
 /** chain_heads.position, or undefined when the chain has no head row. */
-export async function readHeadPosition(db: Queryable, schema: string, chainId: string): Promise<number | undefined> {
-  const { rows } = await db.query(`SELECT position FROM "${schema}".chain_heads WHERE chain_id = $1`, [chainId]);
+export async function readHeadPosition(
+  db: Queryable,
+  schema: string,
+  chainId: string,
+): Promise<number | undefined> {
+  const { rows } = await db.query(`SELECT position FROM "${schema}".chain_heads WHERE chain_id = $1`, [
+    chainId,
+  ]);
   return rows.length ? Number(rows[0].position) : undefined;
 }
 

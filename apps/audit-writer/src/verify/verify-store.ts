@@ -1,6 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import { ChainVerifier, compareWithWitness, type ChainReport, type WitnessRecord } from '@vigil/chain';
-import { listChains, readChain, readCheckpoints, readCuts, readHeadPosition, type Queryable } from './chain-reader';
+import {
+  listChains,
+  readChain,
+  readCheckpoints,
+  readCuts,
+  readHeadPosition,
+  type Queryable,
+} from './chain-reader';
 import type { Witness } from './witness-source';
 
 export interface StoreChainReport extends ChainReport {
@@ -27,7 +34,12 @@ export async function verifyStore(
   db: Queryable,
   schema: string,
   keyring: Map<string, KeyObject>,
-  opts: { chains?: string[]; onChain?: (r: StoreChainReport) => void; witness?: Witness; inScope?: (chainId: string) => boolean } = {},
+  opts: {
+    chains?: string[];
+    onChain?: (r: StoreChainReport) => void;
+    witness?: Witness;
+    inScope?: (chainId: string) => boolean;
+  } = {},
 ): Promise<StoreReport> {
   const inScope = opts.inScope ?? (() => true);
   const witnessed = opts.witness?.records.filter((r) => inScope(r.chainId)) ?? [];
@@ -38,7 +50,9 @@ export async function verifyStore(
     else byChain.set(r.chainId, [r]);
   }
   const witnessChains = [...byChain.keys()];
-  const chains = opts.chains?.length ? opts.chains : [...new Set([...(await listChains(db, schema)), ...witnessChains])].sort();
+  const chains = opts.chains?.length
+    ? opts.chains
+    : [...new Set([...(await listChains(db, schema)), ...witnessChains])].sort();
   const reports: StoreChainReport[] = [];
   for (const chainId of chains) {
     const checkpoints = await readCheckpoints(db, schema, chainId);
@@ -48,9 +62,19 @@ export async function verifyStore(
     const report: StoreChainReport = verifier.finish();
     if (opts.witness) {
       const headPosition = await readHeadPosition(db, schema, chainId);
-      const seen = compareWithWitness(chainId, byChain.get(chainId) ?? [], { checkpoints, cuts, lastSeq: report.lastSeq, lastCreatedAt: report.lastCreatedAt, headPosition }, keyring);
+      const seen = compareWithWitness(
+        chainId,
+        byChain.get(chainId) ?? [],
+        { checkpoints, cuts, lastSeq: report.lastSeq, lastCreatedAt: report.lastCreatedAt, headPosition },
+        keyring,
+      );
       report.findings = [...report.findings, ...seen.findings].sort((a, b) => a.at - b.at);
-      report.witness = { checkpoints: seen.checkpoints, cuts: seen.cuts, latestPosition: seen.latestPosition, latestSignedAt: seen.latestSignedAt };
+      report.witness = {
+        checkpoints: seen.checkpoints,
+        cuts: seen.cuts,
+        latestPosition: seen.latestPosition,
+        latestSignedAt: seen.latestSignedAt,
+      };
     }
     reports.push(report);
     opts.onChain?.(report);
@@ -63,6 +87,11 @@ export async function verifyStore(
     validRows: sum((r) => r.validRows),
     checkpoints: sum((r) => r.checkpoints),
     validCheckpoints: sum((r) => r.validCheckpoints),
-    witness: opts.witness && { source: opts.witness.source, records: witnessed.length, unreadable: opts.witness.unreadable, chains: witnessChains.length },
+    witness: opts.witness && {
+      source: opts.witness.source,
+      records: witnessed.length,
+      unreadable: opts.witness.unreadable,
+      chains: witnessChains.length,
+    },
   };
 }

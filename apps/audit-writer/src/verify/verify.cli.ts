@@ -22,7 +22,11 @@ import { verifyStore, type StoreChainReport } from './verify-store';
 import { chainInScope, witnessFromFile, witnessFromTopic, type Witness } from './witness-source';
 
 const schema = {
-  databaseUrl: env.url('DATABASE_URL', { default: 'postgres://postgres@127.0.0.1:5432/vigil', protocols: ['postgres', 'postgresql'], secret: true }),
+  databaseUrl: env.url('DATABASE_URL', {
+    default: 'postgres://postgres@127.0.0.1:5432/vigil',
+    protocols: ['postgres', 'postgresql'],
+    secret: true,
+  }),
   dbSchema: env.string('DB_SCHEMA', { default: 'audit', pattern: /^[a-z_][a-z0-9_]{0,62}$/ }),
   keyDir: env.string('AUDIT_KEY_DIR', { default: '.cache/keys/audit' }),
   kafkaBrokers: env.hostPorts('KAFKA_BROKERS', { default: ['127.0.0.1:9092'] }),
@@ -52,10 +56,16 @@ function args(argv: string[]): Args {
 }
 
 function line(r: StoreChainReport): string {
-  const range = r.verifiedTo ? `clean from ${r.verifiedFrom} to ${r.verifiedTo}` : 'no clean range anchored by a valid checkpoint';
+  const range = r.verifiedTo
+    ? `clean from ${r.verifiedFrom} to ${r.verifiedTo}`
+    : 'no clean range anchored by a valid checkpoint';
   const a = r.archived;
-  const archived = a ? `; archived up to ${a.upToSeq} (policy ${a.policy}, cut ${a.cutAt}${a.lastCreatedAt ? `, rows until ${a.lastCreatedAt}` : ''})` : '';
-  const seen = r.witness ? `; witness: ${r.witness.checkpoints} checkpoint(s)${r.witness.latestPosition !== undefined ? ` up to position ${r.witness.latestPosition}` : ''}` : '';
+  const archived = a
+    ? `; archived up to ${a.upToSeq} (policy ${a.policy}, cut ${a.cutAt}${a.lastCreatedAt ? `, rows until ${a.lastCreatedAt}` : ''})`
+    : '';
+  const seen = r.witness
+    ? `; witness: ${r.witness.checkpoints} checkpoint(s)${r.witness.latestPosition !== undefined ? ` up to position ${r.witness.latestPosition}` : ''}`
+    : '';
   return `${r.chainId}: ${r.validRows}/${r.rows} rows valid, ${r.validCheckpoints}/${r.checkpoints} checkpoints valid; ${range}${archived}${seen}`;
 }
 
@@ -72,10 +82,14 @@ async function loadWitness(a: Args, brokers: string[]): Promise<Witness | undefi
   return witnessFromTopic(kafka, (p) => {
     if (p.caughtUp || Date.now() - shown > 1000) {
       shown = Date.now();
-      process.stderr.write(`reading the witness: ${p.read}/${p.total} record(s)${p.caughtUp ? ', caught up' : ''}\n`);
+      process.stderr.write(
+        `reading the witness: ${p.read}/${p.total} record(s)${p.caughtUp ? ', caught up' : ''}\n`,
+      );
     }
   }).catch((err: unknown) => {
-    throw new Error(`the witness (audit.checkpoints.v1 on ${brokers.join(',')}) could not be read: ${(err as Error).message}; use --witness FILE for an exported copy, or --no-witness`);
+    throw new Error(
+      `the witness (audit.checkpoints.v1 on ${brokers.join(',')}) could not be read: ${(err as Error).message}; use --witness FILE for an exported copy, or --no-witness`,
+    );
   });
 }
 
@@ -85,7 +99,11 @@ async function main(): Promise<number> {
   const keyring = loadKeyring(config.keyDir);
   if (a.witness === 'none') console.error(NO_WITNESS_WARNING);
   const witness = await loadWitness(a, config.kafkaBrokers); // before the snapshot: see witnessFromTopic
-  const pool = new Pool({ connectionString: config.databaseUrl, application_name: 'vigil-audit-verify', max: 1 });
+  const pool = new Pool({
+    connectionString: config.databaseUrl,
+    application_name: 'vigil-audit-verify',
+    max: 1,
+  });
   try {
     if (!a.json && a.witness === 'none') console.log(NO_WITNESS_WARNING);
     const report = await new Db(pool).tx(
@@ -100,10 +118,19 @@ async function main(): Promise<number> {
       { isolation: 'repeatable read', readOnly: true }, // one consistent snapshot
     );
     if (a.json) {
-      console.log(JSON.stringify({ ...report, ...(a.witness === 'none' ? { warning: NO_WITNESS_WARNING } : {}) }, null, 2));
+      console.log(
+        JSON.stringify(
+          { ...report, ...(a.witness === 'none' ? { warning: NO_WITNESS_WARNING } : {}) },
+          null,
+          2,
+        ),
+      );
     } else {
       for (const c of report.chains) {
-        for (const f of c.findings) console.log(`  ${f.kind.toUpperCase()} ${c.chainId} @${f.at}${f.eventId ? ` event ${f.eventId}` : ''}${timeRange(f.from, f.to)}: ${f.detail}`);
+        for (const f of c.findings)
+          console.log(
+            `  ${f.kind.toUpperCase()} ${c.chainId} @${f.at}${f.eventId ? ` event ${f.eventId}` : ''}${timeRange(f.from, f.to)}: ${f.detail}`,
+          );
       }
       const w = report.witness;
       const against = w

@@ -1,4 +1,17 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query, Req, UseFilters } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Put,
+  Query,
+  Req,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Principal, Roles, type VerifiedToken } from '@vigil/auth';
@@ -23,7 +36,9 @@ export class AdminUsersController {
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create a user (password checked against the policy and the common-password list)' })
+  @ApiOperation({
+    summary: 'Create a user (password checked against the policy and the common-password list)',
+  })
   create(@Body() dto: CreateUserDto, @Principal() who: VerifiedToken, @Req() req: Request) {
     return this.admin.create(dto, this.ctx(who, req));
   }
@@ -41,7 +56,12 @@ export class AdminUsersController {
 
   @Put(':id/roles')
   @ApiOperation({ summary: 'Replace the roles (ROLE_CHANGED with before and after)' })
-  setRoles(@Param('id', uuid) id: string, @Body() dto: SetRolesDto, @Principal() who: VerifiedToken, @Req() req: Request) {
+  setRoles(
+    @Param('id', uuid) id: string,
+    @Body() dto: SetRolesDto,
+    @Principal() who: VerifiedToken,
+    @Req() req: Request,
+  ) {
     return this.admin.setRoles(id, dto.roles, this.ctx(who, req));
   }
 
@@ -61,7 +81,12 @@ export class AdminUsersController {
   @Post(':id/lock')
   @HttpCode(200)
   @ApiOperation({ summary: 'Lock for ttlSeconds, or until unlocked' })
-  lock(@Param('id', uuid) id: string, @Body() dto: LockUserDto, @Principal() who: VerifiedToken, @Req() req: Request) {
+  lock(
+    @Param('id', uuid) id: string,
+    @Body() dto: LockUserDto,
+    @Principal() who: VerifiedToken,
+    @Req() req: Request,
+  ) {
     return this.admin.lock(id, dto.ttlSeconds, this.ctx(who, req));
   }
 
@@ -75,7 +100,12 @@ export class AdminUsersController {
   @Post(':id/password')
   @HttpCode(200)
   @ApiOperation({ summary: 'Set a new password: unlocks and ends every session' })
-  resetPassword(@Param('id', uuid) id: string, @Body() dto: ResetPasswordDto, @Principal() who: VerifiedToken, @Req() req: Request) {
+  resetPassword(
+    @Param('id', uuid) id: string,
+    @Body() dto: ResetPasswordDto,
+    @Principal() who: VerifiedToken,
+    @Req() req: Request,
+  ) {
     return this.admin.resetPassword(id, dto.password, this.ctx(who, req));
   }
 
@@ -91,7 +121,12 @@ export class AdminUsersController {
   }
 
   @Delete(':id/sessions/:sessionId')
-  revokeOne(@Param('id', uuid) id: string, @Param('sessionId', uuid) sessionId: string, @Principal() who: VerifiedToken, @Req() req: Request) {
+  revokeOne(
+    @Param('id', uuid) id: string,
+    @Param('sessionId', uuid) sessionId: string,
+    @Principal() who: VerifiedToken,
+    @Req() req: Request,
+  ) {
     return this.admin.revokeSessions(id, sessionId, this.ctx(who, req));
   }
 }

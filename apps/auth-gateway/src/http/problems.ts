@@ -8,12 +8,24 @@ const PROBLEMS = 'https://vigil.dev/problems';
  * account alike (same status, same body), so the response tells an attacker nothing.
  */
 export function invalidCredentials(): UnauthorizedException {
-  return markAudited(new UnauthorizedException({ type: `${PROBLEMS}/invalid-credentials`, title: 'Unauthorized', detail: 'invalid username or password' }));
+  return markAudited(
+    new UnauthorizedException({
+      type: `${PROBLEMS}/invalid-credentials`,
+      title: 'Unauthorized',
+      detail: 'invalid username or password',
+    }),
+  );
 }
 
 /** A refresh token that is unknown, expired, revoked or replayed: one answer for all. */
 export function invalidGrant(): UnauthorizedException {
-  return markAudited(new UnauthorizedException({ type: `${PROBLEMS}/invalid-grant`, title: 'Unauthorized', detail: 'the refresh token is invalid or expired' }));
+  return markAudited(
+    new UnauthorizedException({
+      type: `${PROBLEMS}/invalid-grant`,
+      title: 'Unauthorized',
+      detail: 'the refresh token is invalid or expired',
+    }),
+  );
 }
 
 /** 429 with Retry-After and the IETF RateLimit fields; its RATE_LIMITED event is already written. */
@@ -22,7 +34,14 @@ export class RateLimitedException extends HttpException {
     readonly retryAfterSeconds: number,
     readonly rateLimit: { limit: number; remaining: number; resetSeconds: number; windowSeconds: number },
   ) {
-    super({ type: `${PROBLEMS}/too-many-requests`, title: 'Too Many Requests', detail: `too many failed attempts; retry in ${retryAfterSeconds} s` }, HttpStatus.TOO_MANY_REQUESTS);
+    super(
+      {
+        type: `${PROBLEMS}/too-many-requests`,
+        title: 'Too Many Requests',
+        detail: `too many failed attempts; retry in ${retryAfterSeconds} s`,
+      },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
     markAudited(this);
   }
 
@@ -40,5 +59,14 @@ export class RateLimitedException extends HttpException {
 
 /** 403 for a blocked client address (security action BLOCK_IP); its ACCESS_DENIED is already written. */
 export function ipBlocked(): HttpException {
-  return markAudited(new HttpException({ type: `${PROBLEMS}/ip-blocked`, title: 'Forbidden', detail: 'requests from this address are blocked' }, HttpStatus.FORBIDDEN));
+  return markAudited(
+    new HttpException(
+      {
+        type: `${PROBLEMS}/ip-blocked`,
+        title: 'Forbidden',
+        detail: 'requests from this address are blocked',
+      },
+      HttpStatus.FORBIDDEN,
+    ),
+  );
 }

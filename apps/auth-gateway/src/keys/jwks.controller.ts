@@ -12,7 +12,9 @@ export class JwksController {
 
   @Get('.well-known/jwks.json')
   @Header('Cache-Control', 'public, max-age=60')
-  @ApiOperation({ summary: 'Public keys that verify access tokens (current, pre-published and recently retired)' })
+  @ApiOperation({
+    summary: 'Public keys that verify access tokens (current, pre-published and recently retired)',
+  })
   jwks(): JSONWebKeySet {
     return this.keys.jwks();
   }

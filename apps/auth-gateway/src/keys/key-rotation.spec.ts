@@ -6,7 +6,12 @@ const opts = { accessTtlMs: 10 * MIN, clockSkewMs: MIN, rotationMs: 30 * DAY };
 
 describe('signing-key rotation plan', () => {
   it('with no key, a rotation is due (generated at first start)', () => {
-    expect(planKeys([], 0, opts)).toEqual({ signing: undefined, published: [], prunable: [], rotationDue: true });
+    expect(planKeys([], 0, opts)).toEqual({
+      signing: undefined,
+      published: [],
+      prunable: [],
+      rotationDue: true,
+    });
   });
 
   it('publishes a new key before it signs, then keeps the old one until its last token expired', () => {

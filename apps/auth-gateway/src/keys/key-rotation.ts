@@ -28,7 +28,9 @@ export interface KeyPlan {
 }
 
 export function planKeys(keys: KeyMeta[], now: number, opts: KeyPlanOptions): KeyPlan {
-  const ordered = [...keys].sort((a, b) => a.activatesAt - b.activatesAt || a.createdAt - b.createdAt || a.kid.localeCompare(b.kid));
+  const ordered = [...keys].sort(
+    (a, b) => a.activatesAt - b.activatesAt || a.createdAt - b.createdAt || a.kid.localeCompare(b.kid),
+  );
   const active = ordered.filter((k) => k.activatesAt <= now);
   const pending = ordered.filter((k) => k.activatesAt > now);
   const signing = active.at(-1) ?? pending[0];
@@ -38,7 +40,10 @@ export function planKeys(keys: KeyMeta[], now: number, opts: KeyPlanOptions): Ke
     const successor = active[i + 1];
     if (successor && successor.activatesAt + opts.accessTtlMs + opts.clockSkewMs > now) published.add(k.kid);
   });
-  const newest = ordered.reduce<KeyMeta | undefined>((n, k) => (!n || k.createdAt > n.createdAt ? k : n), undefined);
+  const newest = ordered.reduce<KeyMeta | undefined>(
+    (n, k) => (!n || k.createdAt > n.createdAt ? k : n),
+    undefined,
+  );
   return {
     signing: signing?.kid,
     published: ordered.filter((k) => published.has(k.kid)).map((k) => k.kid),

@@ -14,7 +14,8 @@ describe('KeyStore (keys on disk)', () => {
   beforeEach(async () => (dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vigil-keys-'))));
   afterEach(() => fs.rm(dir, { recursive: true, force: true }));
 
-  const store = (alg: 'EdDSA' | 'ES256' = 'EdDSA') => new KeyStore({ dir, alg, accessTtlMs: 10 * MIN, prepublishMs: MIN, rotationMs: 30 * 1440 * MIN, logger });
+  const store = (alg: 'EdDSA' | 'ES256' = 'EdDSA') =>
+    new KeyStore({ dir, alg, accessTtlMs: 10 * MIN, prepublishMs: MIN, rotationMs: 30 * 1440 * MIN, logger });
 
   it('generates the first key at start, 0600, and publishes only its public half', async () => {
     const ks = store();
@@ -24,7 +25,13 @@ describe('KeyStore (keys on disk)', () => {
     expect((await fs.stat(path.join(dir, files[0]))).mode & 0o777).toBe(0o600);
     const jwks = ks.jwks();
     expect(jwks.keys).toHaveLength(1);
-    expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: ks.signingKey().kid });
+    expect(jwks.keys[0]).toMatchObject({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      alg: 'EdDSA',
+      use: 'sig',
+      kid: ks.signingKey().kid,
+    });
     expect(JSON.stringify(jwks)).not.toMatch(/"d"|PRIVATE/);
   });
 
@@ -43,13 +50,22 @@ describe('KeyStore (keys on disk)', () => {
     const oldKey = ks.signingKey(t0);
     const token = await new SignJWT({ roles: ['user'] })
       .setProtectedHeader({ alg: oldKey.alg, kid: oldKey.kid, typ: 'at+jwt' })
-      .setSubject('u-1').setJti('j').setIssuedAt().setIssuer('iss').setAudience('aud').setExpirationTime('10m')
+      .setSubject('u-1')
+      .setJti('j')
+      .setIssuedAt()
+      .setIssuer('iss')
+      .setAudience('aud')
+      .setExpirationTime('10m')
       .sign(oldKey.privateKey);
     const newKid = await ks.rotate(t0);
     expect(newKid).toBeDefined();
     expect(ks.signingKey(t0).kid).toBe(oldKey.kid); // pre-published, not yet signing
     expect(ks.signingKey(t0 + 2 * MIN).kid).toBe(newKid);
-    const verifier = new JwksVerifier({ loadJwks: async () => ks.jwks(t0 + 2 * MIN), issuer: 'iss', audience: 'aud' });
+    const verifier = new JwksVerifier({
+      loadJwks: async () => ks.jwks(t0 + 2 * MIN),
+      issuer: 'iss',
+      audience: 'aud',
+    });
     await expect(verifier.verify(token)).resolves.toMatchObject({ kid: oldKey.kid });
     expect(ks.jwks(t0 + MIN + 12 * MIN).keys.map((k) => k.kid)).toEqual([newKid]);
     await ks.maintain(t0 + MIN + 12 * MIN);

@@ -54,7 +54,11 @@ export class KeyStore {
   }
 
   private get planOptions() {
-    return { accessTtlMs: this.opts.accessTtlMs, clockSkewMs: this.opts.clockSkewMs ?? 60_000, rotationMs: this.opts.rotationMs };
+    return {
+      accessTtlMs: this.opts.accessTtlMs,
+      clockSkewMs: this.opts.clockSkewMs ?? 60_000,
+      rotationMs: this.opts.rotationMs,
+    };
   }
 
   /** Loads the keys, generating the first one (active at once) when the directory has none. */
@@ -84,7 +88,11 @@ export class KeyStore {
       if (opts.onlyIfDue && !this.plan.rotationDue) return undefined;
       const immediate = this.plan.signing === undefined;
       const file = await this.generate(now, immediate ? now : now + this.opts.prepublishMs);
-      this.opts.logger.info('signing key generated', { kid: file.kid, alg: file.alg, activatesAt: file.activatesAt });
+      this.opts.logger.info('signing key generated', {
+        kid: file.kid,
+        alg: file.alg,
+        activatesAt: file.activatesAt,
+      });
       await this.reload(now);
       return file.kid;
     } finally {
@@ -99,14 +107,31 @@ export class KeyStore {
       const file = path.join(this.opts.dir, name);
       const stat = await fs.stat(file);
       if ((stat.mode & 0o077) !== 0) {
-        throw new Error(`signing key file ${file} is readable by group or others (mode ${(stat.mode & 0o777).toString(8)}): chmod 600 it`);
+        throw new Error(
+          `signing key file ${file} is readable by group or others (mode ${(stat.mode & 0o777).toString(8)}): chmod 600 it`,
+        );
       }
       const raw = JSON.parse(await fs.readFile(file, 'utf8')) as KeyFile;
       const privateKey = createPrivateKey(raw.privateKeyPem);
       const publicJwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
-      loaded.push({ kid: raw.kid, alg: raw.alg, createdAt: Date.parse(raw.createdAt), activatesAt: Date.parse(raw.activatesAt), privateKey, publicJwk });
+      loaded.push({
+        kid: raw.kid,
+        alg: raw.alg,
+        createdAt: Date.parse(raw.createdAt),
+        activatesAt: Date.parse(raw.activatesAt),
+        privateKey,
+        publicJwk,
+      });
     }
-    const changed = loaded.map((k) => k.kid).sort().join() !== this.keys.map((k) => k.kid).sort().join();
+    const changed =
+      loaded
+        .map((k) => k.kid)
+        .sort()
+        .join() !==
+      this.keys
+        .map((k) => k.kid)
+        .sort()
+        .join();
     this.keys = loaded;
     this.plan = planKeys(loaded, now, this.planOptions);
     if (changed) for (const listener of this.changeListeners) listener();
@@ -126,7 +151,15 @@ export class KeyStore {
     return {
       keys: this.keys
         .filter((k) => published.has(k.kid))
-        .map((k) => ({ kty: k.publicJwk.kty, crv: k.publicJwk.crv, x: k.publicJwk.x, ...(k.publicJwk.y ? { y: k.publicJwk.y } : {}), kid: k.kid, alg: k.alg, use: 'sig' })),
+        .map((k) => ({
+          kty: k.publicJwk.kty,
+          crv: k.publicJwk.crv,
+          x: k.publicJwk.x,
+          ...(k.publicJwk.y ? { y: k.publicJwk.y } : {}),
+          kid: k.kid,
+          alg: k.alg,
+          use: 'sig',
+        })),
     };
   }
 
@@ -135,7 +168,10 @@ export class KeyStore {
   }
 
   private async generate(now: number, activatesAt: number): Promise<KeyFile> {
-    const pair = this.opts.alg === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pair =
+      this.opts.alg === 'EdDSA'
+        ? generateKeyPairSync('ed25519')
+        : generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwk = pair.publicKey.export({ format: 'jwk' }) as JWK;
     const kid = await calculateJwkThumbprint(jwk, 'sha256');
     const file: KeyFile = {

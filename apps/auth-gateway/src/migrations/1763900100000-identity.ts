@@ -31,7 +31,9 @@ export class Identity1763900100000 implements MigrationInterface {
     await q.query(`CREATE UNIQUE INDEX users_username_key ON ${s}.users (username)`);
     await q.query(`CREATE UNIQUE INDEX users_email_key ON ${s}.users (lower(email))`);
     await q.query(`CREATE INDEX users_admins ON ${s}.users (is_admin) WHERE is_admin`);
-    await q.query(`COMMENT ON COLUMN ${s}.users.is_admin IS 'kept equal to (''admin'' = ANY(roles)) by trigger: seed 001 SQL may set either'`);
+    await q.query(
+      `COMMENT ON COLUMN ${s}.users.is_admin IS 'kept equal to (''admin'' = ANY(roles)) by trigger: seed 001 SQL may set either'`,
+    );
 
     await q.query(`
       CREATE TABLE ${s}.sessions (
@@ -47,7 +49,9 @@ export class Identity1763900100000 implements MigrationInterface {
         revoke_reason text
       )`);
     await q.query(`CREATE INDEX sessions_user_live ON ${s}.sessions (user_id) WHERE revoked_at IS NULL`);
-    await q.query(`COMMENT ON TABLE ${s}.sessions IS 'one login = one session = one refresh-token family (familyId = session id)'`);
+    await q.query(
+      `COMMENT ON TABLE ${s}.sessions IS 'one login = one session = one refresh-token family (familyId = session id)'`,
+    );
 
     await q.query(`
       CREATE TABLE ${s}.refresh_tokens (
@@ -60,7 +64,9 @@ export class Identity1763900100000 implements MigrationInterface {
         retried_at  timestamptz
       )`);
     await q.query(`CREATE INDEX refresh_tokens_session ON ${s}.refresh_tokens (session_id)`);
-    await q.query(`COMMENT ON COLUMN ${s}.refresh_tokens.token_hash IS 'SHA-256 of the opaque token; the token itself is never stored'`);
+    await q.query(
+      `COMMENT ON COLUMN ${s}.refresh_tokens.token_hash IS 'SHA-256 of the opaque token; the token itself is never stored'`,
+    );
 
     await q.query(`
       CREATE TABLE ${s}.throttle_state (
@@ -73,7 +79,9 @@ export class Identity1763900100000 implements MigrationInterface {
         PRIMARY KEY (scope, key)
       )`);
     await q.query(`CREATE INDEX throttle_state_last_failure ON ${s}.throttle_state (last_failure_at)`);
-    await q.query(`COMMENT ON COLUMN ${s}.throttle_state.recent IS 'epoch ms of the failures inside the sliding window (bounded)'`);
+    await q.query(
+      `COMMENT ON COLUMN ${s}.throttle_state.recent IS 'epoch ms of the failures inside the sliding window (bounded)'`,
+    );
 
     await q.query(`
       CREATE TABLE ${s}.known_ips (
@@ -107,7 +115,15 @@ export class Identity1763900100000 implements MigrationInterface {
   /** Gateway tables only (seed 004-56): nothing here is audit evidence, which lives in audit_logs. */
   async down(q: QueryRunner): Promise<void> {
     const s = `"${schemaOf(q.connection)}"`;
-    for (const t of ['applied_security_actions', 'ip_blocks', 'known_ips', 'throttle_state', 'refresh_tokens', 'sessions', 'users']) {
+    for (const t of [
+      'applied_security_actions',
+      'ip_blocks',
+      'known_ips',
+      'throttle_state',
+      'refresh_tokens',
+      'sessions',
+      'users',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS ${s}.${t}`);
     }
   }

@@ -28,8 +28,12 @@ export class Outbox1763900200000 implements MigrationInterface {
         failed_at    timestamptz,
         last_error   text
       )`);
-    await q.query(`CREATE INDEX outbox_pending ON ${s}.outbox (seq) WHERE published_at IS NULL AND failed_at IS NULL`);
-    await q.query(`CREATE INDEX outbox_published ON ${s}.outbox (published_at) WHERE published_at IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX outbox_pending ON ${s}.outbox (seq) WHERE published_at IS NULL AND failed_at IS NULL`,
+    );
+    await q.query(
+      `CREATE INDEX outbox_published ON ${s}.outbox (published_at) WHERE published_at IS NOT NULL`,
+    );
 
     // UUIDv7 (time-ordered; the contracts' event id format) for events written by SQL.
     await q.query(`
@@ -73,7 +77,9 @@ export class Outbox1763900200000 implements MigrationInterface {
         END IF;
         RETURN NEW;
       END $$`);
-    await q.query(`CREATE TRIGGER users_normalize BEFORE INSERT OR UPDATE ON ${s}.users FOR EACH ROW EXECUTE FUNCTION ${s}.users_normalize()`);
+    await q.query(
+      `CREATE TRIGGER users_normalize BEFORE INSERT OR UPDATE ON ${s}.users FOR EACH ROW EXECUTE FUNCTION ${s}.users_normalize()`,
+    );
 
     await q.query(`
       CREATE FUNCTION ${s}.users_audit() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = ${s}, pg_temp AS $$
@@ -115,12 +121,16 @@ export class Outbox1763900200000 implements MigrationInterface {
       CREATE TRIGGER users_audit AFTER UPDATE OF roles, is_admin, is_active ON ${s}.users FOR EACH ROW
       WHEN (OLD.roles IS DISTINCT FROM NEW.roles OR OLD.is_active IS DISTINCT FROM NEW.is_active)
       EXECUTE FUNCTION ${s}.users_audit()`);
-    await q.query(`CREATE TRIGGER users_audit_insert AFTER INSERT ON ${s}.users FOR EACH ROW EXECUTE FUNCTION ${s}.users_audit()`);
+    await q.query(
+      `CREATE TRIGGER users_audit_insert AFTER INSERT ON ${s}.users FOR EACH ROW EXECUTE FUNCTION ${s}.users_audit()`,
+    );
     // session_replication_role = replica must not silence the audit (DESIGN.md, "Known traps").
     await q.query(`ALTER TABLE ${s}.users ENABLE ALWAYS TRIGGER users_audit`);
     await q.query(`ALTER TABLE ${s}.users ENABLE ALWAYS TRIGGER users_audit_insert`);
     await q.query(`ALTER TABLE ${s}.users ENABLE ALWAYS TRIGGER users_normalize`);
-    await q.query(`REVOKE ALL ON FUNCTION ${s}.outbox_append(text, text, jsonb, jsonb, text, jsonb) FROM PUBLIC`);
+    await q.query(
+      `REVOKE ALL ON FUNCTION ${s}.outbox_append(text, text, jsonb, jsonb, text, jsonb) FROM PUBLIC`,
+    );
 
     // Operators run seed 001's SQL through vigil_operator (deploy/local/db-setup.js): they see and
     // change what the runbooks touch, never password hashes.

@@ -18,7 +18,12 @@ export class PasswordHasher {
   constructor(private readonly params: Argon2Params) {}
 
   private get options() {
-    return { type: argon2.argon2id, memoryCost: this.params.memoryKiB, timeCost: this.params.timeCost, parallelism: this.params.parallelism };
+    return {
+      type: argon2.argon2id,
+      memoryCost: this.params.memoryKiB,
+      timeCost: this.params.timeCost,
+      parallelism: this.params.parallelism,
+    };
   }
 
   async init(): Promise<void> {
@@ -47,7 +52,11 @@ export class PasswordHasher {
   /** The stored hash predates the current parameters: rehash at the next successful login. */
   needsRehash(hash: string): boolean {
     try {
-      return argon2.needsRehash(hash, { memoryCost: this.params.memoryKiB, timeCost: this.params.timeCost, parallelism: this.params.parallelism });
+      return argon2.needsRehash(hash, {
+        memoryCost: this.params.memoryKiB,
+        timeCost: this.params.timeCost,
+        parallelism: this.params.parallelism,
+      });
     } catch {
       return false;
     }

@@ -14,7 +14,14 @@ describe('new-password policy', () => {
   });
 
   it('refuses common passwords, also dressed up with case, digits and symbols', () => {
-    for (const p of ['password1234', 'Password1234', 'qwertyuiop123', 'Sunshine2024!!', '!!Football12345', 'correcthorsebatterystaple']) {
+    for (const p of [
+      'password1234',
+      'Password1234',
+      'qwertyuiop123',
+      'Sunshine2024!!',
+      '!!Football12345',
+      'correcthorsebatterystaple',
+    ]) {
       expect(checkPassword(p, ctx)).toContain('common');
     }
   });

@@ -22,8 +22,11 @@ export function checkPassword(password: string, ctx: PasswordContext): PasswordV
   if (length > (ctx.maxLength ?? 256)) out.push('too_long');
   const lower = password.normalize('NFKC').toLowerCase();
   const stripped = lower.replace(/[\d\W_]+$/u, '').replace(/^[\d\W_]+/u, '');
-  if (COMMON_PASSWORDS.has(lower) || (stripped.length >= 6 && COMMON_PASSWORDS.has(stripped))) out.push('common');
-  const names = [ctx.username, ctx.email?.split('@')[0]].filter((n): n is string => !!n && n.length >= 4).map((n) => n.toLowerCase());
+  if (COMMON_PASSWORDS.has(lower) || (stripped.length >= 6 && COMMON_PASSWORDS.has(stripped)))
+    out.push('common');
+  const names = [ctx.username, ctx.email?.split('@')[0]]
+    .filter((n): n is string => !!n && n.length >= 4)
+    .map((n) => n.toLowerCase());
   if (names.some((n) => lower.includes(n))) out.push('contains_username');
   if (/^(.)\1+$/u.test(lower) || new Set(lower).size <= 2) out.push('repetitive');
   return out;

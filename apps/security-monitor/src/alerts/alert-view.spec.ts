@@ -1,7 +1,18 @@
-import { createEvent, sevOf, type EventEnvelope, type SecurityAlertAttributes, type Severity } from '@vigil/contracts';
+import {
+  createEvent,
+  sevOf,
+  type EventEnvelope,
+  type SecurityAlertAttributes,
+  type Severity,
+} from '@vigil/contracts';
 import { formatAlert, isShown, parseArgs, tally, UsageError } from './alert-view';
 
-const alert = (severity: Severity, ruleId: string, status: 'firing' | 'resolved', at = '2025-01-15T09:30:00.000Z') =>
+const alert = (
+  severity: Severity,
+  ruleId: string,
+  status: 'firing' | 'resolved',
+  at = '2025-01-15T09:30:00.000Z',
+) =>
   createEvent('SECURITY_ALERT', {
     producer: 'security-monitor',
     occurredAt: at,
@@ -19,7 +30,8 @@ const alert = (severity: Severity, ruleId: string, status: 'firing' | 'resolved'
       key: { kind: 'user', value: 'mallory@example.com' },
       sampleEventIds: [],
       mitre: ['TA0006', 'T1110'],
-      summary: 'firing: failed-logins-per-user-1m-critical on user mallory@example.com: 11 events (threshold > 10) in 60s',
+      summary:
+        'firing: failed-logins-per-user-1m-critical on user mallory@example.com: 11 events (threshold > 10) in 60s',
     },
   }) as EventEnvelope<SecurityAlertAttributes>;
 
@@ -34,7 +46,10 @@ describe('monitor:alerts view (seed 001-09 daily review)', () => {
       follow: false,
       json: false,
     });
-    expect(parseArgs(['--since', '2025-01-15T09:00:00Z', '-f'], now)).toMatchObject({ since: now - 3_600_000, follow: true });
+    expect(parseArgs(['--since', '2025-01-15T09:00:00Z', '-f'], now)).toMatchObject({
+      since: now - 3_600_000,
+      follow: true,
+    });
     expect(() => parseArgs(['--severity', 'urgent'])).toThrow(UsageError);
     expect(() => parseArgs(['--since', 'yesterday'])).toThrow(/duration/);
     expect(() => parseArgs(['--verbose'])).toThrow(/unknown argument/);
@@ -54,8 +69,12 @@ describe('monitor:alerts view (seed 001-09 daily review)', () => {
     expect(text.split('\n')[0]).toBe(
       '2025-01-15T09:30:00Z  SEV-1 critical  FIRING    failed-logins-per-user-1m-critical v1  user=mallory@example.com  count=11  2025-01-15T09:29:00Z..2025-01-15T09:29:50Z  [TA0006,T1110]  alert=aaaaaaaaaaaa',
     );
-    expect(tally([alert('critical', 'r', 'firing'), alert('critical', 'r', 'resolved'), alert('medium', 'x', 'firing')])).toBe(
-      '3 alert transitions (2 critical, 1 medium); 1 alert(s) still firing',
-    );
+    expect(
+      tally([
+        alert('critical', 'r', 'firing'),
+        alert('critical', 'r', 'resolved'),
+        alert('medium', 'x', 'firing'),
+      ]),
+    ).toBe('3 alert transitions (2 critical, 1 medium); 1 alert(s) still firing');
   });
 });

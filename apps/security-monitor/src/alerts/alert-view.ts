@@ -1,4 +1,11 @@
-import { EventType, SEVERITIES, isAtLeast, type EventEnvelope, type SecurityAlertAttributes, type Severity } from '@vigil/contracts';
+import {
+  EventType,
+  SEVERITIES,
+  isAtLeast,
+  type EventEnvelope,
+  type SecurityAlertAttributes,
+  type Severity,
+} from '@vigil/contracts';
 
 /*
  * What `npm run monitor:alerts` shows (seed 001's daily review of security alerts): argument
@@ -40,13 +47,17 @@ export function parseArgs(argv: string[], now = Date.now()): AlertViewOptions {
     };
     if (a === '--severity') {
       const s = value();
-      if (!SEVERITIES.includes(s as Severity)) throw new UsageError(`--severity ${s}: one of ${SEVERITIES.join(', ')}`);
+      if (!SEVERITIES.includes(s as Severity))
+        throw new UsageError(`--severity ${s}: one of ${SEVERITIES.join(', ')}`);
       o.severity = s as Severity;
     } else if (a === '--rule') o.rules.push(value());
     else if (a === '--since') o.since = parseSince(value(), now);
     else if (a === '--follow' || a === '-f') o.follow = true;
     else if (a === '--json') o.json = true;
-    else throw new UsageError(`unknown argument ${a} (use --severity <level>, --rule <id>, --since <1h|ISO>, --follow, --json)`);
+    else
+      throw new UsageError(
+        `unknown argument ${a} (use --severity <level>, --rule <id>, --since <1h|ISO>, --follow, --json)`,
+      );
   }
   return o;
 }
@@ -81,7 +92,9 @@ export function formatAlert(e: EventEnvelope<SecurityAlertAttributes>): string {
 
 /** The closing tally of a review: transitions by severity, and alerts still firing. */
 export function tally(shown: Array<EventEnvelope<SecurityAlertAttributes>>): string {
-  const bySeverity = SEVERITIES.map((s) => [s, shown.filter((e) => e.attributes.severity === s).length] as const).filter(([, n]) => n > 0);
+  const bySeverity = SEVERITIES.map(
+    (s) => [s, shown.filter((e) => e.attributes.severity === s).length] as const,
+  ).filter(([, n]) => n > 0);
   const last = new Map<string, string>();
   for (const e of shown) last.set(e.attributes.alertId, e.attributes.status);
   const open = [...last.values()].filter((s) => s !== 'resolved').length;

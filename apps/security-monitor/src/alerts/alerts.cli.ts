@@ -13,23 +13,35 @@ import { formatAlert, isShown, parseArgs, tally, UsageError } from './alert-view
 
 const schema = {
   kafkaBrokers: env.hostPorts('KAFKA_BROKERS', { default: ['127.0.0.1:9092'] }),
-  alertsTopic: env.string('MONITOR_ALERTS_TOPIC', { default: Topics.SECURITY_ALERTS, pattern: /^[a-zA-Z0-9._-]+$/ }),
+  alertsTopic: env.string('MONITOR_ALERTS_TOPIC', {
+    default: Topics.SECURITY_ALERTS,
+    pattern: /^[a-zA-Z0-9._-]+$/,
+  }),
 };
 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
   const config = loadConfig(schema);
   const topic = config.alertsTopic;
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'vigil-monitor-alerts-cli', retries: 2 });
+  const kafka = createKafka({
+    brokers: config.kafkaBrokers,
+    clientId: 'vigil-monitor-alerts-cli',
+    retries: 2,
+  });
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
-  const starts = opts.since !== undefined ? await admin.fetchTopicOffsetsByTimestamp(topic, opts.since) : undefined;
+  const starts =
+    opts.since !== undefined ? await admin.fetchTopicOffsetsByTimestamp(topic, opts.since) : undefined;
   await admin.disconnect();
 
   // Where each partition must reach for a non-follow run to be complete.
-  const pending = new Map(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high) - 1n]));
-  for (const s of starts ?? []) if (BigInt(s.offset) >= BigInt(ends.find((e) => e.partition === s.partition)?.high ?? 0)) pending.delete(s.partition);
+  const pending = new Map(
+    ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high) - 1n]),
+  );
+  for (const s of starts ?? [])
+    if (BigInt(s.offset) >= BigInt(ends.find((e) => e.partition === s.partition)?.high ?? 0))
+      pending.delete(s.partition);
 
   const shown: Array<EventEnvelope<SecurityAlertAttributes>> = [];
   const consumer = kafka.consumer({ groupId: `vigil-monitor-alerts-cli-${randomUUID()}` });
@@ -45,7 +57,8 @@ async function main(): Promise<number> {
       if (d.ok && isShown(d.event, opts)) {
         shown.push(d.event);
         console.log(opts.json ? JSON.stringify(d.event) : formatAlert(d.event));
-      } else if (!d.ok) console.error(`partition ${partition} offset ${message.offset}: not a valid event (${d.reason})`);
+      } else if (!d.ok)
+        console.error(`partition ${partition} offset ${message.offset}: not a valid event (${d.reason})`);
       const target = pending.get(partition);
       if (target !== undefined && BigInt(message.offset) >= target) {
         pending.delete(partition);
@@ -67,7 +80,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err instanceof UsageError ? err.message : `monitor:alerts failed: ${(err as Error).message}`);
+    console.error(
+      err instanceof UsageError ? err.message : `monitor:alerts failed: ${(err as Error).message}`,
+    );
     process.exit(2);
   },
 );

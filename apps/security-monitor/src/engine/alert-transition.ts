@@ -3,7 +3,13 @@ import type { CompiledRule, EngineAlert } from './engine-types';
 import { distinctInWindow, sequenceCount, type KeyState } from './window-state';
 
 /** An alert transition of a key's open alert: what the engine emits and the service publishes. */
-export function transition(rule: CompiledRule, kv: string, s: KeyState, status: AlertStatus, at: number): EngineAlert {
+export function transition(
+  rule: CompiledRule,
+  kv: string,
+  s: KeyState,
+  status: AlertStatus,
+  at: number,
+): EngineAlert {
   const { def } = rule;
   const a = s.alert!;
   const cond = def.condition;

@@ -73,7 +73,11 @@ export function compileEventMatch(match: RuleMatch): (e: EventEnvelope) => boole
       const after = Array.isArray(a.after) ? (a.after as string[]) : [];
       if (!after.includes(grantsRole) || before.includes(grantsRole)) return false;
     }
-    if (requiresRole !== undefined && !(Array.isArray(a.requiredRoles) && (a.requiredRoles as string[]).includes(requiresRole))) return false;
+    if (
+      requiresRole !== undefined &&
+      !(Array.isArray(a.requiredRoles) && (a.requiredRoles as string[]).includes(requiresRole))
+    )
+      return false;
     return true;
   };
 }
@@ -108,7 +112,8 @@ export function compileAllowlist(list: Allowlist): (e: EventEnvelope) => boolean
     if (bits === undefined) blocks.addAddress(addr, type);
     else {
       const n = Number(bits);
-      if (!Number.isInteger(n) || n < 0 || n > (family === 6 ? 128 : 32)) throw new Error(`allowlist entry ${entry}: bad prefix length`);
+      if (!Number.isInteger(n) || n < 0 || n > (family === 6 ? 128 : 32))
+        throw new Error(`allowlist entry ${entry}: bad prefix length`);
       blocks.addSubnet(addr, n, type);
     }
   }
@@ -120,6 +125,9 @@ export function compileAllowlist(list: Allowlist): (e: EventEnvelope) => boolean
     if (users.size === 0) return false;
     const u = userOf(e);
     const name = e.subject?.username;
-    return (u !== undefined && users.has(normalizeUsername(u))) || (name !== undefined && users.has(normalizeUsername(name)));
+    return (
+      (u !== undefined && users.has(normalizeUsername(u))) ||
+      (name !== undefined && users.has(normalizeUsername(name)))
+    );
   };
 }

@@ -44,7 +44,8 @@ export const SAMPLE_LIMIT = 10;
 export function bucketMsOf(windowSeconds: number, tumbling = false): number {
   if (!tumbling) return Math.max(1000, Math.floor((windowSeconds * 1000) / 60));
   // Tumbling windows start on bucket boundaries: the bucket is a whole number of seconds dividing W.
-  for (let b = Math.max(1, Math.floor(windowSeconds / 60)); b > 1; b--) if (windowSeconds % b === 0) return b * 1000;
+  for (let b = Math.max(1, Math.floor(windowSeconds / 60)); b > 1; b--)
+    if (windowSeconds % b === 0) return b * 1000;
   return 1000;
 }
 
@@ -60,7 +61,13 @@ export function newKeyState(condition: RuleCondition): KeyState {
 }
 
 /** Adds to the bucket of t (inserting it in order if a late event opens an older bucket). */
-export function addToBucket(s: KeyState, t: number, bucketMs: number, numerator: number, denominator: number): void {
+export function addToBucket(
+  s: KeyState,
+  t: number,
+  bucketMs: number,
+  numerator: number,
+  denominator: number,
+): void {
   addCounts(s, Math.floor(t / bucketMs), numerator, denominator, t);
 }
 
@@ -128,7 +135,9 @@ export function expire(s: KeyState, watermark: number, windowMs: number, bucketM
 }
 
 export function isEmpty(s: KeyState): boolean {
-  return s.b.length === 0 && !s.alert && (!s.distinct || s.distinct.size === 0) && (!s.seq || s.seq.length === 0);
+  return (
+    s.b.length === 0 && !s.alert && (!s.distinct || s.distinct.size === 0) && (!s.seq || s.seq.length === 0)
+  );
 }
 
 /** Records an `after` event of a sequence rule, keeping the newest `keep` times. */
@@ -185,7 +194,12 @@ export function addDistinct(s: KeyState, value: string, t: number, keep: number,
 }
 
 /** Distinct values qualifying in the window ending at t, and the time span their events cover. */
-export function distinctInWindow(s: KeyState, t: number, windowMs: number, maxPerValue?: number): { n: number; span: number } {
+export function distinctInWindow(
+  s: KeyState,
+  t: number,
+  windowMs: number,
+  maxPerValue?: number,
+): { n: number; span: number } {
   const cutoff = t - windowMs;
   let n = 0;
   let first = Infinity;
@@ -210,7 +224,13 @@ export function distinctInWindow(s: KeyState, t: number, windowMs: number, maxPe
 }
 
 /** Whether the condition holds for the window ending at t. */
-export function holds(s: KeyState, cond: RuleCondition, t: number, windowMs: number, bucketMs: number): boolean {
+export function holds(
+  s: KeyState,
+  cond: RuleCondition,
+  t: number,
+  windowMs: number,
+  bucketMs: number,
+): boolean {
   if (cond.kind === 'count') return windowSums(s, t, windowMs, bucketMs)[0] > cond.gt;
   if (cond.kind === 'sequence') return sequenceCount(s, t, windowMs) >= cond.min;
   if (cond.kind === 'ratio') {
@@ -232,7 +252,12 @@ export function pushRecent(s: KeyState, id: string, t: number): void {
 
 /** Plain JSON for snapshots. */
 export function keyStateToJson(s: KeyState): unknown {
-  return { ...s, distinct: s.distinct ? [...s.distinct.entries()] : undefined, maxT: s.maxT === -Infinity ? null : s.maxT, f: s.f.map((x) => (x === Infinity ? null : x)) };
+  return {
+    ...s,
+    distinct: s.distinct ? [...s.distinct.entries()] : undefined,
+    maxT: s.maxT === -Infinity ? null : s.maxT,
+    f: s.f.map((x) => (x === Infinity ? null : x)),
+  };
 }
 
 export function keyStateFromJson(j: Record<string, unknown>): KeyState {

@@ -7,7 +7,9 @@ export class Baseline1763900000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     const schema = schemaOf(q.connection);
-    await q.query(`COMMENT ON SCHEMA "${schema}" IS 'Vigil security-monitor: managed by its TypeORM migrations'`);
+    await q.query(
+      `COMMENT ON SCHEMA "${schema}" IS 'Vigil security-monitor: managed by its TypeORM migrations'`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

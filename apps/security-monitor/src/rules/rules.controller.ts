@@ -14,7 +14,17 @@ export class RulesController {
   @Get()
   list() {
     const { version, rules } = this.store.current;
-    return { file: this.store.file, version, rules: rules.map((r) => ({ id: r.id, version: r.version, severity: r.severity, enabled: r.enabled, description: r.description })) };
+    return {
+      file: this.store.file,
+      version,
+      rules: rules.map((r) => ({
+        id: r.id,
+        version: r.version,
+        severity: r.severity,
+        enabled: r.enabled,
+        description: r.description,
+      })),
+    };
   }
 
   @Post('reload')

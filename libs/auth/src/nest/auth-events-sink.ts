@@ -19,8 +19,17 @@ export interface AuthRequestInfo {
  * A sink that throws does not change the response (the request is refused either way).
  */
 export interface AuthEventsSink {
-  tokenRejected(e: { failure: TokenValidationFailure; kid?: string; subject?: string; request: AuthRequestInfo }): Promise<void> | void;
-  accessDenied(e: { principal: VerifiedToken; requiredRoles: string[]; request: AuthRequestInfo }): Promise<void> | void;
+  tokenRejected(e: {
+    failure: TokenValidationFailure;
+    kid?: string;
+    subject?: string;
+    request: AuthRequestInfo;
+  }): Promise<void> | void;
+  accessDenied(e: {
+    principal: VerifiedToken;
+    requiredRoles: string[];
+    request: AuthRequestInfo;
+  }): Promise<void> | void;
 }
 
 /** Optional check after the signature: is this token's session still alive? */

@@ -1,4 +1,12 @@
-import { Global, Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type Provider, type Type } from '@nestjs/common';
+import {
+  Global,
+  Module,
+  type DynamicModule,
+  type InjectionToken,
+  type ModuleMetadata,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
 import { JwksVerifier, type JwksVerifierOptions } from '../jwks-verifier';
 import type { TokenVerifier } from '../verified-token';
 import type { AuthEventsSink, RevocationCheck } from './auth-events-sink';
@@ -33,7 +41,11 @@ export class AuthModule {
   static forRoot(opts: AuthModuleOptions): DynamicModule {
     const verifier: Provider =
       'useFactory' in opts.verifier
-        ? { provide: TOKEN_VERIFIER, useFactory: opts.verifier.useFactory, inject: opts.verifier.inject ?? [] }
+        ? {
+            provide: TOKEN_VERIFIER,
+            useFactory: opts.verifier.useFactory,
+            inject: opts.verifier.inject ?? [],
+          }
         : { provide: TOKEN_VERIFIER, useValue: new JwksVerifier(opts.verifier) };
     const providers: Provider[] = [verifier, JwtAuthGuard, RolesGuard];
     if (opts.eventsSink) providers.push({ provide: AUTH_EVENTS_SINK, useClass: opts.eventsSink });

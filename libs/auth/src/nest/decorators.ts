@@ -1,4 +1,10 @@
-import { applyDecorators, createParamDecorator, SetMetadata, UseGuards, type ExecutionContext } from '@nestjs/common';
+import {
+  applyDecorators,
+  createParamDecorator,
+  SetMetadata,
+  UseGuards,
+  type ExecutionContext,
+} from '@nestjs/common';
 import type { Role } from '../roles';
 import { JwtAuthGuard, RolesGuard } from './jwt-auth.guard';
 import { principalOf } from './request-info';
@@ -15,4 +21,6 @@ export function Authenticated(): MethodDecorator & ClassDecorator {
 }
 
 /** The verified caller (`VerifiedToken`) of a guarded handler. */
-export const Principal = createParamDecorator((_data: unknown, ctx: ExecutionContext) => principalOf(ctx.switchToHttp().getRequest()));
+export const Principal = createParamDecorator((_data: unknown, ctx: ExecutionContext) =>
+  principalOf(ctx.switchToHttp().getRequest()),
+);

@@ -16,10 +16,22 @@ const revokedSessions = new Set<string>();
 
 class RecordingSink implements AuthEventsSink {
   tokenRejected(e: Parameters<AuthEventsSink['tokenRejected']>[0]) {
-    events.push({ kind: 'rejected', failure: e.failure, kid: e.kid, subject: e.subject, route: e.request.route, method: e.request.method });
+    events.push({
+      kind: 'rejected',
+      failure: e.failure,
+      kid: e.kid,
+      subject: e.subject,
+      route: e.request.route,
+      method: e.request.method,
+    });
   }
   accessDenied(e: Parameters<AuthEventsSink['accessDenied']>[0]) {
-    events.push({ kind: 'denied', sub: e.principal.sub, requiredRoles: e.requiredRoles, route: e.request.route });
+    events.push({
+      kind: 'denied',
+      sub: e.principal.sub,
+      requiredRoles: e.requiredRoles,
+      route: e.request.route,
+    });
   }
 }
 
@@ -63,7 +75,13 @@ describe('JwtAuthGuard and RolesGuard', () => {
     const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
     key = { privateKey, jwk: { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA' } };
     const moduleRef = await Test.createTestingModule({
-      imports: [AuthModule.forRoot({ verifier: { jwks: { keys: [key.jwk] }, issuer: ISS, audience: AUD }, eventsSink: RecordingSink, revocationCheck: SessionCheck })],
+      imports: [
+        AuthModule.forRoot({
+          verifier: { jwks: { keys: [key.jwk] }, issuer: ISS, audience: AUD },
+          eventsSink: RecordingSink,
+          revocationCheck: SessionCheck,
+        }),
+      ],
       controllers: [ThingsController],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
@@ -83,8 +101,14 @@ describe('JwtAuthGuard and RolesGuard', () => {
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer realm="vigil"');
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(res.body).toMatchObject({ status: 401, title: 'Unauthorized', type: 'https://vigil.dev/problems/unauthorized' });
-    expect((await get('/things/mine', 'Basic dXNlcjpwYXNz')).headers['www-authenticate']).toContain('invalid_request');
+    expect(res.body).toMatchObject({
+      status: 401,
+      title: 'Unauthorized',
+      type: 'https://vigil.dev/problems/unauthorized',
+    });
+    expect((await get('/things/mine', 'Basic dXNlcjpwYXNz')).headers['www-authenticate']).toContain(
+      'invalid_request',
+    );
     expect(events).toEqual([]);
   });
 
@@ -93,11 +117,23 @@ describe('JwtAuthGuard and RolesGuard', () => {
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer realm="vigil", error="invalid_token"');
     expect(res.body.type).toBe('https://vigil.dev/problems/invalid-token');
-    expect(events).toEqual([{ kind: 'rejected', failure: 'malformed', kid: undefined, subject: undefined, route: '/things/:id/audit', method: 'GET' }]);
+    expect(events).toEqual([
+      {
+        kind: 'rejected',
+        failure: 'malformed',
+        kid: undefined,
+        subject: undefined,
+        route: '/things/:id/audit',
+        method: 'GET',
+      },
+    ]);
   });
 
   it('tells an expired token apart so clients know to refresh', async () => {
-    const res = await get('/things/mine', `Bearer ${await token(['user'], { exp: Math.floor(Date.now() / 1000) - 120 })}`);
+    const res = await get(
+      '/things/mine',
+      `Bearer ${await token(['user'], { exp: Math.floor(Date.now() / 1000) - 120 })}`,
+    );
     expect(res.status).toBe(401);
     expect(res.body.detail).toBe('the access token has expired');
     expect(events[0]).toMatchObject({ failure: 'expired', kid: 'k1', subject: 'u-7' });
@@ -113,7 +149,9 @@ describe('JwtAuthGuard and RolesGuard', () => {
     const denied = await get('/things/1/audit', `Bearer ${await token(['user', 'viewer'])}`);
     expect(denied.status).toBe(403);
     expect(denied.body).toMatchObject({ status: 403, title: 'Forbidden' });
-    expect(events).toEqual([{ kind: 'denied', sub: 'u-7', requiredRoles: ['auditor', 'admin'], route: '/things/:id/audit' }]);
+    expect(events).toEqual([
+      { kind: 'denied', sub: 'u-7', requiredRoles: ['auditor', 'admin'], route: '/things/:id/audit' },
+    ]);
     expect((await get('/things/1/audit', `Bearer ${await token(['auditor'])}`)).status).toBe(200);
   });
 

@@ -33,7 +33,9 @@ async function report(logger: Logger, what: string, fn: () => Promise<void> | vo
   try {
     await fn();
   } catch (err) {
-    sinkFailures ??= metrics.getMeter('vigil.auth').createCounter('auth.events_sink.failures', { description: 'Guard events the app sink failed to record' });
+    sinkFailures ??= metrics.getMeter('vigil.auth').createCounter('auth.events_sink.failures', {
+      description: 'Guard events the app sink failed to record',
+    });
     sinkFailures.add(1, { event: what });
     logger.error(`auth events sink failed (${what}): ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -61,7 +63,11 @@ export class JwtAuthGuard implements CanActivate {
     const token = bearerToken(req.header('authorization'));
     if (token === undefined || token === null) {
       res.setHeader('WWW-Authenticate', token === null ? `${REALM}, error="invalid_request"` : REALM);
-      throw new UnauthorizedException({ type: `${PROBLEMS}/unauthorized`, title: 'Unauthorized', detail: 'a bearer access token is required' });
+      throw new UnauthorizedException({
+        type: `${PROBLEMS}/unauthorized`,
+        title: 'Unauthorized',
+        detail: 'a bearer access token is required',
+      });
     }
     try {
       const principal = await this.verifier.verify(token);
@@ -73,14 +79,26 @@ export class JwtAuthGuard implements CanActivate {
     } catch (err) {
       if (err instanceof TokenVerificationError) {
         const request = requestInfo(req);
-        if (this.sink) await report(this.logger, 'token_rejected', () => this.sink!.tokenRejected({ failure: err.failure, kid: err.kid, subject: err.subject, request }));
+        if (this.sink)
+          await report(this.logger, 'token_rejected', () =>
+            this.sink!.tokenRejected({ failure: err.failure, kid: err.kid, subject: err.subject, request }),
+          );
         res.setHeader('WWW-Authenticate', `${REALM}, error="invalid_token"`);
-        const detail = err.failure === TokenValidationFailure.EXPIRED ? 'the access token has expired' : 'the access token is invalid';
-        throw markAudited(new UnauthorizedException({ type: `${PROBLEMS}/invalid-token`, title: 'Unauthorized', detail }));
+        const detail =
+          err.failure === TokenValidationFailure.EXPIRED
+            ? 'the access token has expired'
+            : 'the access token is invalid';
+        throw markAudited(
+          new UnauthorizedException({ type: `${PROBLEMS}/invalid-token`, title: 'Unauthorized', detail }),
+        );
       }
       if (err instanceof KeySetUnavailableError) {
         this.logger.error(err.message);
-        throw new ServiceUnavailableException({ type: `${PROBLEMS}/keys-unavailable`, title: 'Service Unavailable', detail: 'token keys are unavailable; retry shortly' });
+        throw new ServiceUnavailableException({
+          type: `${PROBLEMS}/keys-unavailable`,
+          title: 'Service Unavailable',
+          detail: 'token keys are unavailable; retry shortly',
+        });
       }
       throw err;
     }
@@ -101,19 +119,33 @@ export class RolesGuard implements CanActivate {
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const required = this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, [ctx.getHandler(), ctx.getClass()]);
+    const required = this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, [
+      ctx.getHandler(),
+      ctx.getClass(),
+    ]);
     if (!required || required.length === 0) return true;
     const req = ctx.switchToHttp().getRequest<Request>();
     const principal = principalOf(req);
     if (!principal) {
       ctx.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', REALM);
-      throw new UnauthorizedException({ type: `${PROBLEMS}/unauthorized`, title: 'Unauthorized', detail: 'a bearer access token is required' });
+      throw new UnauthorizedException({
+        type: `${PROBLEMS}/unauthorized`,
+        title: 'Unauthorized',
+        detail: 'a bearer access token is required',
+      });
     }
     if (principal.roles.some((r) => required.includes(r))) return true;
     const request: AuthRequestInfo = requestInfo(req);
-    if (this.sink) await report(this.logger, 'access_denied', () => this.sink!.accessDenied({ principal, requiredRoles: required, request }));
+    if (this.sink)
+      await report(this.logger, 'access_denied', () =>
+        this.sink!.accessDenied({ principal, requiredRoles: required, request }),
+      );
     throw markAudited(
-      new ForbiddenException({ type: `${PROBLEMS}/forbidden`, title: 'Forbidden', detail: `requires one of the roles: ${required.join(', ')}` }),
+      new ForbiddenException({
+        type: `${PROBLEMS}/forbidden`,
+        title: 'Forbidden',
+        detail: `requires one of the roles: ${required.join(', ')}`,
+      }),
     );
   }
 }

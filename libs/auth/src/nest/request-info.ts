@@ -21,7 +21,9 @@ export function setPrincipal(req: unknown, principal: VerifiedToken): void {
  * When a trusted proxy forwarded something that is not an address, the socket peer is taken
  * instead: never a string an attacker chose.
  */
-export function clientIp(req: Pick<Request, 'ip'> & { socket?: { remoteAddress?: string } }): string | undefined {
+export function clientIp(
+  req: Pick<Request, 'ip'> & { socket?: { remoteAddress?: string } },
+): string | undefined {
   return normalizeIp(req.ip) ?? normalizeIp(req.socket?.remoteAddress);
 }
 
@@ -29,7 +31,7 @@ export function requestInfo(req: Request): AuthRequestInfo {
   const route = routeOf(req);
   return {
     method: req.method,
-    route: route === 'unmatched' ? (req.path || '/') : route,
+    route: route === 'unmatched' ? req.path || '/' : route,
     ip: clientIp(req),
     userAgent: req.header('user-agent') ?? undefined,
     raw: req,
@@ -48,5 +50,9 @@ export function markAudited<E extends object>(exception: E): E {
 }
 
 export function isAudited(exception: unknown): boolean {
-  return typeof exception === 'object' && exception !== null && (exception as Record<symbol, unknown>)[AUDITED] === true;
+  return (
+    typeof exception === 'object' &&
+    exception !== null &&
+    (exception as Record<symbol, unknown>)[AUDITED] === true
+  );
 }

@@ -18,8 +18,7 @@ export type DecodeFailureReason = (typeof DecodeFailureReason)[keyof typeof Deco
 
 /** `detail` names property paths and rule names, never values: a rejected value may be a secret. */
 export type DecodeResult =
-  | { ok: true; event: AnyEvent }
-  | { ok: false; reason: DecodeFailureReason; detail: string };
+  { ok: true; event: AnyEvent } | { ok: false; reason: DecodeFailureReason; detail: string };
 
 /** Far above any valid event (a full alert is ~2 KiB); stops parsing of junk early. */
 export const MAX_EVENT_BYTES = 64 * 1024;
@@ -90,7 +89,10 @@ const COMPILED: ReadonlyMap<EventType, CompiledContract> = compileContracts();
 const compiledCheck: SchemaCheck = (type, candidate) => compiledDetail(COMPILED.get(type)!, candidate);
 
 const referenceCheck: SchemaCheck = (type, candidate) => {
-  const errors = validator.validateSync(plainToInstance(envelopeClassFor(type), candidate), VALIDATOR_OPTIONS);
+  const errors = validator.validateSync(
+    plainToInstance(envelopeClassFor(type), candidate),
+    VALIDATOR_OPTIONS,
+  );
   return errors.length > 0 ? formatValidationErrors(errors) : null;
 };
 
@@ -98,7 +100,10 @@ function decodeWith(bytes: Uint8Array | string | null | undefined, check: Schema
   if (bytes === null || bytes === undefined || bytes.length === 0) return fail('empty', '(root): no bytes');
   const size = typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
   if (size > MAX_EVENT_BYTES) return fail('schema_violation', `(root): maxBytes ${MAX_EVENT_BYTES}`);
-  const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+  const text =
+    typeof bytes === 'string'
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
   if (text.trim().length === 0) return fail('empty', '(root): only whitespace');
   let parsed: unknown;
   try {

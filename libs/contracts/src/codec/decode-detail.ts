@@ -13,7 +13,10 @@ const SAFE_NAME = /^[A-Za-z0-9_$-]{1,64}$/;
  * `constructor`, and any name of an Object.prototype member (`toString`, `hasOwnProperty`...),
  * which it skips as a method of the target. Refused on both paths, so neither can let one through.
  */
-const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
+  'prototype',
+  ...Object.getOwnPropertyNames(Object.prototype),
+]);
 
 const RENAMED_CONSTRAINTS: Readonly<Record<string, string>> = { whitelistValidation: 'unknown_property' };
 

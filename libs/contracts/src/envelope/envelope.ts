@@ -10,14 +10,7 @@ import {
   UtcTimestamp,
   UuidV7,
 } from '../validation/decorators';
-import {
-  CODE,
-  IDENTIFIER,
-  PRINTABLE,
-  ROLE_NAME,
-  SERVICE_NAME,
-  TRACEPARENT,
-} from '../validation/patterns';
+import { CODE, IDENTIFIER, PRINTABLE, ROLE_NAME, SERVICE_NAME, TRACEPARENT } from '../validation/patterns';
 
 /** The schema version producers write today. Add a version, never rewrite a landed one. */
 export const CURRENT_SCHEMA_VERSION = 1;

@@ -5,7 +5,10 @@ import { EventOf } from '../registry/event-registry';
 import { EventContractError, assertValidEvent } from '../codec/codec';
 
 /** What a producer supplies; the factory fills the rest. `id` is settable only to re-emit a stored event. */
-export type EventFields<T extends EventType> = Omit<EventOf<T>, 'id' | 'type' | 'schemaVersion' | 'occurredAt'> & {
+export type EventFields<T extends EventType> = Omit<
+  EventOf<T>,
+  'id' | 'type' | 'schemaVersion' | 'occurredAt'
+> & {
   id?: string;
   occurredAt?: string | Date;
 };

@@ -22,7 +22,8 @@ describe('event registry', () => {
   it('never defines a field for a password, token, secret or credential', () => {
     const classes = acceptedProperties();
     // The scan must actually cover the contract classes (empty attribute classes have no fields).
-    for (const cls of [Actor, Subject, Source, EVENT_ATTRIBUTES.SECURITY_ALERT]) expect(classes.has(cls.name)).toBe(true);
+    for (const cls of [Actor, Subject, Source, EVENT_ATTRIBUTES.SECURITY_ALERT])
+      expect(classes.has(cls.name)).toBe(true);
     const offending = [...classes].flatMap(([cls, props]) =>
       props.filter((p) => /passw|secret|token|credential|cookie|authoriz/i.test(p)).map((p) => `${cls}.${p}`),
     );

@@ -18,7 +18,12 @@ import {
   UserDeactivatedAttributes,
   UserReactivatedAttributes,
 } from '../events/users/user.attributes';
-import { AccessDeniedAttributes, JunkRequestsAggregatedAttributes, RateLimitedAttributes, ServerErrorAttributes } from '../events/http/http.attributes';
+import {
+  AccessDeniedAttributes,
+  JunkRequestsAggregatedAttributes,
+  RateLimitedAttributes,
+  ServerErrorAttributes,
+} from '../events/http/http.attributes';
 import {
   AuditLogReadAttributes,
   DeploymentAttributes,
@@ -104,7 +109,10 @@ type EnvelopeClass = new () => EventEnvelope;
  * at load: class-validator and class-transformer keep their metadata per class.
  */
 const ENVELOPE_CLASSES = new Map<EventType, EnvelopeClass>(
-  (Object.keys(EVENT_ATTRIBUTES) as EventType[]).map((type) => [type, typedEnvelope(type, EVENT_ATTRIBUTES[type])]),
+  (Object.keys(EVENT_ATTRIBUTES) as EventType[]).map((type) => [
+    type,
+    typedEnvelope(type, EVENT_ATTRIBUTES[type]),
+  ]),
 );
 
 function typedEnvelope(type: EventType, attributes: AttributesClass): EnvelopeClass {

@@ -13,7 +13,10 @@ const AT = '2025-01-15T09:30:00.000Z';
 const GATEWAY = 'auth-gateway';
 const ALICE = { userId: 'u-1001', username: 'alice@example.com' };
 const WEB = { ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' };
-const REQUEST = { requestId: 'req-7f3a', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+const REQUEST = {
+  requestId: 'req-7f3a',
+  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+};
 const FAMILY = 'fam-01j9';
 const ALERT_ID = alertDedupKey('failed-logins-per-user', 'user', 'u-1001');
 
@@ -203,14 +206,25 @@ const samples: { [T in EventType]: EventOf<T> } = {
     occurredAt: AT,
     producer: 'retention-worker',
     outcome: 'success',
-    attributes: { archiveId: 'arc-20241017-1', partition: 'audit_logs_20241017', rows: 18234, sha256: 'b'.repeat(64), chains: 6 },
+    attributes: {
+      archiveId: 'arc-20241017-1',
+      partition: 'audit_logs_20241017',
+      rows: 18234,
+      sha256: 'b'.repeat(64),
+      chains: 6,
+    },
   }),
   PARTITION_DROPPED: createEvent('PARTITION_DROPPED', {
     id: sampleId(42),
     occurredAt: AT,
     producer: 'retention-worker',
     outcome: 'success',
-    attributes: { partition: 'audit_logs_20241017', stage: 'detached', archiveId: 'arc-20241017-1', rows: 18234 },
+    attributes: {
+      partition: 'audit_logs_20241017',
+      stage: 'detached',
+      archiveId: 'arc-20241017-1',
+      rows: 18234,
+    },
   }),
   ARCHIVE_DELETED: createEvent('ARCHIVE_DELETED', {
     id: sampleId(43),
@@ -231,7 +245,12 @@ const samples: { [T in EventType]: EventOf<T> } = {
     producer: 'retention-worker',
     actor: { userId: 'u-0001', roles: ['admin'] },
     outcome: 'success',
-    attributes: { holdId: 'hold-7', userId: 'u-0042', from: '2024-10-01T00:00:00.000Z', reason: 'litigation 2025-17' },
+    attributes: {
+      holdId: 'hold-7',
+      userId: 'u-0042',
+      from: '2024-10-01T00:00:00.000Z',
+      reason: 'litigation 2025-17',
+    },
   }),
   LEGAL_HOLD_RELEASED: createEvent('LEGAL_HOLD_RELEASED', {
     id: sampleId(45),
@@ -348,7 +367,13 @@ const samples: { [T in EventType]: EventOf<T> } = {
     ...auth(26),
     actor: { userId: 'u-0001', roles: ['admin'] },
     outcome: 'success',
-    attributes: { ip: '198.51.100.0/24', trigger: 'admin', ttlSeconds: 3600, blockedUntil: '2025-01-15T10:30:00.000Z', note: 'scanner, ticket SEC-42' },
+    attributes: {
+      ip: '198.51.100.0/24',
+      trigger: 'admin',
+      ttlSeconds: 3600,
+      blockedUntil: '2025-01-15T10:30:00.000Z',
+      note: 'scanner, ticket SEC-42',
+    },
   }),
   IP_UNBLOCKED: createEvent('IP_UNBLOCKED', {
     ...auth(27),

@@ -44,6 +44,7 @@ describe('topics', () => {
   });
 
   it("keeps the SECURITY_ prefix for alert audit rows (seed 001: action LIKE 'SECURITY_%')", () => {
-    for (const type of TOPIC_EVENT_TYPES[Topics.SECURITY_ALERTS]) expect(type.startsWith('SECURITY_')).toBe(true);
+    for (const type of TOPIC_EVENT_TYPES[Topics.SECURITY_ALERTS])
+      expect(type.startsWith('SECURITY_')).toBe(true);
   });
 });

@@ -47,7 +47,12 @@ export function Str(max: number, { min = 1, pattern }: StringRule = {}): Propert
 }
 
 /** An array of bounded strings. */
-export function StrArray(maxItems: number, maxLength: number, pattern?: RegExp, minItems = 0): PropertyDecorator {
+export function StrArray(
+  maxItems: number,
+  maxLength: number,
+  pattern?: RegExp,
+  minItems = 0,
+): PropertyDecorator {
   const rules = [IsArray(), ArrayMinSize(minItems), ArrayMaxSize(maxItems), IsString({ each: true })];
   rules.push(Length(1, maxLength, { each: true }));
   if (pattern) rules.push(Matches(pattern, { each: true }));
@@ -131,7 +136,10 @@ function isBoundedStringMap(value: unknown, rule: StringMapRule): boolean {
 }
 
 /** A property whose validity depends on a sibling (e.g. `sev` must be the mapping of `severity`). */
-export function ConsistentWith<O>(name: string, check: (object: O, value: unknown) => boolean): PropertyDecorator {
+export function ConsistentWith<O>(
+  name: string,
+  check: (object: O, value: unknown) => boolean,
+): PropertyDecorator {
   return ValidateBy({
     name,
     validator: {

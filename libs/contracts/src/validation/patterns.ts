@@ -41,7 +41,8 @@ export const VERSION_STRING = /^[0-9A-Za-z.+_-]+$/;
 export const MITRE_ID = /^(TA\d{4}|T\d{4}(\.\d{3})?)$/;
 
 /** Names that must never be a key anywhere in an event, even in free-form maps. */
-export const SECRET_LIKE_NAME = /passw|passphrase|pwd|secret|token|credential|authoriz|cookie|api_?key|private_?key/i;
+export const SECRET_LIKE_NAME =
+  /passw|passphrase|pwd|secret|token|credential|authoriz|cookie|api_?key|private_?key/i;
 
 const UTC_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?Z$/;
 

@@ -1,5 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { ROLES, type Role } from '@vigil/auth';
 import { MAX_ACTION_TTL_SECONDS } from '@vigil/contracts';
 
@@ -8,7 +21,10 @@ export class CreateUserDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(320)
-  @Matches(/^[^\s\u0000-\u001f\u007f]+$/u, { message: 'username must not contain spaces or control characters' }) // eslint-disable-line no-control-regex
+  // eslint-disable-next-line no-control-regex
+  @Matches(/^[^\s\u0000-\u001f\u007f]+$/u, {
+    message: 'username must not contain spaces or control characters',
+  })
   username!: string;
 
   @ApiProperty({ example: 'alice@example.com' })

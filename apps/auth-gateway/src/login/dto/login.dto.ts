@@ -46,7 +46,7 @@ export class TokenRequestDto {
   @MaxLength(200)
   refresh_token?: string;
 
-  @ApiPropertyOptional({ description: 'ignored: scopes are the user\'s roles' })
+  @ApiPropertyOptional({ description: "ignored: scopes are the user's roles" })
   @IsOptional()
   @IsString()
   @MaxLength(200)

@@ -37,11 +37,13 @@ function checkObject(plan: CompiledClass, object: Plain, out: ValidationError[] 
     if (!conditionsHold(property, object, value)) continue;
     if (out === null) {
       if (!rulesPass(property.rules, object, value)) return false;
-      if (property.nested !== null && value !== undefined && !checkNested(property.nested, value, null)) return false;
+      if (property.nested !== null && value !== undefined && !checkNested(property.nested, value, null))
+        return false;
       continue;
     }
     const error = issue(property.name, {}, []);
-    for (const rule of property.rules) if (!passes(rule, object, value, false)) error.constraints![rule.code] = '';
+    for (const rule of property.rules)
+      if (!passes(rule, object, value, false)) error.constraints![rule.code] = '';
     if (property.nested !== null && value !== undefined) checkNested(property.nested, value, error);
     if (keep(error)) {
       out.push(error);
@@ -70,7 +72,8 @@ export function passes(rule: CompiledRule, object: Plain, value: unknown, fast: 
   if (!rule.each || !(Array.isArray(value) || value instanceof Set || value instanceof Map)) {
     return Boolean(rule.constraint.validate(value, args));
   }
-  const items: unknown[] = value instanceof Map ? [...value.values()] : Array.isArray(value) ? value : [...(value as Set<unknown>)];
+  const items: unknown[] =
+    value instanceof Map ? [...value.values()] : Array.isArray(value) ? value : [...(value as Set<unknown>)];
   let all = true;
   for (const item of items) {
     if (rule.constraint.validate(item, args)) continue;
@@ -84,7 +87,9 @@ export function passes(rule: CompiledRule, object: Plain, value: unknown, fast: 
 export function checkNested(plan: CompiledClass, value: unknown, error: ValidationError | null): boolean {
   if (Array.isArray(value) || value instanceof Set || value instanceof Map) {
     const entries: [string, unknown][] =
-      value instanceof Map ? [...value].map(([k, v]) => [String(k), v]) : [...value].map((v, i) => [String(i), v]);
+      value instanceof Map
+        ? [...value].map(([k, v]) => [String(k), v])
+        : [...value].map((v, i) => [String(i), v]);
     let ok = true;
     for (const [index, item] of entries) {
       if (item === undefined) continue;
@@ -103,7 +108,11 @@ export function checkNested(plan: CompiledClass, value: unknown, error: Validati
   return false;
 }
 
-function issue(property: string, constraints: Record<string, string>, children: ValidationError[] | undefined): ValidationError {
+function issue(
+  property: string,
+  constraints: Record<string, string>,
+  children: ValidationError[] | undefined,
+): ValidationError {
   const error = new ValidationError();
   error.property = property;
   error.constraints = constraints;

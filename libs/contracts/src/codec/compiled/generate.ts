@@ -53,7 +53,10 @@ export function generateConforms(plan: CompiledClass, done = new Map<CompiledCla
     }
   }
   lines.push('return true;');
-  const factory = new Function('refs', `return function conforms_${safe(plan.name)}(o) {\n${lines.join('\n')}\n};`);
+  const factory = new Function(
+    'refs',
+    `return function conforms_${safe(plan.name)}(o) {\n${lines.join('\n')}\n};`,
+  );
   const compiled = factory(refs) as Conforms;
   late.conforms = compiled;
   done.set(plan, compiled);

@@ -86,7 +86,11 @@ export class TokenRefreshReuseAttributes {
   familyRevoked?: boolean;
 }
 
-export const RevocationScope = { SESSION: 'session', FAMILY: 'family', ALL_SESSIONS: 'all_sessions' } as const;
+export const RevocationScope = {
+  SESSION: 'session',
+  FAMILY: 'family',
+  ALL_SESSIONS: 'all_sessions',
+} as const;
 export type RevocationScope = (typeof RevocationScope)[keyof typeof RevocationScope];
 
 export const RevocationTrigger = {

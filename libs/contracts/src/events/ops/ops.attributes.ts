@@ -1,5 +1,13 @@
 import { Bool, BoundedStringMap, Int, OneOf, Optional, Str, UtcTimestamp } from '../../validation/decorators';
-import { CODE, GIT_SHA, HEX_SHA256, IDENTIFIER, ROUTE, SERVICE_NAME, VERSION_STRING } from '../../validation/patterns';
+import {
+  CODE,
+  GIT_SHA,
+  HEX_SHA256,
+  IDENTIFIER,
+  ROUTE,
+  SERVICE_NAME,
+  VERSION_STRING,
+} from '../../validation/patterns';
 
 /* Attributes of component-produced events on ops.events.v1 (keyed by producer). */
 
@@ -9,7 +17,12 @@ export class AuditLogReadAttributes {
   endpoint!: string;
 
   /** The query's filters as sent (user id, action, time range ...); secret-named keys are refused. */
-  @BoundedStringMap({ maxEntries: 20, keyPattern: /^[A-Za-z][A-Za-z0-9_.]*$/, maxKeyLength: 64, maxValueLength: 256 })
+  @BoundedStringMap({
+    maxEntries: 20,
+    keyPattern: /^[A-Za-z][A-Za-z0-9_.]*$/,
+    maxKeyLength: 64,
+    maxValueLength: 256,
+  })
   filters!: Record<string, string>;
 
   @Int(0)

@@ -1,5 +1,14 @@
 import { isIP } from 'class-validator';
-import { Bool, ConsistentWith, Int, NestedObject, OneOf, Optional, Str, UtcTimestamp } from '../../validation/decorators';
+import {
+  Bool,
+  ConsistentWith,
+  Int,
+  NestedObject,
+  OneOf,
+  Optional,
+  Str,
+  UtcTimestamp,
+} from '../../validation/decorators';
 import { CODE, HEX_SHA256, IDENTIFIER } from '../../validation/patterns';
 
 export const SecurityActionKind = {

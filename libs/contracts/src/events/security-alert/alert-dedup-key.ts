@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 
 /** `chain`: an audit hash chain (`<topic>:<partition>`), for the audit store's own integrity alerts. */
-export const AlertKeyKind = { USER: 'user', IP: 'ip', USER_IP: 'user_ip', GLOBAL: 'global', CHAIN: 'chain' } as const;
+export const AlertKeyKind = {
+  USER: 'user',
+  IP: 'ip',
+  USER_IP: 'user_ip',
+  GLOBAL: 'global',
+  CHAIN: 'chain',
+} as const;
 export type AlertKeyKind = (typeof AlertKeyKind)[keyof typeof AlertKeyKind];
 
 /**
@@ -10,5 +16,7 @@ export type AlertKeyKind = (typeof AlertKeyKind)[keyof typeof AlertKeyKind];
  * The parts are JSON-encoded as an array so ('a:b','c') and ('a','b:c') cannot collide.
  */
 export function alertDedupKey(ruleId: string, keyKind: AlertKeyKind, keyValue: string): string {
-  return createHash('sha256').update(JSON.stringify([ruleId, keyKind, keyValue]), 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([ruleId, keyKind, keyValue]), 'utf8')
+    .digest('hex');
 }

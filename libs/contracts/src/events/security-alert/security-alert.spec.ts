@@ -41,7 +41,13 @@ describe('severity scale', () => {
       'warning',
       null,
     ]);
-    expect(SEVERITIES.map((s) => SEVERITY_SCALE[s].seed004)).toEqual(['critical', 'high', 'medium', 'low', 'low']);
+    expect(SEVERITIES.map((s) => SEVERITY_SCALE[s].seed004)).toEqual([
+      'critical',
+      'high',
+      'medium',
+      'low',
+      'low',
+    ]);
   });
 
   it("covers every seed's vocabulary", () => {
