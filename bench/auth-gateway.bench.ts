@@ -13,6 +13,7 @@ import path from 'node:path';
 import argon2 from 'argon2';
 import { dlqTopic } from '@vigil/contracts';
 import { deleteTopics, freshSchema, kafkaBrokers, uniqueTopic, waitFor } from '@vigil/testing';
+import { makeActionKeys } from '../test/support/action-signing';
 
 const ROOT = path.resolve(__dirname, '..');
 const PORT = 3900 + Math.floor(Math.random() * 90);
@@ -217,7 +218,16 @@ async function main(): Promise<void> {
     KAFKA_TOPIC_AUTH_EVENTS: topics.auth,
     KAFKA_TOPIC_SECURITY_ACTIONS: topics.actions,
     KAFKA_GROUP_ID: `bench-${db.schema}`,
+    // Production refuses to default Kafka credentials: the bench's gateway authenticates as the
+    // local admin principal (it writes bench-only topics outside the gateway's ACLs).
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    KAFKA_USERNAME: process.env.KAFKA_USERNAME ?? 'vigil-admin',
+    KAFKA_PASSWORD_FILE:
+      process.env.KAFKA_PASSWORD_FILE ??
+      path.join(process.env.KAFKA_SASL_DIR ?? path.join(ROOT, '.cache/kafka/sasl'), 'vigil-admin.password'),
     SIGNING_KEYS_DIR: keys,
+    // Required in production: the monitor's action keys (a throwaway pair; the bench sends no actions).
+    SECURITY_ACTION_PUBLIC_KEYS: makeActionKeys().publicDir,
     BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
     BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
     BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
