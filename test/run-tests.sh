@@ -8,6 +8,9 @@ export VIGIL_DB="${VIGIL_DB:-vigil_test}"
 export NODE_ENV=test
 
 bash deploy/local/infra.sh up || { echo "infrastructure did not come up"; echo "0 passed, 1 failed"; exit 1; }
+# promtool, amtool, Prometheus and Alertmanager for the operations-pack tests (installed from
+# Debian's packages where missing).
+bash deploy/local/observability-tools.sh || { echo "promtool/amtool/prometheus/alertmanager missing"; echo "0 passed, 1 failed"; exit 1; }
 
 mkdir -p test-results
 RESULTS=test-results/jest.json
