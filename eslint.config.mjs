@@ -110,6 +110,8 @@ export default [
               sourceTag: 'scope:retention-worker',
               onlyDependOnLibsWithTags: ['scope:shared', 'scope:retention-worker'],
             },
+            // The operator CLI talks to the services over their HTTP APIs, never through their code.
+            { sourceTag: 'scope:vigil-cli', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],
         },
       ],

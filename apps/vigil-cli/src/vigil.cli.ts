@@ -1,0 +1,16 @@
+/**
+ * `vigil`: the operator CLI (issue 16 item 5). `bin/vigil <command>` or `npm run vigil -- <command>`;
+ * `vigil --help` lists the commands, `vigil <command> --help` explains one. Exit codes: see errors.ts.
+ */
+import { processIo } from './output';
+import { run } from './program';
+
+run(process.argv.slice(2), processIo).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`vigil: ${(err as Error).message}`);
+    process.exitCode = 1;
+  },
+);
