@@ -5,6 +5,12 @@
 import { processIo } from './output';
 import { run } from './program';
 
+// `vigil audit search ... | head`: a reader that stops early is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 run(process.argv.slice(2), processIo).then(
   (code) => {
     process.exitCode = code;
