@@ -73,8 +73,10 @@ for app in auth-gateway audit-writer security-monitor retention-worker; do
   if [[ $app == retention-worker ]]; then extra_env=("${ARCHIVE_ENV[@]}" "BACKUP_DATABASE_URL=$(role_url vigil_backup)"); fi
   if [[ $app == auth-gateway ]]; then
     export BOOTSTRAP_ADMIN_USERNAME=admin BOOTSTRAP_ADMIN_EMAIL=admin@vigil.local BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD"
+    # The edge below (loopback) says who the client is in X-Forwarded-For; nothing else is trusted.
+    export TRUST_PROXY="${TRUST_PROXY:-loopback}"
   else
-    unset BOOTSTRAP_ADMIN_USERNAME BOOTSTRAP_ADMIN_EMAIL BOOTSTRAP_ADMIN_PASSWORD
+    unset BOOTSTRAP_ADMIN_USERNAME BOOTSTRAP_ADMIN_EMAIL BOOTSTRAP_ADMIN_PASSWORD TRUST_PROXY
   fi
   HTTP_PORT="${PORTS[$app]}" \
   DATABASE_URL="$(role_url "${ROLES[$app]}")" \
@@ -85,6 +87,13 @@ for app in auth-gateway audit-writer security-monitor retention-worker; do
   log "started $app (pid $!, log .cache/logs/$app.log)"
 done
 
+# The one base URL: deploy/local/edge.js routes by path prefix (deploy/routes.json), as the Ingress does.
+EDGE_PORT="${EDGE_PORT:-8080}"
+BASE="http://127.0.0.1:$EDGE_PORT"
+EDGE_PORT="$EDGE_PORT" EDGE_HOST=127.0.0.1 node deploy/local/edge.js >>"$LOGDIR/edge.log" 2>&1 &
+PIDS+=($!)
+log "started edge (pid $!, log .cache/logs/edge.log)"
+
 for app in auth-gateway audit-writer security-monitor retention-worker; do
   url="http://127.0.0.1:${PORTS[$app]}/health"
   for i in $(seq 1 120); do
@@ -93,9 +102,18 @@ for app in auth-gateway audit-writer security-monitor retention-worker; do
     sleep 0.5
   done
 done
+# Each service's health through the edge (gateway /health, the others' <prefix>/health/ready).
+for url in "$BASE/health" "$BASE/api/v1/audit/health/ready" "$BASE/api/v1/monitor/health" "$BASE/api/v1/retention/health"; do
+  for i in $(seq 1 20); do
+    if curl -fsS "$url" >/dev/null 2>&1; then break; fi
+    if [[ $i == 20 ]]; then log "the edge does not answer $url; see .cache/logs/edge.log"; exit 1; fi
+    sleep 0.5
+  done
+done
 
 cat >&2 <<MSG
 [vigil] all four services are ready ($(( $(date +%s) - STARTED_AT )) s):
+  base URL          $BASE   (one URL for the whole API: routes in deploy/routes.json; BASE=$BASE for the seeds' curls)
   auth-gateway      http://127.0.0.1:3000   (/health, /metrics)
   audit-writer      http://127.0.0.1:3001   (/health, /metrics)
   security-monitor  http://127.0.0.1:3002   (/health, /metrics)
@@ -103,7 +121,7 @@ cat >&2 <<MSG
   kafka             ${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}          postgres  ${PGHOSTPORT}/${DB}
   s3 (S3Proxy)      http://127.0.0.1:${S3_PORT:-9000}   bucket ${S3_BUCKET:-vigil-archive}, keys in .cache/secrets/s3-*
 [vigil] admin login: user "admin", password in .cache/admin-credentials
-  curl -d "username=admin&password=\$(sed -n 's/^password=//p' .cache/admin-credentials)" http://127.0.0.1:3000/api/v1/auth/token
+  curl -d "username=admin&password=\$(sed -n 's/^password=//p' .cache/admin-credentials)" $BASE/api/v1/auth/token
 [vigil] logs in .cache/logs/; press Ctrl-C to stop everything
 MSG
 wait -n "${PIDS[@]}" || true

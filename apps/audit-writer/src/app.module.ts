@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'winston';
 import { Topics } from '@vigil/contracts';
 import { AuthModule, revocationFromAuthEvents } from '@vigil/auth';
-import { InfraModule } from '@vigil/runtime';
+import { healthAliasController, InfraModule } from '@vigil/runtime';
 import { SERVICE, type AuditWriterConfig } from './config';
 import { CHECKPOINT_TOPIC_SPEC } from './checkpoints/checkpoint-events';
 import { CheckpointsModule } from './checkpoints/checkpoints.module';
@@ -52,6 +52,8 @@ export class AppModule {
         CheckpointsModule,
         QueryModule,
       ],
+      // Health under the API prefix (behind one base URL); /api/v1/audit/health itself is seed 001-06's admin view.
+      controllers: [healthAliasController('api/v1/audit', { bare: false })],
       providers: [RuntimeRoleCheck],
     };
   }

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'winston';
 import { AuthModule, revocationFromAuthEvents } from '@vigil/auth';
 import { Topics } from '@vigil/contracts';
-import { InfraModule } from '@vigil/runtime';
+import { healthAliasController, InfraModule } from '@vigil/runtime';
 import { SERVICE, type RetentionWorkerConfig } from './config';
 import { ArchiveModule } from './archive/archive.module';
 import { BackupModule } from './backup/backup.module';
@@ -42,6 +42,8 @@ export class AppModule {
         ReportModule,
         BackupModule,
       ],
+      // Health under the API prefix too, reachable behind one base URL (deploy/routes.json).
+      controllers: [healthAliasController('api/v1/retention')],
     };
   }
 }

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'winston';
 import { AuthModule, revocationFromAuthEvents } from '@vigil/auth';
-import { InfraModule } from '@vigil/runtime';
+import { healthAliasController, InfraModule } from '@vigil/runtime';
 import { SERVICE, type SecurityMonitorConfig } from './config';
 import { DetectionModule } from './detection/detection.module';
 import { migrations } from './migrations';
@@ -37,6 +37,8 @@ export class AppModule {
         }),
         DetectionModule,
       ],
+      // Health under the API prefix too, reachable behind one base URL (deploy/routes.json).
+      controllers: [healthAliasController('api/v1/monitor')],
     };
   }
 }

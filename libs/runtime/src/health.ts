@@ -1,4 +1,4 @@
-import { Controller, Get, Injectable, Res } from '@nestjs/common';
+import { Controller, Get, Injectable, Res, type Type } from '@nestjs/common';
 import type { Response } from 'express';
 
 export interface CheckResult {
@@ -65,12 +65,55 @@ export class HealthController {
 
   @Get(['health', 'health/ready'])
   async health(@Res() res: Response): Promise<void> {
-    const report = await this.registry.evaluate();
-    res.status(report.ready ? 200 : 503).json({ ...report, live: true });
+    await sendReadiness(this.registry, res);
   }
 
   @Get('health/live')
   live(): { status: string; live: boolean } {
     return { status: 'ok', live: true };
   }
+}
+
+/** The readiness report as /health answers it: 200 when ready, 503 otherwise. */
+export async function sendReadiness(registry: HealthRegistry, res: Response): Promise<void> {
+  const report = await registry.evaluate();
+  res.status(report.ready ? 200 : 503).json({ ...report, live: true });
+}
+
+export interface HealthAliasOptions {
+  /**
+   * Also answer `<prefix>/health` itself (default true). Off where the service already has a
+   * route there (the audit-writer's admin-only `/api/v1/audit/health`, seed 001-06).
+   */
+  bare?: boolean;
+}
+
+/**
+ * A controller that answers /health, /health/ready and /health/live under the service's API
+ * prefix too (`/api/v1/monitor/health`, ...), with no token: behind one base URL (an Ingress or
+ * deploy/local/edge.js routing by path prefix) each service's health is reachable without a
+ * rewrite. Each service's app module adds its own.
+ */
+export function healthAliasController(prefix: string, opts: HealthAliasOptions = {}): Type<unknown> {
+  const base = prefix.replace(/^\/+|\/+$/g, '');
+  if (!/^[a-z0-9][a-z0-9/_-]*$/.test(base))
+    throw new Error(`health alias prefix ${JSON.stringify(prefix)} is not a path`);
+  const readiness = opts.bare === false ? ['health/ready'] : ['health', 'health/ready'];
+
+  @Controller(base)
+  class HealthAliasController {
+    constructor(readonly registry: HealthRegistry) {}
+
+    @Get(readiness)
+    async health(@Res() res: Response): Promise<void> {
+      await sendReadiness(this.registry, res);
+    }
+
+    @Get('health/live')
+    live(): { status: string; live: boolean } {
+      return { status: 'ok', live: true };
+    }
+  }
+  Object.defineProperty(HealthAliasController, 'name', { value: `HealthAliasController(${base})` });
+  return HealthAliasController;
 }
