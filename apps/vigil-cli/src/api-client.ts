@@ -66,6 +66,39 @@ export class ApiClient {
     return url;
   }
 
+  /**
+   * A GET whose body is read as a stream (exports): the response when it is 2xx, else the same
+   * errors as request(). The caller consumes `body`.
+   */
+  async stream(path: string, opts: RequestOptions = {}): Promise<Response> {
+    const url = this.url(path, opts.query);
+    const headers: Record<string, string> = { accept: '*/*', ...opts.headers };
+    if (!opts.anonymous && this.token) headers.authorization = `Bearer ${await this.token()}`;
+    // The timeout bounds the wait for the answer's headers, not the export's length.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.timeoutMs);
+    let res: Response;
+    try {
+      res = await fetch(url, { method: 'GET', headers, signal: abort.signal });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      throw new UnavailableError(`GET ${url.origin}${url.pathname}: unreachable (${cause})`);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (res.ok) return res;
+    const text = await res.text();
+    let problem: Problem = {};
+    try {
+      problem = JSON.parse(text) as Problem;
+    } catch {
+      /* not a problem body */
+    }
+    const what = `GET ${url.pathname}: ${res.status} ${problem.title ?? res.statusText}${problem.detail ? ` - ${problem.detail}` : ''}`;
+    if (res.status >= 500) throw new UnavailableError(what, problem);
+    throw new CliError(what, ExitCode.failed, problem);
+  }
+
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
     const url = this.url(path, opts.query);
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };

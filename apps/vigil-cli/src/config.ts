@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError, env, loadConfig, type ConfigOf } from '@vigil/config';
+import { Topics } from '@vigil/contracts';
 import { UsageError } from './errors';
 
 /** The services the CLI talks to; each reachable through the one base URL unless overridden. */
@@ -25,6 +26,18 @@ export const cliSchema = {
   password: env.string('VIGIL_ADMIN_PASSWORD', { optional: true, secret: true, maxLength: 1024 }),
   credentialsFile: env.string('VIGIL_ADMIN_CREDENTIALS_FILE', { optional: true, maxLength: 4096 }),
   timeoutMs: env.int('VIGIL_HTTP_TIMEOUT_MS', { default: 15000, min: 100, max: 600000 }),
+  // The data commands that read PostgreSQL or Kafka directly (db, audit verify, alerts, dlq).
+  databaseUrl: env.url('VIGIL_DATABASE_URL', {
+    default: 'postgres://postgres@127.0.0.1:5432/vigil',
+    protocols: ['postgres', 'postgresql'],
+    secret: true,
+  }),
+  auditSchema: env.string('VIGIL_AUDIT_SCHEMA', { default: 'audit', pattern: /^[a-z_][a-z0-9_]{0,62}$/ }),
+  kafkaBrokers: env.hostPorts('KAFKA_BROKERS', { default: ['127.0.0.1:9092'] }),
+  alertsTopic: env.string('VIGIL_ALERTS_TOPIC', {
+    default: Topics.SECURITY_ALERTS,
+    pattern: /^[a-zA-Z0-9._-]+$/,
+  }),
 };
 export type CliConfig = ConfigOf<typeof cliSchema>;
 

@@ -10,7 +10,7 @@ import {
   encodeCursor,
   type AuditLogView,
 } from './audit-query.repository';
-import { LogQueryDto, SecurityQueryDto, StatsQueryDto } from './dto/log-query.dto';
+import { CheckpointQueryDto, LogQueryDto, SecurityQueryDto, StatsQueryDto } from './dto/log-query.dto';
 import { CSV_HEADER, csvLine } from './export-format';
 import { ReadRecorder } from './read-recorder';
 
@@ -129,6 +129,19 @@ export class AuditQueryController {
     const buckets = await this.repo.stats(q);
     await this.recorder.record(who, req, '/api/v1/audit/stats', { ...q }, buckets.length);
     return { bucket: q.bucket ?? 'hour', buckets };
+  }
+
+  /**
+   * The signed checkpoints covering [from, to) (seed 000-40's evidence, 002-35's snapshot of the
+   * proof): with the rows of the range, an auditor can check them offline against these heads and
+   * the writer's public keys. Recorded like every read.
+   */
+  @Get('checkpoints')
+  async checkpoints(@Query() q: CheckpointQueryDto, @Principal() who: VerifiedToken, @Req() req: Request) {
+    if (q.from >= q.to) throw new BadRequestException('from must be before to');
+    const items = await this.repo.checkpoints(q);
+    await this.recorder.record(who, req, '/api/v1/audit/checkpoints', { ...q }, items.length);
+    return { from: q.from, to: q.to, items };
   }
 
   /**

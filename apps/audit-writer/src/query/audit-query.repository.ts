@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { schemaOf } from '@vigil/database';
 import { SERVICE_CONFIG } from '@vigil/runtime';
 import type { AuditWriterConfig } from '../config';
-import type { LogQueryDto, SecurityQueryDto, StatsQueryDto } from './dto/log-query.dto';
+import type { CheckpointQueryDto, LogQueryDto, SecurityQueryDto, StatsQueryDto } from './dto/log-query.dto';
 
 export interface AuditLogView {
   id: string;
@@ -84,6 +84,7 @@ export class AuditQueryRepository {
     if (q.action) add(q.action.endsWith('%') ? 'action LIKE ?' : 'action = ?', q.action);
     if (q.ip) add('ip_address = ?::inet', q.ip);
     if (q.outcome) add('outcome = ?', q.outcome);
+    if (q.actor_role) add('? = ANY(actor_roles)', q.actor_role);
     if (q.from) add('created_at >= ?', q.from);
     if (q.to) add('created_at < ?', q.to);
     if (after) {
@@ -157,6 +158,41 @@ export class AuditQueryRepository {
     };
   }
 
+  /**
+   * The signed checkpoints that prove rows of [from, to): those signed inside it, and per chain the
+   * last one before it (the anchor the range continues from) and the first one after it (the head
+   * that covers its last rows). Oldest first per chain.
+   */
+  async checkpoints(q: CheckpointQueryDto): Promise<CheckpointView[]> {
+    const args: unknown[] = [q.from, q.to];
+    const chain = q.chain ? `AND chain_id = $${args.push(q.chain)}` : '';
+    const cols = `id, chain_id, position, head_hash, head_created_at, prev_checkpoint_hash, checkpoint_hash,
+      key_fingerprint, algorithm, signature, signed_at`;
+    const rows = await this.ds.query(
+      `SELECT ${cols} FROM ${this.s}.audit_checkpoints WHERE signed_at >= $1 AND signed_at < $2 ${chain}
+       UNION
+       (SELECT DISTINCT ON (chain_id) ${cols} FROM ${this.s}.audit_checkpoints WHERE signed_at < $1 ${chain}
+         ORDER BY chain_id, signed_at DESC, id DESC)
+       UNION
+       (SELECT DISTINCT ON (chain_id) ${cols} FROM ${this.s}.audit_checkpoints WHERE signed_at >= $2 ${chain}
+         ORDER BY chain_id, signed_at, id)
+       ORDER BY chain_id, signed_at, id`,
+      args,
+    );
+    return rows.map((r: Record<string, unknown>) => ({
+      chainId: r.chain_id as string,
+      position: Number(r.position),
+      headHash: r.head_hash as string,
+      headCreatedAt: r.head_created_at ? new Date(r.head_created_at as Date).toISOString() : null,
+      prevCheckpointHash: (r.prev_checkpoint_hash as string) ?? null,
+      checkpointHash: r.checkpoint_hash as string,
+      keyFingerprint: r.key_fingerprint as string,
+      algorithm: r.algorithm as string,
+      signature: r.signature as string,
+      signedAt: new Date(r.signed_at as Date).toISOString(),
+    }));
+  }
+
   /** Store-level health: seed 001's size check in the form that works on a partitioned table. */
   async storeHealth() {
     const [[size], [recent], heads, [checkpoint], [partitions]] = await Promise.all([
@@ -194,6 +230,19 @@ export class AuditQueryRepository {
       unpublishedCheckpoints: checkpoint.unpublished,
     };
   }
+}
+
+export interface CheckpointView {
+  chainId: string;
+  position: number;
+  headHash: string;
+  headCreatedAt: string | null;
+  prevCheckpointHash: string | null;
+  checkpointHash: string;
+  keyFingerprint: string;
+  algorithm: string;
+  signature: string;
+  signedAt: string;
 }
 
 function toView(r: Record<string, unknown>): AuditLogView {

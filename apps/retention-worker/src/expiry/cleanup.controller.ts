@@ -28,6 +28,17 @@ export class CleanupController {
     @Inject(SERVICE_CONFIG) private readonly config: RetentionWorkerConfig,
   ) {}
 
+  /**
+   * A policy run now (the `vigil retention run` command): the same run and the same rules as the
+   * seed's cleanup endpoint, at a path of the retention API, which the one base URL routes here
+   * without an exception (`/api/v1/audit/*` is the audit-writer's). Recorded as RETENTION_RUN.
+   */
+  @Post('api/v1/retention/runs')
+  @HttpCode(200)
+  runNow(@Body() body: CleanupDto, @Principal() who: VerifiedToken): Promise<RunReport> {
+    return this.cleanup(body, who);
+  }
+
   @Post('api/v1/audit/cleanup')
   @HttpCode(200)
   async cleanup(@Body() body: CleanupDto, @Principal() who: VerifiedToken): Promise<RunReport> {

@@ -32,6 +32,12 @@ export class LogQueryDto {
   @IsIP()
   ip?: string;
 
+  /** Rows whose actor held this role (seed 001-18: admin access patterns). */
+  @IsOptional()
+  @MaxLength(64)
+  @Matches(/^[a-z][a-z0-9_-]*$/, { message: 'actor_role must be a role name' })
+  actor_role?: string;
+
   @IsOptional()
   @IsIn(['success', 'failure', 'denied', 'error'])
   outcome?: string;
@@ -98,4 +104,18 @@ export class SecurityQueryDto {
   @Min(1)
   @Max(500)
   limit?: number;
+}
+
+/** GET /api/v1/audit/checkpoints: the signed chain heads that cover a time range (evidence, seed 000-40). */
+export class CheckpointQueryDto {
+  @IsISO8601({ strict: true })
+  from!: string;
+
+  @IsISO8601({ strict: true })
+  to!: string;
+
+  @IsOptional()
+  @MaxLength(200)
+  @Matches(/^[a-zA-Z0-9._-]+:\d+$/, { message: 'chain must be <topic>:<partition>' })
+  chain?: string;
 }
