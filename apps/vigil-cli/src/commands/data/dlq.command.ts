@@ -41,14 +41,17 @@ KAFKA_PASSWORD[_FILE] / KAFKA_TLS* credentials (locally vigil-admin).`,
     .alias('depth')
     .description('Every DLQ with its depth (records held), deepest first; --nonempty hides the empty ones')
     .option('--nonempty', 'only DLQs holding records')
+    .option('--match <text>', 'only DLQs whose name contains this text (e.g. auth.events)')
     .action(
-      action<[], { nonempty?: boolean }>(async (ctx, o) => {
+      action<[], { nonempty?: boolean; match?: string }>(async (ctx, o) => {
         const kafka = kafkaFor(ctx, 'vigil-cli-dlq');
         const admin = kafka.admin();
         let rows: DlqDepth[] = [];
         try {
           await admin.connect();
-          const topics = (await admin.listTopics()).filter((t) => t.endsWith(DLQ_SUFFIX)).sort();
+          const topics = (await admin.listTopics())
+            .filter((t) => t.endsWith(DLQ_SUFFIX) && (!o.match || t.includes(o.match)))
+            .sort();
           for (const topic of topics) {
             const offsets = await admin.fetchTopicOffsets(topic);
             rows.push({

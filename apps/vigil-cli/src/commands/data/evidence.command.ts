@@ -126,11 +126,9 @@ Add a database snapshot (pg_dump, or the retention worker's npm run backup) for 
           what: 'security alert transitions of the range (SECURITY_* rows)',
           ...alerts,
         });
-        const cps = await ctx
-          .api('audit-writer')
-          .get<{ items: unknown[] }>('api/v1/audit/checkpoints', {
-            query: { from: range.from, to: range.to },
-          });
+        const cps = await ctx.api('audit-writer').get<{ items: unknown[] }>('api/v1/audit/checkpoints', {
+          query: { from: range.from, to: range.to },
+        });
         const cpText = cps.items.map((c) => `${JSON.stringify(c)}\n`).join('');
         writeFileSync(join(dir, 'checkpoints.jsonl'), cpText, { mode: 0o600 });
         files.push({

@@ -12,13 +12,7 @@ interface RunReport {
   dryRun: boolean;
   retentionDays: number;
   cutoff: string;
-  partitions: Array<{
-    name?: string;
-    partition?: string;
-    rows?: number;
-    bytes?: number;
-    heldBy: string | null;
-  }>;
+  partitions: Array<{ name: string; day: string; rows: number; bytes: number; heldBy: string | null }>;
   totals: { partitions: number; rows: number; bytes: number };
   archived: Array<{
     archiveId: string;
@@ -215,11 +209,9 @@ export function registerRetention(program: Command): void {
     .option('--all', 'include released holds')
     .action(
       action<[], { all?: boolean }>(async (ctx, o) => {
-        const r = await ctx
-          .api('retention-worker')
-          .get<{ items: LegalHold[] }>('api/v1/retention/holds', {
-            query: { all: o.all ? 'true' : undefined },
-          });
+        const r = await ctx.api('retention-worker').get<{ items: LegalHold[] }>('api/v1/retention/holds', {
+          query: { all: o.all ? 'true' : undefined },
+        });
         ctx.print(r, (d) => table(d.items.map(holdRow)));
       }),
     );
