@@ -17,7 +17,10 @@ const ROLES = [
   'vigil_security_monitor',
   'vigil_retention',
   'vigil_backup',
+  'vigil_grafana',
 ];
+// Grafana's image runs as uid 472 (gid 0): its role's files are handed to it, not to the services' uid.
+const OWNER_OF = { vigil_grafana: '472:0' };
 const [dir, flag, owner] = process.argv.slice(2);
 if (!dir || (flag && flag !== '--owner')) {
   console.error('usage: db-credentials.js <dir> [--owner uid:gid]');
@@ -25,22 +28,23 @@ if (!dir || (flag && flag !== '--owner')) {
 }
 const host = process.env.VIGIL_DB_HOST || 'postgres:5432';
 const database = process.env.VIGIL_DB || 'vigil';
-const [uid, gid] = (owner ?? '').split(':').map(Number);
-const write = (file, text) => {
+const ids = (role) => (OWNER_OF[role] ?? owner ?? '').split(':').map(Number);
+const write = (file, text, role) => {
   fs.rmSync(file, { force: true });
   fs.writeFileSync(file, text, { mode: 0o400 });
-  if (owner) fs.chownSync(file, uid, gid);
+  if (owner) fs.chownSync(file, ...ids(role));
 };
 for (const role of ROLES) {
   const sub = path.join(dir, role);
   fs.mkdirSync(sub, { recursive: true, mode: 0o700 });
-  if (owner) fs.chownSync(sub, uid, gid);
+  if (owner) fs.chownSync(sub, ...ids(role));
   const passwordFile = path.join(sub, 'password');
-  if (!fs.existsSync(passwordFile)) write(passwordFile, randomBytes(24).toString('base64url'));
+  if (!fs.existsSync(passwordFile)) write(passwordFile, randomBytes(24).toString('base64url'), role);
   const password = fs.readFileSync(passwordFile, 'utf8').trim();
   write(
     path.join(sub, 'database-url'),
     `postgres://${role}:${encodeURIComponent(password)}@${host}/${database}`,
+    role,
   );
 }
 console.error(`[db] credentials ready for ${ROLES.join(', ')}`);

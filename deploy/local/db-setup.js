@@ -41,6 +41,11 @@ const SERVICES = [
 // through the predefined pg_read_all_data and can change nothing.
 const BACKUP_ROLE = 'vigil_backup';
 
+// Grafana's SQL panels (deploy/grafana): a login role that may only read the audit store and the
+// retention worker's runs and backups (never the gateway's users or credentials), read-only even
+// where a grant would allow more.
+const GRAFANA_ROLE = 'vigil_grafana';
+
 const ident = (s) => {
   if (!/^[a-z_][a-z0-9_]*$/.test(s)) throw new Error(`unsafe identifier: ${s}`);
   return `"${s}"`;
@@ -56,7 +61,11 @@ async function main() {
       await admin.query(`CREATE DATABASE ${ident(database)}`);
       console.error(`[db] created database ${database}`);
     }
-    const logins = [...SERVICES.flatMap((s) => [s.role, ...(s.owner ? [s.owner] : [])]), BACKUP_ROLE];
+    const logins = [
+      ...SERVICES.flatMap((s) => [s.role, ...(s.owner ? [s.owner] : [])]),
+      BACKUP_ROLE,
+      GRAFANA_ROLE,
+    ];
     // Resolve every password before changing anything: a missing one in production names itself.
     const passwords = new Map(logins.map((role) => [role, rolePassword(role)]));
     for (const role of logins) {
@@ -99,6 +108,22 @@ async function main() {
       await db.query(`ALTER SCHEMA ${ident(schema)} OWNER TO ${ident(schemaOwner)}`);
     }
     await db.query(`GRANT CONNECT ON DATABASE ${ident(database)} TO ${ident(BACKUP_ROLE)}`);
+    await db.query(`GRANT CONNECT ON DATABASE ${ident(database)} TO ${ident(GRAFANA_ROLE)}`);
+    await db.query(`GRANT USAGE ON SCHEMA audit, retention TO ${ident(GRAFANA_ROLE)}`);
+    // Tables the migrations made already, and those their owners make later (partitions included).
+    for (const [schema, owner] of [
+      ['audit', 'vigil_audit_owner'],
+      ['retention', 'vigil_retention'],
+    ]) {
+      await db.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${ident(schema)} TO ${ident(GRAFANA_ROLE)}`);
+      await db.query(
+        `ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(owner)} IN SCHEMA ${ident(schema)} GRANT SELECT ON TABLES TO ${ident(GRAFANA_ROLE)}`,
+      );
+    }
+    await db.query(
+      `ALTER ROLE ${ident(GRAFANA_ROLE)} IN DATABASE ${ident(database)} SET search_path = audit, retention`,
+    );
+    await db.query(`ALTER ROLE ${ident(GRAFANA_ROLE)} SET default_transaction_read_only = on`);
     // Operators run the seeds' SQL (users joined with audit_logs) through this role.
     await db.query(`GRANT CONNECT ON DATABASE ${ident(database)} TO vigil_operator`);
     await db.query(
@@ -129,6 +154,7 @@ async function main() {
   console.error(
     `[db] backups (BACKUP_DATABASE_URL): postgres://${BACKUP_ROLE}:***@${host}/${database} (pg_read_all_data)`,
   );
+  console.error(`[db] grafana (read-only SQL panels): postgres://${GRAFANA_ROLE}:***@${host}/${database}`);
 }
 
 main().catch((err) => {

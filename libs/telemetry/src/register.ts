@@ -11,6 +11,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { setPrometheusExporter } from './prometheus';
+import { startRuntimeMetrics } from './runtime-metrics';
 
 class NonExportingSpanProcessor implements SpanProcessor {
   onStart(_span: Span): void {}
@@ -38,6 +39,7 @@ export function startTelemetry(serviceName: string): void {
     instrumentations: [],
   });
   sdk.start();
+  startRuntimeMetrics();
 }
 
 export async function shutdownTelemetry(): Promise<void> {
