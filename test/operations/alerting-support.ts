@@ -1,0 +1,138 @@
+/**
+ * Helpers for the operations-pack suites: the rule files, their promtool unit tests and the
+ * Alertmanager configuration as data, and the Prometheus tools as processes.
+ */
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const RULES_DIR = path.join(ROOT, 'deploy/prometheus/rules');
+export const RULE_TESTS_DIR = path.join(ROOT, 'deploy/prometheus/tests');
+export const PROMETHEUS_CONFIG = path.join(ROOT, 'deploy/prometheus/prometheus.yml');
+export const ALERTMANAGER_DIR = path.join(ROOT, 'deploy/alertmanager');
+export const ALERTMANAGER_CONFIG = path.join(ALERTMANAGER_DIR, 'alertmanager.yml');
+export const RUNBOOKS_DIR = path.join(ROOT, 'docs/runbooks/alerts');
+
+export interface AlertRule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  file: string;
+}
+
+const yamlFiles = (dir: string, suffix = '.yml') =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(suffix))
+    .sort()
+    .map((f) => path.join(dir, f));
+
+export const ruleFiles = () => yamlFiles(RULES_DIR);
+export const ruleTestFiles = () => yamlFiles(RULE_TESTS_DIR, '.test.yml');
+
+export function loadYaml<T = unknown>(file: string): T {
+  return YAML.parse(readFileSync(file, 'utf8')) as T;
+}
+
+type RuleGroup = {
+  name: string;
+  rules: Array<{ alert?: string; record?: string } & Omit<AlertRule, 'file'>>;
+};
+
+/** Every alerting rule of deploy/prometheus/rules. */
+export function alertRules(): AlertRule[] {
+  return ruleFiles().flatMap((file) =>
+    (loadYaml<{ groups: RuleGroup[] }>(file).groups ?? []).flatMap((g) =>
+      g.rules
+        .filter((r) => r.alert)
+        .map((r) => ({
+          ...r,
+          labels: r.labels ?? {},
+          annotations: r.annotations ?? {},
+          file: path.basename(file),
+        })),
+    ),
+  );
+}
+
+export interface RuleUnitTest {
+  name?: string;
+  alert_rule_test?: Array<{ alertname: string; eval_time: string; exp_alerts?: unknown[] }>;
+}
+
+/** Every promtool test case, with the file it is in. */
+export function ruleUnitTests(): Array<RuleUnitTest & { file: string }> {
+  return ruleTestFiles().flatMap((file) =>
+    (loadYaml<{ tests: RuleUnitTest[] }>(file).tests ?? []).map((t) => ({
+      ...t,
+      file: path.basename(file),
+    })),
+  );
+}
+
+/** GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to hyphens. */
+export function githubAnchor(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+export function markdownAnchors(file: string): Set<string> {
+  const anchors = new Set<string>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^#{1,6}\s+(.*)$/.exec(line);
+    if (m) anchors.add(githubAnchor(m[1]));
+  }
+  return anchors;
+}
+
+/** Runs a tool and resolves with its exit code and combined output (never rejects). */
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number } = {},
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      cmd,
+      args,
+      { cwd: opts.cwd ?? ROOT, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, output: `${stdout}${stderr}` });
+      },
+    );
+  });
+}
+
+/** Debian names Alertmanager's binary prometheus-alertmanager; upstream tarballs, alertmanager. */
+export async function alertmanagerBinary(): Promise<string> {
+  for (const name of ['prometheus-alertmanager', 'alertmanager']) {
+    if ((await run('sh', ['-c', `command -v ${name}`])).code === 0) return name;
+  }
+  throw new Error(
+    'no alertmanager binary: run deploy/local/observability-tools.sh (installs Debian prometheus-alertmanager)',
+  );
+}
+
+/** The receivers `amtool config routes test` picks for a label set, in order. */
+export async function receiversFor(labels: Record<string, string>, configFile = ALERTMANAGER_CONFIG) {
+  const { code, output } = await run('amtool', [
+    'config',
+    'routes',
+    'test',
+    `--config.file=${configFile}`,
+    ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+  ]);
+  if (code !== 0) throw new Error(`amtool config routes test failed: ${output}`);
+  const line = output
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l && !l.startsWith('Warning'));
+  return (line ?? '').split(',');
+}
