@@ -13,16 +13,29 @@
 import type { MigrationInterface } from 'typeorm';
 import { ConfigError, env, loadConfig } from '@vigil/config';
 import { createDataSource, pendingMigrations, runMigrations } from '@vigil/database';
-import { migrations as gatewayMigrations } from '../apps/auth-gateway/src/migrations';
-import { migrations as writerMigrations } from '../apps/audit-writer/src/migrations';
-import { migrations as monitorMigrations } from '../apps/security-monitor/src/migrations';
-import { migrations as retentionMigrations } from '../apps/retention-worker/src/migrations';
+type Migrations = Array<new () => MigrationInterface>;
 
-const SERVICES: Record<string, { schema: string; migrations: Array<new () => MigrationInterface> }> = {
-  'auth-gateway': { schema: 'gateway', migrations: gatewayMigrations },
-  'audit-writer': { schema: 'audit', migrations: writerMigrations },
-  'security-monitor': { schema: 'monitor', migrations: monitorMigrations },
-  'retention-worker': { schema: 'retention', migrations: retentionMigrations },
+/**
+ * Each service's migrations, loaded only for the service named: a service's image holds its own
+ * app (deploy/docker/Dockerfile), so the Kubernetes migration Job runs this from the app's image.
+ */
+const SERVICES: Record<string, { schema: string; load: () => Promise<Migrations> }> = {
+  'auth-gateway': {
+    schema: 'gateway',
+    load: async () => (await import('../apps/auth-gateway/src/migrations')).migrations,
+  },
+  'audit-writer': {
+    schema: 'audit',
+    load: async () => (await import('../apps/audit-writer/src/migrations')).migrations,
+  },
+  'security-monitor': {
+    schema: 'monitor',
+    load: async () => (await import('../apps/security-monitor/src/migrations')).migrations,
+  },
+  'retention-worker': {
+    schema: 'retention',
+    load: async () => (await import('../apps/retention-worker/src/migrations')).migrations,
+  },
 };
 
 const say = (line: string) => process.stderr.write(`[migrate] ${line}\n`);
@@ -52,7 +65,7 @@ async function main(): Promise<number> {
     schema: config.schema,
     poolMax: 2,
     applicationName: `vigil-${service}-migrate`,
-    migrations: target.migrations,
+    migrations: await target.load(),
   });
   try {
     await ds.initialize();
