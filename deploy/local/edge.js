@@ -181,7 +181,7 @@ function createEdge({
       log({
         level: 'warn',
         msg: 'upstream failed',
-        service: route.service,
+        upstream: route.service,
         path: rawPath,
         code: err.code ?? err.message,
       });
