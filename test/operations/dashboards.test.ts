@@ -172,6 +172,32 @@ describe('Grafana dashboards as code', () => {
     ]);
   });
 
+  it('every datasource a dashboard names is provisioned, and compose mounts what the provider reads', async () => {
+    const { json } = await built();
+    const provisioned = readdirSync(path.join(ROOT, 'deploy/grafana/provisioning/datasources'))
+      .filter((f) => f.endsWith('.yml'))
+      .flatMap((f) => [
+        ...readFileSync(path.join(ROOT, 'deploy/grafana/provisioning/datasources', f), 'utf8').matchAll(
+          /^\s+uid:\s*(\S+)\s*$/gm,
+        ),
+      ])
+      .map((m) => m[1]);
+    expect(provisioned.sort()).toEqual(['prometheus', 'vigil-audit-db']);
+    const used = new Set([...JSON.stringify(json).matchAll(/"uid":"([^"]+)"/g)].map((m) => m[1]));
+    const dashboardUids = new Set(Object.values(json).map((d) => d.uid as string));
+    expect([...used].filter((u) => !dashboardUids.has(u) && !provisioned.includes(u))).toEqual([]);
+    const provider = readFileSync(
+      path.join(ROOT, 'deploy/grafana/provisioning/dashboards/vigil.yml'),
+      'utf8',
+    );
+    const dir = /^\s+path:\s*(\S+)\s*$/m.exec(provider)![1];
+    const compose = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+    expect(compose).toContain(`./deploy/grafana/dashboards:${dir}:ro`);
+    expect(compose).toContain(
+      './deploy/grafana/provisioning/dashboards:/etc/grafana/provisioning/dashboards:ro',
+    );
+  });
+
   it('(b) every PromQL expression parses: promtool check rules on each as a recording rule', async () => {
     const { json } = await built();
     const promql = queriesOf(json).filter((q) => q.kind === 'promql');
@@ -336,7 +362,9 @@ describe('Grafana dashboards as code', () => {
          VALUES ('dash-1', 'cli', 'complete', '{audit}', now() - interval '2 minutes', now() - interval '1 minute', 3, 4096, 'backups/dash-1/manifest.json', $1)`,
         ['a'.repeat(64)],
       );
-      await retention!.close();
+      const first = retention!;
+      retention = undefined;
+      await first.close();
       retention = await startApp('retention-worker', retentionEnv(), { db: retentionDb });
 
       const { json } = await built();
