@@ -17,6 +17,7 @@ export * from './events/security-action/security-action.attributes';
 export * from './events/security-action/security-action.signature';
 export * from './events/security-action/security-action-rejected.attributes';
 export * from './events/ip-block/ip-block.attributes';
+export * from './events/operator/operator.attributes';
 export * from './events/audit-checkpoint/audit-checkpoint.attributes';
 export * from './events/audit-checkpoint/audit-retention-cut.attributes';
 export * from './registry/event-registry';

@@ -49,6 +49,16 @@ export const EventType = {
   IP_BLOCKED: 'IP_BLOCKED',
   /** A deny-list entry lifted by hand. */
   IP_UNBLOCKED: 'IP_UNBLOCKED',
+  /** An admin required the account to choose a new password before its next login (seed 000-44). */
+  PASSWORD_RESET_REQUIRED: 'PASSWORD_RESET_REQUIRED',
+  /** A password changed: by its user (proving the current one) or set by an admin. */
+  PASSWORD_CHANGED: 'PASSWORD_CHANGED',
+  /** The gateway's maintenance mode turned on or off (seed 004-34). */
+  MAINTENANCE_MODE_CHANGED: 'MAINTENANCE_MODE_CHANGED',
+  /** A new access-token signing key made by an admin (seed 000-42). */
+  SIGNING_KEY_ROTATED: 'SIGNING_KEY_ROTATED',
+  /** A service's log level changed at runtime (seed 002-32). */
+  LOG_LEVEL_CHANGED: 'LOG_LEVEL_CHANGED',
   /** A signed chain head on audit.checkpoints.v1. */
   AUDIT_CHECKPOINT: 'AUDIT_CHECKPOINT',
   /** A signed retention cut on audit.checkpoints.v1: a chain's oldest rows removed by policy. */

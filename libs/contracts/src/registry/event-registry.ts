@@ -43,6 +43,13 @@ import { SecurityAlertAttributes } from '../events/security-alert/security-alert
 import { SecurityActionAttributes } from '../events/security-action/security-action.attributes';
 import { SecurityActionRejectedAttributes } from '../events/security-action/security-action-rejected.attributes';
 import { IpBlockedAttributes, IpUnblockedAttributes } from '../events/ip-block/ip-block.attributes';
+import {
+  LogLevelChangedAttributes,
+  MaintenanceModeChangedAttributes,
+  PasswordChangedAttributes,
+  PasswordResetRequiredAttributes,
+  SigningKeyRotatedAttributes,
+} from '../events/operator/operator.attributes';
 import { AuditCheckpointAttributes } from '../events/audit-checkpoint/audit-checkpoint.attributes';
 import { AuditRetentionCutAttributes } from '../events/audit-checkpoint/audit-retention-cut.attributes';
 
@@ -87,6 +94,11 @@ export const EVENT_ATTRIBUTES = Object.freeze({
   SECURITY_ACTION_REJECTED: SecurityActionRejectedAttributes,
   IP_BLOCKED: IpBlockedAttributes,
   IP_UNBLOCKED: IpUnblockedAttributes,
+  PASSWORD_RESET_REQUIRED: PasswordResetRequiredAttributes,
+  PASSWORD_CHANGED: PasswordChangedAttributes,
+  MAINTENANCE_MODE_CHANGED: MaintenanceModeChangedAttributes,
+  SIGNING_KEY_ROTATED: SigningKeyRotatedAttributes,
+  LOG_LEVEL_CHANGED: LogLevelChangedAttributes,
   AUDIT_CHECKPOINT: AuditCheckpointAttributes,
   AUDIT_RETENTION_CUT: AuditRetentionCutAttributes,
 } as const satisfies { readonly [T in EventType]: AttributesClass });

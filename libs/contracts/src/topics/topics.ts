@@ -53,6 +53,11 @@ export const TOPIC_EVENT_TYPES: { readonly [T in Topic]: readonly EventType[] } 
     EventType.SECURITY_ACTION_REJECTED,
     EventType.IP_BLOCKED,
     EventType.IP_UNBLOCKED,
+    EventType.PASSWORD_RESET_REQUIRED,
+    EventType.PASSWORD_CHANGED,
+    EventType.MAINTENANCE_MODE_CHANGED,
+    EventType.SIGNING_KEY_ROTATED,
+    EventType.LOG_LEVEL_CHANGED,
   ]),
   // AUDIT_LOG_READ is produced by the audit-writer's query API, not the gateway, so it travels
   // with the other component-produced events (keyed by producer) rather than on auth.events.v1.

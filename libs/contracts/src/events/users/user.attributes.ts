@@ -1,5 +1,5 @@
 import { Int, OneOf, Optional, Str, StrArray, UtcTimestamp } from '../../validation/decorators';
-import { HEX_SHA256, IDENTIFIER, ROLE_NAME } from '../../validation/patterns';
+import { HEX_SHA256, IDENTIFIER, PRINTABLE, ROLE_NAME } from '../../validation/patterns';
 
 /*
  * Attributes of account lifecycle events (auth.events.v1). Changes made with SQL outside the
@@ -50,6 +50,11 @@ export class AccountLockedAttributes {
   @Optional()
   @Str(64, { pattern: HEX_SHA256 })
   alertId?: string;
+
+  /** An admin's reason for the lock (free text, bounded, no control characters). */
+  @Optional()
+  @Str(200, { pattern: PRINTABLE })
+  note?: string;
 }
 
 /** ACCOUNT_UNLOCKED */
