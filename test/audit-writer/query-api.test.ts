@@ -200,4 +200,64 @@ describe('audit query API', () => {
       0,
     );
   });
+
+  it("seed 001-18: filters by the actor's role (admin access patterns), and refuses a malformed role", async () => {
+    await http().get('/api/v1/audit/logs?limit=1').set('Authorization', `Bearer ${auditor}`).expect(200);
+    const rows = await waitFor(
+      async () => {
+        const r = await http()
+          .get('/api/v1/audit/logs?actor_role=auditor&action=AUDIT_LOG_READ')
+          .set('Authorization', `Bearer ${auditor}`)
+          .expect(200);
+        return r.body.items.length > 0 && r.body.items;
+      },
+      { what: 'AUDIT_LOG_READ rows of an auditor' },
+    );
+    expect(rows.every((r: { actorRoles: string[] }) => r.actorRoles.includes('auditor'))).toBe(true);
+    const none = await http()
+      .get('/api/v1/audit/logs?actor_role=admin&action=FAILED_AUTH_LOGIN')
+      .set('Authorization', `Bearer ${auditor}`)
+      .expect(200);
+    expect(none.body.items).toEqual([]);
+    await http()
+      .get('/api/v1/audit/logs?actor_role=Not%20A%20Role')
+      .set('Authorization', `Bearer ${auditor}`)
+      .expect(400);
+  });
+
+  it('seed 000-40: the checkpoints of a range are those signed in it, the anchor before it and the first after it', async () => {
+    const chain = await waitFor(
+      async () => {
+        const { rows } = await db.query(
+          `SELECT chain_id, count(*)::int AS n FROM "${t.schema}".audit_checkpoints GROUP BY 1 HAVING count(*) >= 6 LIMIT 1`,
+        );
+        return rows[0]?.chain_id as string | undefined;
+      },
+      { what: 'six checkpoints of one chain' },
+    );
+    const { rows: signed } = await db.query(
+      `SELECT signed_at FROM "${t.schema}".audit_checkpoints WHERE chain_id = $1 ORDER BY signed_at, id LIMIT 6`,
+      [chain],
+    );
+    const at = (i: number) => new Date(signed[i].signed_at).toISOString();
+    const r = await http()
+      .get('/api/v1/audit/checkpoints')
+      .query({ from: at(2), to: at(4), chain })
+      .set('Authorization', `Bearer ${auditor}`)
+      .expect(200);
+    expect(r.body.items.map((c: { signedAt: string }) => c.signedAt)).toEqual([at(1), at(2), at(3), at(4)]);
+    expect(r.body.items[0]).toMatchObject({
+      chainId: chain,
+      position: expect.any(Number),
+      headHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      signature: expect.any(String),
+      keyFingerprint: expect.any(String),
+    });
+    for (const q of [{}, { from: at(4), to: at(2) }, { from: at(1), to: at(2), chain: 'no chain' }])
+      await http()
+        .get('/api/v1/audit/checkpoints')
+        .query(q)
+        .set('Authorization', `Bearer ${auditor}`)
+        .expect(400);
+  });
 });

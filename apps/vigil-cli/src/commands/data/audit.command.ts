@@ -252,11 +252,13 @@ async function runVerifier(ctx: CliContext, args: string[]): Promise<number> {
   const root = repoRoot();
   if (!root) throw new CliError('the audit verifier is not installed beside this CLI', ExitCode.failed);
   const { args: node } = verifierCommand(root);
-  const env = {
+  // The verifier needs the database, the keys and the bus; never the admin's credentials.
+  const env: Record<string, string | undefined> = {
     ...ctx.io.env,
     DATABASE_URL: ctx.config.databaseUrl,
     DB_SCHEMA: ctx.config.auditSchema,
   };
+  for (const k of Object.keys(env)) if (k.startsWith('VIGIL_ADMIN_')) delete env[k];
   const child = spawn(process.execPath, [...node, ...args], {
     cwd: root,
     env,
