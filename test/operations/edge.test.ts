@@ -301,6 +301,51 @@ describe('the one base URL: deploy/local/edge.js routes deploy/routes.json to th
     expect(appended.event.source?.ip).toBe(claimed);
   });
 
+  it('an upstream that does not answer in time is a 504; a client that goes away ends the upstream exchange too', async () => {
+    const held: http.IncomingMessage[] = [];
+    const closed: string[] = [];
+    const hanging = http.createServer((req) => {
+      held.push(req);
+      req.socket.on('close', () => closed.push(req.url ?? ''));
+    });
+    const hangingUrl = await listen(hanging);
+    const upstreams = Object.fromEntries(Object.keys(table.services).map((s) => [s, hangingUrl]));
+    const slowEdge = createEdge({ table, upstreams, upstreamTimeoutMs: 300 });
+    const slowBase = await listen(slowEdge);
+    // The same, patient: only the client going away can end its exchange.
+    const patientEdge = createEdge({ table, upstreams, upstreamTimeoutMs: 120000 });
+    const patientBase = await listen(patientEdge);
+    try {
+      const r = await call(slowBase, 'GET', '/api/v1/monitor/health');
+      expect(r.status).toBe(504);
+      expect(r.json()).toMatchObject({ status: 504, title: 'Gateway Timeout' });
+      // A client that gives up: the edge closes its upstream request rather than leave it hanging.
+      const { hostname, port } = new URL(patientBase);
+      const abandoned = http.request({
+        hostname,
+        port,
+        path: '/api/v1/audit/logs?abandoned=1',
+        method: 'GET',
+      });
+      abandoned.on('error', () => undefined);
+      abandoned.end();
+      await waitFor(() => held.some((h) => h.url === '/api/v1/audit/logs?abandoned=1'), {
+        timeoutMs: 5000,
+        what: 'the upstream request',
+      });
+      abandoned.destroy();
+      await waitFor(() => closed.includes('/api/v1/audit/logs?abandoned=1'), {
+        timeoutMs: 5000,
+        what: 'the upstream request closed',
+      });
+    } finally {
+      await closeServer(slowEdge);
+      await closeServer(patientEdge);
+      hanging.closeAllConnections();
+      await closeServer(hanging);
+    }
+  });
+
   it('an upstream that is stopped answers 502 problem+json at the base URL; the other services still answer', async () => {
     await retention.close();
     retentionClosed = true;
