@@ -81,7 +81,7 @@ KAFKA_PASSWORD[_FILE] / KAFKA_TLS* credentials (locally vigil-admin).`,
     .description(
       "Republish a DLQ's records to their original topic (original key, headers and timestamp), addressed to the consumer group that failed them; the DLQ is left as it is. Safe to run twice: consumers deduplicate by event id. Exit 1 when some records had no original topic",
     )
-    .requiredOption('--topic <name>', 'the DLQ, <topic>.dlq (see vigil dlq list)')
+    .requiredOption('--topic <name>', 'the DLQ, <topic>.dlq (see vigil dlq list) (required)')
     .option('--reason <reason...>', 'only records that failed for these dlq-reason values')
     .option(
       '--since <when>',

@@ -59,9 +59,9 @@ export function registerEvidence(program: Command): void {
     .description(
       "Seed 000-40: write a time range's evidence to a folder: the audit rows (audit-logs.jsonl), the security alerts among them (alerts.jsonl), the signed checkpoints that prove them (checkpoints.jsonl), and manifest.json + SHA256SUMS with every file's SHA-256; optionally a legal hold on the range so retention keeps it",
     )
-    .requiredOption('--since <when>', 'from this time: an age (2h, 24h), a date or an ISO time')
+    .requiredOption('--since <when>', 'from this time: an age (2h, 24h), a date or an ISO time (required)')
     .option('--until <when>', 'up to this time (exclusive) [now]')
-    .requiredOption('--out <dir>', 'a new or empty folder')
+    .requiredOption('--out <dir>', 'a new or empty folder (required)')
     .option('--hold', 'also place a legal hold on the range (needs --reason)')
     .option('--reason <text>', "the hold's reason (a case or ticket reference)")
     .option('--max <n>', 'at most this many audit rows', positiveInt('--max', 100_000_000), 1_000_000)

@@ -17,7 +17,7 @@ export function registerIncident(program: Command): void {
     .description(
       'Seed 000-38: one ordered timeline of the security alerts, the DEPLOYMENT and SCHEMA_MIGRATION changes and the audit events of a time range, with its start, the services involved and the blast radius (users, IPs, failures). Read from the audit store (one audited export)',
     )
-    .requiredOption('--since <when>', 'from this time: an age (2h, 24h), a date or an ISO time')
+    .requiredOption('--since <when>', 'from this time: an age (2h, 24h), a date or an ISO time (required)')
     .option('--until <when>', 'up to this time (exclusive) [now]')
     .option('--only <kinds>', `comma-separated: ${KINDS.join(', ')} [all]`)
     .option('--max <n>', 'at most this many rows read', positiveInt('--max', 1_000_000), 20_000)

@@ -165,7 +165,7 @@ export function registerRetention(program: Command): void {
     .description(
       'Place a legal hold on a user, an action and/or a time range, with a reason (LEGAL_HOLD_SET)',
     )
-    .requiredOption('--reason <text>', 'why (a case or ticket reference); recorded with the hold')
+    .requiredOption('--reason <text>', 'why (a case or ticket reference); recorded with the hold (required)')
     .option('--user <uuid>', 'rows about this user id')
     .option('--action <name>', 'rows of this action')
     .option('--since <when>', 'rows from this time (an age, a date or an ISO time)')
@@ -193,7 +193,7 @@ export function registerRetention(program: Command): void {
     .description(
       'Release a legal hold, with a reason (LEGAL_HOLD_RELEASED); what it kept is then aged out as usual',
     )
-    .requiredOption('--reason <text>', 'why it is released; recorded')
+    .requiredOption('--reason <text>', 'why it is released; recorded (required)')
     .action(
       action<[string], { reason: string }>(async (ctx, o, id) => {
         const h = await ctx
