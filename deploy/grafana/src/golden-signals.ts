@@ -53,6 +53,24 @@ export function goldenSignals() {
         ],
       }),
     )
+    .withPanel(
+      graph(
+        'Up and ready',
+        [
+          prom('min by (job) (up{job=~"$job"})', '{{job}} scraped (up)'),
+          prom(
+            `sum by (job) (rate(${HTTP}_count{job=~"$job", http_route="/health", http_response_status_code="503"}[$__rate_interval]))`,
+            '{{job}} /health answering 503/s',
+          ),
+        ],
+        {
+          span: 24,
+          min: 0,
+          description:
+            'up is Prometheus reaching /metrics (0 = down or unreachable). /health answers 503 while a dependency (PostgreSQL, Kafka, migrations) is missing: the service is alive but not ready, and says which check fails.',
+        },
+      ),
+    )
     .withRow(row('Traffic'))
     .withPanel(
       graph(
@@ -199,14 +217,32 @@ export function goldenSignals() {
       graph(
         'Kafka consumer lag by group and topic',
         [prom('sum by (job, group, topic) (kafka_consumer_lag{job=~"$job"})', '{{job}} {{group}} {{topic}}')],
-        { span: 8, min: 0 },
+        { span: 12, min: 0 },
+      ),
+    )
+    .withPanel(
+      graph(
+        'Partitions held for a dependency',
+        [
+          prom('sum by (job, group) (consumer_paused_partitions{job=~"$job"})', '{{job}} {{group}} held'),
+          prom(
+            'sum by (job, group) (rate(consumer_retry_total{job=~"$job"}[$__rate_interval]))',
+            '{{job}} {{group}} retries/s',
+          ),
+        ],
+        {
+          span: 12,
+          min: 0,
+          description:
+            'A consumer whose database or broker is away holds the partition and retries (nothing is committed past it, nothing goes to a DLQ); /health says degraded and names it.',
+        },
       ),
     )
     .withPanel(
       graph(
         'CPU',
         [prom('sum by (job) (rate(process_cpu_seconds_total{job=~"$job"}[$__rate_interval]))', '{{job}}')],
-        { unit: 'percentunit', span: 8, min: 0, description: '1.0 = one core.' },
+        { unit: 'percentunit', span: 12, min: 0, description: '1.0 = one core.' },
       ),
     )
     .withPanel(
@@ -216,7 +252,7 @@ export function goldenSignals() {
           prom('sum by (job) (process_memory_bytes{job=~"$job", type="rss"})', '{{job}} rss'),
           prom('sum by (job) (process_memory_bytes{job=~"$job", type="heap_used"})', '{{job}} heap used'),
         ],
-        { unit: 'bytes', span: 8, min: 0 },
+        { unit: 'bytes', span: 12, min: 0 },
       ),
     );
 }

@@ -5,7 +5,7 @@ import { runWithContext } from '@vigil/telemetry';
 import { toDlqMessage, type DlqReason } from './dlq';
 import { ReplayGate } from './dlq-replay';
 import { classifyFailure, PermanentError } from './failure-class';
-import { kafkaMetrics } from './metrics';
+import { kafkaMetrics, registerConsumerGroup } from './metrics';
 import { PartitionWaits, type WaitingPartition } from './partition-waits';
 import type { EventProducer } from './producer';
 import { extractContext, headerString, withConsumerSpan } from './trace-headers';
@@ -129,6 +129,7 @@ export class EventConsumer {
   ) {
     this.waits = new PartitionWaits(opts.groupId, opts.logger);
     this.replays = new ReplayGate(opts.groupId);
+    registerConsumerGroup(opts.groupId, opts.topics);
     this.consumer = kafka.consumer({
       groupId: opts.groupId,
       sessionTimeout: opts.sessionTimeoutMs ?? 30000,

@@ -50,6 +50,16 @@ export function trackWaiting(group: string, key: string, on: boolean): void {
   else keys.delete(key);
 }
 
+/**
+ * A group's retry counter and paused gauge read 0 from the start rather than appearing with the
+ * first outage: rate() and increase() then see the first retry, and a dashboard shows "none".
+ */
+export function registerConsumerGroup(group: string, topics: string[]): void {
+  const metrics = kafkaMetrics();
+  if (!waiting.has(group)) waiting.set(group, new Set());
+  for (const topic of topics) metrics.retries.add(0, { topic, group });
+}
+
 export function kafkaMetrics() {
   cache ??= build();
   return cache;
