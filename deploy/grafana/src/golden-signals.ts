@@ -140,7 +140,7 @@ export function goldenSignals() {
           '',
           { instant: true },
         ),
-        { description: 'Seed 002-26: the scope of a high error rate, by service and endpoint.' },
+        { span: 24, description: 'Seed 002-26: the scope of a high error rate, by service and endpoint.' },
       ),
     )
     .withRow(row('Latency'))
