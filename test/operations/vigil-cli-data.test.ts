@@ -3,7 +3,7 @@
 // security-monitor (an alert on its alerts topic, ingested by the writer), the retention worker
 // (runs, holds, report), the real Kafka (alerts, DLQs, the checkpoint witness) and PostgreSQL.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync as mkdtemp, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
@@ -37,6 +37,14 @@ interface Ran {
 }
 
 const OLD_DAY = 5; // past the test's 3-day hot window
+
+/** Temporary folders of the suite (keys, archives, exports), removed at the end. */
+const made: string[] = [];
+const mkdtempSync = (prefix: string) => {
+  const dir = mkdtemp(prefix);
+  made.push(dir);
+  return dir;
+};
 
 describe('vigil CLI data commands against the running system', () => {
   let gw: Gateway;
@@ -191,6 +199,7 @@ describe('vigil CLI data commands against the running system', () => {
     await gw?.close();
     await db?.end();
     await deleteTopics([ops, dlqTopic(ops)]).catch(() => undefined);
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
   });
 
   it('exit codes: usage 2 (nothing sent), refused 1, unreachable 3; --json errors are JSON; help on every command', async () => {
