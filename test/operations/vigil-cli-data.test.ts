@@ -166,6 +166,10 @@ describe('vigil CLI data commands against the running system', () => {
     await waitFor(
       async () =>
         (await count(db, writer.schema, `action = 'SECURITY_ALERT'`)) >= 1 &&
+        // The alert can be written before the last failure (another topic): wait for all seven.
+        (await count(db, writer.schema, `ip_address = '203.0.113.66' AND action = 'FAILED_AUTH_LOGIN'`)) ===
+          7 &&
+        (await count(db, writer.schema, `user_id = '${doraId}' AND action = 'FAILED_AUTH_LOGIN'`)) === 3 &&
         (await count(db, writer.schema, `user_id = '${doraId}' AND action = 'AUTH_LOGIN'`)) === 1 &&
         (await count(db, writer.schema, `action = 'DEPLOYMENT'`)) === 1,
       { timeoutMs: 60_000, what: 'the alert, the logins and the deployment in audit_logs' },
