@@ -84,6 +84,8 @@ export async function startApp(
     KAFKA_BROKERS: kafkaBrokers().join(','),
     KAFKA_CLIENT_ID: `test-${schema}`,
     LOG_LEVEL: level,
+    // DEPLOYMENT/SCHEMA_MIGRATION at start go to the real ops.events.v1: only tests of them ask.
+    VIGIL_ANNOUNCE_RELEASES: 'false',
     ...env,
   });
   const logs: Array<Record<string, unknown>> = [];

@@ -28,6 +28,7 @@ export function spawnService(app: AppName, env: NodeJS.ProcessEnv): Spawned {
       KAFKA_HOME: process.env.KAFKA_HOME,
       KAFKA_SASL_DIR: process.env.KAFKA_SASL_DIR,
       DB_MIGRATE_ON_START: 'true',
+      VIGIL_ANNOUNCE_RELEASES: 'false',
       ...env,
     },
   });

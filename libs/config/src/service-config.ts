@@ -35,7 +35,32 @@ export function serviceSchema(defaults: {
     kafkaTopicPartitions: env.int('KAFKA_TOPIC_PARTITIONS', { default: 3, min: 1, max: 1000 }),
     kafkaReplicationFactor: env.int('KAFKA_REPLICATION_FACTOR', { default: 1, min: 1, max: 7 }),
     shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', { default: 25000, min: 1000, max: 600000 }),
+    /**
+     * What this build is, for the DEPLOYMENT event it announces (seeds 002-15, 004-58): the image's
+     * version (the Dockerfile's VIGIL_VERSION build argument; package.json's version by default)
+     * and the commit it was built from (VIGIL_GIT_SHA; start-all.sh sets it from git).
+     */
+    release: env.string('VIGIL_VERSION', { default: packageVersion(), pattern: /^[0-9A-Za-z.+_-]{1,64}$/ }),
+    gitSha: env.string('VIGIL_GIT_SHA', { optional: true, pattern: /^[0-9a-f]{7,40}$/ }),
+    /** Announce DEPLOYMENT and SCHEMA_MIGRATION events at start (the test harness turns it off unless a test asks). */
+    announceReleases: env.bool('VIGIL_ANNOUNCE_RELEASES', { default: true }),
   };
+}
+
+/** The version in the repository's package.json (found upward from here), or 0.0.0-unknown. */
+function packageVersion(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'vigil' && pkg.version) return pkg.version;
+    } catch {
+      /* no package.json here */
+    }
+    if (path.dirname(dir) === dir) return '0.0.0-unknown';
+  }
 }
 
 /** For services that accept the gateway's access tokens: verified against its published keys. */

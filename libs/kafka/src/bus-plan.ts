@@ -57,18 +57,24 @@ export interface ServiceRights {
 
 /** From the code: who produces and who consumes what (grep publish/send/subscribe in apps/). */
 export const SERVICE_RIGHTS: Record<ServicePrincipal, ServiceRights> = {
-  // outbox relay + its auth-events sink; consumes the monitor's security actions
-  gateway: { write: [Topics.AUTH_EVENTS], read: [Topics.SECURITY_ACTIONS], groups: ['vigil-auth-gateway'] },
+  // outbox relay + its auth-events sink; its DEPLOYMENT/SCHEMA_MIGRATION announcements (every
+  // service makes them, libs/runtime ReleaseAnnouncer); consumes the monitor's security actions
+  gateway: {
+    write: [Topics.AUTH_EVENTS, Topics.OPS_EVENTS],
+    read: [Topics.SECURITY_ACTIONS],
+    groups: ['vigil-auth-gateway'],
+  },
   // checkpoints; the signer's SEV-1 chain-regression alert; its API's own auth events (401/403) and AUDIT_LOG_READ
   writer: {
     write: [Topics.AUDIT_CHECKPOINTS, Topics.SECURITY_ALERTS, Topics.AUTH_EVENTS, Topics.OPS_EVENTS],
     read: [Topics.AUTH_EVENTS, Topics.OPS_EVENTS, Topics.SECURITY_ALERTS],
     groups: ['vigil-audit'],
   },
-  // alerts and actions; its internal stages it both writes and reads
+  // alerts and actions; its release announcements; its internal stages it both writes and reads
   monitor: {
     write: [
       Topics.SECURITY_ALERTS,
+      Topics.OPS_EVENTS,
       Topics.SECURITY_ACTIONS,
       MONITOR_REPARTITION_TOPIC,
       MONITOR_PARTIALS_TOPIC,

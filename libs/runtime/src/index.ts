@@ -10,3 +10,4 @@ export * from './http-context';
 export * from './bootstrap';
 export * from './http-path';
 export * from './security-headers';
+export * from './release-announcer';

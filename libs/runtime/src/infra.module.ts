@@ -7,6 +7,7 @@ import { createKafka, EventProducer, KafkaHealth, type TopicSpec } from '@vigil/
 import { ConsumerRegistry } from './consumers';
 import { HealthController, HealthRegistry } from './health';
 import { InfraLifecycle } from './lifecycle';
+import { ReleaseAnnouncer } from './release-announcer';
 import { MetricsController } from './metrics.controller';
 import type { BaseServiceConfig } from './service-config';
 import { KAFKA, LOGGER, SERVICE_CONFIG, SERVICE_NAME } from './tokens';
@@ -62,6 +63,7 @@ export class InfraModule {
       HealthRegistry,
       ConsumerRegistry,
       InfraLifecycle,
+      ReleaseAnnouncer,
     ];
     return {
       module: InfraModule,
