@@ -136,3 +136,56 @@ export async function receiversFor(labels: Record<string, string>, configFile = 
     .find((l) => l && !l.startsWith('Warning'));
   return (line ?? '').split(',');
 }
+
+const PROMQL_KEYWORDS = new Set(['and', 'or', 'unless', 'offset', 'bool', 'inf', 'nan']);
+
+/** The raw metric names a PromQL expression reads (recording rules, with a colon, left out). */
+export function metricNamesIn(expr: string): string[] {
+  const stripped = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""') // label values
+    .replace(/\{[^}]*\}/g, ' ') // matchers
+    .replace(/\[[^\]]*\]/g, ' ') // ranges
+    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ') // label lists
+    .replace(/\boffset\s+\w+/g, ' ');
+  const names = new Set<string>();
+  for (const m of stripped.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(\s*\()?/g)) {
+    const [, name, call] = m;
+    if (call || PROMQL_KEYWORDS.has(name.toLowerCase()) || name.includes(':')) continue;
+    if (/^\d/.test(name)) continue;
+    names.add(name);
+  }
+  return [...names];
+}
+
+const INSTRUMENT =
+  /create(Counter|UpDownCounter|Histogram|Gauge|ObservableGauge|ObservableCounter|ObservableUpDownCounter)\(\s*'([a-z0-9_.]+)'/g;
+
+/**
+ * The Prometheus names of the OpenTelemetry instruments declared in apps/ and libs/ (the exporter
+ * turns dots into underscores and adds _total to counters, _bucket/_count/_sum to histograms).
+ */
+export function exportedMetricNames(): Set<string> {
+  const names = new Set<string>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && entry.name !== 'testing') walk(p);
+      } else if (entry.name.endsWith('.ts') && !/\.(spec|test)\.ts$/.test(entry.name)) {
+        const source = readFileSync(p, 'utf8');
+        // A local helper named gauge('name', ...) wraps createObservableGauge (the backup metrics).
+        for (const [, name] of source.matchAll(/\bgauge\(\s*'([a-z0-9_.]+)'/g))
+          names.add(name.replace(/\./g, '_'));
+        for (const [, kind, name] of source.matchAll(INSTRUMENT)) {
+          const base = name.replace(/\./g, '_');
+          if (kind.endsWith('Counter') && !kind.includes('UpDown')) names.add(`${base}_total`);
+          else if (kind === 'Histogram') for (const s of ['_bucket', '_count', '_sum']) names.add(base + s);
+          else names.add(base);
+        }
+      }
+    }
+  };
+  walk(path.join(ROOT, 'apps'));
+  walk(path.join(ROOT, 'libs'));
+  return names;
+}

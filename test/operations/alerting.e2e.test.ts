@@ -24,6 +24,7 @@ import {
   deleteTopics,
   freshSchema,
   kafkaBrokers,
+  kafkaTlsEndpoint,
   testDatabaseUrl,
   uniqueTopic,
   waitFor,
@@ -177,6 +178,10 @@ describe('alerting end to end: services → Prometheus → Alertmanager → esca
       },
       'security-monitor': {
         ...base('security-monitor', schemas.monitor.schema),
+        // Over the broker's SASL_SSL listener: its CA's expiry is exported (seed 002-07).
+        KAFKA_BROKERS: kafkaTlsEndpoint().brokers.join(','),
+        KAFKA_TLS: 'true',
+        KAFKA_TLS_CA_FILE: kafkaTlsEndpoint().caFile,
         MONITOR_INPUT_TOPIC: topics.auth,
         MONITOR_ALERTS_TOPIC: topics.monitorAlerts,
         MONITOR_ACTIONS_TOPIC: topics.monitorActions,
@@ -286,7 +291,7 @@ describe('alerting end to end: services → Prometheus → Alertmanager → esca
     rmSync(tmp, { recursive: true, force: true });
   }, 120_000);
 
-  it('seed 000-23: Prometheus scrapes all four services and Alertmanager knows Prometheus', async () => {
+  it('seed 000-23, 002-07: Prometheus scrapes all four services (the monitor over TLS, its CA expiry exported) and finds Alertmanager', async () => {
     type Targets = {
       data: { activeTargets: Array<{ labels: { job: string }; health: string; lastError: string }> };
     };
@@ -307,6 +312,17 @@ describe('alerting end to end: services → Prometheus → Alertmanager → esca
       { what: 'prometheus discovered alertmanager' },
     );
     expect(ams[0].url).toContain(`127.0.0.1:${ports.alertmanager}`);
+    // Seed 002-07: the monitor's Kafka CA reaches Prometheus with its expiry, in the future.
+    type Q = { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+    const query = (q: string) =>
+      json<Q>(`http://127.0.0.1:${ports.prometheus}/api/v1/query?query=${encodeURIComponent(q)}`);
+    const ca = await waitFor(
+      async () =>
+        (await query('tls_certificate_not_after_timestamp_seconds{job="security-monitor"}')).data.result[0],
+      { timeoutMs: 30_000, what: 'the Kafka CA expiry of the monitor' },
+    );
+    expect(ca.metric).toMatchObject({ certificate: 'kafka-ca', subject: 'CN=Vigil local Kafka CA' });
+    expect(Number(ca.value[1])).toBeGreaterThan(Date.now() / 1000);
     // Recording rules evaluate against the real series (the HTTP histogram of the probes above).
     await waitFor(
       async () => {

@@ -21,8 +21,10 @@ import {
   RULES_DIR,
   RULE_TESTS_DIR,
   alertRules,
+  exportedMetricNames,
   loadYaml,
   markdownAnchors,
+  metricNamesIn,
   receiversFor,
   ruleFiles,
   ruleTestFiles,
@@ -143,6 +145,39 @@ describe('Prometheus alert rules (deploy/prometheus/rules)', () => {
     expect(
       rules.filter((r) => !index.includes(`| ${r.alert} | ${r.labels.sev} | ${r.labels.seed} |`)),
     ).toEqual([]);
+  });
+
+  it('every metric an alert or recording rule reads is exported by a service, Prometheus, Alertmanager or a blackbox probe', () => {
+    const exported = exportedMetricNames();
+    // Sanity: names the services are known to export (seen on a running gateway's /metrics).
+    expect([...exported]).toEqual(
+      expect.arrayContaining([
+        'http_server_request_duration_seconds_bucket',
+        'auth_logins_total',
+        'db_client_connections_usage',
+        'outbox_depth',
+      ]),
+    );
+    const external = /^(up|alertmanager_\w+|probe_\w+)$/;
+    const groups = ruleFiles().flatMap(
+      (f) =>
+        loadYaml<{ groups: Array<{ rules: Array<{ expr: string; alert?: string; record?: string }> }> }>(f)
+          .groups,
+    );
+    const recorded = new Set(groups.flatMap((g) => g.rules.map((r) => r.record).filter(Boolean)));
+    const unknown: string[] = [];
+    for (const rule of groups.flatMap((g) => g.rules)) {
+      for (const name of metricNamesIn(rule.expr))
+        if (!exported.has(name) && !external.test(name))
+          unknown.push(`${rule.alert ?? rule.record}: ${name}`);
+      for (const rec of rule.expr.match(/\b[a-z_]+:[a-z0-9_:]+\b/g) ?? [])
+        if (!recorded.has(rec))
+          unknown.push(`${rule.alert ?? rule.record}: recording rule ${rec} not defined`);
+    }
+    expect(unknown).toEqual([]);
+    expect(metricNamesIn('sum by (job) (increase(auth_logins_total{outcome=~"failure"}[5m])) > 200')).toEqual(
+      ['auth_logins_total'],
+    );
   });
 
   it('every threshold of the seeds that issue 16 names has an alert with its seed row', () => {

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'winston';
 import { kafkaSecurityFromEnv, type KafkaSecurity } from '@vigil/config';
+import { trackCertificateExpiry } from './certificate-expiry';
 import type { KafkaClient } from './types';
 
 export interface KafkaClientOptions {
@@ -46,12 +47,16 @@ const levels: Record<number, string> = {
 
 /** A KafkaJS client whose own log lines go through our (redacting, JSON) logger. */
 export function createKafka(opts: KafkaClientOptions): KafkaClient {
+  const security = opts.security ?? kafkaSecurityFromEnv();
+  // /metrics shows when the CA and client certificates expire (seed 002-07's alert).
+  trackCertificateExpiry('kafka-ca', security.tls?.ca);
+  trackCertificateExpiry('kafka-client', security.tls?.cert);
   const config: KafkaConfig = {
     clientId: opts.clientId,
     brokers: opts.brokers,
     connectionTimeout: opts.connectionTimeoutMs ?? 3000,
     retry: { retries: opts.retries ?? 5, initialRetryTime: 300, maxRetryTime: 10000 },
-    ...kafkaAuthOptions(opts.security ?? kafkaSecurityFromEnv()),
+    ...kafkaAuthOptions(security),
     logLevel: logLevel.WARN,
     logCreator:
       () =>
