@@ -353,6 +353,26 @@ describe('vigil CLI data commands against the running system', () => {
         mitre: expect.arrayContaining(['T1110']),
       },
     });
+    // The same alert through the audit API only (the one base URL, no Kafka access).
+    const noBus = { KAFKA_BROKERS: '127.0.0.1:9' };
+    const viaAudit = await vigil(['--json', 'alerts', 'tail', '--since', '1h', '--source', 'audit'], noBus);
+    expect(viaAudit.code).toBe(0);
+    const stored = viaAudit.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((a) => a.attributes.alertId === id);
+    expect(stored).toMatchObject({
+      id: alert.id,
+      attributes: {
+        key: alert.attributes.key,
+        summary: alert.attributes.summary,
+        count: alert.attributes.count,
+      },
+    });
+    const showAudit = await vigil(['--json', 'alerts', 'show', id.slice(0, 12), '--source', 'audit'], noBus);
+    expect(showAudit.json()).toMatchObject({ alertId: id, indicators: show.json().indicators });
+    expect((await vigil(['alerts', 'tail', '--source', 'audit', '-f'])).code).toBe(2);
     expect((await vigil(['alerts', 'show', 'ffffffffffff'])).code).toBe(1);
     expect((await vigil(['alerts', 'show', 'abc'])).code).toBe(2);
   });

@@ -1,6 +1,8 @@
 import { createEvent, type SecurityAlertAttributes } from '@vigil/contracts';
 import { UsageError } from '../../errors';
+import type { AuditRow } from './audit-rows';
 import {
+  alertFromRow,
   alertStory,
   asAlert,
   formatAlert,
@@ -98,5 +100,30 @@ describe('alert view', () => {
         'a1b2c3d4',
       ),
     ).toThrow(/ambiguous/);
+  });
+  it('reads an alert back from its audit row: the key and summary rebuilt from the columns the writer moved them to', () => {
+    const a = firing.attributes;
+    const row = {
+      id: '5',
+      eventId: firing.id,
+      createdAt: firing.occurredAt,
+      action: 'SECURITY_ALERT',
+      outcome: 'success',
+      producer: 'security-monitor',
+      username: 'mallory@example.com',
+      ipAddress: '203.0.113.9',
+      details: {
+        attributes: {
+          ...a,
+          key: { kind: 'user_ip', valueIn: ['ip_address', 'username'] },
+          summary: '16 accounts from [ip_address]',
+        },
+      },
+    } as unknown as AuditRow;
+    const back = alertFromRow(row)!;
+    expect(back).toMatchObject({ id: firing.id, occurredAt: firing.occurredAt, type: 'SECURITY_ALERT' });
+    expect(back.attributes).toEqual(a);
+    expect(alertFromRow({ ...row, action: 'AUTH_LOGIN' })).toBeUndefined();
+    expect(alertFromRow({ ...row, username: null })).toBeUndefined(); // the key was erased
   });
 });

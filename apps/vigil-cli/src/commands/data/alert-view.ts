@@ -8,6 +8,7 @@ import {
   type Severity,
 } from '@vigil/contracts';
 import { UsageError } from '../../errors';
+import type { AuditRow } from './audit-rows';
 
 /*
  * What `vigil alerts` shows of security.alerts.v1: which transitions pass the filters, one readable
@@ -156,4 +157,43 @@ export function tallyOf(shown: AlertEvent[]): string {
   for (const e of shown) last.set(e.attributes.alertId, e.attributes.status);
   const open = [...last.values()].filter((s) => s !== 'resolved').length;
   return `${shown.length} alert transition(s) (${bySeverity.map(([s, n]) => `${n} ${s}`).join(', ') || 'none'}); ${open} alert(s) still firing`;
+}
+
+interface StoredAlertAttributes extends Omit<SecurityAlertAttributes, 'key'> {
+  key: { kind: string; value?: string; valueIn?: string[] };
+}
+
+/**
+ * An alert transition as the audit store keeps it (a SECURITY_ALERT row), back in the shape the bus
+ * carries: the writer moved the key's IP and username into the row's columns (so they can be
+ * redacted or erased) and left placeholders in the summary; they are put back. Undefined for a row
+ * that is not an alert transition, or whose key was erased.
+ */
+export function alertFromRow(row: AuditRow): AlertEvent | undefined {
+  if (row.action !== EventType.SECURITY_ALERT) return undefined;
+  const stored = (row.details as { attributes?: StoredAlertAttributes } | null)?.attributes;
+  if (!stored?.alertId || !stored.key) return undefined;
+  const { kind } = stored.key;
+  let value = stored.key.value;
+  if (value === undefined) {
+    if (kind === 'ip') value = row.ipAddress ?? undefined;
+    else if (kind === 'user') value = row.username ?? undefined;
+    else if (kind === 'user_ip' && row.username && row.ipAddress) value = `${row.username}|${row.ipAddress}`;
+  }
+  if (value === undefined) return undefined;
+  const summary = (stored.summary ?? '')
+    .split(`[${kind}]`)
+    .join(value)
+    .split('[username]')
+    .join(row.username ?? '[username]')
+    .split('[ip_address]')
+    .join(row.ipAddress ?? '[ip_address]');
+  return {
+    id: row.eventId,
+    type: EventType.SECURITY_ALERT,
+    occurredAt: row.createdAt,
+    producer: row.producer,
+    outcome: row.outcome,
+    attributes: { ...stored, key: { kind, value }, summary } as unknown as SecurityAlertAttributes,
+  } as unknown as AlertEvent;
 }

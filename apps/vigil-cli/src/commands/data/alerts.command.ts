@@ -1,8 +1,11 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { readTopic } from '@vigil/kafka';
 import { action } from '../../command';
+import type { CliContext } from '../../context';
 import { CliError, ExitCode, UsageError } from '../../errors';
+import { searchRows } from './audit-rows';
 import {
+  alertFromRow,
   alertStory,
   asAlert,
   formatAlert,
@@ -32,6 +35,34 @@ function stopSignal(): { signal: AbortSignal; abort(): void; dispose(): void } {
   };
 }
 
+type Source = 'bus' | 'audit';
+
+const sourceOption = () =>
+  new Option(
+    '--source <source>',
+    'bus: security.alerts.v1 over Kafka; audit: the SECURITY_ALERT rows of the audit store through the audit API (the one base URL, no Kafka access needed; each read is audited)',
+  )
+    .choices(['bus', 'audit'])
+    .default('bus');
+
+/** Alert transitions from the audit store, oldest first (each a row the writer ingested from the bus). */
+async function alertsFromAudit(
+  ctx: CliContext,
+  since: string | undefined,
+  max = 10_000,
+): Promise<AlertEvent[]> {
+  const rows = await searchRows(
+    ctx.api('audit-writer'),
+    { from: since ?? new Date(Date.now() - 90 * 86_400_000).toISOString(), to: new Date().toISOString() },
+    ['SECURITY_ALERT'],
+    max,
+  );
+  return rows
+    .reverse()
+    .map(alertFromRow)
+    .filter((e): e is AlertEvent => e !== undefined);
+}
+
 export function registerAlerts(program: Command): void {
   const alerts = program
     .command('alerts')
@@ -54,47 +85,68 @@ KAFKA_PASSWORD[_FILE] / KAFKA_TLS* credentials (locally vigil-admin), and VIGIL_
     .option('--rule <id...>', 'only these rule ids')
     .option('-f, --follow', 'keep tailing new transitions until Ctrl-C (or --limit)')
     .option('--limit <n>', 'stop after n transitions', positiveInt('--limit'))
+    .addOption(sourceOption())
     .addHelpText(
       'after',
       `
 Examples:
   vigil alerts tail --since 24h                        # seed 001's daily review
   vigil alerts tail --severity high -f                 # page-worthy alerts as they fire
-  vigil alerts tail --rule credential-stuffing-per-ip --json | jq .attributes.key`,
+  vigil alerts tail --rule credential-stuffing-per-ip --json | jq .attributes.key
+  vigil alerts tail --since 24h --source audit         # through the base URL only (no --follow)`,
     )
     .action(
-      action<[], { since: string; severity?: string; rule?: string[]; follow?: boolean; limit?: number }>(
-        async (ctx, o) => {
-          const filter: AlertFilter = {
-            since: parseTime('--since', o.since),
-            severity: o.severity ? parseSeverity(o.severity) : undefined,
-            rules: o.rule ?? [],
-          };
-          const kafka = kafkaFor(ctx, 'vigil-cli-alerts');
-          const shown: AlertEvent[] = [];
-          const stop = stopSignal();
-          try {
-            await readTopic(
-              kafka,
-              ctx.config.alertsTopic,
-              ({ message }) => {
-                if (stop.signal.aborted) return;
-                const e = asAlert(message.value);
-                if (!e || !isShown(e, filter)) return;
-                shown.push(e);
-                ctx.io.stdout(ctx.json ? JSON.stringify(e) : formatAlert(e));
-                if (o.limit && shown.length >= o.limit) stop.abort();
-              },
-              { follow: Boolean(o.follow), signal: stop.signal },
-            );
-          } catch (err) {
-            busError(ctx, `reading ${ctx.config.alertsTopic}`, err);
-          } finally {
-            stop.dispose();
+      action<
+        [],
+        {
+          since: string;
+          severity?: string;
+          rule?: string[];
+          follow?: boolean;
+          limit?: number;
+          source: Source;
+        }
+      >(async (ctx, o) => {
+        const filter: AlertFilter = {
+          since: parseTime('--since', o.since),
+          severity: o.severity ? parseSeverity(o.severity) : undefined,
+          rules: o.rule ?? [],
+        };
+        const shown: AlertEvent[] = [];
+        if (o.source === 'audit') {
+          if (o.follow) throw new UsageError('--follow reads the bus: use --source bus');
+          for (const e of await alertsFromAudit(ctx, filter.since)) {
+            if (!isShown(e, filter)) continue;
+            shown.push(e);
+            ctx.io.stdout(ctx.json ? JSON.stringify(e) : formatAlert(e));
+            if (o.limit && shown.length >= o.limit) break;
           }
           if (!ctx.json) ctx.io.stderr(tallyOf(shown));
-        },
-      ),
+          return;
+        }
+        const kafka = kafkaFor(ctx, 'vigil-cli-alerts');
+        const stop = stopSignal();
+        try {
+          await readTopic(
+            kafka,
+            ctx.config.alertsTopic,
+            ({ message }) => {
+              if (stop.signal.aborted) return;
+              const e = asAlert(message.value);
+              if (!e || !isShown(e, filter)) return;
+              shown.push(e);
+              ctx.io.stdout(ctx.json ? JSON.stringify(e) : formatAlert(e));
+              if (o.limit && shown.length >= o.limit) stop.abort();
+            },
+            { follow: Boolean(o.follow), signal: stop.signal },
+          );
+        } catch (err) {
+          busError(ctx, `reading ${ctx.config.alertsTopic}`, err);
+        } finally {
+          stop.dispose();
+        }
+        if (!ctx.json) ctx.io.stderr(tallyOf(shown));
+      }),
     );
 
   alerts
@@ -102,26 +154,36 @@ Examples:
     .description(
       "One alert's story: its state, every transition, and its indicators of compromise (the key's IP or user, sample event ids, MITRE ATT&CK ids); --json exports them (seed 000-45)",
     )
-    .option('--since <when>', 'look only at transitions from this time [all the topic holds]')
+    .option(
+      '--since <when>',
+      'look only at transitions from this time [all the topic holds; 90d with --source audit]',
+    )
+    .addOption(sourceOption())
     .action(
-      action<[string], { since?: string }>(async (ctx, o, id) => {
+      action<[string], { since?: string; source: Source }>(async (ctx, o, id) => {
         if (!/^[0-9a-zA-Z_-]{8,128}$/.test(id))
           throw new UsageError(`alert id ${id}: at least its first 8 characters (as alerts tail prints it)`);
         const since = o.since ? parseTime('--since', o.since) : undefined;
-        const kafka = kafkaFor(ctx, 'vigil-cli-alerts');
         const events: AlertEvent[] = [];
-        try {
-          await readTopic(kafka, ctx.config.alertsTopic, ({ message }) => {
-            const e = asAlert(message.value);
-            if (e && e.attributes.alertId.startsWith(id) && (!since || e.occurredAt >= since)) events.push(e);
-          });
-        } catch (err) {
-          busError(ctx, `reading ${ctx.config.alertsTopic}`, err);
-        }
+        if (o.source === 'audit')
+          events.push(
+            ...(await alertsFromAudit(ctx, since)).filter((e) => e.attributes.alertId.startsWith(id)),
+          );
+        else
+          try {
+            const kafka = kafkaFor(ctx, 'vigil-cli-alerts');
+            await readTopic(kafka, ctx.config.alertsTopic, ({ message }) => {
+              const e = asAlert(message.value);
+              if (e && e.attributes.alertId.startsWith(id) && (!since || e.occurredAt >= since))
+                events.push(e);
+            });
+          } catch (err) {
+            busError(ctx, `reading ${ctx.config.alertsTopic}`, err);
+          }
         const story = alertStory(events, id);
         if (!story)
           throw new CliError(
-            `no alert ${id} on ${ctx.config.alertsTopic}${since ? ` since ${since}` : ''}`,
+            `no alert ${id} ${o.source === 'audit' ? 'in the audit store' : `on ${ctx.config.alertsTopic}`}${since ? ` since ${since}` : ''}`,
             ExitCode.failed,
           );
         ctx.print(story, formatStory);
