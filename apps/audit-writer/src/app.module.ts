@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'winston';
 import { Topics } from '@vigil/contracts';
-import { AuthModule, revocationFromAuthEvents } from '@vigil/auth';
+import { AuthModule, revocationFromAuthEvents, LogLevelModule } from '@vigil/auth';
 import { healthAliasController, InfraModule } from '@vigil/runtime';
 import { SERVICE, type AuditWriterConfig } from './config';
 import { CHECKPOINT_TOPIC_SPEC } from './checkpoints/checkpoint-events';
@@ -51,6 +51,8 @@ export class AppModule {
         IngestModule,
         CheckpointsModule,
         QueryModule,
+        // GET|PUT /api/v1/audit/admin/log-level (seed 002-32): the level at runtime, no restart.
+        LogLevelModule.forRoot({ prefix: 'api/v1/audit/admin' }),
       ],
       // Health under the API prefix (behind one base URL); /api/v1/audit/health itself is seed 001-06's admin view.
       controllers: [healthAliasController('api/v1/audit', { bare: false })],

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'winston';
-import { AuthModule, JwksVerifier } from '@vigil/auth';
+import { AuthModule, JwksVerifier, LogLevelModule } from '@vigil/auth';
 import { InfraModule, SERVICE_CONFIG } from '@vigil/runtime';
 import { AccountsModule } from './accounts/accounts.module';
 import { SessionRevocationCheck } from './accounts/session-revocation.check';
@@ -16,8 +16,10 @@ import { JunkModule } from './junk/junk.module';
 import { JunkThrottleGuard } from './junk/junk-throttle.guard';
 import { KeyStore } from './keys/key-store';
 import { KeysModule } from './keys/keys.module';
+import { GatewayLogLevelAudit } from './log-level/gateway-log-level.audit';
 import { LoginModule } from './login/login.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
+import { MaintenanceModeModule } from './maintenance-mode/maintenance-mode.module';
 import { migrations } from './migrations';
 import { OutboxModule } from './outbox/outbox.module';
 import { SecurityActionsModule } from './security-actions/security-actions.module';
@@ -70,6 +72,13 @@ export class AppModule {
         IpBlocksModule,
         SecurityActionsModule,
         MaintenanceModule,
+        MaintenanceModeModule,
+        // GET|PUT /api/v1/admin/log-level (seed 002-32), audited as LOG_LEVEL_CHANGED.
+        LogLevelModule.forRoot({
+          prefix: 'api/v1/admin',
+          audit: GatewayLogLevelAudit,
+          imports: [EventsModule],
+        }),
       ],
       providers: [
         // Global guards run in this order: the junk throttle first, before any database work.

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'winston';
-import { AuthModule, revocationFromAuthEvents } from '@vigil/auth';
+import { AuthModule, revocationFromAuthEvents, LogLevelModule } from '@vigil/auth';
 import { Topics } from '@vigil/contracts';
 import { healthAliasController, InfraModule } from '@vigil/runtime';
 import { SERVICE, type RetentionWorkerConfig } from './config';
@@ -41,6 +41,8 @@ export class AppModule {
         RestoreModule,
         ReportModule,
         BackupModule,
+        // GET|PUT /api/v1/retention/admin/log-level (seed 002-32): the level at runtime, no restart.
+        LogLevelModule.forRoot({ prefix: 'api/v1/retention/admin' }),
       ],
       // Health under the API prefix too, reachable behind one base URL (deploy/routes.json).
       controllers: [healthAliasController('api/v1/retention')],

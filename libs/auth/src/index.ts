@@ -17,3 +17,5 @@ export * from './client-address';
 export * from './junk/junk-client-key';
 export * from './junk/junk-ledger';
 export * from './junk/junk-recorder';
+export * from './log-level/log-level.state';
+export * from './log-level/log-level.module';

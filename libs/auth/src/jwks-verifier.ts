@@ -65,7 +65,7 @@ export class JwksVerifier implements TokenVerifier {
     );
   }
 
-  /** Forgets the cooldown so the next unknown kid refetches at once (after a known rotation). */
+  /** Forgets the cooldown and the cached set's age: the next verification refetches (after a known rotation or withdrawal). */
   invalidate(): void {
     this.keys.invalidate();
   }
@@ -202,6 +202,7 @@ class CachedKeySet {
 
   invalidate(): void {
     this.lastAttempt = Number.NEGATIVE_INFINITY;
+    this.fetchedAt = 0; // the cached set is stale too: a key withdrawn from it stops verifying at once
   }
 
   readonly getKey: JWTVerifyGetKey = async (header, token) => {

@@ -33,6 +33,8 @@ export interface GatewayOptions {
   /** Join another instance's schema, topics and keys (a second gateway instance). */
   shareWith?: Gateway;
   brokers?: string;
+  /** The gateway's log level [debug]. */
+  logLevel?: 'error' | 'warn' | 'info' | 'debug';
 }
 
 export interface Gateway {
@@ -75,7 +77,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
       ...FAST_ARGON2,
       ...opts.env,
     },
-    { db: { url, schema } },
+    { db: { url, schema }, logLevel: opts.logLevel },
   );
   const pg = new Client({ connectionString: url, options: `-c search_path=${schema},public` });
   await pg.connect();

@@ -11,6 +11,8 @@ export interface ActionContext {
   actor?: { userId: string; roles: string[] };
   meta?: RequestMeta;
   alertId?: string;
+  /** An admin's reason, kept in the event. */
+  note?: string;
 }
 
 const subjectOf = (u: UserRow) => ({ userId: u.id });
@@ -50,6 +52,7 @@ export class AccountActions {
             trigger,
             ...(until ? { lockedUntil: until } : {}),
             ...(ctx.alertId ? { alertId: ctx.alertId } : {}),
+            ...(ctx.note ? { note: ctx.note } : {}),
           },
           meta: ctx.meta,
         }),

@@ -12,6 +12,8 @@ export interface UserRow {
   /** node-pg gives `Infinity` (a number) for an indefinite lock. */
   locked_until: Date | number | null;
   lock_reason: 'admin' | 'security_action' | null;
+  /** Seed 000-44: a login with the current password is refused until the user chooses a new one. */
+  must_reset_password: boolean;
   created_at: Date;
   updated_at: Date;
   deactivated_at: Date | null;
@@ -28,6 +30,7 @@ export interface UserView {
   isActive: boolean;
   lockedUntil: string | null;
   lockReason: string | null;
+  mustResetPassword: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -42,6 +45,7 @@ export function toUserView(u: UserRow): UserView {
     isActive: u.is_active,
     lockedUntil: hardLocked(u) ? (lockedUntilIso(u.locked_until) ?? 'infinity') : null,
     lockReason: hardLocked(u) ? u.lock_reason : null,
+    mustResetPassword: u.must_reset_password,
     createdAt: u.created_at.toISOString(),
     updatedAt: u.updated_at.toISOString(),
   };
@@ -66,7 +70,7 @@ export function hardLocked(u: Pick<UserRow, 'locked_until'>, now = Date.now()): 
 }
 
 export const USER_COLUMNS =
-  'id, username, email, password_hash, roles, is_admin, is_active, locked_until, lock_reason, created_at, updated_at, deactivated_at, roles_changed_at';
+  'id, username, email, password_hash, roles, is_admin, is_active, locked_until, lock_reason, must_reset_password, created_at, updated_at, deactivated_at, roles_changed_at';
 
 /** Whether `id` can be a user id at all (a malformed one is simply no user, not a database error). */
 const UUID = /^[0-9a-f-]{36}$/i;
@@ -82,6 +86,15 @@ export class UsersRepository {
     const { rows } = await q.query<UserRow>(
       `SELECT ${USER_COLUMNS} FROM users WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`,
       [id],
+    );
+    return rows[0];
+  }
+
+  /** The user a username or e-mail names (as a login matches it), or undefined. */
+  async findByLogin(q: Queryable, login: string): Promise<UserRow | undefined> {
+    const { rows } = await q.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE username = $1 OR lower(email) = $1 ORDER BY (username = $1) DESC LIMIT 1`,
+      [login],
     );
     return rows[0];
   }
@@ -120,11 +133,21 @@ export class UsersRepository {
     ]);
   }
 
-  setPassword(q: Queryable, id: string, hash: string): Promise<UserRow> {
+  /** A new password; `mustReset`: the user must still choose their own at the next login. */
+  setPassword(q: Queryable, id: string, hash: string, mustReset = false): Promise<UserRow> {
     return this.update(
       q,
-      `UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-      [id, hash],
+      `UPDATE users SET password_hash = $2, password_changed_at = now(), must_reset_password = $3 WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+      [id, hash, mustReset],
+    );
+  }
+
+  /** Seed 000-44: the next login must choose a new password. */
+  requirePasswordReset(q: Queryable, id: string): Promise<UserRow> {
+    return this.update(
+      q,
+      `UPDATE users SET must_reset_password = true WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+      [id],
     );
   }
 

@@ -18,7 +18,14 @@ import { Principal, Roles, type VerifiedToken } from '@vigil/auth';
 import { GatewayProblemFilter } from '../http/gateway-problem.filter';
 import { metaOf } from '../http/request-meta';
 import { AdminUsersService } from './admin-users.service';
-import { CreateUserDto, ListUsersQuery, LockUserDto, ResetPasswordDto, SetRolesDto } from './dto/admin.dto';
+import {
+  CreateUserDto,
+  ListUsersQuery,
+  LockUserDto,
+  RequirePasswordResetDto,
+  ResetPasswordDto,
+  SetRolesDto,
+} from './dto/admin.dto';
 
 const uuid = new ParseUUIDPipe({ version: undefined });
 
@@ -44,8 +51,12 @@ export class AdminUsersController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List users (?admin=true: administrators only, seed 001-58)' })
+  @ApiOperation({
+    summary:
+      'List users (?admin=true: administrators only, seed 001-58; ?login=<username or e-mail>: that user, or none)',
+  })
   list(@Query() q: ListUsersQuery) {
+    if (q.login !== undefined) return this.admin.findByLogin(q.login);
     return this.admin.list(q.admin === 'true', Math.min(500, Number(q.limit ?? 100)));
   }
 
@@ -80,14 +91,14 @@ export class AdminUsersController {
 
   @Post(':id/lock')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Lock for ttlSeconds, or until unlocked' })
+  @ApiOperation({ summary: 'Lock for ttlSeconds, or until unlocked (ACCOUNT_LOCKED with the reason)' })
   lock(
     @Param('id', uuid) id: string,
     @Body() dto: LockUserDto,
     @Principal() who: VerifiedToken,
     @Req() req: Request,
   ) {
-    return this.admin.lock(id, dto.ttlSeconds, this.ctx(who, req));
+    return this.admin.lock(id, dto.ttlSeconds, { ...this.ctx(who, req), note: dto.reason });
   }
 
   @Post(':id/unlock')
@@ -99,14 +110,32 @@ export class AdminUsersController {
 
   @Post(':id/password')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Set a new password: unlocks and ends every session' })
+  @ApiOperation({
+    summary:
+      'Set a new password: unlocks and ends every session (PASSWORD_CHANGED); requireChange: a temporary one the user must replace before logging in',
+  })
   resetPassword(
     @Param('id', uuid) id: string,
     @Body() dto: ResetPasswordDto,
     @Principal() who: VerifiedToken,
     @Req() req: Request,
   ) {
-    return this.admin.resetPassword(id, dto.password, this.ctx(who, req));
+    return this.admin.resetPassword(id, dto.password, dto.requireChange === true, this.ctx(who, req));
+  }
+
+  @Post(':id/require-password-reset')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Seed 000-44: force a password reset. Every session ends; a login with the current password gets 403 password-change-required until the user sets a new one (POST /api/v1/auth/password) or an admin does (PASSWORD_RESET_REQUIRED)',
+  })
+  requirePasswordReset(
+    @Param('id', uuid) id: string,
+    @Body() dto: RequirePasswordResetDto,
+    @Principal() who: VerifiedToken,
+    @Req() req: Request,
+  ) {
+    return this.admin.requirePasswordReset(id, { ...this.ctx(who, req), note: dto.reason });
   }
 
   @Get(':id/sessions')

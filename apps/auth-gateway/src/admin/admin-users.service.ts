@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { normalizeRoles, type Role } from '@vigil/auth';
-import type { EventEnvelope } from '@vigil/contracts';
+import { normalizeUsername, type EventEnvelope } from '@vigil/contracts';
 import { Db, type Queryable } from '@vigil/database';
 import { AccountActions, type ActionContext } from '../accounts/account-actions';
 import { toUserView, UsersRepository, type UserRow, type UserView } from '../accounts/users.repository';
@@ -9,6 +9,7 @@ import { VIA_API } from '../database/database.module';
 import { gatewayEvent } from '../events/gateway-event.factory';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import { PasswordHasher } from '../passwords/password-hasher';
+import { SessionsRepository } from '../sessions/sessions.repository';
 import { SessionsService, type SessionView } from '../sessions/sessions.service';
 
 type Ctx = Required<Pick<ActionContext, 'actor'>> & ActionContext;
@@ -28,6 +29,7 @@ export class AdminUsersService {
     private readonly accounts: AccountActions,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
+    private readonly sessionRows: SessionsRepository,
     private readonly hasher: PasswordHasher,
     private readonly outbox: OutboxWriter,
   ) {}
@@ -43,6 +45,12 @@ export class AdminUsersService {
 
   async list(onlyAdmins: boolean, limit: number): Promise<UserView[]> {
     return (await this.userRows.list(onlyAdmins, limit)).map(toUserView);
+  }
+
+  /** The user a username or e-mail names, as a list of zero or one (`GET ?login=`). */
+  async findByLogin(login: string): Promise<UserView[]> {
+    const user = await this.userRows.findByLogin(this.db, normalizeUsername(login));
+    return user ? [toUserView(user)] : [];
   }
 
   async get(id: string): Promise<UserView> {
@@ -102,7 +110,7 @@ export class AdminUsersService {
     });
   }
 
-  lock(id: string, ttlSeconds: number | undefined, ctx: Ctx): Promise<UserView> {
+  lock(id: string, ttlSeconds: number | undefined, ctx: Ctx & { note?: string }): Promise<UserView> {
     return this.change(id, async (sql, user) => {
       if (user.id === ctx.actor.userId) throw conflict('administrators cannot lock themselves');
       return this.accounts.lock(sql, user, 'admin', ttlSeconds, ctx);
@@ -113,8 +121,12 @@ export class AdminUsersService {
     return this.change(id, (sql, user) => this.accounts.unlock(sql, user, 'admin', ctx));
   }
 
-  /** A new password from an administrator: checked against the policy; unlocks and ends every session. */
-  async resetPassword(id: string, password: string, ctx: Ctx): Promise<UserView> {
+  /**
+   * A new password from an administrator: checked against the policy; unlocks and ends every
+   * session. `requireChange`: a temporary password, the user must still choose their own before
+   * logging in (seed 000-44).
+   */
+  async resetPassword(id: string, password: string, requireChange: boolean, ctx: Ctx): Promise<UserView> {
     const target = await this.userRows.findById(this.db, id);
     if (!target) throw notFound();
     this.users.assertPasswordAcceptable(password, target.username, target.email);
@@ -123,10 +135,82 @@ export class AdminUsersService {
       const events: EventEnvelope[] = [];
       const unlocked = await this.accounts.unlock(sql, user, 'admin', ctx);
       events.push(...unlocked.events);
-      events.push(...(await this.accounts.revokeSessions(sql, user, undefined, 'admin', ctx)).events);
-      const row = await this.userRows.setPassword(sql, id, hash);
+      const revoked = await this.accounts.revokeSessions(sql, user, undefined, 'admin', ctx);
+      events.push(...revoked.events);
+      const row = await this.userRows.setPassword(sql, id, hash, requireChange);
+      events.push(
+        gatewayEvent('PASSWORD_CHANGED', {
+          actor: ctx.actor,
+          subject: { userId: id },
+          outcome: 'success',
+          attributes: { trigger: 'admin', mustReset: requireChange, sessionsRevoked: revoked.count },
+          meta: ctx.meta,
+        }),
+      );
       return { user: row, events };
     });
+  }
+
+  /**
+   * Seed 000-44: the account must choose a new password before it logs in again. Every session
+   * ends now (refresh tokens die with them); a login with the current password is then answered
+   * 403 password-change-required until POST /api/v1/auth/password (or an admin's new password).
+   */
+  requirePasswordReset(id: string, ctx: Ctx & { note?: string }): Promise<UserView> {
+    return this.change(id, async (sql, user) => {
+      if (user.id === ctx.actor.userId)
+        throw conflict('administrators cannot force their own reset: change your password instead');
+      const revoked = await this.accounts.revokeSessions(sql, user, undefined, 'admin', ctx);
+      const row = await this.userRows.requirePasswordReset(sql, id);
+      return {
+        user: row,
+        events: [
+          ...revoked.events,
+          gatewayEvent('PASSWORD_RESET_REQUIRED', {
+            actor: ctx.actor,
+            subject: { userId: id },
+            outcome: 'success',
+            attributes: { sessionsRevoked: revoked.count, ...(ctx.note ? { note: ctx.note } : {}) },
+            meta: ctx.meta,
+          }),
+        ],
+      };
+    });
+  }
+
+  /**
+   * Seeds 000-43, 002-31, 003-23: every live session of every user ends (refresh families with
+   * them), but the caller's own unless `includeCaller`. One TOKEN_REVOKED per user, so the other
+   * services' deny-lists (fed by auth events) refuse those users' access tokens too.
+   */
+  async revokeEveryone(
+    ctx: Ctx,
+    callerSessionId: string | undefined,
+    includeCaller: boolean,
+  ): Promise<{ users: number; revoked: number; keptCallerSession: boolean }> {
+    const keep = includeCaller ? undefined : callerSessionId;
+    const perUser = await this.db.tx(async (sql) => {
+      const rows = await this.sessionRows.revokeEveryone(sql, keep, 'admin');
+      const events = rows.map((r) =>
+        gatewayEvent('TOKEN_REVOKED', {
+          actor: ctx.actor,
+          subject: { userId: r.user_id },
+          outcome: 'success',
+          reason: 'revoke_all',
+          attributes: { scope: 'all_sessions', trigger: 'admin', revokedCount: r.revoked },
+          meta: ctx.meta,
+        }),
+      );
+      // In slices: one statement's parameters are capped (65,535), users with sessions are not.
+      for (let i = 0; i < events.length; i += 500) await this.outbox.append(sql, events.slice(i, i + 500));
+      return rows;
+    }, VIA_API);
+    this.outbox.written();
+    return {
+      users: perUser.length,
+      revoked: perUser.reduce((n, r) => n + r.revoked, 0),
+      keptCallerSession: keep !== undefined,
+    };
   }
 
   async listSessions(id: string): Promise<SessionView[]> {

@@ -5,7 +5,7 @@ import { isAudited, principalOf } from '@vigil/auth';
 import { LOGGER, ProblemFilter } from '@vigil/runtime';
 import { StandaloneEvents } from '../events/standalone-events';
 import { gatewayEvent } from '../events/gateway-event.factory';
-import { RateLimitedException } from './problems';
+import { InMaintenanceException, RateLimitedException } from './problems';
 import { clientIpOf, methodOf, routeTemplateOf } from './request-meta';
 
 /**
@@ -28,7 +28,10 @@ export class GatewayProblemFilter extends ProblemFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    if (exception instanceof RateLimitedException && !res.headersSent) {
+    if (
+      (exception instanceof RateLimitedException || exception instanceof InMaintenanceException) &&
+      !res.headersSent
+    ) {
       for (const [k, v] of Object.entries(exception.headers)) res.setHeader(k, v);
     }
     const status = statusOf(exception);

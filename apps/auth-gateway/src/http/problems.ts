@@ -17,6 +17,49 @@ export function invalidCredentials(): UnauthorizedException {
   );
 }
 
+/**
+ * Seed 000-44: the password was right, but an admin required a new one. Only someone who knows the
+ * password learns this, and what to do next.
+ */
+export function passwordChangeRequired(): HttpException {
+  return markAudited(
+    new HttpException(
+      {
+        type: `${PROBLEMS}/password-change-required`,
+        title: 'Forbidden',
+        detail:
+          'this account must choose a new password before logging in: POST /api/v1/auth/password with username, currentPassword and newPassword',
+      },
+      HttpStatus.FORBIDDEN,
+    ),
+  );
+}
+
+/**
+ * 503 while the gateway is in maintenance mode (seed 004-34), with Retry-After. Not a SERVER_ERROR
+ * (a decision, not a fault): the MAINTENANCE_MODE_CHANGED event already says why.
+ */
+export class InMaintenanceException extends HttpException {
+  constructor(
+    reason: string | null,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      {
+        type: `${PROBLEMS}/maintenance`,
+        title: 'Service Unavailable',
+        detail: `the service is in maintenance${reason ? `: ${reason}` : ''}; retry later`,
+      },
+      HttpStatus.SERVICE_UNAVAILABLE,
+    );
+    markAudited(this);
+  }
+
+  get headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfterSeconds) };
+  }
+}
+
 /** A refresh token that is unknown, expired, revoked or replayed: one answer for all. */
 export function invalidGrant(): UnauthorizedException {
   return markAudited(

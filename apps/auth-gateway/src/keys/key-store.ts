@@ -31,6 +31,18 @@ interface KeyFile {
   privateKeyPem: string;
 }
 
+/** A key as `GET /api/v1/admin/keys` shows it. */
+export interface KeyDescription {
+  kid: string;
+  alg: SigningAlg;
+  /** signing: signs new tokens; pending: published, signs later; retiring: published until its tokens expire; expired: about to be deleted. */
+  state: 'signing' | 'pending' | 'retiring' | 'expired';
+  createdAt: string;
+  activatesAt: string;
+  ageDays: number;
+  published: boolean;
+}
+
 const LOCK = '.rotate.lock';
 const STALE_LOCK_MS = 60_000;
 
@@ -79,20 +91,33 @@ export class KeyStore {
     if (this.plan.prunable.length) await this.reload(now);
   }
 
-  /** Generates a new key. It signs after the pre-publication delay, or at once when there is no key yet. */
-  async rotate(now = Date.now(), opts: { onlyIfDue?: boolean } = {}): Promise<string | undefined> {
+  /**
+   * Generates a new key. It signs after the pre-publication delay, or at once when there is no key
+   * yet or `immediate` (an operator's rotation after an exposure: seed 000-42). `retirePrevious`
+   * deletes every other key, so tokens they signed stop verifying at once (instead of at expiry).
+   */
+  async rotate(
+    now = Date.now(),
+    opts: { onlyIfDue?: boolean; immediate?: boolean; retirePrevious?: boolean } = {},
+  ): Promise<string | undefined> {
     const lock = path.join(this.opts.dir, LOCK);
     if (!(await this.acquire(lock, now))) return undefined; // another instance is rotating
     try {
       await this.reload(now);
       if (opts.onlyIfDue && !this.plan.rotationDue) return undefined;
-      const immediate = this.plan.signing === undefined;
+      const immediate = opts.immediate === true || this.plan.signing === undefined;
       const file = await this.generate(now, immediate ? now : now + this.opts.prepublishMs);
       this.opts.logger.info('signing key generated', {
         kid: file.kid,
         alg: file.alg,
         activatesAt: file.activatesAt,
       });
+      if (opts.retirePrevious) {
+        for (const key of this.keys) {
+          await fs.rm(this.fileOf(key.kid), { force: true });
+          this.opts.logger.warn('signing key retired at once by an operator', { kid: key.kid });
+        }
+      }
       await this.reload(now);
       return file.kid;
     } finally {
@@ -135,6 +160,37 @@ export class KeyStore {
     this.keys = loaded;
     this.plan = planKeys(loaded, now, this.planOptions);
     if (changed) for (const listener of this.changeListeners) listener();
+  }
+
+  /** Every key on disk with its dates and role (keys list, seeds 000-42, 000-54): never a private member. */
+  describe(now = Date.now()): KeyDescription[] {
+    const plan = planKeys(this.keys, now, this.planOptions);
+    const published = new Set(plan.published);
+    return [...this.keys]
+      .sort((a, b) => b.activatesAt - a.activatesAt || b.createdAt - a.createdAt)
+      .map((k) => ({
+        kid: k.kid,
+        alg: k.alg,
+        state:
+          k.kid === plan.signing
+            ? ('signing' as const)
+            : k.activatesAt > now
+              ? ('pending' as const)
+              : published.has(k.kid)
+                ? ('retiring' as const)
+                : ('expired' as const),
+        createdAt: new Date(k.createdAt).toISOString(),
+        activatesAt: new Date(k.activatesAt).toISOString(),
+        ageDays: Math.floor((now - k.createdAt) / 86_400_000),
+        published: published.has(k.kid),
+      }));
+  }
+
+  /** When the next scheduled rotation is due (undefined: never, SIGNING_KEY_ROTATION_DAYS=0). */
+  nextRotationAt(): string | undefined {
+    if (this.opts.rotationMs <= 0 || this.keys.length === 0) return undefined;
+    const newest = Math.max(...this.keys.map((k) => k.createdAt));
+    return new Date(newest + this.opts.rotationMs).toISOString();
   }
 
   /** The key new tokens are signed with. */

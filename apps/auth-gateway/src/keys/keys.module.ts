@@ -5,14 +5,17 @@ import type { AuthGatewayConfig } from '../config';
 import { EventsModule } from '../events/events.module';
 import { AccessTokenSigner } from './access-token.signer';
 import { JwksController } from './jwks.controller';
+import { KeysAdminController } from './keys-admin.controller';
+import { KeysAdminService } from './keys-admin.service';
 import { KeyStore } from './key-store';
 
-/** Signing keys (files in SIGNING_KEYS_DIR, rotated by the maintenance job), the access-token signer and the JWKS. */
+/** Signing keys (files in SIGNING_KEYS_DIR, rotated by the maintenance job or an admin), the access-token signer, the JWKS and `/api/v1/admin/keys`. */
 @Module({
   imports: [EventsModule], // the problem filter on the JWKS controller writes events
-  controllers: [JwksController],
+  controllers: [JwksController, KeysAdminController],
   providers: [
     AccessTokenSigner,
+    KeysAdminService,
     {
       provide: KeyStore,
       inject: [SERVICE_CONFIG, LOGGER],

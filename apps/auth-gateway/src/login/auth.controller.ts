@@ -1,13 +1,22 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Header, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Authenticated, Principal, type VerifiedToken } from '@vigil/auth';
 import { currentUserOf } from '../accounts/session-revocation.check';
 import { GatewayProblemFilter } from '../http/gateway-problem.filter';
 import { metaOf, routeTemplateOf } from '../http/request-meta';
+import { MaintenanceModeGuard } from '../maintenance-mode/maintenance-mode.guard';
 import { SessionsService } from '../sessions/sessions.service';
 import type { TokenResponse } from '../sessions/token-response';
 import {
+  ChangePasswordDto,
   LoginDto,
   LogoutDto,
   RefreshDto,
@@ -31,6 +40,12 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Log in with a username (or e-mail) and password' })
   @ApiOkResponse({ type: TokenResponseDto })
+  @ApiResponse({
+    status: 403,
+    description: 'password-change-required: an admin required a new password (seed 000-44)',
+  })
+  @UseGuards(MaintenanceModeGuard)
+  @ApiResponse({ status: 503, description: 'maintenance mode (Retry-After)' })
   login(@Body() dto: LoginDto, @Req() req: Request): Promise<TokenResponse> {
     return this.logins.login(dto.username, dto.password, metaOf(req), routeTemplateOf(req));
   }
@@ -43,6 +58,8 @@ export class AuthController {
     summary: 'OAuth 2.0 token endpoint: grant_type=password (default) or refresh_token; form-encoded or JSON',
   })
   @ApiOkResponse({ type: TokenResponseDto })
+  @UseGuards(MaintenanceModeGuard)
+  @ApiResponse({ status: 503, description: 'maintenance mode (Retry-After)' })
   token(@Body() dto: TokenRequestDto, @Req() req: Request): Promise<TokenResponse> {
     if (dto.grant_type === 'refresh_token') return this.sessions.refresh(dto.refresh_token!, metaOf(req));
     return this.logins.login(dto.username!, dto.password!, metaOf(req), routeTemplateOf(req));
@@ -53,8 +70,30 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Rotate a refresh token: a new pair; the old token must not be used again' })
   @ApiOkResponse({ type: TokenResponseDto })
+  @UseGuards(MaintenanceModeGuard)
+  @ApiResponse({ status: 503, description: 'maintenance mode (Retry-After)' })
   refresh(@Body() dto: RefreshDto, @Req() req: Request): Promise<TokenResponse> {
     return this.sessions.refresh(dto.refreshToken, metaOf(req));
+  }
+
+  @Post('api/v1/auth/password')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary:
+      'Change your password by proving the current one (the way out of a forced reset, seed 000-44): throttled like a login; every session ends and the answer is a new login (PASSWORD_CHANGED)',
+  })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @UseGuards(MaintenanceModeGuard)
+  @ApiResponse({ status: 503, description: 'maintenance mode (Retry-After)' })
+  changePassword(@Body() dto: ChangePasswordDto, @Req() req: Request): Promise<TokenResponse> {
+    return this.logins.changePassword(
+      dto.username,
+      dto.currentPassword,
+      dto.newPassword,
+      metaOf(req),
+      routeTemplateOf(req),
+    );
   }
 
   @Post('api/v1/auth/logout')

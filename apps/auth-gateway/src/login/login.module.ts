@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { AccountsModule } from '../accounts/accounts.module';
 import { DatabaseModule } from '../database/database.module';
 import { EventsModule } from '../events/events.module';
 import { KeysModule } from '../keys/keys.module';
 import { LockoutModule } from '../lockout/lockout.module';
+import { MaintenanceModeModule } from '../maintenance-mode/maintenance-mode.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -12,7 +14,8 @@ import { LoginService } from './login.service';
 
 /**
  * Password login with throttling and lockout, and the `/api/v1/auth/*` endpoints (AuthController:
- * login, token, refresh, logout, revoke, me; refresh, logout and revoke are the sessions module's).
+ * login, token, refresh, password, logout, revoke, me; refresh, logout and revoke are the sessions module's);
+ * session-making routes are closed while maintenance mode is on.
  */
 @Module({
   imports: [
@@ -23,6 +26,8 @@ import { LoginService } from './login.service';
     PasswordsModule,
     LockoutModule,
     SessionsModule,
+    AccountsModule,
+    MaintenanceModeModule,
   ],
   controllers: [AuthController],
   providers: [LoginRepository, LoginService],

@@ -1,12 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { normalizeUsername, type EventEnvelope } from '@vigil/contracts';
 import { SERVICE_CONFIG } from '@vigil/runtime';
 import { Db } from '@vigil/database';
-import { hardLocked, type UserRow } from '../accounts/users.repository';
+import { hardLocked, UsersRepository, type UserRow } from '../accounts/users.repository';
+import { UsersService } from '../accounts/users.service';
 import type { AuthGatewayConfig } from '../config';
+import { VIA_API } from '../database/database.module';
 import { attemptedUsername, gatewayEvent, type RequestMeta } from '../events/gateway-event.factory';
-import { invalidCredentials, RateLimitedException } from '../http/problems';
+import { invalidCredentials, passwordChangeRequired, RateLimitedException } from '../http/problems';
 import { throttleKeyOf } from '../http/request-meta';
 import { AccessTokenSigner } from '../keys/access-token.signer';
 import { rateLimitFields, refusalOf, rulesFrom, type ThrottleScope } from '../lockout/lockout.policy';
@@ -15,7 +17,9 @@ import { gatewayMetrics } from '../metrics/gateway.metrics';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { newRefreshToken } from '../sessions/refresh-tokens';
+import { SessionsRepository } from '../sessions/sessions.repository';
 import type { TokenResponse } from '../sessions/token-response';
+import { MaintenanceModeService } from '../maintenance-mode/maintenance-mode.service';
 import { LoginRepository } from './login.repository';
 
 type FailureReason = 'unknown_user' | 'bad_password' | 'account_locked' | 'account_disabled';
@@ -40,12 +44,93 @@ export class LoginService {
     private readonly hasher: PasswordHasher,
     private readonly signer: AccessTokenSigner,
     private readonly outbox: OutboxWriter,
+    private readonly users: UsersService,
+    private readonly userRows: UsersRepository,
+    private readonly sessionRows: SessionsRepository,
+    private readonly maintenance: MaintenanceModeService,
     @Inject(SERVICE_CONFIG) private readonly config: AuthGatewayConfig,
   ) {
     this.rules = rulesFrom(config);
   }
 
   async login(username: string, password: string, meta: RequestMeta, route: string): Promise<TokenResponse> {
+    const { user, accountKey, clientKey } = await this.verifyCredentials(username, password, meta, route);
+    // Maintenance (seed 004-34): after the usual checks, so the answer tells no more than a login does.
+    if (!user.roles.includes('admin')) await this.maintenance.assertOpen();
+    if (user.must_reset_password) throw await this.passwordChangeRequired(user, meta);
+    return this.succeed(user, password, meta, accountKey, clientKey);
+  }
+
+  /**
+   * A user changes their own password by proving the current one (the way out of a forced reset,
+   * seed 000-44): the same waits, checks and failure accounting as a login, then the new password
+   * (policy-checked, not the current one) replaces it, every other session ends, and the answer is
+   * a fresh login with the new password.
+   */
+  async changePassword(
+    username: string,
+    currentPassword: string,
+    newPassword: string,
+    meta: RequestMeta,
+    route: string,
+  ): Promise<TokenResponse> {
+    const { user, accountKey, clientKey } = await this.verifyCredentials(
+      username,
+      currentPassword,
+      meta,
+      route,
+    );
+    if (newPassword === currentPassword) {
+      throw new BadRequestException({
+        type: 'https://vigil.dev/problems/password-unchanged',
+        title: 'Bad Request',
+        detail: 'the new password must differ from the current one',
+      });
+    }
+    this.users.assertPasswordAcceptable(newPassword, user.username, user.email);
+    const hash = await this.hasher.hash(newPassword);
+    const changed = await this.db.tx(async (sql) => {
+      const revoked = await this.sessionRows.revoke(sql, user.id, undefined, 'password_changed');
+      const row = await this.userRows.setPassword(sql, user.id, hash, false);
+      const actor = { userId: user.id, roles: user.roles };
+      await this.outbox.append(sql, [
+        ...(revoked > 0
+          ? [
+              gatewayEvent('TOKEN_REVOKED', {
+                actor,
+                subject: { userId: user.id },
+                outcome: 'success',
+                reason: 'password_changed',
+                attributes: { scope: 'all_sessions', trigger: 'user', revokedCount: revoked },
+                meta,
+              }),
+            ]
+          : []),
+        gatewayEvent('PASSWORD_CHANGED', {
+          actor,
+          subject: { userId: user.id },
+          outcome: 'success',
+          attributes: { trigger: 'self_service', mustReset: false, sessionsRevoked: revoked },
+          meta,
+        }),
+      ]);
+      return row;
+    }, VIA_API);
+    this.outbox.written();
+    return this.succeed({ ...changed }, newPassword, meta, accountKey, clientKey);
+  }
+
+  /**
+   * Throttles first (429, no password check), then the password: every failure does the same work
+   * and gets the same 401. Resolves with the user only when the password is right and the account
+   * may log in.
+   */
+  private async verifyCredentials(
+    username: string,
+    password: string,
+    meta: RequestMeta,
+    route: string,
+  ): Promise<{ user: UserRow; accountKey: string; clientKey: string }> {
     const login = normalizeUsername(username);
     const clientKey = throttleKeyOf(meta.ip);
     const { user, accountKey, counters } = await this.logins.loadContext(
@@ -80,7 +165,27 @@ export class LoginService {
       await this.recordFailure(reason, keys, user, login, meta);
       throw invalidCredentials();
     }
-    return this.succeed(user!, password, meta, accountKey, clientKey);
+    return { user: user!, accountKey, clientKey };
+  }
+
+  /**
+   * The right password for an account that must choose a new one (seed 000-44): no session, a 403
+   * that says what to do, and a FAILED_AUTH_LOGIN (denied, password_reset_required). Not counted as
+   * a failure: the password was right.
+   */
+  private async passwordChangeRequired(user: UserRow, meta: RequestMeta) {
+    await this.outbox.append(this.db, [
+      gatewayEvent('FAILED_AUTH_LOGIN', {
+        subject: { userId: user.id, username: attemptedUsername(user.username) },
+        outcome: 'denied',
+        reason: 'password_reset_required',
+        attributes: {},
+        meta,
+      }),
+    ]);
+    this.outbox.written();
+    gatewayMetrics().logins.add(1, { outcome: 'failure', reason: 'password_reset_required' });
+    return passwordChangeRequired();
   }
 
   private async succeed(

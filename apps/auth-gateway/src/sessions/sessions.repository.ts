@@ -133,6 +133,26 @@ export class SessionsRepository {
     return r.rowCount ?? 0;
   }
 
+  /**
+   * Revokes every live session of every user (seeds 000-43, 003-23), except `keepSessionId` (the
+   * caller's own, so the operator stays logged in); how many per user, for one event each.
+   */
+  async revokeEveryone(
+    q: Queryable,
+    keepSessionId: string | undefined,
+    reason: string,
+  ): Promise<Array<{ user_id: string; revoked: number }>> {
+    const { rows } = await q.query<{ user_id: string; revoked: string }>(
+      `WITH r AS (
+         UPDATE sessions SET revoked_at = now(), revoke_reason = $2
+          WHERE revoked_at IS NULL AND expires_at > now() AND ($1::uuid IS NULL OR id <> $1::uuid)
+          RETURNING user_id)
+       SELECT user_id, count(*) AS revoked FROM r GROUP BY user_id ORDER BY user_id`,
+      [keepSessionId ?? null, reason],
+    );
+    return rows.map((r) => ({ user_id: r.user_id, revoked: Number(r.revoked) }));
+  }
+
   /** The session (family) of a refresh token, if the token is one of `userId`'s. */
   async familyOf(q: Queryable, hash: Buffer, userId: string): Promise<string | undefined> {
     const { rows } = await q.query<{ session_id: string }>(

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsEmail,
   IsIn,
   IsInt,
@@ -60,6 +61,13 @@ export class LockUserDto {
   @Min(1)
   @Max(MAX_ACTION_TTL_SECONDS)
   ttlSeconds?: number;
+
+  @ApiPropertyOptional({ maxLength: 200, description: 'why (free text, kept in the audit event)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(/^[^\u0000-\u001f\u007f]+$/u, { message: 'reason must not contain control characters' }) // eslint-disable-line no-control-regex
+  reason?: string;
 }
 
 export class ResetPasswordDto {
@@ -67,6 +75,25 @@ export class ResetPasswordDto {
   @IsString()
   @MaxLength(1024)
   password!: string;
+
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'a temporary password: the user must still choose their own before logging in (POST /api/v1/auth/password)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  requireChange?: boolean;
+}
+
+/** Seed 000-44: force a password reset. */
+export class RequirePasswordResetDto {
+  @ApiPropertyOptional({ maxLength: 200, description: 'why (free text, kept in the audit event)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(/^[^\u0000-\u001f\u007f]+$/u, { message: 'reason must not contain control characters' }) // eslint-disable-line no-control-regex
+  reason?: string;
 }
 
 export class ListUsersQuery {
@@ -79,4 +106,25 @@ export class ListUsersQuery {
   @IsOptional()
   @Matches(/^\d{1,3}$/)
   limit?: string;
+
+  @ApiPropertyOptional({ description: 'the user with this username or e-mail (as a login matches it)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  login?: string;
+}
+
+/** Revoking every session is deliberate: a reason is required (and an empty body refused). */
+export class RevokeAllSessionsDto {
+  @ApiProperty({ maxLength: 200, example: 'signing key exposed, INC-12', description: 'why (logged)' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  @Matches(/^[^\u0000-\u001f\u007f]+$/u, { message: 'reason must not contain control characters' }) // eslint-disable-line no-control-regex
+  reason!: string;
+
+  @ApiPropertyOptional({ default: false, description: "end the caller's own session too" })
+  @IsOptional()
+  @IsBoolean()
+  includeCaller?: boolean;
 }

@@ -15,6 +15,26 @@ export class LoginDto {
   password!: string;
 }
 
+export class ChangePasswordDto {
+  @ApiProperty({ example: 'alice', maxLength: 320, description: 'username or e-mail address' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(320)
+  username!: string;
+
+  @ApiProperty({ format: 'password', maxLength: 1024 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1024)
+  currentPassword!: string;
+
+  @ApiProperty({ format: 'password', maxLength: 1024, description: 'checked against the password policy' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1024)
+  newPassword!: string;
+}
+
 /**
  * OAuth 2.0 token endpoint (RFC 6749 §4.3 and §6), form-encoded as `curl -d` sends it (seed 001)
  * or JSON. `grant_type` defaults to `password`.
