@@ -233,6 +233,7 @@ describe('vigil CLI data commands against the running system', () => {
       ['audit', 'search'],
       ['audit', 'export'],
       ['audit', 'verify'],
+      ['audit', 'failed-logins'],
       ['alerts', 'tail'],
       ['alerts', 'show'],
       ['dlq', 'list'],
@@ -285,6 +286,12 @@ describe('vigil CLI data commands against the running system', () => {
     expect(
       adminActs.json().items.every((r: { actorRoles: string[] }) => r.actorRoles.includes('admin')),
     ).toBe(true);
+
+    const failures = await vigil(['--json', 'audit', 'failed-logins', '--since', '1h']);
+    expect(failures.code).toBe(0);
+    expect(failures.json().failedLogins).toBeGreaterThanOrEqual(10);
+    expect(failures.json().topIps[0]).toEqual({ ip: '203.0.113.66', failures: 7 });
+    expect((await vigil(['audit', 'failed-logins'])).out).toMatch(/By client IP:[\s\S]*203\.0\.113\.66\s+7/);
 
     const human = await vigil(['audit', 'search', '--user', doraId, '--limit', '2']);
     expect(human.out).toMatch(/^time\s+action\s+outcome/m);

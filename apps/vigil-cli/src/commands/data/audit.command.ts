@@ -170,6 +170,46 @@ Examples:
     );
 
   audit
+    .command('failed-logins')
+    .description(
+      "Seed 001-11's daily review of failed authentication: failed logins by client IP and by account, and the security counts (lockouts, 429s, 403s, token reuse, alerts) since a time, from the audit API's security summary",
+    )
+    .option('--since <when>', 'from this time: an age (24h, 7d), a date or an ISO time', '24h')
+    .option('--top <n>', 'how many IPs and accounts', positiveInt('--top', 20), 10)
+    .action(
+      action<[], { since: string; top: number }>(async (ctx, o) => {
+        const { from } = parseRange(o.since, undefined);
+        const r = await ctx.api('audit-writer').get<{
+          since: string;
+          topFailedIps: Array<{ ip: string | null; failures: number }>;
+          topFailedSubjects: Array<{ subject: string | null; failures: number }>;
+          counts: Array<{ action: string; count: number }>;
+        }>('api/v1/audit/security', { query: { since: from, limit: 1 } });
+        const report = {
+          since: r.since,
+          failedLogins: r.counts.find((c) => c.action === 'FAILED_AUTH_LOGIN')?.count ?? 0,
+          topIps: r.topFailedIps.slice(0, o.top),
+          topAccounts: r.topFailedSubjects.slice(0, o.top),
+          counts: r.counts,
+        };
+        ctx.print(report, (d) =>
+          [
+            `${d.failedLogins} failed login(s) since ${d.since}`,
+            '',
+            'By client IP:',
+            table(d.topIps),
+            '',
+            'By account:',
+            table(d.topAccounts),
+            '',
+            'Security events:',
+            table(d.counts),
+          ].join('\n'),
+        );
+      }),
+    );
+
+  audit
     .command('verify')
     .description(
       "Verify every hash chain and signed checkpoint of the audit store against the outside witness (audit.checkpoints.v1): names modified, deleted, inserted and reordered rows with time ranges (seeds 002-35, 002-36). Runs the audit-writer's verifier; exit 0 verified, 1 tampering found, 3 it could not run",
