@@ -405,6 +405,7 @@ describe('vigil CLI data commands against the running system', () => {
       ),
     ).toBe(true);
     expect(t.start).toBe(t.entries[firstAlert].at);
+    expect(t.entries[firstAlert].summary).toContain('on user mallory@example.com'); // the key put back from its column
     expect(t.services).toEqual(expect.arrayContaining(['auth-gateway', 'security-monitor', 'deploy-tool']));
     expect(t.blastRadius.ips).toBeGreaterThanOrEqual(4);
     const only = await vigil(['--json', 'incident', 'timeline', '--since', '1h', '--only', 'alert,change']);

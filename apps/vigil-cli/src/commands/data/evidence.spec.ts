@@ -1,6 +1,7 @@
 import { buildManifest, sha256, sha256sums } from './evidence.command';
 import { prettyBytes } from './db.command';
 import { replaySummary } from './dlq.command';
+import { hourRanges } from './retention.command';
 
 describe('evidence manifest (seed 000-40)', () => {
   it('lists every file with its SHA-256, in sha256sum format too', () => {
@@ -43,5 +44,16 @@ describe('small formats', () => {
     ).toBe(
       'x.dlq: read 3/3; would replay 2 (by reason: decode=2; to: x=2); filtered out 1; without an original topic 0',
     );
+  });
+  it('folds hours without rows into runs', () => {
+    expect(hourRanges([])).toBe('none');
+    expect(
+      hourRanges([
+        '2026-11-25T14:00:00.000Z',
+        '2026-11-25T15:00:00.000Z',
+        '2026-11-25T16:00:00.000Z',
+        '2026-11-26T01:00:00.000Z',
+      ]),
+    ).toBe('4 hour(s): 2026-11-25T14:00Z .. 2026-11-25T16:00Z (3h), 2026-11-26T01:00Z');
   });
 });

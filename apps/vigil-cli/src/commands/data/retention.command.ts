@@ -60,6 +60,22 @@ export function formatRun(r: RunReport): string {
   return lines.join('\n');
 }
 
+/** Hours (ISO, sorted) as runs of consecutive hours: `2026-11-25T14:00Z .. 2026-11-27T11:00Z (46h)`. */
+export function hourRanges(hours: string[]): string {
+  if (hours.length === 0) return 'none';
+  const short = (iso: string) => iso.replace(/:00\.000Z$/, 'Z');
+  const runs: Array<[string, string, number]> = [];
+  for (const h of hours) {
+    const last = runs[runs.length - 1];
+    if (last && Date.parse(h) - Date.parse(last[1]) === 3_600_000) {
+      last[1] = h;
+      last[2]++;
+    } else runs.push([h, h, 1]);
+  }
+  const text = runs.map(([a, b, n]) => (n === 1 ? short(a) : `${short(a)} .. ${short(b)} (${n}h)`));
+  return `${hours.length} hour(s): ${text.slice(0, 10).join(', ')}${text.length > 10 ? `, and ${text.length - 10} more run(s)` : ''}`;
+}
+
 function holdRow(h: LegalHold): Record<string, unknown> {
   return {
     hold: h.holdId,
@@ -93,6 +109,7 @@ export function registerRetention(program: Command): void {
     )
     .action(
       action<[], { dryRun?: boolean; days?: number }>(async (ctx, o) => {
+        const started = Date.now();
         const bar = ctx.progress(o.dryRun ? 'planning a retention run' : 'retention run');
         // A run archives whole partitions: allow it minutes, not the default request timeout.
         const api = new ApiClient(
@@ -106,7 +123,7 @@ export function registerRetention(program: Command): void {
             retention_days: o.days,
           });
         } finally {
-          bar.finish();
+          bar.finish(`${o.dryRun ? 'planned' : 'ran'} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
         }
         ctx.print(report, formatRun);
         return report.outcome === 'success' ? 0 : 1;
@@ -136,7 +153,7 @@ export function registerRetention(program: Command): void {
               (e: { partition: string; rows: number; why: string }) =>
                 `    ${e.partition}: ${e.rows} row(s): ${e.why}`,
             ),
-            `  hourly gaps: ${d.gaps.hours.length ? d.gaps.hours.join(', ') : 'none'} (${d.gaps.fromHour} .. ${d.gaps.toHour})`,
+            `  hours without rows (${d.gaps.fromHour} .. ${d.gaps.toHour}): ${hourRanges(d.gaps.hours)}`,
             `  archives: ${d.archives.map((a: { className: string; archives: number; rows: number }) => `${a.className} ${a.archives} (${a.rows} rows)`).join(', ') || 'none'}; unverified ${d.archiveProblems.unverified}, failed ${d.archiveProblems.failed}`,
             `  legal holds: ${d.holds.length}`,
             `  last run: ${d.lastRun ? `${d.lastRun.runId} ${d.lastRun.outcome ?? 'running'} at ${d.lastRun.startedAt}${d.lastRun.dryRun ? ' (dry run)' : ''}` : 'none'}; last success ${d.lastSuccessfulRun ?? 'never'}`,

@@ -30,12 +30,15 @@ describe('incident timeline (seed 000-38)', () => {
     // newest first, as the audit API answers
     row('2026-12-02T10:05:00.000Z', 'SECURITY_ALERT', {
       producer: 'security-monitor',
+      username: 'mallory',
       details: {
         attributes: {
+          alertId: 'c'.repeat(64),
           ruleId: 'failed-logins-per-user-1m-warning',
           status: 'firing',
           severity: 'medium',
-          summary: '7 failures',
+          key: { kind: 'user', valueIn: ['username'] },
+          summary: '7 failures on user [user]',
         },
       },
     }),
@@ -77,7 +80,9 @@ describe('incident timeline (seed 000-38)', () => {
     expect(t.services).toEqual(['auth-gateway', 'deploy-tool', 'security-monitor']);
     expect(t.blastRadius).toEqual({ users: 2, ips: 3, failures: 2, alerts: 1, changes: 1 });
     expect(t.entries[1].summary).toBe('deployed auth-gateway 1.4.0 (abc1234)');
-    expect(t.entries[4].summary).toBe('firing medium failed-logins-per-user-1m-warning: 7 failures');
+    expect(t.entries[4].summary).toBe(
+      'firing medium failed-logins-per-user-1m-warning: 7 failures on user mallory',
+    );
     const text = formatTimeline(t);
     expect(text).toMatch(/CHANGE\s+DEPLOYMENT\s+deployed auth-gateway/);
     expect(text).toMatch(/ALERT\s+SECURITY_ALERT/);

@@ -1,3 +1,4 @@
+import { alertFromRow } from './alert-view';
 import type { AuditRow } from './audit-rows';
 
 /*
@@ -47,8 +48,11 @@ function attrs(row: AuditRow): Record<string, unknown> {
 export function summarize(row: AuditRow): string {
   const a = attrs(row);
   const kind = kindOf(row.action);
-  if (kind === 'alert' && a.ruleId)
-    return `${String(a.status ?? '')} ${String(a.severity ?? '')} ${String(a.ruleId)}: ${String(a.summary ?? '')}`.trim();
+  if (kind === 'alert' && a.ruleId) {
+    // The writer keeps an alert's key in the row's columns (erasable) and a placeholder in its summary.
+    const summary = alertFromRow(row)?.attributes.summary ?? a.summary ?? '';
+    return `${String(a.status ?? '')} ${String(a.severity ?? '')} ${String(a.ruleId)}: ${String(summary)}`.trim();
+  }
   if (row.action === 'DEPLOYMENT')
     return `deployed ${String(a.service ?? '?')} ${String(a.version ?? '')}${a.gitSha ? ` (${String(a.gitSha)})` : ''}`;
   if (row.action === 'SCHEMA_MIGRATION')
