@@ -98,7 +98,7 @@ export function registerUsers(program: Command): void {
           .api('auth-gateway')
           .post<UserView>(`${USERS}/${user.id}/lock`, { ttlSeconds, reason });
         ctx.print(
-          after,
+          after!,
           (u) =>
             `locked ${u.username} ${ttlSeconds ? `for ${formatSeconds(ttlSeconds)} (until ${u.lockedUntil})` : 'until unlocked'}`,
         );
@@ -145,17 +145,18 @@ at once, and the user must still replace the temporary one. The password is neve
             : readTemporaryPassword(opts.temporaryPasswordFile);
         const user = await resolveUser(ctx, who);
         const api = ctx.api('auth-gateway');
-        let after: UserView;
+        let after: UserView | undefined;
         if (temporary !== undefined) {
           after = await api.post<UserView>(`${USERS}/${user.id}/password`, {
             password: temporary,
             requireChange: true,
           });
-        } else {
-          after = await api.post<UserView>(`${USERS}/${user.id}/require-password-reset`, { reason });
         }
+        // The reason is kept in PASSWORD_RESET_REQUIRED (after a temporary password too).
+        if (temporary === undefined || reason !== undefined)
+          after = await api.post<UserView>(`${USERS}/${user.id}/require-password-reset`, { reason });
         ctx.print(
-          after,
+          after!,
           (u) =>
             `${u.username} must choose a new password at the next login; every session was ended${temporary !== undefined ? '; the temporary password is set' : ''}`,
         );
