@@ -2,8 +2,10 @@
  * Helpers for the operations-pack suites: the rule files, their promtool unit tests and the
  * Alertmanager configuration as data, and the Prometheus tools as processes.
  */
-import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 
@@ -188,4 +190,88 @@ export function exportedMetricNames(): Set<string> {
   walk(path.join(ROOT, 'apps'));
   walk(path.join(ROOT, 'libs'));
   return names;
+}
+
+/** A TCP port free on loopback right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A tool of the Prometheus stack as a child process, its output kept for failure messages. */
+export function startTool(bin: string, args: string[]): { child: ChildProcess; output: () => string } {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
+  child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
+  return { child, output: () => out };
+}
+
+/** SIGTERM, then SIGKILL after 15 s; resolves once the process has exited. */
+export async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * A real Alertmanager on `port` with the repository's alertmanager.yml and templates, copied into
+ * `dir` with two changes only: the receivers' host is this test's webhook on `webhookPort`, and
+ * group_wait/group_interval are 1 s (not 10-30 s / 5 min), so a test takes seconds.
+ */
+export async function startAlertmanager(dir: string, port: number, webhookPort: number) {
+  cpSync(path.join(ALERTMANAGER_DIR, 'templates'), path.join(dir, 'templates'), { recursive: true });
+  type Route = Record<string, unknown> & { routes?: Route[] };
+  const am = loadYaml<{ route: Route }>(ALERTMANAGER_CONFIG);
+  const quicken = (route: Route) => {
+    if ('group_wait' in route || route === am.route) route.group_wait = '1s';
+    if (route === am.route) route.group_interval = '1s';
+    for (const child of route.routes ?? []) quicken(child);
+  };
+  quicken(am.route);
+  const config = path.join(dir, 'alertmanager.yml');
+  writeFileSync(
+    config,
+    YAML.stringify(am).replaceAll('http://escalation-webhook:9095', `http://127.0.0.1:${webhookPort}`),
+  );
+  const tool = startTool(await alertmanagerBinary(), [
+    `--config.file=${config}`,
+    `--storage.path=${path.join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--cluster.listen-address=',
+  ]);
+  return { ...tool, url: `http://127.0.0.1:${port}` };
+}
+
+export interface WebhookCall {
+  path: string;
+  body: {
+    receiver: string;
+    status: string;
+    alerts: Array<{ status: string; labels: Record<string, string>; annotations: Record<string, string> }>;
+  };
+}
+
+/** The escalation engine's stand-in: an HTTP server on `port` that records every notification. */
+export async function startWebhook(port: number): Promise<{ calls: WebhookCall[]; close(): Promise<void> }> {
+  const calls: WebhookCall[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      calls.push({ path: req.url ?? '', body: JSON.parse(body) });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { calls, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

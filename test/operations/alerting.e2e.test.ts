@@ -10,11 +10,7 @@
 // the webhook URL is this test's server. The rule files are loaded as they are: the alert used has
 // no `for:` (its 5-minute increase window is its smoothing), and the promtool unit tests prove
 // every `for:` duration and threshold at their real values.
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -32,54 +28,10 @@ import {
 import { spawnService, type Spawned } from '../support/processes';
 import { testActionKeys } from '../support/action-signing';
 import { s3ProxyEnv } from '../support/s3';
-import {
-  ALERTMANAGER_CONFIG,
-  ALERTMANAGER_DIR,
-  alertmanagerBinary,
-  loadYaml,
-  ruleFiles,
-} from './alerting-support';
+import { freePort, ruleFiles, startAlertmanager, startTool, startWebhook, stop } from './alerting-support';
 
 const SERVICES = ['auth-gateway', 'audit-writer', 'security-monitor', 'retention-worker'] as const;
 type Service = (typeof SERVICES)[number];
-
-interface WebhookCall {
-  path: string;
-  body: {
-    receiver: string;
-    status: string;
-    alerts: Array<{ status: string; labels: Record<string, string>; annotations: Record<string, string> }>;
-  };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A tool of the Prometheus stack as a child process, its output kept for failure messages. */
-function startTool(bin: string, args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
-  child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
-  return { child, output: () => out };
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 const json = async <T>(url: string): Promise<T> => {
   const res = await fetch(url);
@@ -92,10 +44,10 @@ describe('alerting end to end: services → Prometheus → Alertmanager → esca
   const ports = {} as Record<Service | 'prometheus' | 'alertmanager' | 'webhook', number>;
   const services = new Map<Service, Spawned>();
   const cleanups: Array<() => Promise<unknown>> = [];
-  const calls: WebhookCall[] = [];
   let prometheus: ReturnType<typeof startTool> | undefined;
   let alertmanager: ReturnType<typeof startTool> | undefined;
-  let webhook: http.Server | undefined;
+  let webhook: Awaited<ReturnType<typeof startWebhook>> | undefined;
+  const calls = () => webhook?.calls ?? [];
 
   const serviceLogs = () =>
     [...services].map(([name, s]) => `--- ${name}\n${s.output().slice(-3000)}`).join('\n');
@@ -105,15 +57,7 @@ describe('alerting end to end: services → Prometheus → Alertmanager → esca
       ports[key] = await freePort();
 
     // The escalation engine's stand-in: records every notification.
-    webhook = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => {
-        calls.push({ path: req.url ?? '', body: JSON.parse(body) });
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => webhook!.listen(ports.webhook, '127.0.0.1', resolve));
+    webhook = await startWebhook(ports.webhook);
 
     // Topics and schemas of this run only.
     const topics = {
@@ -229,26 +173,7 @@ describe('alerting end to end: services → Prometheus → Alertmanager → esca
     }
 
     // Alertmanager with the real routing; only the receiver's host and the grouping delays change.
-    const amDir = dir('alertmanager');
-    cpSync(path.join(ALERTMANAGER_DIR, 'templates'), path.join(amDir, 'templates'), { recursive: true });
-    const am = loadYaml<{ route: Record<string, unknown> & { routes?: unknown[] } }>(ALERTMANAGER_CONFIG);
-    const quicken = (route: Record<string, unknown> & { routes?: unknown[] }) => {
-      if ('group_wait' in route || route === am.route) route.group_wait = '1s';
-      if (route === am.route) route.group_interval = '1s';
-      for (const child of route.routes ?? []) quicken(child as Record<string, unknown>);
-    };
-    quicken(am.route);
-    const amConfig = path.join(amDir, 'alertmanager.yml');
-    writeFileSync(
-      amConfig,
-      YAML.stringify(am).replaceAll('http://escalation-webhook:9095', `http://127.0.0.1:${ports.webhook}`),
-    );
-    alertmanager = startTool(await alertmanagerBinary(), [
-      `--config.file=${amConfig}`,
-      `--storage.path=${dir('alertmanager-data')}`,
-      `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
-      '--cluster.listen-address=',
-    ]);
+    alertmanager = await startAlertmanager(dir('alertmanager'), ports.alertmanager, ports.webhook);
 
     // Prometheus with the real rule files, scraping the four services every second.
     const rulesDir = dir('rules');
@@ -286,7 +211,7 @@ describe('alerting end to end: services → Prometheus → Alertmanager → esca
     await stop(prometheus?.child);
     await stop(alertmanager?.child);
     await Promise.all([...services.values()].map((s) => stop(s.child)));
-    await new Promise<void>((resolve) => (webhook ? webhook.close(() => resolve()) : resolve()));
+    await webhook?.close();
     for (const c of cleanups) await c();
     rmSync(tmp, { recursive: true, force: true });
   }, 120_000);
@@ -382,7 +307,7 @@ describe('alerting end to end: services → Prometheus → Alertmanager → esca
     );
     expect(nearMiss.state).toBe('inactive');
     expect(
-      calls.filter((c) => c.body.alerts.some((a) => a.labels.alertname === 'VigilAuthFailuresSpike')),
+      calls().filter((c) => c.body.alerts.some((a) => a.labels.alertname === 'VigilAuthFailuresSpike')),
     ).toEqual([]);
 
     // The burst: 240 more, ten clients at a time, each a different account and address.
@@ -391,7 +316,7 @@ describe('alerting end to end: services → Prometheus → Alertmanager → esca
     expect(statuses.filter((s) => s !== 401)).toEqual([]);
 
     const firing = (path: string) =>
-      calls.find(
+      calls().find(
         (c) =>
           c.path === path &&
           c.body.status === 'firing' &&
@@ -400,7 +325,7 @@ describe('alerting end to end: services → Prometheus → Alertmanager → esca
     const page = await waitFor(() => firing('/alerts/sev1-page'), {
       timeoutMs: 90_000,
       intervalMs: 250,
-      what: `VigilAuthFailuresSpike on the SEV-1 pager route (received: ${calls.length} notifications)`,
+      what: `VigilAuthFailuresSpike on the SEV-1 pager route (received: ${calls().length} notifications)`,
     });
     const alert = page.body.alerts.find((a) => a.labels.alertname === 'VigilAuthFailuresSpike')!;
     expect(page.body.receiver).toBe('sev1-page');
@@ -428,7 +353,7 @@ describe('alerting end to end: services → Prometheus → Alertmanager → esca
     expect(security.body.receiver).toBe('security-ciso');
     // A SEV-1 never went to the ticket route.
     expect(
-      calls.filter(
+      calls().filter(
         (c) =>
           c.path === '/alerts/ticket' &&
           c.body.alerts.some((a) => a.labels.alertname === 'VigilAuthFailuresSpike'),
