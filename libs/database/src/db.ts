@@ -69,8 +69,14 @@ export class Db implements Queryable {
     mode: TxMode = {},
   ): Promise<T> {
     const c = await this.resolve().connect();
-    // A connection that cannot even roll back is destroyed, never handed to the next caller.
+    // A connection that cannot even roll back, or that the server dropped while it was checked out
+    // (PostgreSQL stopping: 57P01, 'Connection terminated'), is destroyed, never handed to the next
+    // caller. pg emits that drop as an 'error' event on the client between statements; without a
+    // listener it would be an unhandled 'error' that kills the process. It is kept as the reason
+    // the client is destroyed; the statement that meets the dead connection fails on its own.
     let broken: Error | undefined;
+    const onError = (err: Error) => (broken ??= err);
+    c.on('error', onError);
     try {
       await c.query(beginOf(mode));
       for (const [k, v] of Object.entries(settings)) {
@@ -84,13 +90,28 @@ export class Db implements Queryable {
       await c.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
       throw err;
     } finally {
+      c.removeListener('error', onError);
       c.release(broken);
     }
   }
 
-  /** A client of its own (for session-level advisory locks, COPY); release it when done. */
-  connect(): Promise<PoolClient> {
-    return this.resolve().connect();
+  /**
+   * A client of its own (for session-level advisory locks, COPY); release it when done. While it is
+   * checked out, the server dropping the connection is not an unhandled 'error' (see tx); its
+   * release then destroys it.
+   */
+  async connect(): Promise<PoolClient> {
+    const c = await this.resolve().connect();
+    let broken: Error | undefined;
+    const onError = (err: Error) => (broken ??= err);
+    c.on('error', onError);
+    // pg-pool gives each checkout its own release function: this wraps this checkout's only.
+    const release = c.release.bind(c);
+    c.release = ((err?: Error | boolean) => {
+      c.removeListener('error', onError);
+      return release(err ?? broken);
+    }) as PoolClient['release'];
+    return c;
   }
 }
 
