@@ -439,12 +439,15 @@ describe('vigil CLI data commands against the running system', () => {
       'alerts.jsonl',
       'audit-logs.jsonl',
       'checkpoints.jsonl',
+      'keys',
       'manifest.json',
     ]);
+    expect(readdirSync(path.join(dir, 'keys'))).toEqual([expect.stringMatching(/\.pub\.pem$/)]);
     for (const f of manifest.files) {
       const bytes = readFileSync(path.join(dir, f.name));
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(f.sha256);
-      expect(bytes.toString().split('\n').filter(Boolean)).toHaveLength(f.rows);
+      if (f.name.endsWith('.jsonl'))
+        expect(bytes.toString().split('\n').filter(Boolean)).toHaveLength(f.rows);
     }
     const byName = Object.fromEntries(
       manifest.files.map((f: { name: string; rows: number }) => [f.name, f.rows]),
@@ -457,6 +460,12 @@ describe('vigil CLI data commands against the running system', () => {
       signature: expect.any(String),
       keyFingerprint: expect.any(String),
     });
+    // The evidence verifies on its own: its checkpoints as the witness, its keys as the key directory.
+    const offline = await vigil(['audit', 'verify', '--witness', path.join(dir, 'checkpoints.jsonl')], {
+      AUDIT_KEY_DIR: path.join(dir, 'keys'),
+    });
+    expect(offline.out).toMatch(/against the witness .*checkpoints\.jsonl.*: VERIFIED/);
+    expect(offline.code).toBe(0);
     const sums = readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8');
     expect(sums).toContain(`${r.json().manifestSha256}  manifest.json`);
     expect(manifest.legalHold).toMatchObject({ holdId: expect.stringMatching(/^hold-/) });

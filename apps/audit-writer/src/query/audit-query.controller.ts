@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BadRequestException, Controller, Get, Logger, Query, Req, Res } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Inject, Logger, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Principal, Roles, type VerifiedToken } from '@vigil/auth';
-import { HealthRegistry } from '@vigil/runtime';
+import { HealthRegistry, SERVICE_CONFIG } from '@vigil/runtime';
+import { loadKeyring } from '../checkpoints/signing-keys';
+import type { AuditWriterConfig } from '../config';
 import {
   AuditQueryRepository,
   decodeCursor,
@@ -32,6 +34,7 @@ export class AuditQueryController {
     private readonly repo: AuditQueryRepository,
     private readonly recorder: ReadRecorder,
     private readonly health: HealthRegistry,
+    @Inject(SERVICE_CONFIG) private readonly config: AuditWriterConfig,
   ) {}
 
   /** seed 001-03: filter by user, action, IP, outcome and time range; keyset pages; CSV/JSONL export. */
@@ -133,15 +136,24 @@ export class AuditQueryController {
 
   /**
    * The signed checkpoints covering [from, to) (seed 000-40's evidence, 002-35's snapshot of the
-   * proof): with the rows of the range, an auditor can check them offline against these heads and
-   * the writer's public keys. Recorded like every read.
+   * proof) and the public keys that verify them: with the rows of the range, an auditor can check
+   * them offline (each item is a witness line for `audit:verify --witness` once given
+   * `kind: checkpoint`). Recorded like every read.
    */
   @Get('checkpoints')
   async checkpoints(@Query() q: CheckpointQueryDto, @Principal() who: VerifiedToken, @Req() req: Request) {
     if (q.from >= q.to) throw new BadRequestException('from must be before to');
     const items = await this.repo.checkpoints(q);
     await this.recorder.record(who, req, '/api/v1/audit/checkpoints', { ...q }, items.length);
-    return { from: q.from, to: q.to, items };
+    // The public keys that verify them (never a private key: the key directory holds `*.pub.pem`).
+    const ring = loadKeyring(this.config.auditKeyDir);
+    const keys = [...new Set(items.map((c) => c.keyFingerprint))].flatMap((fingerprint) => {
+      const key = ring.get(fingerprint);
+      return key
+        ? [{ fingerprint, publicKeyPem: key.export({ type: 'spki', format: 'pem' }).toString() }]
+        : [];
+    });
+    return { from: q.from, to: q.to, items, keys };
   }
 
   /**

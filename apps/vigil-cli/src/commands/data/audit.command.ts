@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { action } from '../../command';
 import { repoRoot } from '../../config';
@@ -231,7 +231,8 @@ KAFKA_BROKERS and the KAFKA_* credentials for the witness.`,
       action<[], { chain?: string[]; witness?: string | boolean }>(async (ctx, o) => {
         const args: string[] = [];
         for (const c of o.chain ?? []) args.push('--chain', c);
-        if (typeof o.witness === 'string') args.push('--witness', o.witness);
+        // The verifier runs from the repository root: paths are the operator's, from here.
+        if (typeof o.witness === 'string') args.push('--witness', resolve(o.witness));
         else if (o.witness === false) args.push('--no-witness');
         if (ctx.json) args.push('--json');
         return runVerifier(ctx, args);
@@ -299,6 +300,7 @@ async function runVerifier(ctx: CliContext, args: string[]): Promise<number> {
     DB_SCHEMA: ctx.config.auditSchema,
   };
   for (const k of Object.keys(env)) if (k.startsWith('VIGIL_ADMIN_')) delete env[k];
+  if (env.AUDIT_KEY_DIR) env.AUDIT_KEY_DIR = resolve(env.AUDIT_KEY_DIR);
   const child = spawn(process.execPath, [...node, ...args], {
     cwd: root,
     env,

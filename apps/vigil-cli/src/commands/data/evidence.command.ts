@@ -42,7 +42,7 @@ export function buildManifest(
     files,
     legalHold: hold,
     howToCheck:
-      'sha256sum -c SHA256SUMS in this folder; the rows chain to the signed checkpoints (verify offline with npm run audit:verify -- --witness on a restored copy)',
+      'sha256sum -c SHA256SUMS in this folder; then, against the store or a restored snapshot of it: AUDIT_KEY_DIR=keys vigil audit verify --witness checkpoints.jsonl',
   };
 }
 
@@ -57,7 +57,7 @@ export function registerEvidence(program: Command): void {
   evidence
     .command('export')
     .description(
-      "Seed 000-40: write a time range's evidence to a folder: the audit rows (audit-logs.jsonl), the security alerts among them (alerts.jsonl), the signed checkpoints that prove them (checkpoints.jsonl), and manifest.json + SHA256SUMS with every file's SHA-256; optionally a legal hold on the range so retention keeps it",
+      "Seed 000-40: write a time range's evidence to a folder: the audit rows (audit-logs.jsonl), the security alerts among them (alerts.jsonl), the signed checkpoints that prove them (checkpoints.jsonl, witness lines) with the public keys that verify them (keys/), and manifest.json + SHA256SUMS with every file's SHA-256; optionally a legal hold on the range so retention keeps it",
     )
     .requiredOption('--since <when>', 'from this time: an age (2h, 24h), a date or an ISO time (required)')
     .option('--until <when>', 'up to this time (exclusive) [now]')
@@ -71,6 +71,7 @@ export function registerEvidence(program: Command): void {
 Examples:
   vigil evidence export --since 6h --out /secure/case-4711 --hold --reason "INC-4711"
   cd /secure/case-4711 && sha256sum -c SHA256SUMS
+  AUDIT_KEY_DIR=/secure/case-4711/keys vigil audit verify --witness /secure/case-4711/checkpoints.jsonl
 Add a database snapshot (pg_dump, or the retention worker's npm run backup) for seed 002-35.`,
     )
     .action(
@@ -126,18 +127,33 @@ Add a database snapshot (pg_dump, or the retention worker's npm run backup) for 
           what: 'security alert transitions of the range (SECURITY_* rows)',
           ...alerts,
         });
-        const cps = await ctx.api('audit-writer').get<{ items: unknown[] }>('api/v1/audit/checkpoints', {
-          query: { from: range.from, to: range.to },
-        });
-        const cpText = cps.items.map((c) => `${JSON.stringify(c)}\n`).join('');
+        const cps = await ctx.api('audit-writer').get<{
+          items: Array<Record<string, unknown>>;
+          keys?: Array<{ fingerprint: string; publicKeyPem: string }>;
+        }>('api/v1/audit/checkpoints', { query: { from: range.from, to: range.to } });
+        // Witness lines (`kind: checkpoint`), so `audit:verify --witness` reads them as they are.
+        const cpText = cps.items.map((c) => `${JSON.stringify({ kind: 'checkpoint', ...c })}\n`).join('');
         writeFileSync(join(dir, 'checkpoints.jsonl'), cpText, { mode: 0o600 });
         files.push({
           name: 'checkpoints.jsonl',
-          what: 'signed chain checkpoints covering the range (with the last before and the first after it, per chain)',
+          what: 'signed chain checkpoints covering the range (with the last before and the first after it, per chain), as witness lines',
           rows: cps.items.length,
           bytes: Buffer.byteLength(cpText),
           sha256: sha256(cpText),
         });
+        for (const k of cps.keys ?? []) {
+          if (!/^[A-Za-z0-9_-]{8,128}$/.test(k.fingerprint)) continue;
+          const name = `keys/${k.fingerprint}.pub.pem`;
+          mkdirSync(join(dir, 'keys'), { recursive: true, mode: 0o700 });
+          writeFileSync(join(dir, name), k.publicKeyPem, { mode: 0o644 });
+          files.push({
+            name,
+            what: 'a public key that verifies the checkpoints (AUDIT_KEY_DIR for audit:verify)',
+            rows: 1,
+            bytes: Buffer.byteLength(k.publicKeyPem),
+            sha256: sha256(k.publicKeyPem),
+          });
+        }
         const manifest = buildManifest(range, files, hold);
         const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
         writeFileSync(join(dir, 'manifest.json'), manifestText, { mode: 0o600 });
