@@ -5,6 +5,7 @@
 // --json output parsed and its exit code checked; one real `bin/vigil --help` process too.
 // Passwords and tokens never appear in the CLI's output or the services' logs.
 import { spawnSync } from 'node:child_process';
+import type { Server } from 'node:http';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,6 +14,7 @@ import request from 'supertest';
 import { dlqTopic } from '@vigil/contracts';
 import { createTopics, waitFor } from '@vigil/testing';
 import { run } from '../../apps/vigil-cli/src/program';
+import { createEdge, loadRouteTable } from '../../deploy/local/edge';
 import type { CliIo } from '../../apps/vigil-cli/src/output';
 import { ADMIN, startGateway, TopicTap, type Gateway } from '../auth-gateway/support/gateway';
 import { createUser, http, login } from '../auth-gateway/support/http';
@@ -51,11 +53,13 @@ describe('vigil operations commands against the running system (issue 16 item 5)
   let tap: TopicTap;
   let env: Record<string, string>;
   let deadUrl: string;
+  let edge: Server;
+  let edgeUrl: string;
   const outputs: string[] = [];
   const tokensSeen: string[] = [];
 
   /** Runs the CLI like a shell would, capturing what it prints. */
-  async function vigil(args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
+  async function vigil(args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<CliRun> {
     const out: string[] = [];
     const err: string[] = [];
     const io: CliIo = {
@@ -133,6 +137,18 @@ describe('vigil operations commands against the running system (issue 16 item 5)
       });
     }
     deadUrl = `http://127.0.0.1:${await closedPort()}`;
+    // The one base URL (deploy/local/edge.js over deploy/routes.json), as npm start runs it.
+    edge = createEdge({
+      table: loadRouteTable(),
+      upstreams: {
+        'auth-gateway': gwUrl,
+        'audit-writer': urls[0],
+        'security-monitor': urls[1],
+        'retention-worker': urls[2],
+      },
+    });
+    await new Promise<void>((r) => edge.listen(0, '127.0.0.1', () => r()));
+    edgeUrl = `http://127.0.0.1:${(edge.address() as net.AddressInfo).port}`;
     env = {
       VIGIL_BASE_URL: deadUrl, // every service has its own URL here; nothing may fall back to this
       VIGIL_GATEWAY_URL: gwUrl,
@@ -150,6 +166,7 @@ describe('vigil operations commands against the running system (issue 16 item 5)
   }, 180000);
 
   afterAll(async () => {
+    await new Promise<void>((r) => (edge ? edge.close(() => r()) : r()));
     await tap?.stop();
     await retention?.close();
     await monitor?.close();
@@ -256,6 +273,36 @@ describe('vigil operations commands against the running system (issue 16 item 5)
     expect(down.json<{ checks: Array<{ check: string; verdict: string }> }>().checks).toContainEqual(
       expect.objectContaining({ check: 'security-monitor', verdict: 'down' }),
     );
+  });
+
+  it('behind the one base URL (the edge), with no per-service URL: smoke, status and log-level reach all four services through their API prefixes', async () => {
+    const only = {
+      VIGIL_BASE_URL: edgeUrl,
+      VIGIL_GATEWAY_URL: undefined,
+      VIGIL_AUDIT_URL: undefined,
+      VIGIL_MONITOR_URL: undefined,
+      VIGIL_RETENTION_URL: undefined,
+    };
+    const smoke = await vigil(['--json', 'smoke'], only);
+    expect(smoke.code).toBe(0);
+    expect(smoke.json()).toMatchObject({ ok: true, baseUrl: edgeUrl });
+    const status = await vigil(['--json', 'status'], only);
+    const body = status.json<{
+      checks: Array<{ check: string; verdict: string }>;
+      services: Array<{ url: string }>;
+    }>();
+    for (const svc of ['auth-gateway', 'audit-writer', 'security-monitor', 'retention-worker'])
+      expect(body.checks.find((c) => c.check === svc)?.verdict).toBe('ok');
+    expect(body.services.every((x) => x.url.startsWith(edgeUrl))).toBe(true);
+    expect(status.code).not.toBe(3);
+    const levels = await vigil(['--json', 'log-level', 'get'], only);
+    expect(levels.code).toBe(0);
+    expect(levels.json<Array<{ service: string }>>().map((r) => r.service)).toEqual([
+      'auth-gateway',
+      'audit-writer',
+      'security-monitor',
+      'retention-worker',
+    ]);
   });
 
   it('seed 002-30: users lock refuses the login (and the reason is audited); unlock lets it in again; show tells the state', async () => {
