@@ -240,6 +240,7 @@ describe('vigil CLI data commands against the running system', () => {
       ['dlq', 'replay'],
       ['retention', 'run'],
       ['retention', 'report'],
+      ['retention', 'policy'],
       ['retention', 'hold', 'create'],
       ['retention', 'hold', 'release'],
       ['retention', 'hold', 'list'],
@@ -512,6 +513,8 @@ describe('vigil CLI data commands against the running system', () => {
     expect(blocked.json().detached).not.toContain(partition);
     expect(await attached()).toBe(true);
 
+    const policy = await vigil(['--json', 'retention', 'policy']);
+    expect(policy.json()).toMatchObject({ hotDays: 3, schedule: 'off' });
     const report = await vigil(['--json', 'retention', 'report']);
     expect(report.code).toBe(0);
     expect(report.json().holds.map((h: { holdId: string }) => h.holdId)).toContain(holdId);
