@@ -32,8 +32,15 @@ export function releaseAnnouncementsMigration(
           announced_at  timestamptz,
           PRIMARY KEY (kind, name)
         )`);
+      // Where deploy/local/db-setup.js made the role (absent in throwaway clusters and schemas).
       for (const role of grantTo) {
-        await q.query(`GRANT SELECT, INSERT, UPDATE ON "${s}".release_announcements TO ${role}`);
+        if (!/^[a-z_][a-z0-9_]*$/.test(role)) throw new Error(`not a role name: ${role}`);
+        await q.query(`
+          DO $$ BEGIN
+            IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN
+              GRANT SELECT, INSERT, UPDATE ON "${s}".release_announcements TO ${role};
+            END IF;
+          END $$`);
       }
     }
 
