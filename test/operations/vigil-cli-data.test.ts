@@ -10,21 +10,13 @@ import request from 'supertest';
 import type { Client } from 'pg';
 import { createEvent, dlqTopic, type EventEnvelope } from '@vigil/contracts';
 import { createKafka, EventProducer, readTopic } from '@vigil/kafka';
-import {
-  createTopics,
-  deleteTopics,
-  kafkaBrokers,
-  testDatabaseUrl,
-  uniqueTopic,
-  waitFor,
-} from '@vigil/testing';
-import { run } from '../../apps/vigil-cli/src/program';
-import type { CliIo } from '../../apps/vigil-cli/src/output';
-import { startApp, type TestApp } from '../support/apps';
-import { count, sendToChains, superuser } from '../audit-writer/support';
-import { ADMIN, startGateway, type Gateway } from '../auth-gateway/support/gateway';
+import { kafkaBrokers, uniqueTopic, waitFor } from '@vigil/testing';
+import type { TestApp } from '../support/apps';
+import { count, sendToChains } from '../audit-writer/support';
+import { ADMIN } from '../auth-gateway/support/gateway';
 import { createUser, adminToken, login } from '../auth-gateway/support/http';
-import { bootMonitor, failed, monitorFixture, type MonitorApp } from '../security-monitor/support';
+import { failed } from '../security-monitor/support';
+import { startOperationsSystem, type OperationsSystem } from './support/operations-system';
 import { auditRead, daysAgo, partitionOf } from '../retention-worker/support';
 
 jest.setTimeout(180_000);
@@ -47,93 +39,23 @@ const mkdtempSync = (prefix: string) => {
 };
 
 describe('vigil CLI data commands against the running system', () => {
-  let gw: Gateway;
+  let sys: OperationsSystem;
   let writer: TestApp;
-  let monitor: MonitorApp;
-  let worker: TestApp;
-  let mfx: Awaited<ReturnType<typeof monitorFixture>>;
   let db: Client;
   let producer: EventProducer;
   let ops: string;
-  let keyDir: string;
-  let env: Record<string, string | undefined>;
+  let gw: OperationsSystem['gw'];
   let doraId: string;
   let deploymentAt: Date;
-  const urls: Record<string, string> = {};
 
-  async function vigil(args: string[], extra: Record<string, string | undefined> = {}): Promise<Ran> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIo = {
-      stdout: (t) => out.push(t.endsWith('\n') ? t : `${t}\n`),
-      stderr: (t) => err.push(t.endsWith('\n') ? t : `${t}\n`),
-      interactive: false,
-      env: { ...env, ...extra },
-    };
-    const code = await run(args, io);
-    const text = out.join('');
-    return { code, out: text, err: err.join(''), json: () => JSON.parse(text) };
-  }
-
-  const listen = async (app: TestApp['app']) => {
-    await app.listen(0, '127.0.0.1');
-    return (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  };
+  const vigil = (args: string[], extra: Record<string, string | undefined> = {}): Promise<Ran> =>
+    sys.cli(args, extra) as Promise<Ran>;
 
   beforeAll(async () => {
-    db = await superuser();
-    gw = await startGateway();
-    urls.gateway = await listen(gw.app);
-    const jwks = `${urls.gateway}/.well-known/jwks.json`;
-    const auth = gw.topics.auth;
-    ops = uniqueTopic('cli.ops');
-    await createTopics([auth, dlqTopic(auth)], 3).catch(() => undefined);
-    await createTopics([ops, dlqTopic(ops)], 1);
-    mfx = await monitorFixture('cli');
-    keyDir = mkdtempSync(path.join(os.tmpdir(), 'vigil-cli-keys-'));
-    const restoreSchema = `restore_cli_${Date.now().toString(36)}`;
-    writer = await startApp('audit-writer', {
-      AUDIT_TOPICS: `${auth},${ops},${mfx.alerts}`,
-      AUTH_EVENTS_TOPIC: auth,
-      KAFKA_GROUP_ID: `cli-writer-${auth}`,
-      AUTH_JWKS_URL: jwks,
-      AUDIT_KEY_DIR: keyDir,
-      AUDIT_CHECKPOINT_INTERVAL_MS: '300',
-      RESTORE_DB_SCHEMA: restoreSchema,
-    });
-    urls.writer = await listen(writer.app);
-    monitor = await bootMonitor(mfx, {
-      MONITOR_INPUT_TOPIC: auth,
-      AUTH_EVENTS_TOPIC: auth,
-      AUTH_JWKS_URL: jwks,
-    });
-    worker = await startApp('retention-worker', {
-      ARCHIVE_STORE: 'local',
-      ARCHIVE_DIR: mkdtempSync(path.join(os.tmpdir(), 'vigil-cli-archive-')),
-      AUDIT_DB_SCHEMA: writer.schema,
-      RESTORE_DB_SCHEMA: restoreSchema,
-      RETENTION_HOT_DAYS: '3',
-      RETENTION_DETACHED_GRACE_HOURS: '0',
-      RETENTION_SCHEDULE: 'off',
-      BACKUP_SCHEDULE: 'off',
-      RETENTION_CUT_TIMEOUT_MS: '30000',
-      AUTH_JWKS_URL: jwks,
-      AUTH_EVENTS_TOPIC: auth,
-      KAFKA_GROUP_ID: `cli-retention-${auth}`,
-    });
-    urls.retention = await listen(worker.app);
-    for (const [what, app] of [
-      ['writer', writer.app],
-      ['monitor', monitor.app],
-      ['retention worker', worker.app],
-    ] as const) {
-      await waitFor(async () => (await request(app.getHttpServer()).get('/health')).status === 200, {
-        timeoutMs: 60_000,
-        what: `${what} ready`,
-      });
-    }
-    producer = writer.app.get(EventProducer);
-    await waitFor(() => producer.isConnected, { what: 'writer producer' });
+    sys = await startOperationsSystem('cli');
+    ({ writer, db, producer, gw } = sys);
+    ops = sys.topics.ops;
+    const auth = sys.topics.auth;
 
     // Rows from days ago on the ops chain first (so a retention cut can archive them), then today's.
     await sendToChains(producer, ops, [[auditRead(daysAgo(OLD_DAY, 0)), auditRead(daysAgo(OLD_DAY, 1))]]);
@@ -174,35 +96,10 @@ describe('vigil CLI data commands against the running system', () => {
         (await count(db, writer.schema, `action = 'DEPLOYMENT'`)) === 1,
       { timeoutMs: 60_000, what: 'the alert, the logins and the deployment in audit_logs' },
     );
-
-    env = {
-      PATH: process.env.PATH,
-      // Nothing answers the base URL: every request must go where a per-service override says.
-      VIGIL_BASE_URL: 'http://127.0.0.1:9',
-      VIGIL_GATEWAY_URL: urls.gateway,
-      VIGIL_AUDIT_URL: urls.writer,
-      VIGIL_RETENTION_URL: urls.retention,
-      VIGIL_ADMIN_USERNAME: ADMIN.username,
-      VIGIL_ADMIN_PASSWORD: ADMIN.password,
-      VIGIL_DATABASE_URL: testDatabaseUrl(),
-      VIGIL_AUDIT_SCHEMA: writer.schema,
-      VIGIL_ALERTS_TOPIC: mfx.alerts,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
-      AUDIT_KEY_DIR: keyDir,
-      AUDIT_TOPICS: `${auth},${ops},${mfx.alerts}`,
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('KAFKA_'))),
-    };
-    env.KAFKA_BROKERS = kafkaBrokers().join(',');
   });
 
   afterAll(async () => {
-    await worker?.close();
-    await monitor?.close();
-    await mfx?.db.drop();
-    await writer?.close();
-    await gw?.close();
-    await db?.end();
-    await deleteTopics([ops, dlqTopic(ops)]).catch(() => undefined);
+    await sys?.close();
     for (const dir of made) rmSync(dir, { recursive: true, force: true });
   });
 
