@@ -64,6 +64,10 @@ ACTION_KEYS="$ROOT/.cache/keys/monitor-actions"
 node deploy/local/audit-keygen.js "$ACTION_KEYS" 2>&1 | sed 's/^/[vigil] /' >&2
 export MONITOR_ACTION_SIGNING_KEY_FILE="$ACTION_KEYS/signing.key.pem" MONITOR_ACTION_KEY_DIR="$ACTION_KEYS" SECURITY_ACTION_PUBLIC_KEYS="$ACTION_KEYS/public"
 
+# What is running, for the DEPLOYMENT event each service announces at start (seeds 002-15, 004-58):
+# the package version, and the checked-out commit (none outside a git checkout).
+export VIGIL_GIT_SHA="${VIGIL_GIT_SHA:-$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || true)}"
+
 # The audit store's owner migrates it once, here; the running writer never gets its credentials.
 DATABASE_MIGRATION_URL="$(role_url vigil_audit_owner)" node -r ./tools/ts-register.js tools/db-migrate.ts audit-writer
 
