@@ -503,7 +503,22 @@ describe('vigil operations commands against the running system (issue 16 item 5)
         ).status === 401,
       { timeoutMs: 30000, what: "the writer refusing olive's revoked token" },
     );
-    await tap.waitFor('TOKEN_REVOKED', (e) => e.reason === 'revoke_all');
+    await tap.waitFor('TOKEN_REVOKED', (e) => e.reason === 'revoke_all' && e.subject?.userId === oliveId);
+    // The admin's other sessions are named one by one, never "all sessions": the session the
+    // command ran as stays good at the other services too.
+    const adminId = (await vigil(['--json', 'users', 'show', ADMIN.username])).json<{ id: string }>().id;
+    const adminRevocations = await waitFor(
+      () => {
+        const found = tap
+          .of('TOKEN_REVOKED')
+          .filter((e) => e.reason === 'revoke_all' && e.subject?.userId === adminId);
+        return found.length > 0 ? found : undefined;
+      },
+      { timeoutMs: 20000, what: "revoke_all's TOKEN_REVOKED for the admin's other sessions" },
+    );
+    expect(adminRevocations.every((e) => e.attributes.scope === 'session' && e.attributes.sessionId)).toBe(
+      true,
+    );
     expect(gw.logs).toContainEqual(
       expect.objectContaining({
         message: 'every session revoked by an administrator',

@@ -180,8 +180,8 @@ export class AdminUsersService {
 
   /**
    * Seeds 000-43, 002-31, 003-23: every live session of every user ends (refresh families with
-   * them), but the caller's own unless `includeCaller`. One TOKEN_REVOKED per user, so the other
-   * services' deny-lists (fed by auth events) refuse those users' access tokens too.
+   * them), but the caller's own unless `includeCaller`. One TOKEN_REVOKED per user (per session for
+   * the caller), so the other services' deny-lists (fed by auth events) refuse those tokens too.
    */
   async revokeEveryone(
     ctx: Ctx,
@@ -191,16 +191,36 @@ export class AdminUsersService {
     const keep = includeCaller ? undefined : callerSessionId;
     const perUser = await this.db.tx(async (sql) => {
       const rows = await this.sessionRows.revokeEveryone(sql, keep, 'admin');
-      const events = rows.map((r) =>
-        gatewayEvent('TOKEN_REVOKED', {
+      const events = rows.flatMap((r) => {
+        const base = {
           actor: ctx.actor,
           subject: { userId: r.user_id },
-          outcome: 'success',
+          outcome: 'success' as const,
           reason: 'revoke_all',
-          attributes: { scope: 'all_sessions', trigger: 'admin', revokedCount: r.revoked },
           meta: ctx.meta,
-        }),
-      );
+        };
+        // The caller's kept session must stay good everywhere: their other sessions are named one
+        // by one (an all_sessions event would make the other services refuse the kept one too).
+        if (keep && r.user_id === ctx.actor.userId)
+          return r.session_ids.map((sessionId) =>
+            gatewayEvent('TOKEN_REVOKED', {
+              ...base,
+              attributes: {
+                scope: 'session',
+                trigger: 'admin',
+                sessionId,
+                familyId: sessionId,
+                revokedCount: 1,
+              },
+            }),
+          );
+        return [
+          gatewayEvent('TOKEN_REVOKED', {
+            ...base,
+            attributes: { scope: 'all_sessions', trigger: 'admin', revokedCount: r.session_ids.length },
+          }),
+        ];
+      });
       // In slices: one statement's parameters are capped (65,535), users with sessions are not.
       for (let i = 0; i < events.length; i += 500) await this.outbox.append(sql, events.slice(i, i + 500));
       return rows;
@@ -208,7 +228,7 @@ export class AdminUsersService {
     this.outbox.written();
     return {
       users: perUser.length,
-      revoked: perUser.reduce((n, r) => n + r.revoked, 0),
+      revoked: perUser.reduce((n, r) => n + r.session_ids.length, 0),
       keptCallerSession: keep !== undefined,
     };
   }

@@ -135,22 +135,22 @@ export class SessionsRepository {
 
   /**
    * Revokes every live session of every user (seeds 000-43, 003-23), except `keepSessionId` (the
-   * caller's own, so the operator stays logged in); how many per user, for one event each.
+   * caller's own, so the operator stays logged in); the sessions ended, per user.
    */
   async revokeEveryone(
     q: Queryable,
     keepSessionId: string | undefined,
     reason: string,
-  ): Promise<Array<{ user_id: string; revoked: number }>> {
-    const { rows } = await q.query<{ user_id: string; revoked: string }>(
+  ): Promise<Array<{ user_id: string; session_ids: string[] }>> {
+    const { rows } = await q.query<{ user_id: string; session_ids: string[] }>(
       `WITH r AS (
          UPDATE sessions SET revoked_at = now(), revoke_reason = $2
           WHERE revoked_at IS NULL AND expires_at > now() AND ($1::uuid IS NULL OR id <> $1::uuid)
-          RETURNING user_id)
-       SELECT user_id, count(*) AS revoked FROM r GROUP BY user_id ORDER BY user_id`,
+          RETURNING user_id, id)
+       SELECT user_id, array_agg(id::text ORDER BY id) AS session_ids FROM r GROUP BY user_id ORDER BY user_id`,
       [keepSessionId ?? null, reason],
     );
-    return rows.map((r) => ({ user_id: r.user_id, revoked: Number(r.revoked) }));
+    return rows;
   }
 
   /** The session (family) of a refresh token, if the token is one of `userId`'s. */
