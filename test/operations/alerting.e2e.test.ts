@@ -216,7 +216,7 @@ describe('alerting end to end: services → Prometheus → Alertmanager → esca
     rmSync(tmp, { recursive: true, force: true });
   }, 120_000);
 
-  it('seed 000-23, 002-07: Prometheus scrapes all four services (the monitor over TLS, its CA expiry exported) and finds Alertmanager', async () => {
+  it("seed 000-23, 002-07, 004-45: Prometheus scrapes all four services (the monitor over TLS, its CA expiry, the gateway signing key's age) and finds Alertmanager", async () => {
     type Targets = {
       data: { activeTargets: Array<{ labels: { job: string }; health: string; lastError: string }> };
     };
@@ -248,6 +248,14 @@ describe('alerting end to end: services → Prometheus → Alertmanager → esca
     );
     expect(ca.metric).toMatchObject({ certificate: 'kafka-ca', subject: 'CN=Vigil local Kafka CA' });
     expect(Number(ca.value[1])).toBeGreaterThan(Date.now() / 1000);
+    // Seed 004-45: the gateway's signing key age (its key was made when it started).
+    const key = await waitFor(
+      async () =>
+        (await query('auth_signing_key_created_timestamp_seconds{job="auth-gateway"}')).data.result[0],
+      { timeoutMs: 30_000, what: 'the signing key timestamp' },
+    );
+    expect(Number(key.value[1])).toBeGreaterThan(Date.now() / 1000 - 3600);
+    expect(Number(key.value[1])).toBeLessThanOrEqual(Date.now() / 1000);
     // Recording rules evaluate against the real series (the HTTP histogram of the probes above).
     await waitFor(
       async () => {

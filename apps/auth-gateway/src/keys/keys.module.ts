@@ -3,6 +3,7 @@ import type { Logger } from 'winston';
 import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import type { AuthGatewayConfig } from '../config';
 import { EventsModule } from '../events/events.module';
+import { watchSigningKey } from '../metrics/gateway.metrics';
 import { AccessTokenSigner } from './access-token.signer';
 import { JwksController } from './jwks.controller';
 import { KeysAdminController } from './keys-admin.controller';
@@ -29,6 +30,10 @@ import { KeyStore } from './key-store';
           logger,
         });
         await store.init();
+        watchSigningKey(() => {
+          const signing = store.describe().find((k) => k.state === 'signing');
+          return signing ? Date.parse(signing.createdAt) / 1000 : undefined;
+        });
         return store;
       },
     },

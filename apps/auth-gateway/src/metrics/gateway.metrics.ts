@@ -44,6 +44,16 @@ export function gatewayMetrics() {
 /** Gauges read from the last observation (the relay and the maintenance loop refresh them). */
 export const gauges = { outboxDepth: 0, outboxOldestAgeSeconds: 0, activeSessions: 0 };
 let gaugesRegistered = false;
+let signingKeyCreatedAt: (() => number | undefined) | undefined;
+
+/**
+ * Exports when the key that signs access tokens was made (seeds 004-45, 000-54: rotate every 90
+ * days; Prometheus alerts when it is older): `read` returns its Unix seconds, undefined for none.
+ */
+export function watchSigningKey(read: () => number | undefined): void {
+  signingKeyCreatedAt = read;
+  registerGauges();
+}
 
 export function registerGauges(): void {
   if (gaugesRegistered) return;
@@ -58,4 +68,10 @@ export function registerGauges(): void {
   m.createObservableGauge('auth.active_sessions', {
     description: 'Sessions neither revoked nor expired (seed 001 activity tracker)',
   }).addCallback((r) => r.observe(gauges.activeSessions));
+  m.createObservableGauge('auth.signing_key.created_timestamp_seconds', {
+    description: 'Unix time the key now signing access tokens was made (its age: time() minus this)',
+  }).addCallback((r) => {
+    const created = signingKeyCreatedAt?.();
+    if (created !== undefined) r.observe(created);
+  });
 }
