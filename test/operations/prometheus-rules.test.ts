@@ -37,14 +37,14 @@ const SEV_OF: Record<string, string> = { critical: 'SEV-1', high: 'SEV-2', mediu
 describe('Prometheus alert rules (deploy/prometheus/rules)', () => {
   const rules = alertRules();
 
-  it('seed 003-28: promtool check rules accepts every rule file', async () => {
+  it('seed 004-11: promtool check rules accepts every rule file', async () => {
     const { code, output } = await run('promtool', ['check', 'rules', ...ruleFiles()]);
     expect(output).not.toMatch(/FAILED/);
     expect(code).toBe(0);
     for (const file of ruleFiles()) expect(output).toContain(`Checking ${file}`);
   });
 
-  it('promtool check config accepts prometheus.yml, which sends alerts to Alertmanager and scrapes it', async () => {
+  it('seed 004-11: promtool check config accepts prometheus.yml, which sends alerts to Alertmanager and scrapes it', async () => {
     const { code, output } = await run('promtool', ['check', 'config', PROMETHEUS_CONFIG]);
     expect(code).toBe(0);
     expect(output).toContain('SUCCESS');
@@ -73,7 +73,7 @@ describe('Prometheus alert rules (deploy/prometheus/rules)', () => {
     expect(output.match(/SUCCESS/g)?.length).toBe(files.length);
   });
 
-  it('the unit tests can fail: a 5xx page at 50 % instead of 5 % breaks its test', async () => {
+  it('seed 002-10: the unit tests can fail: a 5xx page at 50 % instead of 5 % breaks its test', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-rules-mutant-'));
     try {
       for (const f of ['vigil-recording.yml', 'vigil-http.yml'])
@@ -97,7 +97,7 @@ describe('Prometheus alert rules (deploy/prometheus/rules)', () => {
     }
   });
 
-  it('every alert has a unit test that fires it and a near miss that does not', () => {
+  it('seed 003-28: every alert has a unit test that fires it and a near miss that does not', () => {
     const tests = ruleUnitTests();
     const missing: string[] = [];
     for (const { alert } of rules) {
@@ -110,7 +110,7 @@ describe('Prometheus alert rules (deploy/prometheus/rules)', () => {
     expect(tests.filter((t) => !/^seed \d{3}-\d{2}/.test(t.name ?? '')).map((t) => t.name)).toEqual([]);
   });
 
-  it('every alert names its seed rows, a severity with its SEV level and a domain, and says summary, description, runbook_url', () => {
+  it('seed 000-34, 000-35, 000-36: every alert names its seed rows, a severity with its SEV level and a domain, and says summary, description, runbook_url', () => {
     expect(rules.length).toBeGreaterThanOrEqual(30);
     const problems: string[] = [];
     for (const r of rules) {
@@ -127,7 +127,7 @@ describe('Prometheus alert rules (deploy/prometheus/rules)', () => {
     expect(new Set(rules.map((r) => r.alert)).size).toBe(rules.length);
   });
 
-  it('every runbook_url is a page and an anchor that exist under docs/runbooks/alerts, and the index lists every alert', () => {
+  it('seed 002-47: every runbook_url is a page and an anchor that exist under docs/runbooks/alerts, and the index lists every alert', () => {
     const problems: string[] = [];
     for (const r of rules) {
       const m = /^docs\/runbooks\/alerts\/([\w-]+\.md)#([\w-]+)$/.exec(r.annotations.runbook_url ?? '');
@@ -147,7 +147,7 @@ describe('Prometheus alert rules (deploy/prometheus/rules)', () => {
     ).toEqual([]);
   });
 
-  it('every metric an alert or recording rule reads is exported by a service, Prometheus, Alertmanager or a standard exporter', () => {
+  it('seed 001-29, 002-04: every metric an alert or recording rule reads is exported by a service, Prometheus, Alertmanager or a standard exporter', () => {
     const exported = exportedMetricNames();
     // Sanity: names the services are known to export (seen on a running gateway's /metrics).
     expect([...exported]).toEqual(
@@ -181,7 +181,7 @@ describe('Prometheus alert rules (deploy/prometheus/rules)', () => {
     );
   });
 
-  it('every threshold of the seeds that issue 16 names has an alert with its seed row', () => {
+  it('seed 003-28: every threshold of the seeds that issue 16 names (and the other seed thresholds Prometheus can see) has an alert with its seed row', () => {
     const seeds = new Set(rules.flatMap((r) => r.labels.seed.split(' ')));
     const required = {
       '003-05': '5xx over 1 %',
@@ -206,6 +206,15 @@ describe('Prometheus alert rules (deploy/prometheus/rules)', () => {
       '002-07': 'certificate expiry',
       '002-39': '99.9 % availability SLO burn',
       '002-41': 'error budget',
+      '004-29': 'availability under 99 %',
+      '001-33': 'over 100 failed logins a minute',
+      '001-37': 'over 50 failed logins a minute',
+      '003-06': 'rate-limit spike for 10 minutes',
+      '004-30': 'failed notifications over 5 %',
+      '004-05': 'CPU over 80 %',
+      '004-06': 'memory over 85 %',
+      '004-07': 'disk over 90 %',
+      '004-45': 'signing key older than 90 days',
     };
     expect(Object.keys(required).filter((row) => !seeds.has(row))).toEqual([]);
   });
