@@ -87,12 +87,19 @@ const MATRIX: Record<string, Access | typeof PUBLIC> = {
   'audit-writer GET /api/v1/audit/security': AUDIT,
   'audit-writer GET /api/v1/audit/stats': AUDIT,
   'audit-writer GET /api/v1/audit/health': AUDIT,
+  // Readiness and liveness under the API prefix, for the one base URL (deploy/routes.json).
+  'audit-writer GET /api/v1/audit/health/live': PUBLIC,
+  'audit-writer GET /api/v1/audit/health/ready': PUBLIC,
+  'audit-writer GET /api/v1/audit/checkpoints': AUDIT,
   'security-monitor GET /health': PUBLIC,
   'security-monitor GET /health/live': PUBLIC,
   'security-monitor GET /health/ready': PUBLIC,
   'security-monitor GET /metrics': PUBLIC,
   'security-monitor GET /api/v1/monitor/rules': ADMIN,
   'security-monitor POST /api/v1/monitor/rules/reload': ADMIN,
+  'security-monitor GET /api/v1/monitor/health': PUBLIC,
+  'security-monitor GET /api/v1/monitor/health/live': PUBLIC,
+  'security-monitor GET /api/v1/monitor/health/ready': PUBLIC,
   'retention-worker GET /health': PUBLIC,
   'retention-worker GET /health/live': PUBLIC,
   'retention-worker GET /health/ready': PUBLIC,
@@ -104,6 +111,10 @@ const MATRIX: Record<string, Access | typeof PUBLIC> = {
   'retention-worker POST /api/v1/retention/holds/:id/release': ADMIN,
   'retention-worker POST /api/v1/retention/restore': ADMIN,
   'retention-worker GET /api/v1/retention/report': AUDIT,
+  'retention-worker POST /api/v1/retention/runs': ADMIN,
+  'retention-worker GET /api/v1/retention/health': PUBLIC,
+  'retention-worker GET /api/v1/retention/health/live': PUBLIC,
+  'retention-worker GET /api/v1/retention/health/ready': PUBLIC,
 };
 
 /** Path parameters: ids of nothing, so an allowed admin call changes no real account (404). */
