@@ -1,30 +1,15 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { ServiceDefinition } from '@vigil/runtime';
+import { apiDocsEnabled, setupOpenApi, type ServiceDefinition } from '@vigil/runtime';
 import { AppModule } from './app.module';
-import {
-  apiDocsEnabled,
-  describeAuthGatewayConfig,
-  loadAuthGatewayConfig,
-  SERVICE,
-  type AuthGatewayConfig,
-} from './config';
+import { describeAuthGatewayConfig, loadAuthGatewayConfig, SERVICE, type AuthGatewayConfig } from './config';
 
 /** OpenAPI at /api/docs (UI) and /api/docs-json; off in production unless API_DOCS_ENABLED=true. */
-export function setupOpenApi(app: NestExpressApplication): void {
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Vigil auth-gateway')
-      .setDescription(
-        'Login, token refresh and revocation, and user administration. Every outcome is an event on auth.events.v1.',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs-json' });
-}
+export const GATEWAY_API_DOCS = {
+  title: 'Vigil auth-gateway',
+  description:
+    'Login, token refresh and revocation, and user administration. Every outcome is an event on auth.events.v1.',
+  path: 'api/docs',
+};
 
 /**
  * Who may say where a request came from: Express's `trust proxy` from TRUST_PROXY (false, a hop
@@ -46,7 +31,7 @@ export const authGatewayDefinition: ServiceDefinition<AuthGatewayConfig> = {
   module: (config, logger) => AppModule.register(config, logger),
   configure: (app, config) => {
     applyTrustProxy(app, config.trustProxy);
-    if (apiDocsEnabled(config)) setupOpenApi(app);
+    if (apiDocsEnabled(config)) setupOpenApi(app, GATEWAY_API_DOCS);
   },
   bodyLimit: '16kb',
 };

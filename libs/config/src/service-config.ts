@@ -44,6 +44,8 @@ export function serviceSchema(defaults: {
     gitSha: env.string('VIGIL_GIT_SHA', { optional: true, pattern: /^[0-9a-f]{7,40}$/ }),
     /** Announce DEPLOYMENT and SCHEMA_MIGRATION events at start (the test harness turns it off unless a test asks). */
     announceReleases: env.bool('VIGIL_ANNOUNCE_RELEASES', { default: true }),
+    /** OpenAPI UI and JSON under the service's API prefix: on by default, off in production unless set (libs/runtime openapi.ts). */
+    apiDocsEnabled: env.bool('API_DOCS_ENABLED', { optional: true }),
   };
 }
 

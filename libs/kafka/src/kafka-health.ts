@@ -15,7 +15,9 @@ export class KafkaHealth {
   ) {}
 
   async check(): Promise<{ ok: boolean; detail: string }> {
-    if (this.last && Date.now() - this.last.at < this.cacheMs) return this.last;
+    // The cached answer, without its timestamp: /health shows the same fields cached or not.
+    if (this.last && Date.now() - this.last.at < this.cacheMs)
+      return { ok: this.last.ok, detail: this.last.detail };
     const started = Date.now();
     let result: { ok: boolean; detail: string };
     try {

@@ -1,5 +1,7 @@
 import { Controller, Get, Injectable, Res, type Type } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApiLiveness, ApiReadiness } from './health.openapi';
 
 export interface CheckResult {
   ok: boolean;
@@ -59,16 +61,19 @@ export class HealthRegistry {
  * GET /health: liveness plus readiness (200 when every dependency answers, 503 otherwise, with
  * each check's result; status "degraded" names the failing checks). GET /health/live answers 200 while the process serves HTTP at all.
  */
+@ApiTags('health')
 @Controller()
 export class HealthController {
   constructor(private readonly registry: HealthRegistry) {}
 
   @Get(['health', 'health/ready'])
+  @ApiReadiness()
   async health(@Res() res: Response): Promise<void> {
     await sendReadiness(this.registry, res);
   }
 
   @Get('health/live')
+  @ApiLiveness()
   live(): { status: string; live: boolean } {
     return { status: 'ok', live: true };
   }
@@ -100,16 +105,19 @@ export function healthAliasController(prefix: string, opts: HealthAliasOptions =
     throw new Error(`health alias prefix ${JSON.stringify(prefix)} is not a path`);
   const readiness = opts.bare === false ? ['health/ready'] : ['health', 'health/ready'];
 
+  @ApiTags('health')
   @Controller(base)
   class HealthAliasController {
     constructor(readonly registry: HealthRegistry) {}
 
     @Get(readiness)
+    @ApiReadiness()
     async health(@Res() res: Response): Promise<void> {
       await sendReadiness(this.registry, res);
     }
 
     @Get('health/live')
+    @ApiLiveness()
     live(): { status: string; live: boolean } {
       return { status: 'ok', live: true };
     }

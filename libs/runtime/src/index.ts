@@ -11,3 +11,5 @@ export * from './bootstrap';
 export * from './http-path';
 export * from './security-headers';
 export * from './release-announcer';
+export * from './openapi';
+export * from './health.openapi';

@@ -12,18 +12,35 @@ import {
   Query,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import {
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Principal, Roles, type VerifiedToken } from '@vigil/auth';
 import { Db } from '@vigil/database';
-import { SERVICE_CONFIG } from '@vigil/runtime';
+import { ApiProblems, ApiRoles, SERVICE_CONFIG } from '@vigil/runtime';
 import type { RetentionWorkerConfig } from '../config';
 import { OpsOutbox } from '../events/ops-outbox';
-import { CreateHoldDto, ReleaseHoldDto } from './holds.dto';
+import {
+  CreateHoldDto,
+  LEGAL_HOLD_EXAMPLE,
+  LegalHoldDoc,
+  LegalHoldListDoc,
+  ReleaseHoldDto,
+} from './holds.dto';
 import { holdAttributes, HoldsRepository, type LegalHold } from './holds.repository';
 
 /**
  * Legal holds (admin): held rows are never detached or dropped and held archives never deleted;
  * the audit owner's guard functions read the same table. Every change is an event.
  */
+@ApiTags('holds')
+@ApiRoles('admin')
+@ApiProblems(500)
 @Controller('api/v1/retention/holds')
 @Roles('admin')
 export class HoldsController {
@@ -39,6 +56,12 @@ export class HoldsController {
 
   @Post()
   @HttpCode(201)
+  @ApiOperation({
+    summary:
+      'Set a legal hold by user, action and/or time range: held rows and archives are never removed (LEGAL_HOLD_SET)',
+  })
+  @ApiCreatedResponse({ type: LegalHoldDoc, example: LEGAL_HOLD_EXAMPLE })
+  @ApiProblems({ status: 400, detail: 'a hold names a user_id, an action, or a from/to time range' })
   async create(@Body() body: CreateHoldDto, @Principal() who: VerifiedToken): Promise<LegalHold> {
     if (!body.user_id && !body.action && !body.from && !body.to)
       throw new BadRequestException('a hold names a user_id, an action, or a from/to time range');
@@ -64,12 +87,36 @@ export class HoldsController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'The active legal holds (?all=true: released ones too)' })
+  @ApiQuery({
+    name: 'all',
+    required: false,
+    enum: ['true', 'false'],
+    description: 'true: released holds too',
+  })
+  @ApiOkResponse({ type: LegalHoldListDoc, example: { items: [LEGAL_HOLD_EXAMPLE] } })
   async list(@Query('all') all?: string): Promise<{ items: LegalHold[] }> {
     return { items: await this.repo.list(Db.of(this.ds), all === 'true') };
   }
 
   @Post(':id/release')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Release a legal hold, with a reason (LEGAL_HOLD_RELEASED)' })
+  @ApiParam({
+    name: 'id',
+    schema: { type: 'string', pattern: '^hold-[0-9a-f]{12}$' },
+    example: 'hold-0123456789ab',
+  })
+  @ApiOkResponse({
+    type: LegalHoldDoc,
+    example: {
+      ...LEGAL_HOLD_EXAMPLE,
+      releasedAt: '2026-12-09T09:00:00.000Z',
+      releasedBy: '0193a6c2-0000-7000-8000-000000000001',
+      releaseReason: 'case closed',
+    },
+  })
+  @ApiProblems(400, { status: 404, detail: 'no active hold hold-0123456789ab' })
   async release(
     @Param('id') id: string,
     @Body() body: ReleaseHoldDto,

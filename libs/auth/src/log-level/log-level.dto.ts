@@ -21,3 +21,29 @@ export class SetLogLevelDto {
   @Max(MAX_LOG_LEVEL_TTL_SECONDS)
   ttlSeconds?: number;
 }
+
+/** GET <prefix>/log-level's answer. */
+export class LogLevelViewDoc {
+  @ApiProperty({ example: 'audit-writer', description: 'the service' })
+  service!: string;
+
+  @ApiProperty({ enum: LOG_LEVELS, description: 'the level in force on this instance' })
+  level!: LogLevel;
+
+  @ApiProperty({ enum: LOG_LEVELS, description: 'LOG_LEVEL at start: what a temporary level reverts to' })
+  configured!: LogLevel;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'date-time',
+    description: 'when a temporary level reverts',
+  })
+  revertsAt!: string | null;
+}
+
+/** PUT <prefix>/log-level's answer: the new view and the level before. */
+export class LogLevelChangeDoc extends LogLevelViewDoc {
+  @ApiProperty({ enum: LOG_LEVELS })
+  before!: LogLevel;
+}

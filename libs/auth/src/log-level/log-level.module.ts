@@ -16,13 +16,13 @@ import {
   type OnModuleDestroy,
   type Type,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'winston';
-import { LOGGER, SERVICE_NAME } from '@vigil/runtime';
+import { ApiProblems, ApiRoles, LOGGER, SERVICE_NAME } from '@vigil/runtime';
 import { Principal, Roles } from '../nest/decorators';
 import type { VerifiedToken } from '../verified-token';
-import { SetLogLevelDto } from './log-level.dto';
+import { LogLevelChangeDoc, LogLevelViewDoc, SetLogLevelDto } from './log-level.dto';
 import { LogLevelState, type LogLevel, type LogLevelView } from './log-level.state';
 
 /** An app's audit hook for a level change (the gateway writes LOG_LEVEL_CHANGED through its outbox). */
@@ -83,7 +83,7 @@ function logLevelController(prefix: string): Type<unknown> {
   const base = `${prefix.replace(/^\/+|\/+$/g, '')}/log-level`;
 
   @ApiTags('admin')
-  @ApiBearerAuth()
+  @ApiRoles('admin')
   @Roles('admin')
   @Controller(base)
   class LogLevelController {
@@ -97,6 +97,10 @@ function logLevelController(prefix: string): Type<unknown> {
     @ApiOperation({
       summary: "This instance's log level, the configured LOG_LEVEL, and when a temporary level reverts",
     })
+    @ApiOkResponse({
+      type: LogLevelViewDoc,
+      example: { service: 'audit-writer', level: 'info', configured: 'info', revertsAt: null },
+    })
     get(): LogLevelView & { service: string } {
       return { service: this.holder.service, ...this.holder.state.view() };
     }
@@ -105,6 +109,24 @@ function logLevelController(prefix: string): Type<unknown> {
     @ApiOperation({
       summary:
         'Seed 002-32: change the log level at runtime, no restart (this instance), for ttlSeconds or until changed again; logged at warn with the admin',
+    })
+    @ApiBody({
+      type: SetLogLevelDto,
+      examples: { investigate: { value: { level: 'debug', ttlSeconds: 900 } } },
+    })
+    @ApiOkResponse({
+      type: LogLevelChangeDoc,
+      example: {
+        service: 'audit-writer',
+        before: 'info',
+        level: 'debug',
+        configured: 'info',
+        revertsAt: '2026-12-02T09:29:03.000Z',
+      },
+    })
+    @ApiProblems({
+      status: 400,
+      errors: ['level must be one of the following values: error, warn, info, debug'],
     })
     async set(
       @Body() dto: SetLogLevelDto,
