@@ -24,5 +24,6 @@ export * from './registry/event-registry';
 export * from './codec/codec';
 export * from './factory/create-event';
 export * from './keys/event-key';
+export * from './api/http-api';
 export { isUtcTimestamp } from './validation/patterns';
 // Test fixtures (SAMPLE_EVENTS, sampleEvent) are @vigil/contracts/testing, outside this barrel and the build.

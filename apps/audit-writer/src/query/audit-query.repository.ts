@@ -4,26 +4,9 @@ import { schemaOf } from '@vigil/database';
 import { SERVICE_CONFIG } from '@vigil/runtime';
 import type { AuditWriterConfig } from '../config';
 import type { CheckpointQueryDto, LogQueryDto, SecurityQueryDto, StatsQueryDto } from './dto/log-query.dto';
+import type { AuditLogView } from '@vigil/contracts';
 
-export interface AuditLogView {
-  id: string;
-  eventId: string;
-  createdAt: string;
-  action: string;
-  userId: string | null;
-  ipAddress: string | null;
-  userAgent: string | null;
-  username: string | null;
-  outcome: string;
-  reason: string | null;
-  producer: string;
-  requestId: string | null;
-  actorUserId: string | null;
-  actorRoles: string[] | null;
-  details: unknown;
-  chainId: string;
-  chainSeq: string;
-}
+export type { AuditLogView };
 
 const VIEW = `id::text, event_id, created_at, action, user_id, host(ip_address) AS ip_address, user_agent, username, outcome,
   reason, producer, request_id, actor_user_id, actor_roles, details, chain_id, chain_seq::text`;

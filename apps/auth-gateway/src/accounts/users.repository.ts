@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db, type Queryable } from '@vigil/database';
+import type { UserView } from '@vigil/contracts';
 
 export interface UserRow {
   id: string;
@@ -20,20 +21,7 @@ export interface UserRow {
   roles_changed_at: Date;
 }
 
-/** What the API shows of a user: never the hash. */
-export interface UserView {
-  id: string;
-  username: string;
-  email: string;
-  roles: string[];
-  isAdmin: boolean;
-  isActive: boolean;
-  lockedUntil: string | null;
-  lockReason: string | null;
-  mustResetPassword: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { UserView };
 
 export function toUserView(u: UserRow): UserView {
   return {

@@ -3,17 +3,9 @@ import { Db } from '@vigil/database';
 import { gatewayEvent, type RequestMeta } from '../events/gateway-event.factory';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import { IpBlocksRepository, type IpBlockRow } from './ip-blocks.repository';
+import type { IpBlockView } from '@vigil/contracts';
 
-export interface IpBlockView {
-  ip: string;
-  blockedUntil: string;
-  /** `admin` (set by hand) or `security_action` (the monitor). */
-  source: string;
-  note: string | null;
-  blockedBy: string | null;
-  alertId: string | null;
-  createdAt: string;
-}
+export type { IpBlockView };
 
 const toView = (r: IpBlockRow): IpBlockView => ({
   ip: r.ip,

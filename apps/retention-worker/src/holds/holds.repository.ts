@@ -1,18 +1,7 @@
 import type { Queryable } from '@vigil/database';
+import type { LegalHoldView } from '@vigil/contracts';
 
-export interface LegalHold {
-  holdId: string;
-  userId: string | null;
-  action: string | null;
-  from: string | null;
-  to: string | null;
-  reason: string;
-  createdBy: string;
-  createdAt: string;
-  releasedAt: string | null;
-  releasedBy: string | null;
-  releaseReason: string | null;
-}
+export type LegalHold = LegalHoldView;
 
 /** The LEGAL_HOLD_SET / LEGAL_HOLD_RELEASED attributes of a hold. */
 export function holdAttributes(h: LegalHold, reason: string) {

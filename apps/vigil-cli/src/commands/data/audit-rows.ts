@@ -1,26 +1,9 @@
 import type { ApiClient } from '../../api-client';
 import { UsageError } from '../../errors';
+import type { AuditLogView } from '@vigil/contracts';
 
 /** A row of the audit query API (GET /api/v1/audit/logs). */
-export interface AuditRow {
-  id: string;
-  eventId: string;
-  createdAt: string;
-  action: string;
-  userId: string | null;
-  ipAddress: string | null;
-  userAgent: string | null;
-  username: string | null;
-  outcome: string;
-  reason: string | null;
-  producer: string;
-  requestId: string | null;
-  actorUserId: string | null;
-  actorRoles: string[] | null;
-  details: unknown;
-  chainId: string;
-  chainSeq: string;
-}
+export type AuditRow = AuditLogView;
 
 /** The audit API's filters, as the CLI's flags give them (one action per request). */
 export interface AuditFilter {

@@ -5,6 +5,7 @@ import { serviceUrl } from '../../config';
 import { UsageError } from '../../errors';
 import { table } from '../../output';
 import { parseTime, positiveInt } from './time-range';
+import type { LegalHoldView } from '@vigil/contracts';
 
 /** What POST /api/v1/retention/runs answers (the retention worker's RunReport), as far as the CLI reads it. */
 interface RunReport {
@@ -30,17 +31,7 @@ interface RunReport {
   outcome: 'success' | 'partial' | 'failure';
 }
 
-interface LegalHold {
-  holdId: string;
-  userId: string | null;
-  action: string | null;
-  from: string | null;
-  to: string | null;
-  reason: string;
-  createdBy: string;
-  createdAt: string;
-  releasedAt: string | null;
-}
+type LegalHold = LegalHoldView;
 
 export function formatRun(r: RunReport): string {
   const lines = [

@@ -4,16 +4,7 @@ import { action } from '../../command';
 import { UsageError } from '../../errors';
 import { table } from '../../output';
 import { checkReason, formatSeconds, parseDuration } from './ops-args';
-
-interface IpBlockView {
-  ip: string;
-  blockedUntil: string;
-  source: string;
-  note: string | null;
-  blockedBy: string | null;
-  alertId: string | null;
-  createdAt: string;
-}
+import type { IpBlockView } from '@vigil/contracts';
 
 const BLOCKS = 'api/v1/admin/ip-blocks';
 

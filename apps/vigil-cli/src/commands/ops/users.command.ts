@@ -4,21 +4,9 @@ import { action } from '../../command';
 import type { CliContext } from '../../context';
 import { CliError, ExitCode, UsageError } from '../../errors';
 import { checkReason, formatSeconds, isUuid, parseDuration } from './ops-args';
+import type { UserView } from '@vigil/contracts';
 
-/** A user as the gateway's admin API shows it (never a hash). */
-export interface UserView {
-  id: string;
-  username: string;
-  email: string;
-  roles: string[];
-  isAdmin: boolean;
-  isActive: boolean;
-  lockedUntil: string | null;
-  lockReason: string | null;
-  mustResetPassword: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { UserView };
 
 const USERS = 'api/v1/admin/users';
 
