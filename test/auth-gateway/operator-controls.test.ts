@@ -89,8 +89,12 @@ describe('auth-gateway: operator controls across instances', () => {
       .post('/api/v1/auth/token')
       .type('form')
       .send(`username=${RUTH.username}&password=${encodeURIComponent(RUTH.password)}`);
-    expect(token.status).toBe(403);
-    expect(token.body.type).toBe('https://vigil.dev/problems/password-change-required');
+    // The token endpoint answers in RFC 6749 §5.2's shape (issue 20): invalid_grant, the reason as error_uri.
+    expect(token.status).toBe(400);
+    expect(token.body).toMatchObject({
+      error: 'invalid_grant',
+      error_uri: 'https://vigil.dev/problems/password-change-required',
+    });
     const wrong = await http(a).post('/api/v1/auth/password').set('X-Forwarded-For', '203.0.113.90').send({
       username: RUTH.username,
       currentPassword: 'Not-Her-Password-1',

@@ -105,7 +105,7 @@ describe('alerting end to end: services → Prometheus → Alertmanager → esca
         SECURITY_ACTION_PUBLIC_KEYS: testActionKeys().publicDir,
         OUTBOX_POLL_MS: '50',
         TRUST_PROXY: 'loopback',
-        // Cheap hashes and no throttling: the burst below is many clients, each refused with 401.
+        // Cheap hashes and no throttling: the burst below is many clients, each refused (400 invalid_grant on the token endpoint).
         ARGON2_MEMORY_KIB: '1024',
         ARGON2_TIME_COST: '1',
         THROTTLE_IP_FREE_FAILURES: '100000',
@@ -321,7 +321,7 @@ describe('alerting end to end: services → Prometheus → Alertmanager → esca
     // The burst: 240 more, ten clients at a time, each a different account and address.
     for (let i = 20; i < 260; i += 10)
       statuses.push(...(await Promise.all(Array.from({ length: 10 }, (_, k) => attempt(i + k)))));
-    expect(statuses.filter((s) => s !== 401)).toEqual([]);
+    expect(statuses.filter((s) => s !== 400)).toEqual([]); // RFC 6749 §5.2: invalid_grant
 
     const firing = (path: string) =>
       calls().find(

@@ -286,7 +286,7 @@ describe('the one base URL: deploy/local/edge.js routes deploy/routes.json to th
         },
         chunks: [`username=${username}&password=not-the-password`],
       });
-      expect(r.status).toBe(401);
+      expect(r.status).toBe(400); // RFC 6749 §5.2: invalid_grant
       const saw = seen['auth-gateway'].find((s) => s.headers['x-request-id'] === requestId);
       return { event: await tap.waitFor('FAILED_AUTH_LOGIN', (e) => e.requestId === requestId), saw };
     };

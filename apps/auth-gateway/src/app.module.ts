@@ -21,6 +21,7 @@ import { LoginModule } from './login/login.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
 import { MaintenanceModeModule } from './maintenance-mode/maintenance-mode.module';
 import { migrations } from './migrations';
+import { OAuthModule } from './oauth/oauth.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { SecurityActionsModule } from './security-actions/security-actions.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -66,6 +67,7 @@ export class AppModule {
         KeysModule,
         JunkModule,
         LoginModule,
+        OAuthModule,
         SessionsModule,
         AccountsModule,
         AdminModule,

@@ -10,6 +10,7 @@ import {
 } from '@vigil/config';
 import { Topics } from '@vigil/contracts';
 import { parseTrustProxy, type TrustProxy } from './http/request-meta';
+import { oauthConfigProblems, oauthSchema } from './oauth/oauth.config';
 import { checkPassword } from './passwords/password-policy';
 
 export const SERVICE = 'auth-gateway';
@@ -57,6 +58,9 @@ export const schema = {
   signingAlg: env.oneOf('SIGNING_ALG', ['EdDSA', 'ES256'] as const, { default: 'EdDSA' }),
   signingKeyRotationDays: env.int('SIGNING_KEY_ROTATION_DAYS', { default: 30, min: 0, max: 3650 }),
   signingKeyPrepublishSeconds: env.int('SIGNING_KEY_PREPUBLISH_SECONDS', { default: 60, min: 0, max: 86400 }),
+
+  // OAuth 2.0 clients, discovery base URL, further signing algorithms (issue 20; oauth/oauth.config.ts)
+  ...oauthSchema,
 
   // Passwords
   argon2MemoryKiB: env.int('ARGON2_MEMORY_KIB', {
@@ -171,6 +175,7 @@ export const loadAuthGatewayConfig = (source = process.env): AuthGatewayConfig =
     });
     if (weak.length) problems.push(`BOOTSTRAP_ADMIN_PASSWORD fails the password policy (${weak.join(', ')})`);
   }
+  problems.push(...oauthConfigProblems(config));
   if (problems.length) throw new ConfigError(problems);
   return config;
 };

@@ -38,6 +38,11 @@ export class GatewayProblemFilter extends ProblemFilter {
     if ((status === 403 || status === 429 || status >= 500) && !isAudited(exception)) {
       void this.audit(exception, status, req).catch(() => undefined);
     }
+    this.respond(exception, host);
+  }
+
+  /** Writes the answer: problem+json here; the OAuth endpoints answer in RFC 6749 §5.2's shape instead. */
+  protected respond(exception: unknown, host: ArgumentsHost): void {
     super.catch(exception, host);
   }
 

@@ -72,6 +72,56 @@ describe('KeyStore (keys on disk)', () => {
     expect((await fs.readdir(dir)).filter((f) => f.endsWith('.json'))).toEqual([`${newKid}.json`]);
   });
 
+  it('keeps ES256 keys beside the EdDSA default: both published, each signing for its own algorithm, rotated together', async () => {
+    const ks = new KeyStore({
+      dir,
+      alg: 'EdDSA',
+      additionalAlgs: ['ES256'],
+      accessTtlMs: 10 * MIN,
+      prepublishMs: MIN,
+      rotationMs: 30 * 1440 * MIN,
+      logger,
+    });
+    const t0 = Date.now();
+    await ks.init();
+    expect(
+      ks
+        .jwks(t0)
+        .keys.map((k) => k.alg)
+        .sort(),
+    ).toEqual(['ES256', 'EdDSA']);
+    expect(ks.signingKey(t0).alg).toBe('EdDSA');
+    const es = ks.signingKey(t0, 'ES256');
+    expect(es.alg).toBe('ES256');
+    const token = await new SignJWT({ roles: ['user'] })
+      .setProtectedHeader({ alg: es.alg, kid: es.kid, typ: 'at+jwt' })
+      .setSubject('u-1')
+      .setJti('j')
+      .setIssuedAt()
+      .setIssuer('iss')
+      .setAudience('aud')
+      .setExpirationTime('10m')
+      .sign(es.privateKey);
+    const verifier = new JwksVerifier({ loadJwks: async () => ks.jwks(), issuer: 'iss', audience: 'aud' });
+    await expect(verifier.verify(token)).resolves.toMatchObject({ kid: es.kid });
+    // An operator's rotation makes a key per algorithm; each signs for its own lane after pre-publication.
+    await ks.rotate(t0);
+    expect(
+      ks
+        .describe(t0)
+        .filter((k) => k.state === 'pending')
+        .map((k) => k.alg)
+        .sort(),
+    ).toEqual(['ES256', 'EdDSA']);
+    expect(ks.signingKey(t0 + 2 * MIN, 'ES256').alg).toBe('ES256');
+    expect(ks.signingKey(t0 + 2 * MIN, 'ES256').kid).not.toBe(es.kid);
+    expect(ks.signingKey(t0 + 2 * MIN).alg).toBe('EdDSA');
+    // Only configured algorithms sign.
+    const only = store('EdDSA');
+    await only.init();
+    expect(() => only.signingKey(Date.now(), 'ES256')).toThrow(/no ES256 keys/);
+  });
+
   it('refuses to start with a key file readable by others', async () => {
     await store().init();
     const [file] = (await fs.readdir(dir)).filter((f) => f.endsWith('.json'));

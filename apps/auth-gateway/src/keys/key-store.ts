@@ -9,7 +9,13 @@ export type SigningAlg = 'EdDSA' | 'ES256';
 
 export interface KeyStoreOptions {
   dir: string;
+  /** The default signing algorithm: tokens are signed with it unless a client asks for another. */
   alg: SigningAlg;
+  /**
+   * Further algorithms whose keys are made, rotated and published beside the default one (ES256 for
+   * libraries without EdDSA): each is a lane of its own with its own signing key.
+   */
+  additionalAlgs?: SigningAlg[];
   accessTtlMs: number;
   prepublishMs: number;
   rotationMs: number;
@@ -54,7 +60,8 @@ const STALE_LOCK_MS = 60_000;
  */
 export class KeyStore {
   private keys: LoadedKey[] = [];
-  private plan: KeyPlan = { published: [], prunable: [], rotationDue: true };
+  /** One rotation plan per lane (algorithm). */
+  private plans = new Map<SigningAlg, KeyPlan>();
 
   private readonly changeListeners: Array<() => void> = [];
 
@@ -73,53 +80,98 @@ export class KeyStore {
     };
   }
 
-  /** Loads the keys, generating the first one (active at once) when the directory has none. */
+  /** The algorithms keys are kept for: the default first. */
+  get algs(): SigningAlg[] {
+    return [this.opts.alg, ...(this.opts.additionalAlgs ?? []).filter((a) => a !== this.opts.alg)];
+  }
+
+  /**
+   * The lane a key is planned in: its algorithm's when that is configured, else the default lane
+   * (a key of an algorithm no longer configured retires there, as before a switch of SIGNING_ALG).
+   */
+  private laneOf(key: { alg: SigningAlg }): SigningAlg {
+    return this.algs.includes(key.alg) ? key.alg : this.opts.alg;
+  }
+
+  private planAll(now: number): Map<SigningAlg, KeyPlan> {
+    const plans = new Map<SigningAlg, KeyPlan>();
+    for (const lane of this.algs) {
+      const inLane = this.keys.filter((k) => this.laneOf(k) === lane);
+      const plan = planKeys(inLane, now, this.planOptions);
+      // A lane whose newest key is of another algorithm (SIGNING_ALG changed) gets a key of its own.
+      const newest = inLane.reduce<LoadedKey | undefined>(
+        (n, k) => (!n || k.createdAt > n.createdAt ? k : n),
+        undefined,
+      );
+      plans.set(lane, {
+        ...plan,
+        rotationDue: plan.rotationDue || (newest !== undefined && newest.alg !== lane),
+      });
+    }
+    return plans;
+  }
+
+  /** Loads the keys, generating the first one per algorithm (active at once) when there is none. */
   async init(): Promise<void> {
     await fs.mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
     await this.maintain();
-    if (!this.plan.signing) throw new Error(`no signing key available in ${this.opts.dir}`);
+    for (const alg of this.algs)
+      if (!this.plans.get(alg)?.signing)
+        throw new Error(`no ${alg} signing key available in ${this.opts.dir}`);
   }
 
-  /** Rereads the directory; rotates when due; deletes keys no live token can name. */
+  /** Rereads the directory; rotates each algorithm's keys when due; deletes keys no live token can name. */
   async maintain(now = Date.now()): Promise<void> {
     await this.reload(now);
-    if (this.plan.rotationDue) await this.rotate(now, { onlyIfDue: true });
-    for (const kid of this.plan.prunable) {
+    const due = this.algs.filter((alg) => this.plans.get(alg)?.rotationDue);
+    if (due.length) await this.rotate(now, { onlyIfDue: true, algs: due });
+    const prunable = [...this.plans.values()].flatMap((p) => p.prunable);
+    for (const kid of prunable) {
       await fs.rm(this.fileOf(kid), { force: true });
       this.opts.logger.info('retired signing key deleted', { kid });
     }
-    if (this.plan.prunable.length) await this.reload(now);
+    if (prunable.length) await this.reload(now);
   }
 
   /**
    * Generates a new key. It signs after the pre-publication delay, or at once when there is no key
    * yet or `immediate` (an operator's rotation after an exposure: seed 000-42). `retirePrevious`
    * deletes every other key, so tokens they signed stop verifying at once (instead of at expiry).
+   * Every configured algorithm gets a new key unless `algs` names some; the answer is the new key of
+   * the default algorithm (or of the first one rotated).
    */
   async rotate(
     now = Date.now(),
-    opts: { onlyIfDue?: boolean; immediate?: boolean; retirePrevious?: boolean } = {},
+    opts: { onlyIfDue?: boolean; immediate?: boolean; retirePrevious?: boolean; algs?: SigningAlg[] } = {},
   ): Promise<string | undefined> {
     const lock = path.join(this.opts.dir, LOCK);
     if (!(await this.acquire(lock, now))) return undefined; // another instance is rotating
     try {
       await this.reload(now);
-      if (opts.onlyIfDue && !this.plan.rotationDue) return undefined;
-      const immediate = opts.immediate === true || this.plan.signing === undefined;
-      const file = await this.generate(now, immediate ? now : now + this.opts.prepublishMs);
-      this.opts.logger.info('signing key generated', {
-        kid: file.kid,
-        alg: file.alg,
-        activatesAt: file.activatesAt,
-      });
+      const lanes = (opts.algs ?? this.algs).filter(
+        (alg) => this.algs.includes(alg) && (!opts.onlyIfDue || this.plans.get(alg)?.rotationDue),
+      );
+      if (lanes.length === 0) return undefined;
+      const previous = [...this.keys];
+      const made: KeyFile[] = [];
+      for (const lane of lanes) {
+        const immediate = opts.immediate === true || this.plans.get(lane)?.signing === undefined;
+        const file = await this.generate(now, immediate ? now : now + this.opts.prepublishMs, lane);
+        made.push(file);
+        this.opts.logger.info('signing key generated', {
+          kid: file.kid,
+          alg: file.alg,
+          activatesAt: file.activatesAt,
+        });
+      }
       if (opts.retirePrevious) {
-        for (const key of this.keys) {
+        for (const key of previous) {
           await fs.rm(this.fileOf(key.kid), { force: true });
           this.opts.logger.warn('signing key retired at once by an operator', { kid: key.kid });
         }
       }
       await this.reload(now);
-      return file.kid;
+      return (made.find((f) => f.alg === this.opts.alg) ?? made[0]).kid;
     } finally {
       await fs.rm(lock, { force: true });
     }
@@ -158,27 +210,27 @@ export class KeyStore {
         .sort()
         .join();
     this.keys = loaded;
-    this.plan = planKeys(loaded, now, this.planOptions);
+    this.plans = this.planAll(now);
     if (changed) for (const listener of this.changeListeners) listener();
   }
 
   /** Every key on disk with its dates and role (keys list, seeds 000-42, 000-54): never a private member. */
   describe(now = Date.now()): KeyDescription[] {
-    const plan = planKeys(this.keys, now, this.planOptions);
-    const published = new Set(plan.published);
+    const plans = this.planAll(now);
+    const published = new Set([...plans.values()].flatMap((p) => p.published));
+    const signing = new Set([...plans.values()].map((p) => p.signing));
     return [...this.keys]
       .sort((a, b) => b.activatesAt - a.activatesAt || b.createdAt - a.createdAt)
       .map((k) => ({
         kid: k.kid,
         alg: k.alg,
-        state:
-          k.kid === plan.signing
-            ? ('signing' as const)
-            : k.activatesAt > now
-              ? ('pending' as const)
-              : published.has(k.kid)
-                ? ('retiring' as const)
-                : ('expired' as const),
+        state: signing.has(k.kid)
+          ? ('signing' as const)
+          : k.activatesAt > now
+            ? ('pending' as const)
+            : published.has(k.kid)
+              ? ('retiring' as const)
+              : ('expired' as const),
         createdAt: new Date(k.createdAt).toISOString(),
         activatesAt: new Date(k.activatesAt).toISOString(),
         ageDays: Math.floor((now - k.createdAt) / 86_400_000),
@@ -189,21 +241,26 @@ export class KeyStore {
   /** When the next scheduled rotation is due (undefined: never, SIGNING_KEY_ROTATION_DAYS=0). */
   nextRotationAt(): string | undefined {
     if (this.opts.rotationMs <= 0 || this.keys.length === 0) return undefined;
-    const newest = Math.max(...this.keys.map((k) => k.createdAt));
-    return new Date(newest + this.opts.rotationMs).toISOString();
+    const newestPerLane = this.algs
+      .map((lane) => this.keys.filter((k) => this.laneOf(k) === lane).map((k) => k.createdAt))
+      .filter((created) => created.length > 0)
+      .map((created) => Math.max(...created));
+    return new Date(Math.min(...newestPerLane) + this.opts.rotationMs).toISOString();
   }
 
-  /** The key new tokens are signed with. */
-  signingKey(now = Date.now()): { kid: string; alg: SigningAlg; privateKey: KeyObject } {
-    this.plan = planKeys(this.keys, now, this.planOptions);
-    const key = this.keys.find((k) => k.kid === this.plan.signing);
+  /** The key new tokens are signed with: the default algorithm's, or `alg`'s when it is configured. */
+  signingKey(now = Date.now(), alg?: SigningAlg): { kid: string; alg: SigningAlg; privateKey: KeyObject } {
+    const lane = alg ?? this.opts.alg;
+    if (!this.algs.includes(lane)) throw new Error(`no ${lane} keys are kept (SIGNING_ADDITIONAL_ALGS)`);
+    this.plans = this.planAll(now);
+    const key = this.keys.find((k) => k.kid === this.plans.get(lane)?.signing);
     if (!key) throw new Error('no signing key loaded');
     return { kid: key.kid, alg: key.alg, privateKey: key.privateKey };
   }
 
   /** Public keys for /.well-known/jwks.json: never a private member. */
   jwks(now = Date.now()): JSONWebKeySet {
-    const published = new Set(planKeys(this.keys, now, this.planOptions).published);
+    const published = new Set([...this.planAll(now).values()].flatMap((p) => p.published));
     return {
       keys: this.keys
         .filter((k) => published.has(k.kid))
@@ -223,16 +280,14 @@ export class KeyStore {
     return path.join(this.opts.dir, `${kid}.json`);
   }
 
-  private async generate(now: number, activatesAt: number): Promise<KeyFile> {
+  private async generate(now: number, activatesAt: number, alg: SigningAlg): Promise<KeyFile> {
     const pair =
-      this.opts.alg === 'EdDSA'
-        ? generateKeyPairSync('ed25519')
-        : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      alg === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwk = pair.publicKey.export({ format: 'jwk' }) as JWK;
     const kid = await calculateJwkThumbprint(jwk, 'sha256');
     const file: KeyFile = {
       kid,
-      alg: this.opts.alg,
+      alg,
       createdAt: new Date(now).toISOString(),
       activatesAt: new Date(activatesAt).toISOString(),
       privateKeyPem: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),

@@ -8,7 +8,7 @@ import { AccessTokenSigner } from './access-token.signer';
 import { JwksController } from './jwks.controller';
 import { KeysAdminController } from './keys-admin.controller';
 import { KeysAdminService } from './keys-admin.service';
-import { KeyStore } from './key-store';
+import { KeyStore, type SigningAlg } from './key-store';
 
 /** Signing keys (files in SIGNING_KEYS_DIR, rotated by the maintenance job or an admin), the access-token signer, the JWKS and `/api/v1/admin/keys`. */
 @Module({
@@ -24,6 +24,7 @@ import { KeyStore } from './key-store';
         const store = new KeyStore({
           dir: c.signingKeysDir,
           alg: c.signingAlg,
+          additionalAlgs: c.signingAdditionalAlgs as SigningAlg[] | undefined,
           accessTtlMs: c.accessTokenTtlSeconds * 1000,
           prepublishMs: c.signingKeyPrepublishSeconds * 1000,
           rotationMs: c.signingKeyRotationDays * 86_400_000,

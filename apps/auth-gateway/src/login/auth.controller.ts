@@ -1,12 +1,5 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiConsumes,
-  ApiOkResponse,
-  ApiOperation,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Authenticated, Principal, type VerifiedToken } from '@vigil/auth';
 import { currentUserOf } from '../accounts/session-revocation.check';
@@ -15,15 +8,8 @@ import { metaOf, routeTemplateOf } from '../http/request-meta';
 import { MaintenanceModeGuard } from '../maintenance-mode/maintenance-mode.guard';
 import { SessionsService } from '../sessions/sessions.service';
 import type { TokenResponse } from '../sessions/token-response';
-import {
-  ChangePasswordDto,
-  LoginDto,
-  LogoutDto,
-  RefreshDto,
-  RevokeDto,
-  TokenRequestDto,
-  TokenResponseDto,
-} from './dto/login.dto';
+import { TokenResponseDto } from '../oauth/dto/oauth.dto';
+import { ChangePasswordDto, LoginDto, LogoutDto, RefreshDto } from './dto/login.dto';
 import { LoginService } from './login.service';
 
 @ApiTags('auth')
@@ -48,21 +34,6 @@ export class AuthController {
   @ApiResponse({ status: 503, description: 'maintenance mode (Retry-After)' })
   login(@Body() dto: LoginDto, @Req() req: Request): Promise<TokenResponse> {
     return this.logins.login(dto.username, dto.password, metaOf(req), routeTemplateOf(req));
-  }
-
-  @Post('api/v1/auth/token')
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
-  @ApiOperation({
-    summary: 'OAuth 2.0 token endpoint: grant_type=password (default) or refresh_token; form-encoded or JSON',
-  })
-  @ApiOkResponse({ type: TokenResponseDto })
-  @UseGuards(MaintenanceModeGuard)
-  @ApiResponse({ status: 503, description: 'maintenance mode (Retry-After)' })
-  token(@Body() dto: TokenRequestDto, @Req() req: Request): Promise<TokenResponse> {
-    if (dto.grant_type === 'refresh_token') return this.sessions.refresh(dto.refresh_token!, metaOf(req));
-    return this.logins.login(dto.username!, dto.password!, metaOf(req), routeTemplateOf(req));
   }
 
   @Post('api/v1/auth/refresh')
@@ -103,22 +74,6 @@ export class AuthController {
   @ApiOperation({ summary: 'End this session (or all of them)' })
   async logout(@Principal() who: VerifiedToken, @Body() dto: LogoutDto, @Req() req: Request): Promise<void> {
     await this.sessions.logout(who.sub, who.sid, dto.allSessions === true, metaOf(req));
-  }
-
-  @Post('api/v1/auth/revoke')
-  @HttpCode(200)
-  @Authenticated()
-  @ApiBearerAuth()
-  @ApiOperation({
-    summary:
-      "Revoke the bearer's own session and refresh family (no body needed), or a refresh token of theirs (RFC 7009)",
-  })
-  async revoke(
-    @Principal() who: VerifiedToken,
-    @Body() dto: RevokeDto,
-    @Req() req: Request,
-  ): Promise<{ revoked: number }> {
-    return { revoked: await this.sessions.revoke(who.sub, who.sid, dto.token, metaOf(req)) };
   }
 
   @Get(['api/v1/auth/me', 'api/auth/me'])

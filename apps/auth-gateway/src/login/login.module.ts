@@ -14,7 +14,8 @@ import { LoginService } from './login.service';
 
 /**
  * Password login with throttling and lockout, and the `/api/v1/auth/*` endpoints (AuthController:
- * login, token, refresh, password, logout, revoke, me; refresh, logout and revoke are the sessions module's);
+ * login, refresh, password, logout, me; refresh and logout are the sessions module's; token, revoke
+ * and introspect are the oauth module's);
  * session-making routes are closed while maintenance mode is on.
  */
 @Module({
@@ -31,6 +32,6 @@ import { LoginService } from './login.service';
   ],
   controllers: [AuthController],
   providers: [LoginRepository, LoginService],
-  exports: [LoginRepository],
+  exports: [LoginRepository, LoginService],
 })
 export class LoginModule {}

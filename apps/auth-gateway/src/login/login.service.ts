@@ -10,7 +10,7 @@ import { VIA_API } from '../database/database.module';
 import { attemptedUsername, gatewayEvent, type RequestMeta } from '../events/gateway-event.factory';
 import { invalidCredentials, passwordChangeRequired, RateLimitedException } from '../http/problems';
 import { throttleKeyOf } from '../http/request-meta';
-import { AccessTokenSigner } from '../keys/access-token.signer';
+import { AccessTokenSigner, type TokenClient } from '../keys/access-token.signer';
 import { rateLimitFields, refusalOf, rulesFrom, type ThrottleScope } from '../lockout/lockout.policy';
 import { counterKeys, ThrottleRepository } from '../lockout/throttle.repository';
 import { gatewayMetrics } from '../metrics/gateway.metrics';
@@ -53,12 +53,19 @@ export class LoginService {
     this.rules = rulesFrom(config);
   }
 
-  async login(username: string, password: string, meta: RequestMeta, route: string): Promise<TokenResponse> {
+  /** `client`: the OAuth client the tokens are issued to (token endpoint), if any. */
+  async login(
+    username: string,
+    password: string,
+    meta: RequestMeta,
+    route: string,
+    client?: TokenClient,
+  ): Promise<TokenResponse> {
     const { user, accountKey, clientKey } = await this.verifyCredentials(username, password, meta, route);
     // Maintenance (seed 004-34): after the usual checks, so the answer tells no more than a login does.
     if (!user.roles.includes('admin')) await this.maintenance.assertOpen();
     if (user.must_reset_password) throw await this.passwordChangeRequired(user, meta);
-    return this.succeed(user, password, meta, accountKey, clientKey);
+    return this.succeed(user, password, meta, accountKey, clientKey, client);
   }
 
   /**
@@ -194,6 +201,7 @@ export class LoginService {
     meta: RequestMeta,
     accountKey: string,
     clientKey: string,
+    client?: TokenClient,
   ): Promise<TokenResponse> {
     const sessionId = randomUUID();
     const refresh = newRefreshToken();
@@ -221,7 +229,7 @@ export class LoginService {
     });
     this.outbox.written();
     gatewayMetrics().logins.add(1, { outcome: 'success' });
-    const access = await this.signer.sign({ sub: user.id, roles: user.roles, sid: sessionId });
+    const access = await this.signer.sign({ sub: user.id, roles: user.roles, sid: sessionId }, client);
     return {
       access_token: access.token,
       token_type: 'Bearer',

@@ -32,6 +32,17 @@ export interface SessionRow {
   revoke_reason: string | null;
 }
 
+/** What introspection tells about a refresh token. */
+export interface RefreshTokenState {
+  session_id: string;
+  user_id: string;
+  username: string;
+  roles: string[];
+  exp: string;
+  iat: string;
+  active: boolean;
+}
+
 /** `sessions` (one per refresh family) and `refresh_tokens` (stored as SHA-256 only). */
 @Injectable()
 export class SessionsRepository {
@@ -160,6 +171,36 @@ export class SessionsRepository {
       [hash, userId],
     );
     return rows[0]?.session_id;
+  }
+
+  /** A refresh token's family and user, whatever the token's state (RFC 7009: whoever holds it may revoke it). */
+  async tokenFamily(
+    q: Queryable,
+    hash: Buffer,
+  ): Promise<{ session_id: string; user_id: string } | undefined> {
+    const { rows } = await q.query<{ session_id: string; user_id: string }>(
+      `SELECT rt.session_id, s.user_id FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1`,
+      [hash],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Introspection (RFC 7662) of a refresh token: active while it is its family's current token, unexpired,
+   * its session live and its user active and unlocked.
+   */
+  async refreshTokenState(hash: Buffer): Promise<RefreshTokenState | undefined> {
+    const rows = await this.db.rows<RefreshTokenState>(
+      `SELECT s.id AS session_id, s.user_id, u.username, u.roles,
+              (extract(epoch FROM least(rt.expires_at, s.expires_at)))::bigint AS exp,
+              (extract(epoch FROM rt.created_at))::bigint AS iat,
+              (rt.rotated_at IS NULL AND rt.expires_at > now() AND s.revoked_at IS NULL AND s.expires_at > now()
+                 AND u.is_active AND NOT (u.locked_until IS NOT NULL AND u.locked_until > now())) AS active
+         FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id JOIN users u ON u.id = s.user_id
+        WHERE rt.token_hash = $1`,
+      [hash],
+    );
+    return rows[0];
   }
 
   listByUser(userId: string): Promise<SessionRow[]> {

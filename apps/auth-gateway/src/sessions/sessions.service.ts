@@ -6,7 +6,7 @@ import type { AuthGatewayConfig } from '../config';
 import { attemptedUsername, gatewayEvent, type RequestMeta } from '../events/gateway-event.factory';
 import { invalidGrant } from '../http/problems';
 import { JunkRequests } from '../junk/junk-requests.service';
-import { AccessTokenSigner } from '../keys/access-token.signer';
+import { AccessTokenSigner, type TokenClient } from '../keys/access-token.signer';
 import { gatewayMetrics } from '../metrics/gateway.metrics';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import { decideRefresh, type RefreshRejection } from './refresh-token.rules';
@@ -17,7 +17,7 @@ import {
   REFRESH_TOKEN_PATTERN,
   sealSuccessor,
 } from './refresh-tokens';
-import { SessionsRepository, type RefreshRow } from './sessions.repository';
+import { SessionsRepository, type RefreshRow, type RefreshTokenState } from './sessions.repository';
 import type { TokenResponse } from './token-response';
 
 export interface SessionView {
@@ -45,7 +45,8 @@ export class SessionsService {
     private readonly junk: JunkRequests,
   ) {}
 
-  async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenResponse> {
+  /** `client`: the OAuth client the new access token is issued to (token endpoint), if any. */
+  async refresh(refreshToken: string, meta: RequestMeta, client?: TokenClient): Promise<TokenResponse> {
     if (!REFRESH_TOKEN_PATTERN.test(refreshToken)) {
       await this.rejected('unknown', undefined, meta);
       throw invalidGrant();
@@ -137,6 +138,7 @@ export class SessionsService {
       result.row.session_id,
       result.expiresMs,
       result.token,
+      client,
     );
   }
 
@@ -168,8 +170,9 @@ export class SessionsService {
     sessionId: string,
     refreshExpiresMs: number,
     refreshToken: string,
+    client?: TokenClient,
   ): Promise<TokenResponse> {
-    const access = await this.signer.sign({ sub: userId, roles, sid: sessionId });
+    const access = await this.signer.sign({ sub: userId, roles, sid: sessionId }, client);
     return {
       access_token: access.token,
       token_type: 'Bearer',
@@ -273,6 +276,53 @@ export class SessionsService {
         ],
       };
     });
+  }
+
+  /**
+   * RFC 7009: a refresh token presented by whoever holds it ends its whole family (session), with
+   * TOKEN_REVOKED. An unknown or malformed token changes nothing (the endpoint answers 200 anyway).
+   */
+  async revokeRefreshToken(refreshToken: string, meta: RequestMeta): Promise<number> {
+    if (!REFRESH_TOKEN_PATTERN.test(refreshToken)) return 0;
+    return this.revokeWith(async (sql) => {
+      const family = await this.sessions.tokenFamily(sql, hashRefreshToken(refreshToken));
+      if (!family) return { count: 0, events: [] };
+      return this.revokeSession(sql, family.user_id, family.session_id, meta);
+    });
+  }
+
+  /** RFC 7009 with an access token: its session ends (and so the refresh family issued with it). */
+  async revokeSessionOf(userId: string, sessionId: string, meta: RequestMeta): Promise<number> {
+    return this.revokeWith((sql) => this.revokeSession(sql, userId, sessionId, meta));
+  }
+
+  private async revokeSession(sql: Queryable, userId: string, sessionId: string, meta: RequestMeta) {
+    const n = await this.sessions.revoke(sql, userId, sessionId, 'revoked');
+    if (n === 0) return { count: 0, events: [] }; // already ended: nothing happened, no event
+    return {
+      count: n,
+      events: [
+        gatewayEvent('TOKEN_REVOKED', {
+          actor: { userId },
+          subject: { userId },
+          outcome: 'success',
+          attributes: {
+            scope: 'family',
+            trigger: 'user',
+            familyId: sessionId,
+            sessionId,
+            revokedCount: n,
+          },
+          meta,
+        }),
+      ],
+    };
+  }
+
+  /** RFC 7662: what a refresh token is, if it is one of ours. */
+  async introspectRefreshToken(refreshToken: string): Promise<RefreshTokenState | undefined> {
+    if (!REFRESH_TOKEN_PATTERN.test(refreshToken)) return undefined;
+    return this.sessions.refreshTokenState(hashRefreshToken(refreshToken));
   }
 
   private async revokeWith(

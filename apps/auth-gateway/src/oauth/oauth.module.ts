@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module';
+import { LoginModule } from '../login/login.module';
+import { MaintenanceModeModule } from '../maintenance-mode/maintenance-mode.module';
+import { PasswordsModule } from '../passwords/passwords.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { ClientAuthenticator } from './client-authenticator';
+import { DiscoveryController } from './discovery.controller';
+import { OAuthController } from './oauth.controller';
+import { TokenInspection } from './token-inspection.service';
+
+/**
+ * OAuth 2.0 (issue 20): the token endpoint with client authentication (OAUTH_CLIENTS), RFC 7009
+ * revocation, RFC 7662 introspection, RFC 8414 / OpenID discovery metadata. Logins and refreshes
+ * themselves are the login and sessions modules' use cases.
+ */
+@Module({
+  imports: [EventsModule, LoginModule, SessionsModule, PasswordsModule, MaintenanceModeModule],
+  controllers: [OAuthController, DiscoveryController],
+  providers: [ClientAuthenticator, TokenInspection],
+})
+export class OAuthModule {}
