@@ -12,7 +12,7 @@ import type { OpenAPIV3 } from 'openapi-types';
 import { REQUIRED_ROLES_EXTENSION } from '@vigil/runtime';
 import { waitFor } from '@vigil/testing';
 import { createEdge, loadRouteTable, matchRoute } from '../../deploy/local/edge';
-import type { TestApp } from '../support/apps';
+import { startApp, type TestApp } from '../support/apps';
 import { retentionFixture, type RetentionFixture } from '../retention-worker/support';
 import { bootMonitor, monitorFixture, type MonitorApp } from '../security-monitor/support';
 import {
@@ -388,6 +388,18 @@ describe('OpenAPI documents of the audit-writer, security-monitor and retention-
         if (path === '/api/v1/retention/holds' && res.status === 201) holdId = res.body.holdId;
       }
     });
+  });
+
+  it('serves no document when API_DOCS_ENABLED=false (the production default)', async () => {
+    const quiet = await startApp('retention-worker', { ...rf.workerEnv, API_DOCS_ENABLED: 'false' });
+    try {
+      const http = () => request(quiet.app.getHttpServer());
+      expect((await http().get('/api/v1/retention/docs-json')).status).toBe(404);
+      expect((await http().get('/api/v1/retention/docs')).status).toBe(404);
+      expect((await http().get('/api/v1/retention/health/live')).status).toBe(200);
+    } finally {
+      await quiet.close();
+    }
   });
 
   it('the one base URL (deploy/local/edge.js over deploy/routes.json) serves each document, with no rewrite', async () => {

@@ -151,11 +151,15 @@ export function ApiRoles(...roles: string[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ApiBearerAuth(),
     ApiExtension(REQUIRED_ROLES_EXTENSION, roles),
-    ApiProblems(401, {
-      status: 403,
-      detail: `requires one of the roles: ${roles.join(', ')}`,
-      description: `The token carries none of the roles ${roles.join(', ')} (recorded as ACCESS_DENIED)`,
-    }),
+    ApiProblems(
+      401,
+      {
+        status: 403,
+        detail: `requires one of the roles: ${roles.join(', ')}`,
+        description: `The token carries none of the roles ${roles.join(', ')} (recorded as ACCESS_DENIED)`,
+      },
+      503,
+    ),
   );
 }
 
