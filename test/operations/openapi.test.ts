@@ -427,7 +427,18 @@ describe('OpenAPI documents of the audit-writer, security-monitor and retention-
           status: 200,
           title: `Vigil ${s.name}`,
         });
-        expect((await request(base).get(s.docs)).status).toBe(200);
+        // The UI page and every script and stylesheet it loads, resolved as a browser would.
+        const page = await request(base).get(s.docs).redirects(2);
+        expect(page.status).toBe(200);
+        const pageUrl = new URL(page.redirects.at(-1) ?? `${base}${s.docs}`);
+        const assets = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)]
+          .map((m) => new URL(m[1], pageUrl))
+          .filter((u) => u.origin === pageUrl.origin);
+        expect(assets.length).toBeGreaterThan(0);
+        for (const u of assets) {
+          const asset = await request(base).get(u.pathname);
+          expect({ asset: u.pathname, status: asset.status }).toEqual({ asset: u.pathname, status: 200 });
+        }
       }
     } finally {
       for (const server of servers) await new Promise<void>((r) => server.close(() => r()));
