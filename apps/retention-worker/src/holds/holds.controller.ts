@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
+  ApiBody,
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
@@ -60,6 +61,24 @@ export class HoldsController {
     summary:
       'Set a legal hold by user, action and/or time range: held rows and archives are never removed (LEGAL_HOLD_SET)',
   })
+  @ApiBody({
+    type: CreateHoldDto,
+    examples: {
+      byAction: {
+        summary: 'every ROLE_CHANGED row',
+        value: { action: 'ROLE_CHANGED', reason: 'litigation hold, case 2026-114' },
+      },
+      byUserAndTime: {
+        summary: "one user's rows in a time range",
+        value: {
+          user_id: '0193a6c2-0000-7000-8000-00000000002a',
+          from: '2026-10-01T00:00:00Z',
+          to: '2026-11-01T00:00:00Z',
+          reason: 'HR investigation 77',
+        },
+      },
+    },
+  })
   @ApiCreatedResponse({ type: LegalHoldDoc, example: LEGAL_HOLD_EXAMPLE })
   @ApiProblems({ status: 400, detail: 'a hold names a user_id, an action, or a from/to time range' })
   async create(@Body() body: CreateHoldDto, @Principal() who: VerifiedToken): Promise<LegalHold> {
@@ -102,6 +121,7 @@ export class HoldsController {
   @Post(':id/release')
   @HttpCode(200)
   @ApiOperation({ summary: 'Release a legal hold, with a reason (LEGAL_HOLD_RELEASED)' })
+  @ApiBody({ type: ReleaseHoldDto, examples: { closed: { value: { reason: 'case closed' } } } })
   @ApiParam({
     name: 'id',
     schema: { type: 'string', pattern: '^hold-[0-9a-f]{12}$' },

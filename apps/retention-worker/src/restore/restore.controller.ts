@@ -1,5 +1,12 @@
 import { BadRequestException, Body, Controller, HttpCode, NotFoundException, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import { Principal, Roles, type VerifiedToken } from '@vigil/auth';
 import { ApiProblems, ApiRoles } from '@vigil/runtime';
@@ -64,6 +71,16 @@ export class RestoreController {
   @ApiOperation({
     summary:
       'Restore verified archives (one, or every one of a day) into the restore schema for search; nothing unverified is ever visible',
+  })
+  @ApiBody({
+    type: RestoreDto,
+    examples: {
+      archive: { summary: 'one archive', value: { archive_id: '20260901-default-3f2a1b0c' } },
+      day: {
+        summary: "every archive of a day (seed 001-53's partial recovery)",
+        value: { day: '2026-09-01' },
+      },
+    },
   })
   @ApiOkResponse({
     type: RestoreResultDoc,
