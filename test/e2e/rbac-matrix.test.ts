@@ -48,6 +48,10 @@ const MATRIX: Record<string, Access | typeof PUBLIC> = {
   'auth-gateway GET /api/auth/me': ANY,
   'auth-gateway POST /api/v1/auth/logout': OWN_SESSION,
   'auth-gateway POST /api/v1/auth/revoke': OWN_SESSION,
+  // OAuth (issue 20): client authentication, not roles (test/auth-gateway/oauth-*.test.ts).
+  'auth-gateway POST /api/v1/auth/introspect': PUBLIC,
+  'auth-gateway GET /.well-known/oauth-authorization-server': PUBLIC,
+  'auth-gateway GET /.well-known/openid-configuration': PUBLIC,
   'auth-gateway GET /api/v1/admin/users': ADMIN,
   'auth-gateway POST /api/v1/admin/users': ADMIN,
   'auth-gateway GET /api/v1/admin/users/:id': ADMIN,
