@@ -252,6 +252,11 @@ describe('OpenAPI documents of the audit-writer, security-monitor and retention-
       const ui = await http().get(s.docs);
       expect(ui.status).toBe(200);
       expect(ui.text).toContain('swagger-ui');
+      // The one HTML page: its content policy lets the UI load its own scripts and styles; the API's
+      // answers keep the deny-all policy.
+      expect(ui.headers['content-security-policy']).toContain("default-src 'self'");
+      const api = await http().get(`${s.docs.replace(/\/docs$/, '')}/health/live`);
+      expect(api.headers['content-security-policy']).toContain("default-src 'none'");
       expect(doc().raw.info.title).toBe(`Vigil ${s.name}`);
       const table = loadRouteTable();
       for (const p of [s.docs, `${s.docs}-json`, `${s.docs}/swagger-ui-init.js`])
@@ -437,7 +442,15 @@ describe('OpenAPI documents of the audit-writer, security-monitor and retention-
         expect(assets.length).toBeGreaterThan(0);
         for (const u of assets) {
           const asset = await request(base).get(u.pathname);
-          expect({ asset: u.pathname, status: asset.status }).toEqual({ asset: u.pathname, status: 200 });
+          expect({
+            asset: u.pathname,
+            status: asset.status,
+            csp: asset.headers['content-security-policy'],
+          }).toEqual({
+            asset: u.pathname,
+            status: 200,
+            csp: expect.stringContaining("default-src 'self'"),
+          });
         }
       }
     } finally {

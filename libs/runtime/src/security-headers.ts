@@ -1,8 +1,12 @@
 import type { NextFunction, Request, Response } from 'express';
 import { canonicalPath } from './http-path';
 
-/** The OpenAPI UI is the one HTML page a service serves; everything else is JSON or text. */
-const DOCS_PREFIX = '/api/docs';
+/**
+ * The OpenAPI UI is the one HTML page a service serves; everything else is JSON or text. It lives
+ * at /api/docs (the gateway) or under a service's API prefix, /api/v1/<api>/docs (openapi.ts),
+ * with its assets below it and the document beside it (`-json`, `-yaml`).
+ */
+const DOCS_PATH = /^\/api\/(?:v1\/[a-z]+\/)?docs(?:-json|-yaml)?(?:\/|$)/;
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 // Swagger UI loads its own bundle and styles from the service and injects inline styles.
@@ -18,8 +22,7 @@ const DOCS_CSP =
  */
 export function securityHeaders(req: Request, res: Response, next: NextFunction): void {
   const path = canonicalPath(req.path);
-  const docs =
-    path === DOCS_PREFIX || path.startsWith(`${DOCS_PREFIX}/`) || path.startsWith(`${DOCS_PREFIX}-`);
+  const docs = DOCS_PATH.test(path);
   res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('X-Frame-Options', 'DENY');
