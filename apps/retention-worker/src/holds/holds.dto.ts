@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { LegalHoldView } from '@vigil/contracts';
 import { IsISO8601, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 
 // eslint-disable-next-line no-control-regex
@@ -41,8 +42,8 @@ export class ReleaseHoldDto {
   reason!: string;
 }
 
-/** A legal hold as the API shows it (holds.repository.ts LegalHold). */
-export class LegalHoldDoc {
+/** A legal hold as the API shows it (@vigil/contracts LegalHoldView). */
+export class LegalHoldDoc implements LegalHoldView {
   @ApiProperty({ pattern: '^hold-[0-9a-f]{12}$', example: 'hold-0123456789ab' })
   holdId!: string;
 

@@ -1,10 +1,11 @@
 import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import type { AuditLogView } from '@vigil/contracts';
 import { CheckResultDoc } from '@vigil/runtime';
 
 // OpenAPI shapes of the audit query API's answers (audit-query.repository.ts builds them).
 
-/** One row of audit_logs (or of the restored archives), as the API shows it. */
-export class AuditLogViewDoc {
+/** One row of audit_logs (or of the restored archives), as the API shows it (@vigil/contracts AuditLogView). */
+export class AuditLogViewDoc implements AuditLogView {
   @ApiProperty({ description: 'row id (bigint, as text)', example: '1042' })
   id!: string;
 
