@@ -87,12 +87,14 @@ export class LoginRepository {
     accountKey: string;
     clientKey: string;
     rehash: string | null;
+    /** The OAuth client the family is issued to (its refresh token is refused to any other). */
+    clientId: string;
     event: EventEnvelope;
   }): Promise<void> {
     await this.db.query(
       `WITH s AS (
-         INSERT INTO sessions (id, user_id, expires_at, ip, user_agent)
-         VALUES ($1, $2, now() + make_interval(secs => $3), $4::inet, $5)),
+         INSERT INTO sessions (id, user_id, expires_at, ip, user_agent, client_id)
+         VALUES ($1, $2, now() + make_interval(secs => $3), $4::inet, $5, $12)),
        r AS (
          INSERT INTO refresh_tokens (token_hash, session_id, generation, expires_at)
          VALUES ($6, $1, 0, now() + make_interval(secs => least($7, $3)))),
@@ -105,7 +107,7 @@ export class LoginRepository {
              OR (scope = 'account' AND key = $9 AND (blocked_until IS NULL OR blocked_until <= now()))),
        h AS (
          UPDATE users SET password_hash = $10 WHERE id = $2 AND $10::text IS NOT NULL)
-       ${outboxInsert(12)}`,
+       ${outboxInsert(13)}`,
       [
         s.sessionId,
         s.userId,
@@ -118,6 +120,7 @@ export class LoginRepository {
         s.accountKey,
         s.rehash,
         s.clientKey === 'unknown' ? null : s.clientKey,
+        s.clientId,
         ...outboxParams([s.event]),
       ],
     );

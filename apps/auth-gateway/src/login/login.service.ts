@@ -20,6 +20,7 @@ import { newRefreshToken } from '../sessions/refresh-tokens';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import type { TokenResponse } from '../sessions/token-response';
 import { MaintenanceModeService } from '../maintenance-mode/maintenance-mode.service';
+import { IMPLICIT_CLIENT_ID } from '../oauth/oauth-clients';
 import { LoginRepository } from './login.repository';
 
 type FailureReason = 'unknown_user' | 'bad_password' | 'account_locked' | 'account_disabled';
@@ -225,6 +226,7 @@ export class LoginService {
       accountKey,
       clientKey,
       rehash,
+      clientId: client?.clientId ?? IMPLICIT_CLIENT_ID,
       event,
     });
     this.outbox.written();

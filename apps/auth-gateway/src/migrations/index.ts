@@ -6,6 +6,7 @@ import { TrustedChangeChannel1763900300000 } from './1763900300000-trusted-chang
 import { SignedActionsIpBlocks1763900400000 } from './1763900400000-signed-actions-ip-blocks';
 import { RefreshSuccessor1763900500000 } from './1763900500000-refresh-successor';
 import { OperatorControls1764200000000 } from './1764200000000-operator-controls';
+import { OAuthClients1764300000000 } from './1764300000000-oauth-clients';
 
 /** Applied in this order; append new migrations, never edit a landed one. */
 export const migrations = [
@@ -18,4 +19,5 @@ export const migrations = [
   /** DEPLOYMENT and SCHEMA_MIGRATION announcements (libs/runtime ReleaseAnnouncer). */
   releaseAnnouncementsMigration(1764100000000),
   OperatorControls1764200000000,
+  OAuthClients1764300000000,
 ];

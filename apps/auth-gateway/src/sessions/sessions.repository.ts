@@ -19,6 +19,8 @@ export interface RefreshRow {
   locked: boolean;
   roles: string[];
   username: string;
+  /** The OAuth client the family was issued to (NULL: the implicit client). */
+  client_id: string | null;
 }
 
 export interface SessionRow {
@@ -54,7 +56,7 @@ export class SessionsRepository {
       `SELECT rt.generation, (extract(epoch FROM rt.expires_at) * 1000)::bigint AS expires_ms,
                 (extract(epoch FROM rt.rotated_at) * 1000)::bigint AS rotated_ms, (extract(epoch FROM rt.retried_at) * 1000)::bigint AS retried_ms,
                 rt.successor_sealed,
-                s.id AS session_id, s.user_id, s.generation AS family_generation,
+                s.id AS session_id, s.user_id, s.generation AS family_generation, s.client_id,
                 (extract(epoch FROM s.expires_at) * 1000)::bigint AS session_expires_ms, (extract(epoch FROM s.revoked_at) * 1000)::bigint AS session_revoked_ms,
                 u.is_active, (u.locked_until IS NOT NULL AND u.locked_until > now()) AS locked, u.roles, u.username
            FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id JOIN users u ON u.id = s.user_id

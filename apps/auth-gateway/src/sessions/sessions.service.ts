@@ -9,6 +9,7 @@ import { JunkRequests } from '../junk/junk-requests.service';
 import { AccessTokenSigner, type TokenClient } from '../keys/access-token.signer';
 import { gatewayMetrics } from '../metrics/gateway.metrics';
 import { OutboxWriter } from '../outbox/outbox.writer';
+import { IMPLICIT_CLIENT_ID } from '../oauth/oauth-clients';
 import { decideRefresh, type RefreshRejection } from './refresh-token.rules';
 import {
   hashRefreshToken,
@@ -57,6 +58,9 @@ export class SessionsService {
     // here for the first to commit, then finds it rotated and takes the grace retry (one chain).
     const result = await this.db.tx(async (sql) => {
       const row = await this.sessions.lockForRefresh(sql, hash);
+      // RFC 6749 §6: a refresh token is good only for the client it was issued to (no rotation, no reuse verdict).
+      if (row && (row.client_id ?? IMPLICIT_CLIENT_ID) !== (client?.clientId ?? IMPLICIT_CLIENT_ID))
+        return { ok: false as const, reason: 'wrong_client' as const, row };
       const now = Date.now();
       let decision = decideRefresh(
         row && {
@@ -185,7 +189,7 @@ export class SessionsService {
 
   /** A refused refresh is an auth outcome too: TOKEN_VALIDATION_FAILED, with the family's user when known. */
   private async rejected(
-    reason: RefreshRejection,
+    reason: RefreshRejection | 'wrong_client',
     row: RefreshRow | undefined,
     meta: RequestMeta,
   ): Promise<void> {
@@ -194,7 +198,9 @@ export class SessionsService {
         ? 'malformed'
         : reason === 'expired' || reason === 'session_expired'
           ? 'expired'
-          : 'revoked';
+          : reason === 'wrong_client'
+            ? 'bad_audience'
+            : 'revoked';
     // Junk anyone can send: the first per client and window in full, the rest counted (JunkRequests).
     await this.junk.record(
       'refresh_token',
