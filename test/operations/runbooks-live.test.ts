@@ -81,7 +81,7 @@ describe('docs/runbooks: the read-only commands against the running system', () 
     await sys.producer.publish(
       sys.topics.auth,
       Array.from({ length: 7 }, (_, i) =>
-        failed(new Date(now + i * 100), 'victor@example.com', values['<ip>']),
+        failed(new Date(now - (7 - i) * 100), 'victor@example.com', values['<ip>']),
       ),
     );
     await waitFor(

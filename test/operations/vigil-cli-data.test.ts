@@ -78,11 +78,12 @@ describe('vigil CLI data commands against the running system', () => {
     expect((await login(gw, 'dora.ops', 'Amber-Falcon-Meadow-31', '198.51.100.30')).status).toBe(200);
 
     // Seven failed logins for one account within a minute: the monitor's per-user warning fires.
+    // Stamped in the past: a search ends at now by default, and a future row would be left out.
     const now = Date.now();
     await producer.publish(
       auth,
       Array.from({ length: 7 }, (_, i) =>
-        failed(new Date(now + i * 100), 'mallory@example.com', '203.0.113.66'),
+        failed(new Date(now - (7 - i) * 100), 'mallory@example.com', '203.0.113.66'),
       ),
     );
     await waitFor(

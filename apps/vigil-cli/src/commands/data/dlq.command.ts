@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DLQ_SUFFIX } from '@vigil/contracts';
 import { EventProducer, replayDlq, type ReplayProgress } from '@vigil/kafka';
 import { action } from '../../command';
+import type { CliContext } from '../../context';
 import { ExitCode, UsageError } from '../../errors';
 import { table } from '../../output';
 import { busError, kafkaFor } from './bus';
@@ -13,6 +14,35 @@ export interface DlqDepth {
   partitions: number;
   /** Records held (high minus low watermark, summed over partitions). */
   records: number;
+}
+
+/**
+ * Every DLQ (`<topic>.dlq`) with the records it holds, deepest first; `match` keeps the names that
+ * contain it. `dlq list` prints them; `status` counts them (seed 000-49: "alert queues").
+ */
+export async function dlqDepths(ctx: CliContext, match?: string): Promise<DlqDepth[]> {
+  const admin = kafkaFor(ctx, 'vigil-cli-dlq').admin();
+  const rows: DlqDepth[] = [];
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics())
+      .filter((t) => t.endsWith(DLQ_SUFFIX) && (!match || t.includes(match)))
+      .sort();
+    for (const topic of topics) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      rows.push({
+        topic,
+        originalTopic: topic.slice(0, -DLQ_SUFFIX.length),
+        partitions: offsets.length,
+        records: offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0),
+      });
+    }
+  } catch (err) {
+    busError(ctx, 'listing DLQs', err);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+  return rows.sort((a, b) => b.records - a.records || a.topic.localeCompare(b.topic));
 }
 
 export function replaySummary(topic: string, p: ReplayProgress, dryRun: boolean): string {
@@ -44,30 +74,8 @@ KAFKA_PASSWORD[_FILE] / KAFKA_TLS* credentials (locally vigil-admin).`,
     .option('--match <text>', 'only DLQs whose name contains this text (e.g. auth.events)')
     .action(
       action<[], { nonempty?: boolean; match?: string }>(async (ctx, o) => {
-        const kafka = kafkaFor(ctx, 'vigil-cli-dlq');
-        const admin = kafka.admin();
-        let rows: DlqDepth[] = [];
-        try {
-          await admin.connect();
-          const topics = (await admin.listTopics())
-            .filter((t) => t.endsWith(DLQ_SUFFIX) && (!o.match || t.includes(o.match)))
-            .sort();
-          for (const topic of topics) {
-            const offsets = await admin.fetchTopicOffsets(topic);
-            rows.push({
-              topic,
-              originalTopic: topic.slice(0, -DLQ_SUFFIX.length),
-              partitions: offsets.length,
-              records: offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0),
-            });
-          }
-        } catch (err) {
-          busError(ctx, 'listing DLQs', err);
-        } finally {
-          await admin.disconnect().catch(() => undefined);
-        }
+        let rows = await dlqDepths(ctx, o.match);
         if (o.nonempty) rows = rows.filter((r) => r.records > 0);
-        rows.sort((a, b) => b.records - a.records || a.topic.localeCompare(b.topic));
         ctx.print(
           { items: rows, total: rows.reduce((n, r) => n + r.records, 0) },
           (d) =>

@@ -5,6 +5,7 @@ import type { CliContext } from '../../context';
 import { CliError, ExitCode, UsageError } from '../../errors';
 import { table } from '../../output';
 import { parseDuration } from './ops-args';
+import { dlqDepths } from '../data/dlq.command';
 import {
   ageLine,
   DEFAULT_THRESHOLDS,
@@ -181,11 +182,27 @@ export async function collectStatus(
       : [],
   ]);
   lines.push(...extras.flat());
-  lines.push({
-    check: 'DLQ depth',
-    verdict: 'unknown',
-    detail: 'not served over HTTP: `vigil dlq list` reads it from Kafka',
-  });
+  // Seed 000-49's "alert queues": the dead-letter queues, read from Kafka (no service serves them).
+  // A broker this CLI cannot reach (or has no credentials for) leaves the line unknown: the
+  // services' own health already says whether they reach Kafka.
+  lines.push(
+    ...(await guarded('DLQ depth', async () => {
+      const depths = await dlqDepths(ctx).catch((err: Error) => {
+        throw new CliError(`${err.message} (set KAFKA_BROKERS and the KAFKA_* credentials)`, ExitCode.failed);
+      });
+      const held = depths.filter((d) => d.records > 0);
+      const total = held.reduce((n, d) => n + d.records, 0);
+      return [
+        {
+          check: 'DLQ depth',
+          verdict: total ? 'warn' : 'ok',
+          detail: total
+            ? `${total} record(s): ${held.map((d) => `${d.topic} ${d.records}`).join(', ')} (vigil dlq list --nonempty)`
+            : 'every DLQ empty',
+        },
+      ];
+    })),
+  );
   return { health, lines };
 }
 
