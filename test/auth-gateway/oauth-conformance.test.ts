@@ -14,7 +14,7 @@ describe('auth-gateway: OAuth 2.0 conformance of the token, revocation, introspe
 
   beforeAll(async () => {
     c = await testClients();
-    g = await startGateway({ env: c.env });
+    g = await startGateway({ env: { ...c.env, CORS_ALLOWED_ORIGINS: 'https://app.example.test' } });
     await waitReady(g);
     tap = await new TopicTap(g.topics.auth).start();
     danId = await createUser(g, await adminToken(g), DAN);
@@ -275,6 +275,35 @@ describe('auth-gateway: OAuth 2.0 conformance of the token, revocation, introspe
     }
     const jwks = await http(g).get('/.well-known/jwks.json');
     expect(jwks.body.keys.map((k: { alg: string }) => k.alg).sort()).toEqual(['ES256', 'EdDSA']);
+  });
+
+  it('CORS_ALLOWED_ORIGINS: a single-page app on a listed origin gets its preflight and the token answer; other origins get no CORS header', async () => {
+    const preflight = await http(g)
+      .options('/api/v1/auth/token')
+      .set('Origin', 'https://app.example.test')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'content-type');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers).toMatchObject({
+      'access-control-allow-origin': 'https://app.example.test',
+      'access-control-allow-methods': 'GET, POST',
+    });
+    expect(preflight.headers['access-control-allow-credentials']).toBeUndefined();
+    const token = await post('/api/v1/auth/token')
+      .set('Origin', 'https://app.example.test')
+      .send(form({ ...danGrant, client_id: c.spa.id }));
+    expect(token.status).toBe(200);
+    expect(token.headers['access-control-allow-origin']).toBe('https://app.example.test');
+    const discovery = await http(g)
+      .get('/.well-known/openid-configuration')
+      .set('Origin', 'https://app.example.test');
+    expect(discovery.headers['access-control-allow-origin']).toBe('https://app.example.test');
+    const elsewhere = await post('/api/v1/auth/token')
+      .set('Origin', 'https://evil.example.test')
+      .send(form({ ...danGrant, client_id: c.spa.id }));
+    expect(elsewhere.headers['access-control-allow-origin']).toBeUndefined();
+    const admin = await http(g).get('/api/v1/admin/users').set('Origin', 'https://app.example.test');
+    expect(admin.headers['access-control-allow-origin']).toBeUndefined(); // only the auth and well-known paths
   });
 
   it('OAUTH_IMPLICIT_CLIENT=false: a request naming no client is invalid_client (second instance)', async () => {

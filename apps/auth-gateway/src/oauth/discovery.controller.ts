@@ -25,7 +25,8 @@ export class DiscoveryController {
   metadata(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const configured = this.config.publicBaseUrl;
     res.setHeader('Cache-Control', configured ? 'public, max-age=300' : 'no-store');
-    const base = configured ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+    // Behind a trusted proxy (TRUST_PROXY) Express reads X-Forwarded-Proto and X-Forwarded-Host here.
+    const base = configured ?? `${req.protocol}://${req.host ?? 'localhost'}`;
     return authorizationServerMetadata({
       baseUrl: base,
       jwtIssuer: this.config.jwtIssuer,

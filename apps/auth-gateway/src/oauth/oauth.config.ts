@@ -29,6 +29,8 @@ export const oauthSchema = {
   oauthImplicitClient: env.bool('OAUTH_IMPLICIT_CLIENT', { default: true }),
   /** The gateway's public URL (scheme://host[:port][/prefix]) in the discovery metadata; else from the request. */
   publicBaseUrl: env.url('PUBLIC_BASE_URL', { optional: true, protocols: ['https', 'http'] }),
+  /** Browser origins (scheme://host[:port]) allowed to call /api/v1/auth/* and the well-known documents. */
+  corsAllowedOrigins: env.list('CORS_ALLOWED_ORIGINS', { optional: true, pattern: /^https?:\/\/[^/\s]+$/ }),
   /** Algorithms whose keys are kept and published beside SIGNING_ALG's (e.g. ES256). */
   signingAdditionalAlgs: env.list('SIGNING_ADDITIONAL_ALGS', { optional: true, pattern: /^(EdDSA|ES256)$/ }),
 };

@@ -1,10 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
 import { LoginModule } from '../login/login.module';
 import { MaintenanceModeModule } from '../maintenance-mode/maintenance-mode.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { ClientAuthenticator } from './client-authenticator';
+import { CorsMiddleware } from './cors.middleware';
 import { DiscoveryController } from './discovery.controller';
 import { OAuthController } from './oauth.controller';
 import { TokenInspection } from './token-inspection.service';
@@ -19,4 +20,14 @@ import { TokenInspection } from './token-inspection.service';
   controllers: [OAuthController, DiscoveryController],
   providers: [ClientAuthenticator, TokenInspection],
 })
-export class OAuthModule {}
+export class OAuthModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(CorsMiddleware)
+      .forRoutes(
+        { path: 'api/v1/auth/*path', method: RequestMethod.ALL },
+        { path: 'api/auth/*path', method: RequestMethod.ALL },
+        { path: '.well-known/*path', method: RequestMethod.ALL },
+      );
+  }
+}
