@@ -1,6 +1,5 @@
 import { Body, Controller, Header, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
 import {
-  ApiBasicAuth,
   ApiBearerAuth,
   ApiBody,
   ApiConsumes,
@@ -56,7 +55,6 @@ export class OAuthController {
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
-  @ApiBasicAuth()
   @ApiBody({ type: TokenRequestDto })
   @ApiOperation({
     summary:
@@ -89,7 +87,6 @@ export class OAuthController {
   @UseGuards(RevocationAuthGuard)
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBearerAuth()
-  @ApiBasicAuth()
   @ApiBody({ type: RevocationRequestDto, required: false })
   @ApiOperation({
     summary:
@@ -119,7 +116,6 @@ export class OAuthController {
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
-  @ApiBasicAuth()
   @ApiBody({ type: IntrospectionRequestDto })
   @ApiOperation({
     summary:
