@@ -71,16 +71,17 @@ export VIGIL_GIT_SHA="${VIGIL_GIT_SHA:-$(git -C "$ROOT" rev-parse HEAD 2>/dev/nu
 # The audit store's owner migrates it once, here; the running writer never gets its credentials.
 DATABASE_MIGRATION_URL="$(role_url vigil_audit_owner)" node -r ./tools/ts-register.js tools/db-migrate.ts audit-writer
 
+# The edge below (loopback) says who the client is in X-Forwarded-For, to every service behind it
+# (throttles, audit rows); nothing else is trusted.
+export TRUST_PROXY="${TRUST_PROXY:-loopback}"
 for app in auth-gateway audit-writer security-monitor retention-worker; do
   extra_env=()
   # Its backups run pg_dump as vigil_backup (read-only: pg_read_all_data), never as itself.
   if [[ $app == retention-worker ]]; then extra_env=("${ARCHIVE_ENV[@]}" "BACKUP_DATABASE_URL=$(role_url vigil_backup)"); fi
   if [[ $app == auth-gateway ]]; then
     export BOOTSTRAP_ADMIN_USERNAME=admin BOOTSTRAP_ADMIN_EMAIL=admin@vigil.local BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD"
-    # The edge below (loopback) says who the client is in X-Forwarded-For; nothing else is trusted.
-    export TRUST_PROXY="${TRUST_PROXY:-loopback}"
   else
-    unset BOOTSTRAP_ADMIN_USERNAME BOOTSTRAP_ADMIN_EMAIL BOOTSTRAP_ADMIN_PASSWORD TRUST_PROXY
+    unset BOOTSTRAP_ADMIN_USERNAME BOOTSTRAP_ADMIN_EMAIL BOOTSTRAP_ADMIN_PASSWORD
   fi
   HTTP_PORT="${PORTS[$app]}" \
   DATABASE_URL="$(role_url "${ROLES[$app]}")" \

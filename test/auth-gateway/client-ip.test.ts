@@ -1,7 +1,7 @@
 // Who the client is, against the real PostgreSQL and Kafka: no proxy is trusted by default, so an
 // X-Forwarded-For from the peer is ignored; TRUST_PROXY (a hop count, or proxy addresses/CIDRs) is
 // honoured as configured; IPv6 clients are throttled per /64 and IPv4-mapped addresses are IPv4.
-import { applyTrustProxy } from '../../apps/auth-gateway/src/auth-gateway.definition';
+import { applyTrustProxy } from '@vigil/runtime';
 import { loadAuthGatewayConfig } from '../../apps/auth-gateway/src/config';
 import { startGateway, waitReady, type Gateway } from './support/gateway';
 import { adminToken, createUser, http } from './support/http';

@@ -97,6 +97,8 @@ describe('the one base URL: deploy/local/edge.js routes deploy/routes.json to th
       AUTH_EVENTS_TOPIC: gw.topics.auth,
       KAFKA_GROUP_ID: `edge-writer-${gw.topics.auth}`,
       AUDIT_KEY_DIR: keyDir,
+      // As npm start runs it: the edge on loopback is trusted to name the client.
+      TRUST_PROXY: 'loopback',
     });
     fx = await monitorFixture('edge');
     monitor = await bootMonitor(fx, {
@@ -299,6 +301,26 @@ describe('the one base URL: deploy/local/edge.js routes deploy/routes.json to th
     const appended = await attempt(appendingBase, 'edge-nobody-2');
     expect(appended.saw?.headers['x-forwarded-for']).toBe(`${claimed}, 127.0.0.1`);
     expect(appended.event.source?.ip).toBe(claimed);
+  });
+
+  it('every API behind the edge learns the client address from it (TRUST_PROXY): the audit-writer logs the client, not the edge', async () => {
+    const claimed = '203.0.113.78';
+    const requestFrom = async (edgeBase: string) => {
+      const requestId = `edge-client-${randomUUID()}`;
+      const r = await call(edgeBase, 'GET', '/api/v1/audit/logs', {
+        headers: { 'x-forwarded-for': claimed, 'x-request-id': requestId },
+      });
+      expect(r.status).toBe(401); // no token: refused, and logged as a warning with the client
+      const line = await waitFor(
+        () => writer.logs.find((l) => l.message === 'request' && l.requestId === requestId),
+        { what: 'the access log line' },
+      );
+      return (line.client as { ip?: string }).ip;
+    };
+    // The edge appends its peer to what the client claimed: the writer trusts the edge (loopback)
+    // and so takes the address the edge was given; with replacement the client is the edge's peer.
+    expect(await requestFrom(appendingBase)).toBe(claimed);
+    expect(await requestFrom(base)).toBe('127.0.0.1');
   });
 
   it('an upstream that does not answer in time is a 504; a client that goes away ends the upstream exchange too', async () => {

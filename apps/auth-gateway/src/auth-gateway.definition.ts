@@ -1,4 +1,3 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { apiDocsEnabled, setupOpenApi, type ServiceDefinition } from '@vigil/runtime';
 import { AppModule } from './app.module';
 import { describeAuthGatewayConfig, loadAuthGatewayConfig, SERVICE, type AuthGatewayConfig } from './config';
@@ -11,18 +10,6 @@ export const GATEWAY_API_DOCS = {
   path: 'api/docs',
 };
 
-/**
- * Who may say where a request came from: Express's `trust proxy` from TRUST_PROXY (false, a hop
- * count, or proxy addresses/CIDRs). Every client address the gateway reads goes through req.ip
- * under this setting (see http/request-meta.ts).
- */
-export function applyTrustProxy(
-  app: NestExpressApplication,
-  trustProxy: AuthGatewayConfig['trustProxy'],
-): void {
-  app.set('trust proxy', trustProxy);
-}
-
 /** How the gateway is built: main.ts and the integration tests (startApp) use the same definition. */
 export const authGatewayDefinition: ServiceDefinition<AuthGatewayConfig> = {
   service: SERVICE,
@@ -30,7 +17,6 @@ export const authGatewayDefinition: ServiceDefinition<AuthGatewayConfig> = {
   describeConfig: describeAuthGatewayConfig,
   module: (config, logger) => AppModule.register(config, logger),
   configure: (app, config) => {
-    applyTrustProxy(app, config.trustProxy);
     if (apiDocsEnabled(config)) setupOpenApi(app, GATEWAY_API_DOCS);
   },
   bodyLimit: '16kb',

@@ -6,10 +6,8 @@ import {
   loadConfig,
   serviceSchema,
   type ConfigOf,
-  type Field,
 } from '@vigil/config';
 import { Topics } from '@vigil/contracts';
-import { parseTrustProxy, type TrustProxy } from './http/request-meta';
 import { oauthConfigProblems, oauthSchema } from './oauth/oauth.config';
 import { checkPassword } from './passwords/password-policy';
 
@@ -19,16 +17,6 @@ const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
 /** OWASP's Argon2id floor (m=19 MiB, t=2, p=1): production refuses to start below it. */
 export const ARGON2_OWASP_MIN = { memoryKiB: 19456, timeCost: 2, parallelism: 1 };
-
-/** TRUST_PROXY: which peers may tell the client's address in X-Forwarded-For (default: none). */
-const trustProxyField: Field<TrustProxy> = {
-  variable: 'TRUST_PROXY',
-  secret: false,
-  read(source) {
-    const parsed = parseTrustProxy(source.TRUST_PROXY);
-    return parsed.problem ? { problem: `TRUST_PROXY ${parsed.problem}` } : { value: parsed.value };
-  },
-};
 
 /** Every variable auth-gateway reads; start-up fails naming any that is missing or malformed. */
 export const schema = {
@@ -76,8 +64,7 @@ export const schema = {
   }),
   passwordMinLength: env.int('PASSWORD_MIN_LENGTH', { default: 12, min: 8, max: 128 }),
 
-  // Client address: no proxy trusted unless named (issue 14 item 6)
-  trustProxy: trustProxyField,
+  // Client address: TRUST_PROXY is every service's (serviceSchema); none trusted unless named (issue 14 item 6)
 
   // Throttling (seed defaults: more than 5 failures in 10 minutes start the account-wide wait)
   lockoutThreshold: env.int('LOCKOUT_THRESHOLD', { default: 5, min: 1, max: 1000 }),

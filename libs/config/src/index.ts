@@ -1,2 +1,3 @@
 export * from './env';
 export * from './service-config';
+export * from './trust-proxy';

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { env, loadConfig, type Field } from './env';
+import { trustProxyField } from './trust-proxy';
 
 /** Variables every Vigil service reads; each app adds its own to this schema. */
 export function serviceSchema(defaults: {
@@ -16,6 +17,8 @@ export function serviceSchema(defaults: {
     logLevel: env.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, { default: 'info' }),
     httpHost: env.string('HTTP_HOST', { default: '0.0.0.0' }),
     httpPort: env.int('HTTP_PORT', { default: defaults.port, min: 1, max: 65535 }),
+    /** Which proxies may tell the client's address (X-Forwarded-For); see trust-proxy.ts. */
+    trustProxy: trustProxyField,
     /** Holds the service role's password: a secret, so its default applies outside production only (env.ts). */
     databaseUrl: env.url('DATABASE_URL', {
       default: 'postgres://postgres@127.0.0.1:5432/vigil',

@@ -2,7 +2,7 @@ import { ValidationPipe, type DynamicModule, type INestApplication } from '@nest
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'winston';
-import { ConfigError } from '@vigil/config';
+import { ConfigError, type TrustProxy } from '@vigil/config';
 import { createLogger, httpMetricsMiddleware, NestWinstonLogger } from '@vigil/telemetry';
 import { accessLogMiddleware, requestContextMiddleware } from './http-context';
 import { securityHeaders } from './security-headers';
@@ -79,6 +79,15 @@ export async function bootstrapService<C extends BaseServiceConfig>(
   return app;
 }
 
+/**
+ * TRUST_PROXY (every service; none by default) as Express's `trust proxy`: an X-Forwarded-For from
+ * a peer nobody vouched for must not choose the client's address, and one from the edge in front
+ * must. Every client address a service reads goes through req.ip under this setting.
+ */
+export function applyTrustProxy(app: NestExpressApplication, trustProxy: TrustProxy | undefined): void {
+  app.set('trust proxy', trustProxy ?? false);
+}
+
 /** The app with every cross-cutting concern wired, not yet listening (tests use it directly). */
 export async function createServiceApp<C extends BaseServiceConfig>(
   def: Pick<ServiceDefinition<C>, 'module' | 'configure' | 'bodyLimit'>,
@@ -90,9 +99,7 @@ export async function createServiceApp<C extends BaseServiceConfig>(
     bodyParser: false,
   });
   app.disable('x-powered-by');
-  // No proxy is trusted unless a service's configure() says so (the gateway: TRUST_PROXY): an
-  // X-Forwarded-For from a peer nobody vouched for must not choose the client's address.
-  app.set('trust proxy', false);
+  applyTrustProxy(app, config.trustProxy);
   app.use(securityHeaders);
   app.use(requestContextMiddleware);
   app.use(httpMetricsMiddleware);

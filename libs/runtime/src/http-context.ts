@@ -32,6 +32,8 @@ export function accessLogMiddleware(logger: Logger) {
           status: res.statusCode,
           durationMs: Math.round(ms * 10) / 10,
         },
+        // req.ip: the socket peer, or the client a trusted proxy names (TRUST_PROXY).
+        client: { ip: req.ip },
       });
     });
     next();
