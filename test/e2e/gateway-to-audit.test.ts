@@ -65,7 +65,7 @@ describe('auth-gateway → Kafka → audit-writer', () => {
         .post('/api/v1/auth/token')
         .type('form')
         .send(form('carol.auditor', `wrong-${i}`))
-        .expect(401);
+        .expect(400); // RFC 6749 §5.2: invalid_grant (issue 20)
     }
     const carol = await request(gw.app.getHttpServer())
       .post('/api/v1/auth/token')

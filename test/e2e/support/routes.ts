@@ -9,7 +9,7 @@ export interface DiscoveredRoute {
   key: string;
   method: string;
   path: string;
-  /** Behind JwtAuthGuard (`@Roles` or `@Authenticated`). */
+  /** Behind JwtAuthGuard (`@Roles` or `@Authenticated`, or a guard that hands bearer requests to it: `bearerGuard`). */
   guarded: boolean;
   /** The roles `@Roles` requires (undefined: any authenticated caller). */
   roles?: string[];
@@ -45,7 +45,9 @@ export function discoverRoutes(app: INestApplication): DiscoveredRoute[] {
               key: `${verb} ${path}`,
               method: verb,
               path,
-              guarded: guards.includes(JwtAuthGuard),
+              guarded: guards.some(
+                (g) => g === JwtAuthGuard || (g as { bearerGuard?: unknown }).bearerGuard === JwtAuthGuard,
+              ),
               roles,
             });
           }

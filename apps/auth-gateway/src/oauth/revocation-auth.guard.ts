@@ -12,6 +12,9 @@ import { answerWithProblems } from './oauth-error.filter';
  */
 @Injectable()
 export class RevocationAuthGuard implements CanActivate {
+  /** The bearer form is JwtAuthGuard's (route inventories, e.g. the RBAC matrix, read this). */
+  static readonly bearerGuard = JwtAuthGuard;
+
   constructor(private readonly bearer: JwtAuthGuard) {}
 
   canActivate(ctx: ExecutionContext): Promise<boolean> | boolean {
