@@ -212,6 +212,17 @@ describe('auth-gateway: OAuth 2.0 conformance of the token, revocation, introspe
     expect(
       (await http(g).get('/api/v1/auth/me').set('Authorization', `Bearer ${b.body.access_token}`)).status,
     ).toBe(401);
+    // RFC 7009 §2.1: only the client a token was issued to may revoke it; the token lives on.
+    const c2 = await post('/api/v1/auth/token')
+      .set('Authorization', basic(c.backend.id, c.backend.secret))
+      .send(form(danGrant));
+    for (const token of [c2.body.refresh_token, c2.body.access_token]) {
+      const foreign = await post('/api/v1/auth/revoke').send(form({ token, client_id: c.spa.id }));
+      expect([foreign.status, foreign.body.error]).toEqual([400, 'unauthorized_client']);
+    }
+    expect(
+      (await http(g).get('/api/v1/auth/me').set('Authorization', `Bearer ${c2.body.access_token}`)).status,
+    ).toBe(200);
     const unknown = await post('/api/v1/auth/revoke').send(form({ token: 'no-such-token' }));
     expect(unknown.status).toBe(200);
     const badClient = await post('/api/v1/auth/revoke')

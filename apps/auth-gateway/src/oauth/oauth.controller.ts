@@ -103,11 +103,11 @@ export class OAuthController {
       const token = param(body, 'token', 200);
       return { revoked: await this.sessions.revoke(who.sub, who.sid, token, metaOf(req)) };
     }
-    await this.clients.authenticate(presentedClient(req.header('authorization'), body));
+    const client = await this.clients.authenticate(presentedClient(req.header('authorization'), body));
     const token = param(body, 'token');
     if (token === undefined) throw OAuthError.invalidRequest('token is required');
     param(body, 'token_type_hint', 100); // a hint only orders the lookups (RFC 7009 §2.1); unknown hints are ignored
-    await this.tokens.revoke(token, metaOf(req));
+    await this.tokens.revoke(token, client.clientId, metaOf(req));
     return {};
   }
 

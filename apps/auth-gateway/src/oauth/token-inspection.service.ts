@@ -5,6 +5,8 @@ import { SERVICE_CONFIG } from '@vigil/runtime';
 import type { AuthGatewayConfig } from '../config';
 import type { RequestMeta } from '../events/gateway-event.factory';
 import { SessionsService } from '../sessions/sessions.service';
+import { IMPLICIT_CLIENT_ID } from './oauth-clients';
+import { OAuthError } from './oauth-errors';
 
 /** RFC 7662 §2.2 introspection response; inactive tokens tell nothing but that. */
 export type IntrospectionResponse =
@@ -25,6 +27,8 @@ export type IntrospectionResponse =
       sid?: string;
     };
 
+const otherClient = () => new OAuthError('unauthorized_client', 'the token was issued to another client');
+
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
@@ -42,14 +46,22 @@ export class TokenInspection {
     @Inject(SERVICE_CONFIG) private readonly config: AuthGatewayConfig,
   ) {}
 
-  /** Ends the token's session (its refresh family with it); an unknown or invalid token changes nothing. */
-  async revoke(token: string, meta: RequestMeta): Promise<void> {
+  /**
+   * Ends the token's session (its refresh family with it); an unknown or invalid token changes
+   * nothing. A token issued to another client is refused (RFC 7009 §2.1: the server verifies that
+   * the token was issued to the client making the request).
+   */
+  async revoke(token: string, clientId: string, meta: RequestMeta): Promise<void> {
     if (JWT.test(token)) {
       const principal = await this.verifier.verify(token).catch(() => undefined);
-      if (principal?.sid) await this.sessions.revokeSessionOf(principal.sub, principal.sid, meta);
+      if (!principal?.sid) return;
+      const issuedTo = decodeJwt(token).client_id ?? IMPLICIT_CLIENT_ID;
+      if (issuedTo !== clientId) throw otherClient();
+      await this.sessions.revokeSessionOf(principal.sub, principal.sid, meta);
       return;
     }
-    await this.sessions.revokeRefreshToken(token, meta);
+    if ((await this.sessions.revokeRefreshToken(token, clientId, meta)) === 'other_client')
+      throw otherClient();
   }
 
   async introspect(token: string): Promise<IntrospectionResponse> {

@@ -175,13 +175,13 @@ export class SessionsRepository {
     return rows[0]?.session_id;
   }
 
-  /** A refresh token's family and user, whatever the token's state (RFC 7009: whoever holds it may revoke it). */
+  /** A refresh token's family, user and client, whatever the token's state (RFC 7009 revocation). */
   async tokenFamily(
     q: Queryable,
     hash: Buffer,
-  ): Promise<{ session_id: string; user_id: string } | undefined> {
-    const { rows } = await q.query<{ session_id: string; user_id: string }>(
-      `SELECT rt.session_id, s.user_id FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1`,
+  ): Promise<{ session_id: string; user_id: string; client_id: string | null } | undefined> {
+    const { rows } = await q.query<{ session_id: string; user_id: string; client_id: string | null }>(
+      `SELECT rt.session_id, s.user_id, s.client_id FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1`,
       [hash],
     );
     return rows[0];

@@ -285,16 +285,28 @@ export class SessionsService {
   }
 
   /**
-   * RFC 7009: a refresh token presented by whoever holds it ends its whole family (session), with
-   * TOKEN_REVOKED. An unknown or malformed token changes nothing (the endpoint answers 200 anyway).
+   * RFC 7009: a refresh token presented by the client it was issued to ends its whole family
+   * (session), with TOKEN_REVOKED. An unknown or malformed token changes nothing (the endpoint answers
+   * 200 anyway); a token of another client changes nothing either, and says so (`other_client`).
    */
-  async revokeRefreshToken(refreshToken: string, meta: RequestMeta): Promise<number> {
-    if (!REFRESH_TOKEN_PATTERN.test(refreshToken)) return 0;
-    return this.revokeWith(async (sql) => {
+  async revokeRefreshToken(
+    refreshToken: string,
+    clientId: string,
+    meta: RequestMeta,
+  ): Promise<'revoked' | 'unknown' | 'other_client'> {
+    if (!REFRESH_TOKEN_PATTERN.test(refreshToken)) return 'unknown';
+    let outcome: 'revoked' | 'unknown' | 'other_client' = 'unknown';
+    await this.revokeWith(async (sql) => {
       const family = await this.sessions.tokenFamily(sql, hashRefreshToken(refreshToken));
       if (!family) return { count: 0, events: [] };
+      if ((family.client_id ?? IMPLICIT_CLIENT_ID) !== clientId) {
+        outcome = 'other_client';
+        return { count: 0, events: [] };
+      }
+      outcome = 'revoked';
       return this.revokeSession(sql, family.user_id, family.session_id, meta);
     });
+    return outcome;
   }
 
   /** RFC 7009 with an access token: its session ends (and so the refresh family issued with it). */
