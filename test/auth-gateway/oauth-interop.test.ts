@@ -63,7 +63,7 @@ describe('auth-gateway: OAuth 2.0 interoperability with client libraries', () =>
   });
 
   it.each(['client_secret_basic', 'client_secret_post'] as const)(
-    'RFC 6749 §2.3.1, §4.3, §6: openid-client with %s: password grant, refresh, and the old refresh token refused as invalid_grant',
+    'RFC 6749 §2.3.1, §4.3, §6: openid-client with %s: password grant, refresh, and a wrong password refused as invalid_grant',
     async (method) => {
       const client = backend(method);
       const first = await client.grant(password());
