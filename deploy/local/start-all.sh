@@ -74,6 +74,10 @@ DATABASE_MIGRATION_URL="$(role_url vigil_audit_owner)" node -r ./tools/ts-regist
 # The edge below (loopback) says who the client is in X-Forwarded-For, to every service behind it
 # (throttles, audit rows); nothing else is trusted.
 export TRUST_PROXY="${TRUST_PROXY:-loopback}"
+# The one base URL is the gateway's public URL and its tokens' issuer, which every API checks, so
+# OAuth libraries find the same issuer in the discovery document and in the tokens.
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:${EDGE_PORT:-8080}}"
+export JWT_ISSUER="${JWT_ISSUER:-$PUBLIC_BASE_URL}" AUTH_ISSUER="${AUTH_ISSUER:-${JWT_ISSUER:-$PUBLIC_BASE_URL}}"
 for app in auth-gateway audit-writer security-monitor retention-worker; do
   extra_env=()
   # Its backups run pg_dump as vigil_backup (read-only: pg_read_all_data), never as itself.
