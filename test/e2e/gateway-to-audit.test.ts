@@ -9,6 +9,7 @@ import { createTopics, waitFor } from '@vigil/testing';
 import { startApp, type TestApp } from '../support/apps';
 import { count, superuser } from '../audit-writer/support';
 import { ADMIN, startGateway, type Gateway } from '../auth-gateway/support/gateway';
+import { testClients, type TestClients } from '../auth-gateway/support/oauth';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,11 +19,13 @@ describe('auth-gateway → Kafka → audit-writer', () => {
   let writer: TestApp;
   let db: Client;
   let gwUrl: string;
+  let clients: TestClients;
   const form = (u: string, p: string) =>
     `username=${encodeURIComponent(u)}&password=${encodeURIComponent(p)}`;
 
   beforeAll(async () => {
-    gw = await startGateway();
+    clients = await testClients();
+    gw = await startGateway({ env: clients.env });
     await gw.app.listen(0, '127.0.0.1');
     gwUrl = await gw.app.getUrl();
     await createTopics([dlqTopic(gw.topics.auth)], 3).catch(() => undefined);
@@ -97,6 +100,61 @@ describe('auth-gateway → Kafka → audit-writer', () => {
       .get('/api/v1/audit/logs')
       .set('Authorization', `Bearer ${carol.body.access_token}x`)
       .expect(401);
+  });
+
+  it('issue 20: a wrong client secret is CLIENT_AUTH_FAILED in audit_logs (client id, no secret); the right one names the client in AUTH_LOGIN', async () => {
+    const backend = clients.backend;
+    const wrongSecret = `wrong-client-secret-${Date.now()}`;
+    const basic = (secret: string) =>
+      `Basic ${Buffer.from(`${encodeURIComponent(backend.id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+    const grant = `grant_type=password&${form(ADMIN.username, ADMIN.password)}`;
+    const refused = await request(gw.app.getHttpServer())
+      .post('/api/v1/auth/token')
+      .type('form')
+      .set('X-Forwarded-For', '198.51.100.77')
+      .set('Authorization', basic(wrongSecret))
+      .send(grant)
+      .expect(401);
+    expect(refused.body.error).toBe('invalid_client');
+    const ok = await request(gw.app.getHttpServer())
+      .post('/api/v1/auth/token')
+      .type('form')
+      .set('X-Forwarded-For', '198.51.100.78')
+      .set('Authorization', basic(backend.secret))
+      .send(grant)
+      .expect(200);
+
+    const s = writer.schema;
+    const requestIds = [refused.headers['x-request-id'], ok.headers['x-request-id']];
+    await waitFor(async () => (await count(db, s, `request_id IN ('${requestIds.join("','")}')`)) === 2, {
+      timeoutMs: 30000,
+      what: 'the client authentication events in audit_logs',
+    });
+    const { rows } = await db.query(
+      `SELECT action, outcome, reason, host(ip_address) AS ip, details FROM "${s}".audit_logs
+        WHERE request_id = ANY($1) ORDER BY created_at`,
+      [requestIds],
+    );
+    expect(rows).toEqual([
+      expect.objectContaining({
+        action: 'CLIENT_AUTH_FAILED',
+        outcome: 'failure',
+        reason: 'bad_secret',
+        ip: '198.51.100.77',
+        details: expect.objectContaining({
+          attributes: { clientId: backend.id, method: 'basic', endpoint: 'token', attemptCount: 1 },
+        }),
+      }),
+      expect.objectContaining({
+        action: 'AUTH_LOGIN',
+        details: expect.objectContaining({ attributes: expect.objectContaining({ clientId: backend.id }) }),
+      }),
+    ]);
+    const leaked = await db.query(
+      `SELECT count(*)::int n FROM "${s}".audit_logs WHERE strpos(details::text, $1) > 0 OR strpos(details::text, $2) > 0`,
+      [wrongSecret, backend.secret],
+    );
+    expect(leaked.rows[0].n).toBe(0);
   });
 
   it("seed 001-48, 001-57, 001-58, 001-68: the runbook's SQL over users and audit_logs runs as written", async () => {

@@ -1,4 +1,5 @@
 import {
+  clientRulesFrom,
   rateLimitFields,
   refusalOf,
   registerFailure,
@@ -166,5 +167,31 @@ describe('refusalOf: which wait answers 429 before the password check', () => {
   it('lets the attempt through once every wait is over', () => {
     expect(refusalOf(counters({ account: waiting(300_000) }), 300_000, false)).toBeUndefined();
     expect(refusalOf(counters({}), 0, false)).toBeUndefined();
+  });
+});
+
+describe('clientRulesFrom: failed OAuth client authentications on the same counters', () => {
+  const client = clientRulesFrom({
+    lockoutThreshold: 5,
+    lockoutWindowSeconds: 600,
+    lockoutBaseSeconds: 300,
+    lockoutMaxSeconds: 3600,
+    throttlePairFreeFailures: 3,
+    throttlePairBaseSeconds: 10,
+    throttleIpFreeFailures: 20,
+    throttleIpBaseSeconds: 30,
+    throttleMaxSeconds: 900,
+  });
+
+  it('per (client, address) and per address: the password login back-offs, unchanged', () => {
+    expect(client.account_ip).toEqual(rules.account_ip);
+    expect(client.ip).toEqual(rules.ip);
+  });
+
+  it('per client: a back-off with the per-address numbers, never the account lockout a stranger could start', () => {
+    expect(client.account).toMatchObject({ scope: 'account', kind: 'backoff', limit: 20, baseMs: 30_000 });
+    const { blocks } = failMany(client.account, 22, 0, 10);
+    expect(blocks[19]).toBeUndefined();
+    expect([blocks[20], blocks[21]]).toEqual([30_000, 60_000]);
   });
 });

@@ -161,3 +161,15 @@ export function rulesFrom(c: LockoutSettings): Record<ThrottleScope, ThrottleRul
     },
   };
 }
+
+/**
+ * The rules for OAuth client authentication failures, over the same counters: per (client, client
+ * address) the per-(account, IP) back-off, per address the per-IP back-off (the login's own counter:
+ * guessing secrets and passwords draw on one budget), and per client, from every address, the per-IP
+ * back-off's numbers. A back-off, not the account lockout: a client is a service, and a lockout any
+ * stranger can start would take it offline (a secret proven within the last minute passes anyway).
+ */
+export function clientRulesFrom(c: LockoutSettings): Record<ThrottleScope, ThrottleRule> {
+  const rules = rulesFrom(c);
+  return { account_ip: rules.account_ip, ip: rules.ip, account: { ...rules.ip, scope: 'account' } };
+}

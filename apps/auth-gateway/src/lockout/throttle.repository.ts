@@ -47,6 +47,20 @@ export function counterKeys(accountKey: string, clientKey: string): CounterKey[]
 }
 
 /**
+ * Keys of one OAuth client authentication: the client (`c:` + client_id as presented, so unknown
+ * ids are counted and answered alike), (client, client address), and the client address itself,
+ * the same `ip` counter failed logins count on.
+ */
+export function clientCounterKeys(clientId: string, clientKey: string): CounterKey[] {
+  const client = `c:${clientId}`;
+  return [
+    { scope: 'account', key: client },
+    { scope: 'account_ip', key: `${client}|${clientKey}` },
+    { scope: 'ip', key: clientKey },
+  ];
+}
+
+/**
  * The `throttle_state` counters (per client, per account, per (account, client)): what the lockout
  * policy (lockout.policy.ts, pure) decides over, kept under row locks.
  */
@@ -98,6 +112,16 @@ export class ThrottleRepository {
       [JSON.stringify(updates)],
     );
     return outcomes;
+  }
+
+  /** The counters of `keys` that exist (no row: no failure yet), by scope; no lock taken. */
+  async load(q: Queryable, keys: CounterKey[]): Promise<Map<ThrottleScope, CounterState>> {
+    const { rows } = await q.query<Row>(
+      `SELECT ${COLUMNS} FROM throttle_state
+        WHERE (scope, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [keys.map((k) => k.scope), keys.map((k) => k.key)],
+    );
+    return new Map(rows.map((r) => [r.scope, toState(r)]));
   }
 
   /** Forget an account's failures (admin unlock, password reset): its own counter and every (account, IP) pair. */

@@ -210,7 +210,7 @@ export class LoginService {
       actor: { userId: user.id, roles: user.roles },
       subject: { userId: user.id, username: attemptedUsername(user.username) },
       outcome: 'success',
-      attributes: { sessionId, familyId: sessionId },
+      attributes: { sessionId, familyId: sessionId, ...(client ? { clientId: client.clientId } : {}) },
       meta,
     });
     const rehash = this.hasher.needsRehash(user.password_hash) ? await this.hasher.hash(password) : null;

@@ -28,6 +28,12 @@ function build() {
     securityActions: m.createCounter('security.actions.applied', {
       description: 'security.actions.v1 commands handled, by action and result',
     }),
+    clientAuthentications: m.createCounter('oauth.client.authentications', {
+      description: 'OAuth client authentications by outcome (success, failure, rate_limited) and reason',
+    }),
+    clientSecretVerifications: m.createCounter('oauth.client.secret.verifications', {
+      description: 'Argon2 verifications of presented client secrets (unknown clients: the dummy verify)',
+    }),
     securityActionsRejected: m.createCounter('security.actions.rejected', {
       description:
         'security.actions.v1 commands refused (signature, expiry, replay, policy), by action and reason',

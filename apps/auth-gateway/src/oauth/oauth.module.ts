@@ -4,6 +4,10 @@ import { LoginModule } from '../login/login.module';
 import { MaintenanceModeModule } from '../maintenance-mode/maintenance-mode.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { DatabaseModule } from '../database/database.module';
+import { LockoutModule } from '../lockout/lockout.module';
+import { OutboxModule } from '../outbox/outbox.module';
+import { ClientAuthRequestMiddleware } from './client-auth-request.middleware';
 import { ClientAuthenticator } from './client-authenticator';
 import { CorsMiddleware } from './cors.middleware';
 import { DiscoveryController } from './discovery.controller';
@@ -16,7 +20,16 @@ import { TokenInspection } from './token-inspection.service';
  * themselves are the login and sessions modules' use cases.
  */
 @Module({
-  imports: [EventsModule, LoginModule, SessionsModule, PasswordsModule, MaintenanceModeModule],
+  imports: [
+    DatabaseModule,
+    OutboxModule,
+    LockoutModule,
+    EventsModule,
+    LoginModule,
+    SessionsModule,
+    PasswordsModule,
+    MaintenanceModeModule,
+  ],
   controllers: [OAuthController, DiscoveryController],
   providers: [ClientAuthenticator, TokenInspection],
 })
@@ -28,6 +41,14 @@ export class OAuthModule implements NestModule {
         { path: 'api/v1/auth/*path', method: RequestMethod.ALL },
         { path: 'api/auth/*path', method: RequestMethod.ALL },
         { path: '.well-known/*path', method: RequestMethod.ALL },
+      );
+    // Client authentication counts and audits failures against the caller (client-authenticator.ts).
+    consumer
+      .apply(ClientAuthRequestMiddleware)
+      .forRoutes(
+        { path: 'api/v1/auth/token', method: RequestMethod.POST },
+        { path: 'api/v1/auth/revoke', method: RequestMethod.POST },
+        { path: 'api/v1/auth/introspect', method: RequestMethod.POST },
       );
   }
 }

@@ -109,7 +109,12 @@ export class SessionsService {
         subject,
         outcome: 'success',
         ...(decision.kind === 'grace_retry' ? { reason: 'grace_retry' } : {}),
-        attributes: { familyId: row!.session_id, sessionId: row!.session_id, generation },
+        attributes: {
+          familyId: row!.session_id,
+          sessionId: row!.session_id,
+          generation,
+          ...(client ? { clientId: client.clientId } : {}),
+        },
         meta,
       });
       if (successor) {

@@ -36,7 +36,11 @@ export interface RetentionPolicy {
   lockTimeoutMs: number;
 }
 
-/** Admin, role and audit-read events: seven years (seed 000-28, 004-23). */
+/**
+ * Admin, role and audit-read events: seven years (seed 000-28, 004-23). Authentication outcomes
+ * (AUTH_LOGIN, FAILED_AUTH_LOGIN, CLIENT_AUTH_FAILED, TOKEN_*, RATE_LIMITED ...) are in no class:
+ * the default, 90 days hot and a year archived (seeds 000-13, 001-02, 002-16).
+ */
 export const LONG_TERM_ACTIONS = [
   'ROLE_CHANGED',
   'USER_CREATED',

@@ -59,6 +59,11 @@ export const EventType = {
   SIGNING_KEY_ROTATED: 'SIGNING_KEY_ROTATED',
   /** A service's log level changed at runtime (seed 002-32). */
   LOG_LEVEL_CHANGED: 'LOG_LEVEL_CHANGED',
+  /**
+   * An OAuth client failed to authenticate at the token, revocation or introspection endpoint
+   * (unknown client, wrong or missing secret): names the client, never the secret.
+   */
+  CLIENT_AUTH_FAILED: 'CLIENT_AUTH_FAILED',
   /** A signed chain head on audit.checkpoints.v1. */
   AUDIT_CHECKPOINT: 'AUDIT_CHECKPOINT',
   /** A signed retention cut on audit.checkpoints.v1: a chain's oldest rows removed by policy. */

@@ -4,6 +4,7 @@ import { NestedObject } from '../validation/decorators';
 import {
   AuthLoginAttributes,
   AuthLogoutAttributes,
+  ClientAuthFailedAttributes,
   LoginFailedAttributes,
   TokenRefreshAttributes,
   TokenRefreshReuseAttributes,
@@ -99,6 +100,7 @@ export const EVENT_ATTRIBUTES = Object.freeze({
   MAINTENANCE_MODE_CHANGED: MaintenanceModeChangedAttributes,
   SIGNING_KEY_ROTATED: SigningKeyRotatedAttributes,
   LOG_LEVEL_CHANGED: LogLevelChangedAttributes,
+  CLIENT_AUTH_FAILED: ClientAuthFailedAttributes,
   AUDIT_CHECKPOINT: AuditCheckpointAttributes,
   AUDIT_RETENTION_CUT: AuditRetentionCutAttributes,
 } as const satisfies { readonly [T in EventType]: AttributesClass });

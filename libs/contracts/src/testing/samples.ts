@@ -31,7 +31,7 @@ const samples: { [T in EventType]: EventOf<T> } = {
     actor: { userId: ALICE.userId, roles: ['user'] },
     subject: ALICE,
     outcome: 'success',
-    attributes: { sessionId: 'sess-01', familyId: FAMILY },
+    attributes: { sessionId: 'sess-01', familyId: FAMILY, clientId: 'backend-web' },
   }),
   FAILED_AUTH_LOGIN: createEvent('FAILED_AUTH_LOGIN', {
     ...auth(2),
@@ -51,7 +51,7 @@ const samples: { [T in EventType]: EventOf<T> } = {
     ...auth(4),
     subject: { userId: ALICE.userId },
     outcome: 'success',
-    attributes: { familyId: FAMILY, sessionId: 'sess-01', generation: 2 },
+    attributes: { familyId: FAMILY, sessionId: 'sess-01', generation: 2, clientId: 'backend-web' },
   }),
   TOKEN_REFRESH_REUSE: createEvent('TOKEN_REFRESH_REUSE', {
     ...auth(5),
@@ -418,6 +418,12 @@ const samples: { [T in EventType]: EventOf<T> } = {
     actor: { userId: 'u-0001', roles: ['admin'] },
     outcome: 'success',
     attributes: { service: 'auth-gateway', before: 'info', after: 'debug', ttlSeconds: 3600 },
+  }),
+  CLIENT_AUTH_FAILED: createEvent('CLIENT_AUTH_FAILED', {
+    ...auth(55),
+    outcome: 'failure',
+    reason: 'bad_secret',
+    attributes: { clientId: 'backend-web', method: 'basic', endpoint: 'token', attemptCount: 2 },
   }),
   AUDIT_CHECKPOINT: createEvent('AUDIT_CHECKPOINT', {
     id: sampleId(23),

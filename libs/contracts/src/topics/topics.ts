@@ -58,6 +58,7 @@ export const TOPIC_EVENT_TYPES: { readonly [T in Topic]: readonly EventType[] } 
     EventType.MAINTENANCE_MODE_CHANGED,
     EventType.SIGNING_KEY_ROTATED,
     EventType.LOG_LEVEL_CHANGED,
+    EventType.CLIENT_AUTH_FAILED,
   ]),
   // AUDIT_LOG_READ is produced by the audit-writer's query API, not the gateway, so it travels
   // with the other component-produced events (keyed by producer) rather than on auth.events.v1.

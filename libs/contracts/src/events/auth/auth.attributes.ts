@@ -1,6 +1,10 @@
 import { Bool, Int, OneOf, Optional, Str, UtcTimestamp } from '../../validation/decorators';
 import { IDENTIFIER } from '../../validation/patterns';
 
+/** An OAuth client_id (RFC 6749 §2.2) as events carry it: printable ASCII, no spaces. */
+export const CLIENT_ID = /^[\x21-\x7e]+$/;
+export const CLIENT_ID_MAX = 100;
+
 /*
  * Attributes of login, logout and token events (auth.events.v1, produced by the gateway).
  * Sessions and refresh families are named by their ids, never by the token itself.
@@ -18,6 +22,11 @@ export class AuthLoginAttributes {
   @Optional()
   @Str(ID_MAX, { pattern: IDENTIFIER })
   familyId?: string;
+
+  /** The OAuth client the tokens were issued to (token endpoint logins; absent for /login). */
+  @Optional()
+  @Str(CLIENT_ID_MAX, { pattern: CLIENT_ID })
+  clientId?: string;
 }
 
 /** FAILED_AUTH_LOGIN. The failure kind goes in the envelope's `reason`. */
@@ -69,6 +78,11 @@ export class TokenRefreshAttributes {
   @Optional()
   @Int(0, 1_000_000)
   generation?: number;
+
+  /** The OAuth client the family belongs to (token endpoint refreshes; absent for /refresh). */
+  @Optional()
+  @Str(CLIENT_ID_MAX, { pattern: CLIENT_ID })
+  clientId?: string;
 }
 
 /** TOKEN_REFRESH_REUSE: a rotated-out refresh token was presented again; the family is burnt. */
@@ -146,4 +160,46 @@ export class TokenValidationFailedAttributes {
   @Optional()
   @Str(128, { pattern: IDENTIFIER })
   kid?: string;
+}
+
+/** Why a client failed to authenticate; the envelope's `reason`. */
+export const ClientAuthFailure = {
+  /** No client registered under that client_id (answered exactly like a wrong secret). */
+  UNKNOWN_CLIENT: 'unknown_client',
+  /** A confidential client's secret did not verify. */
+  BAD_SECRET: 'bad_secret',
+  /** A confidential client named itself without a secret. */
+  MISSING_SECRET: 'missing_secret',
+  /** A public client presented a secret it cannot have. */
+  UNEXPECTED_SECRET: 'unexpected_secret',
+} as const;
+export type ClientAuthFailure = (typeof ClientAuthFailure)[keyof typeof ClientAuthFailure];
+
+/** RFC 6749 §2.3.1 methods, as events name them (`none`: client_id only). */
+export const CLIENT_AUTH_METHODS = ['basic', 'post', 'none'] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+/** The OAuth endpoint that authenticated the client. */
+export const CLIENT_AUTH_ENDPOINTS = ['token', 'revocation', 'introspection'] as const;
+export type ClientAuthEndpoint = (typeof CLIENT_AUTH_ENDPOINTS)[number];
+
+/**
+ * CLIENT_AUTH_FAILED: an OAuth client's authentication failed (reason: a ClientAuthFailure). The
+ * client as presented (an unknown one too, so guessing at client ids shows), how, where, and its
+ * failures in the throttle window. Never the secret, nor anything derived from it.
+ */
+export class ClientAuthFailedAttributes {
+  @Str(CLIENT_ID_MAX, { pattern: CLIENT_ID })
+  clientId!: string;
+
+  @OneOf(CLIENT_AUTH_METHODS)
+  method!: ClientAuthMethod;
+
+  @OneOf(CLIENT_AUTH_ENDPOINTS)
+  endpoint!: ClientAuthEndpoint;
+
+  /** Failures of this client in the throttle window, this one included. */
+  @Optional()
+  @Int(1, 1_000_000)
+  attemptCount?: number;
 }
