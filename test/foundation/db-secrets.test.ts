@@ -23,6 +23,8 @@ const ROLES = [
   'vigil_security_monitor',
   'vigil_retention',
   'vigil_backup',
+  // Grafana's read-only view of the audit store (deploy/grafana's SQL panels).
+  'vigil_grafana',
 ];
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
