@@ -82,6 +82,18 @@ export function tokenInvalid(t: number, ip: string): EventEnvelope {
   });
 }
 
+/** A failed OAuth client authentication (a wrong secret) from `ip`. */
+export function clientAuthFailed(t: number, ip: string, clientId = 'backend-web'): EventEnvelope {
+  return createEvent('CLIENT_AUTH_FAILED', {
+    producer: 'auth-gateway',
+    occurredAt: at(t),
+    source: { ip },
+    outcome: 'failure',
+    reason: 'bad_secret',
+    attributes: { clientId, method: 'basic', endpoint: 'token' },
+  });
+}
+
 export function roleChanged(t: number, userId: string, before: string[], after: string[]): EventEnvelope {
   return createEvent('ROLE_CHANGED', {
     producer: 'auth-gateway',
