@@ -163,6 +163,8 @@ export function ApiRoles(...roles: string[]): MethodDecorator & ClassDecorator {
   );
 }
 
+type SecuritySchemeObject = Parameters<DocumentBuilder['addSecurity']>[1];
+
 export interface OpenApiOptions {
   title: string;
   description: string;
@@ -171,26 +173,28 @@ export interface OpenApiOptions {
    * service's own API prefix, so the one base URL reaches it with no rewrite.
    */
   path: string;
+  /**
+   * Security schemes beside `bearer` (the gateway's `basic`: OAuth client authentication, RFC 6749
+   * §2.3.1), for operations that name them (`@ApiSecurity('basic')`).
+   */
+  securitySchemes?: Record<string, SecuritySchemeObject>;
 }
 
 /** The service's OpenAPI document, from its controllers' decorators. */
 export function buildOpenApiDocument(app: NestExpressApplication, opts: OpenApiOptions): OpenAPIObject {
-  return SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(opts.title)
-      .setDescription(opts.description)
-      .setVersion('1')
-      .addBearerAuth({
-        type: 'http',
-        scheme: 'bearer',
-        bearerFormat: 'JWT',
-        description:
-          'An access token from the auth-gateway (POST /api/v1/auth/token), verified against its JWKS',
-      })
-      .build(),
-    { extraModels: [ProblemDetails] },
-  );
+  const builder = new DocumentBuilder()
+    .setTitle(opts.title)
+    .setDescription(opts.description)
+    .setVersion('1')
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description:
+        'An access token from the auth-gateway (POST /api/v1/auth/token), verified against its JWKS',
+    });
+  for (const [name, scheme] of Object.entries(opts.securitySchemes ?? {})) builder.addSecurity(name, scheme);
+  return SwaggerModule.createDocument(app, builder.build(), { extraModels: [ProblemDetails] });
 }
 
 /** Serves the document: the UI at `/<path>`, JSON at `/<path>-json` (and YAML at `/<path>-yaml`). */

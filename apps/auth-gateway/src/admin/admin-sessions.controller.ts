@@ -1,17 +1,18 @@
 import { Body, Controller, HttpCode, Inject, Post, Req, UseFilters } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { Logger } from 'winston';
 import { Principal, Roles, type VerifiedToken } from '@vigil/auth';
-import { LOGGER } from '@vigil/runtime';
+import { ApiProblems, ApiRoles, LOGGER } from '@vigil/runtime';
 import { GatewayProblemFilter } from '../http/gateway-problem.filter';
 import { metaOf } from '../http/request-meta';
 import { AdminUsersService } from './admin-users.service';
-import { RevokeAllSessionsDto } from './dto/admin.dto';
+import { RevokeAllSessionsDto, RevokeAllSessionsResultDoc } from './dto/admin.dto';
 
 /** Sessions across all users (admin role only; audited with the admin as actor). */
 @ApiTags('admin')
-@ApiBearerAuth()
+@ApiRoles('admin')
+@ApiProblems(500)
 @Roles('admin')
 @UseFilters(GatewayProblemFilter)
 @Controller('api/v1/admin/sessions')
@@ -27,7 +28,20 @@ export class AdminSessionsController {
     summary:
       "Seeds 000-43, 003-23: end every live session of every user (refresh families with them; one TOKEN_REVOKED per user), except the caller's own unless includeCaller",
   })
-  async revokeAll(@Body() dto: RevokeAllSessionsDto, @Principal() who: VerifiedToken, @Req() req: Request) {
+  @ApiBody({
+    type: RevokeAllSessionsDto,
+    examples: { exposure: { value: { reason: 'signing key exposed, INC-12', includeCaller: false } } },
+  })
+  @ApiOkResponse({
+    type: RevokeAllSessionsResultDoc,
+    example: { users: 42, revoked: 57, keptCallerSession: true },
+  })
+  @ApiProblems({ status: 400, errors: ['reason should not be empty'] })
+  async revokeAll(
+    @Body() dto: RevokeAllSessionsDto,
+    @Principal() who: VerifiedToken,
+    @Req() req: Request,
+  ): Promise<RevokeAllSessionsResultDoc> {
     const result = await this.admin.revokeEveryone(
       { actor: { userId: who.sub, roles: who.roles }, meta: metaOf(req) },
       who.sid,

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
-import { isIpOrCidr, MAX_ACTION_TTL_SECONDS } from '@vigil/contracts';
+import { isIpOrCidr, MAX_ACTION_TTL_SECONDS, type IpBlockView } from '@vigil/contracts';
 
 /** Narrowest prefixes a block may use: a wider network would shut out a whole provider (or everyone). */
 export const MIN_PREFIX = { 4: 8, 6: 32 } as const;
@@ -49,3 +49,41 @@ export class CreateIpBlockDto {
   @Matches(/^[^\u0000-\u001f\u007f]+$/u, { message: 'reason must not contain control characters' }) // eslint-disable-line no-control-regex
   reason!: string;
 }
+
+/** An entry of the deny-list (@vigil/contracts IpBlockView, which `npm run ip -- list` reads). */
+export class IpBlockDoc implements IpBlockView {
+  @ApiProperty({ example: '203.0.113.7', description: 'an address or a CIDR network' })
+  ip!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  blockedUntil!: string;
+
+  @ApiProperty({ enum: ['admin', 'security_action'], description: 'by hand, or by the security monitor' })
+  source!: string;
+
+  @ApiProperty({ type: String, nullable: true, description: "the admin's reason" })
+  note!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "the admin's user id; null for the monitor's blocks",
+  })
+  blockedBy!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: "the monitor's alert, for its blocks" })
+  alertId!: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+}
+
+export const IP_BLOCK_EXAMPLE: IpBlockDoc = {
+  ip: '203.0.113.7',
+  blockedUntil: '2026-12-02T10:00:00.000Z',
+  source: 'admin',
+  note: 'credential stuffing from this range, ticket SEC-42',
+  blockedBy: '0193a6c2-0000-7000-8000-000000000001',
+  alertId: null,
+  createdAt: '2026-12-02T09:00:00.000Z',
+};

@@ -1,15 +1,42 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Authenticated, Principal, type VerifiedToken } from '@vigil/auth';
+import { ApiProblems } from '@vigil/runtime';
 import { currentUserOf } from '../accounts/session-revocation.check';
 import { GatewayProblemFilter } from '../http/gateway-problem.filter';
 import { metaOf, routeTemplateOf } from '../http/request-meta';
 import { MaintenanceModeGuard } from '../maintenance-mode/maintenance-mode.guard';
 import { SessionsService } from '../sessions/sessions.service';
 import type { TokenResponse } from '../sessions/token-response';
-import { TokenResponseDto } from '../oauth/dto/oauth.dto';
-import { ChangePasswordDto, LoginDto, LogoutDto, RefreshDto } from './dto/login.dto';
+import { TOKEN_RESPONSE_EXAMPLE, TokenResponseDto } from '../oauth/dto/oauth.dto';
+import { ChangePasswordDto, LoginDto, LogoutDto, ME_EXAMPLE, MeDoc, RefreshDto } from './dto/login.dto';
+import {
+  IP_BLOCKED_PROBLEM,
+  MAINTENANCE_PROBLEM,
+  PASSWORD_CHANGE_REQUIRED_PROBLEM,
+  THROTTLED_PROBLEM,
+} from '../http/problems.openapi';
+
+const TOKENS = {
+  type: TokenResponseDto,
+  example: TOKEN_RESPONSE_EXAMPLE,
+  description: 'RFC 6749 §5.1 token response; Cache-Control: no-store',
+};
+const INVALID_CREDENTIALS = {
+  status: 401,
+  slug: 'invalid-credentials',
+  detail: 'invalid username or password',
+  description:
+    'Unknown user, wrong password, locked or deactivated account: one answer for all (FAILED_AUTH_LOGIN)',
+};
 import { LoginService } from './login.service';
 
 @ApiTags('auth')
@@ -25,13 +52,19 @@ export class AuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Log in with a username (or e-mail) and password' })
-  @ApiOkResponse({ type: TokenResponseDto })
-  @ApiResponse({
-    status: 403,
-    description: 'password-change-required: an admin required a new password (seed 000-44)',
-  })
+  @ApiOkResponse(TOKENS)
+  @ApiProblems(
+    { status: 400, errors: ['username should not be empty'] },
+    INVALID_CREDENTIALS,
+    {
+      ...PASSWORD_CHANGE_REQUIRED_PROBLEM,
+      description: `${PASSWORD_CHANGE_REQUIRED_PROBLEM.description}; or a blocked address (ip-blocked)`,
+    },
+    THROTTLED_PROBLEM,
+    500,
+    MAINTENANCE_PROBLEM,
+  )
   @UseGuards(MaintenanceModeGuard)
-  @ApiResponse({ status: 503, description: 'maintenance mode (Retry-After)' })
   login(@Body() dto: LoginDto, @Req() req: Request): Promise<TokenResponse> {
     return this.logins.login(dto.username, dto.password, metaOf(req), routeTemplateOf(req));
   }
@@ -40,9 +73,22 @@ export class AuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Rotate a refresh token: a new pair; the old token must not be used again' })
-  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiOkResponse(TOKENS)
+  @ApiProblems(
+    { status: 400, errors: ['refreshToken should not be empty'] },
+    {
+      status: 401,
+      slug: 'invalid-grant',
+      detail: 'the refresh token is invalid or expired',
+      description:
+        'Unknown, expired, revoked or replayed refresh token, or one issued to an OAuth client (a replayed rotated token revokes its family: TOKEN_REFRESH_REUSE)',
+    },
+    IP_BLOCKED_PROBLEM,
+    THROTTLED_PROBLEM,
+    500,
+    MAINTENANCE_PROBLEM,
+  )
   @UseGuards(MaintenanceModeGuard)
-  @ApiResponse({ status: 503, description: 'maintenance mode (Retry-After)' })
   refresh(@Body() dto: RefreshDto, @Req() req: Request): Promise<TokenResponse> {
     return this.sessions.refresh(dto.refreshToken, metaOf(req));
   }
@@ -54,9 +100,20 @@ export class AuthController {
     summary:
       'Change your password by proving the current one (the way out of a forced reset, seed 000-44): throttled like a login; every session ends and the answer is a new login (PASSWORD_CHANGED)',
   })
-  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiOkResponse(TOKENS)
+  @ApiProblems(
+    {
+      status: 400,
+      detail: 'the new password is too short (at least 12 characters)',
+      description: 'A malformed body, or a new password the policy refuses',
+    },
+    INVALID_CREDENTIALS,
+    IP_BLOCKED_PROBLEM,
+    THROTTLED_PROBLEM,
+    500,
+    MAINTENANCE_PROBLEM,
+  )
   @UseGuards(MaintenanceModeGuard)
-  @ApiResponse({ status: 503, description: 'maintenance mode (Retry-After)' })
   changePassword(@Body() dto: ChangePasswordDto, @Req() req: Request): Promise<TokenResponse> {
     return this.logins.changePassword(
       dto.username,
@@ -72,6 +129,9 @@ export class AuthController {
   @Authenticated()
   @ApiBearerAuth()
   @ApiOperation({ summary: 'End this session (or all of them)' })
+  @ApiBody({ type: LogoutDto, required: false, examples: { everywhere: { value: { allSessions: true } } } })
+  @ApiNoContentResponse({ description: 'Ended (AUTH_LOGOUT); no body' })
+  @ApiProblems(400, 401, IP_BLOCKED_PROBLEM, 500)
   async logout(@Principal() who: VerifiedToken, @Body() dto: LogoutDto, @Req() req: Request): Promise<void> {
     await this.sessions.logout(who.sub, who.sid, dto.allSessions === true, metaOf(req));
   }
@@ -80,7 +140,9 @@ export class AuthController {
   @Authenticated()
   @ApiBearerAuth()
   @ApiOperation({ summary: 'The caller (also at /api/auth/me, seed 004)' })
-  me(@Principal() who: VerifiedToken, @Req() req: Request) {
+  @ApiOkResponse({ type: MeDoc, example: ME_EXAMPLE })
+  @ApiProblems(401, IP_BLOCKED_PROBLEM, 500)
+  me(@Principal() who: VerifiedToken, @Req() req: Request): MeDoc {
     const user = currentUserOf(req)!;
     return {
       id: user.id,

@@ -1,9 +1,10 @@
 import { Controller, Get, Inject, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { SERVICE_CONFIG } from '@vigil/runtime';
+import { ApiProblems, SERVICE_CONFIG } from '@vigil/runtime';
 import type { AuthGatewayConfig } from '../config';
 import { GatewayProblemFilter } from '../http/gateway-problem.filter';
+import { SERVER_METADATA_EXAMPLE, ServerMetadataDoc } from './dto/oauth.dto';
 import { authorizationServerMetadata } from './server-metadata';
 
 /**
@@ -22,7 +23,14 @@ export class DiscoveryController {
     summary:
       'RFC 8414 / OpenID discovery metadata: issuer, token, revocation and introspection endpoints, jwks_uri, grants and client authentication methods',
   })
-  metadata(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  @ApiOkResponse({
+    type: ServerMetadataDoc,
+    example: SERVER_METADATA_EXAMPLE,
+    description:
+      'Cache-Control: public, max-age=300 with PUBLIC_BASE_URL; no-store when derived from the request',
+  })
+  @ApiProblems(500)
+  metadata(@Req() req: Request, @Res({ passthrough: true }) res: Response): ServerMetadataDoc {
     const configured = this.config.publicBaseUrl;
     res.setHeader('Cache-Control', configured ? 'public, max-age=300' : 'no-store');
     // Behind a trusted proxy (TRUST_PROXY) Express reads X-Forwarded-Proto and X-Forwarded-Host here.

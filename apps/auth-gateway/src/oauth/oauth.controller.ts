@@ -3,24 +3,33 @@ import {
   ApiBearerAuth,
   ApiBody,
   ApiConsumes,
+  ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
   ApiResponse,
+  ApiSecurity,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { principalOf } from '@vigil/auth';
+import { ProblemDetails } from '@vigil/runtime';
 import { metaOf, routeTemplateOf } from '../http/request-meta';
 import { LoginService } from '../login/login.service';
 import { MaintenanceModeGuard } from '../maintenance-mode/maintenance-mode.guard';
+import { RevokedSessionsDoc } from '../sessions/dto/sessions.dto';
 import { SessionsService } from '../sessions/sessions.service';
 import type { TokenResponse } from '../sessions/token-response';
 import { ClientAuthenticator } from './client-authenticator';
 import {
+  ApiOAuthErrors,
+  INTROSPECTION_EXAMPLES,
   IntrospectionRequestDto,
   IntrospectionResponseDto,
+  OAUTH_CLIENT_ERRORS,
   OAuthErrorDto,
   RevocationRequestDto,
+  TOKEN_RESPONSE_EXAMPLE,
   TokenRequestDto,
   TokenResponseDto,
 } from './dto/oauth.dto';
@@ -55,20 +64,78 @@ export class OAuthController {
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
-  @ApiBody({ type: TokenRequestDto })
+  @ApiBody({
+    type: TokenRequestDto,
+    examples: {
+      password: {
+        summary: 'password grant, confidential client by Basic header',
+        value: { grant_type: 'password', username: 'alice', password: 'correct horse battery staple' },
+      },
+      refresh: {
+        summary: 'refresh_token grant, public client',
+        value: {
+          grant_type: 'refresh_token',
+          refresh_token: 'vrt_3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+          client_id: 'web-spa',
+        },
+      },
+      seed001: {
+        summary: 'seed 001-55: no client, no grant_type',
+        value: { username: 'admin', password: '...' },
+      },
+    },
+  })
+  @ApiSecurity({})
+  @ApiSecurity('basic')
   @ApiOperation({
     summary:
       'OAuth 2.0 token endpoint (RFC 6749): grant_type=password or refresh_token; client credentials by Basic header or body; no grant_type and no client: the password grant (seed 001-55)',
   })
-  @ApiOkResponse({ type: TokenResponseDto })
-  @ApiResponse({
-    status: 400,
-    type: OAuthErrorDto,
-    description: 'invalid_request, invalid_grant, ... (§5.2)',
+  @ApiOkResponse({
+    type: TokenResponseDto,
+    example: TOKEN_RESPONSE_EXAMPLE,
+    description: 'RFC 6749 §5.1; Cache-Control: no-store, Pragma: no-cache',
   })
-  @ApiResponse({ status: 401, type: OAuthErrorDto, description: 'invalid_client' })
-  @ApiResponse({ status: 429, type: OAuthErrorDto, description: 'temporarily_unavailable, Retry-After' })
-  @ApiResponse({ status: 503, type: OAuthErrorDto, description: 'maintenance mode, Retry-After' })
+  @ApiOAuthErrors(
+    {
+      status: 400,
+      description:
+        'invalid_request (missing, repeated or malformed parameters), invalid_grant (wrong username or password, a bad refresh token, a password change required: error_uri), unauthorized_client, unsupported_grant_type, invalid_scope',
+      examples: {
+        invalid_request: { error: 'invalid_request', error_description: 'grant_type is required' },
+        invalid_grant: { error: 'invalid_grant', error_description: 'invalid username or password' },
+        password_change_required: {
+          error: 'invalid_grant',
+          error_description:
+            'this account must choose a new password before logging in: POST /api/v1/auth/password with username, currentPassword and newPassword',
+          error_uri: 'https://vigil.dev/problems/password-change-required',
+        },
+        unauthorized_client: {
+          error: 'unauthorized_client',
+          error_description: 'this client may not use the password grant',
+        },
+        unsupported_grant_type: {
+          error: 'unsupported_grant_type',
+          error_description: 'grant_type client_credentials is not supported',
+        },
+        invalid_scope: { error: 'invalid_scope', error_description: 'scope is malformed' },
+      },
+    },
+    OAUTH_CLIENT_ERRORS.invalidClient,
+    OAUTH_CLIENT_ERRORS.ipBlocked,
+    OAUTH_CLIENT_ERRORS.tooMany,
+    OAUTH_CLIENT_ERRORS.serverError,
+    {
+      status: 503,
+      description: 'temporarily_unavailable: maintenance mode (seed 004-34); Retry-After',
+      examples: {
+        maintenance: {
+          error: 'temporarily_unavailable',
+          error_description: 'the service is in maintenance: database failover, INC-9; retry later',
+        },
+      },
+    },
+  )
   @UseGuards(MaintenanceModeGuard)
   async token(@Body() raw: FormBody, @Req() req: Request): Promise<TokenResponse> {
     const body = raw ?? {};
@@ -86,12 +153,96 @@ export class OAuthController {
   @HttpCode(200)
   @UseGuards(RevocationAuthGuard)
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiSecurity({})
+  @ApiSecurity('basic')
   @ApiBearerAuth()
-  @ApiBody({ type: RevocationRequestDto, required: false })
+  @ApiBody({
+    type: RevocationRequestDto,
+    required: false,
+    examples: {
+      rfc7009: {
+        summary: 'RFC 7009, a confidential client by Basic header',
+        value: { token: 'vrt_3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', token_type_hint: 'refresh_token' },
+      },
+      publicClient: {
+        summary: 'RFC 7009, a public client names itself',
+        value: { token: 'vrt_3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', client_id: 'web-spa' },
+      },
+    },
+  })
   @ApiOperation({
     summary:
       "Seed 001-56: with a bearer token and no body, revokes the bearer's session and refresh family ({revoked}); RFC 7009: token (+ token_type_hint) in a form body with client authentication, any access or refresh token's session ends; 200 also for an unknown token",
+    description:
+      "Two forms. With an Authorization: Bearer header (or with neither a token nor client credentials) it is seed 001-56's: the answer is {revoked} and errors are problem+json. Otherwise it is RFC 7009's: the answer is {} and errors are RFC 6749 §5.2 bodies (application/json).",
   })
+  @ApiExtraModels(RevokedSessionsDoc, ProblemDetails, OAuthErrorDto)
+  @ApiOkResponse({
+    description: 'bearer form: {revoked} (0 or 1); RFC 7009 form: {} (also for an unknown token)',
+    content: {
+      'application/json': {
+        schema: {
+          oneOf: [
+            { $ref: getSchemaPath(RevokedSessionsDoc) },
+            { type: 'object', properties: {}, description: 'RFC 7009: an empty object' },
+          ],
+        },
+        examples: { bearer: { value: { revoked: 1 } }, rfc7009: { value: {} } },
+      },
+    },
+  })
+  @ApiResponse({
+    status: 400,
+    description:
+      'RFC 7009 form: invalid_request (no token, a repeated or malformed parameter), unauthorized_client (the token was issued to another client; it lives on) (RFC 6749 §5.2 error body, not problem+json)',
+    content: {
+      'application/json': {
+        schema: { $ref: getSchemaPath(OAuthErrorDto) },
+        examples: {
+          invalid_request: {
+            value: {
+              error: 'invalid_request',
+              error_description: 'token is required',
+              request_id: 'req-7f3a9c',
+            },
+          },
+          unauthorized_client: {
+            value: {
+              error: 'unauthorized_client',
+              error_description: 'the token was issued to another client',
+              request_id: 'req-7f3a9c',
+            },
+          },
+        },
+      },
+    },
+  })
+  @ApiResponse({
+    status: 401,
+    description:
+      'bearer form: no bearer token, or one that is invalid, expired or revoked (problem+json); RFC 7009 form: invalid_client (RFC 6749 §5.2 error body)',
+    content: {
+      'application/problem+json': {
+        schema: { $ref: getSchemaPath(ProblemDetails) },
+        example: {
+          type: 'https://vigil.dev/problems/unauthorized',
+          title: 'Unauthorized',
+          status: 401,
+          detail: 'a bearer access token is required',
+          requestId: 'req-7f3a9c',
+        },
+      },
+      'application/json': {
+        schema: { $ref: getSchemaPath(OAuthErrorDto) },
+        example: {
+          error: 'invalid_client',
+          error_description: 'client authentication failed',
+          request_id: 'req-7f3a9c',
+        },
+      },
+    },
+  })
+  @ApiOAuthErrors(OAUTH_CLIENT_ERRORS.ipBlocked, OAUTH_CLIENT_ERRORS.tooMany, OAUTH_CLIENT_ERRORS.serverError)
   async revoke(
     @Body() raw: FormBody,
     @Req() req: Request,
@@ -116,13 +267,56 @@ export class OAuthController {
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
-  @ApiBody({ type: IntrospectionRequestDto })
+  @ApiBody({
+    type: IntrospectionRequestDto,
+    examples: {
+      accessToken: {
+        value: {
+          token:
+            'eyJhbGciOiJFZERTQSIsImtpZCI6Ik5xV2d6Y3RQIiwidHlwIjoiYXQrand0In0.eyJzdWIiOiIwMTkzYTZjMiJ9.c2lnbmF0dXJl',
+          token_type_hint: 'access_token',
+        },
+      },
+    },
+  })
+  @ApiSecurity('basic')
   @ApiOperation({
     summary:
       'RFC 7662 token introspection for confidential clients registered with introspection: true (resource servers that cannot verify EdDSA locally)',
+    description:
+      'The client authenticates by Basic header (basic) or with client_id and client_secret in the form body (client_secret_post).',
   })
-  @ApiOkResponse({ type: IntrospectionResponseDto })
-  @ApiResponse({ status: 401, type: OAuthErrorDto, description: 'invalid_client' })
+  @ApiOkResponse({
+    type: IntrospectionResponseDto,
+    examples: INTROSPECTION_EXAMPLES,
+    description: 'RFC 7662 §2.2; Cache-Control: no-store',
+  })
+  @ApiOAuthErrors(
+    {
+      status: 400,
+      description: 'invalid_request: no token, or a repeated or malformed parameter',
+      examples: { invalid_request: { error: 'invalid_request', error_description: 'token is required' } },
+    },
+    {
+      ...OAUTH_CLIENT_ERRORS.invalidClient,
+      description:
+        'invalid_client: no client credentials, a public client, an unknown client or a wrong secret (WWW-Authenticate: Basic)',
+    },
+    {
+      status: 403,
+      description:
+        'unauthorized_client: a confidential client not registered with introspection: true; access_denied: a blocked address',
+      examples: {
+        unauthorized_client: {
+          error: 'unauthorized_client',
+          error_description: 'this client may not introspect tokens',
+        },
+        ...OAUTH_CLIENT_ERRORS.ipBlocked.examples,
+      },
+    },
+    OAUTH_CLIENT_ERRORS.tooMany,
+    OAUTH_CLIENT_ERRORS.serverError,
+  )
   async introspect(@Body() raw: FormBody, @Req() req: Request): Promise<IntrospectionResponse> {
     const body = raw ?? {};
     const client = await this.clients.authenticate(presentedClient(req.header('authorization'), body));

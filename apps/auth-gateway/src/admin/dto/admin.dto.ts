@@ -15,7 +15,7 @@ import {
   Min,
 } from 'class-validator';
 import { ROLES, type Role } from '@vigil/auth';
-import { MAX_ACTION_TTL_SECONDS } from '@vigil/contracts';
+import { MAX_ACTION_TTL_SECONDS, type UserView } from '@vigil/contracts';
 
 export class CreateUserDto {
   @ApiProperty({ example: 'alice', maxLength: 320 })
@@ -127,4 +127,71 @@ export class RevokeAllSessionsDto {
   @IsOptional()
   @IsBoolean()
   includeCaller?: boolean;
+}
+
+/** A user as the admin API shows it (@vigil/contracts UserView, which the CLI reads): never the hash. */
+export class UserDoc implements UserView {
+  @ApiProperty({ format: 'uuid', example: '0193a6c2-0000-7000-8000-00000000002a' })
+  id!: string;
+
+  @ApiProperty({ example: 'alice' })
+  username!: string;
+
+  @ApiProperty({ example: 'alice@example.com' })
+  email!: string;
+
+  @ApiProperty({ enum: ROLES, isArray: true, example: ['auditor'] })
+  roles!: string[];
+
+  @ApiProperty({ example: false })
+  isAdmin!: boolean;
+
+  @ApiProperty({ example: true, description: 'false: deactivated' })
+  isActive!: boolean;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'an admin or security-action lock in force: its end (ISO time), or "infinity" until unlocked; failed-login waits are not shown',
+  })
+  lockedUntil!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, enum: ['admin', 'security_action'] })
+  lockReason!: string | null;
+
+  @ApiProperty({ example: false, description: 'seed 000-44: a login needs a new password first' })
+  mustResetPassword!: boolean;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt!: string;
+}
+
+export const USER_EXAMPLE: UserDoc = {
+  id: '0193a6c2-0000-7000-8000-00000000002a',
+  username: 'alice',
+  email: 'alice@example.com',
+  roles: ['auditor'],
+  isAdmin: false,
+  isActive: true,
+  lockedUntil: null,
+  lockReason: null,
+  mustResetPassword: false,
+  createdAt: '2026-12-01T09:00:00.000Z',
+  updatedAt: '2026-12-02T09:00:00.000Z',
+};
+
+/** POST /api/v1/admin/sessions/revoke-all's answer. */
+export class RevokeAllSessionsResultDoc {
+  @ApiProperty({ minimum: 0, example: 42, description: 'users who had a session ended' })
+  users!: number;
+
+  @ApiProperty({ minimum: 0, example: 57, description: 'sessions ended' })
+  revoked!: number;
+
+  @ApiProperty({ example: true, description: "the caller's own session was kept (no includeCaller)" })
+  keptCallerSession!: boolean;
 }

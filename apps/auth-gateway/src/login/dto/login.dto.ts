@@ -49,3 +49,37 @@ export class LogoutDto {
   @IsBoolean()
   allSessions?: boolean;
 }
+
+/** GET /api/v1/auth/me (and seed 004's /api/auth/me): the caller, from the live user row and the token. */
+export class MeDoc {
+  @ApiProperty({ format: 'uuid', example: '0193a6c2-0000-7000-8000-00000000002a' })
+  id!: string;
+
+  @ApiProperty({ example: 'alice' })
+  username!: string;
+
+  @ApiProperty({ example: 'alice@example.com' })
+  email!: string;
+
+  @ApiProperty({ type: [String], example: ['auditor'], description: "the user's roles now" })
+  roles!: string[];
+
+  @ApiProperty({ example: false })
+  isAdmin!: boolean;
+
+  @ApiPropertyOptional({ format: 'uuid', description: "the token's session (sid)" })
+  sessionId?: string;
+
+  @ApiProperty({ format: 'date-time', description: "the access token's exp" })
+  tokenExpiresAt!: string;
+}
+
+export const ME_EXAMPLE: MeDoc = {
+  id: '0193a6c2-0000-7000-8000-00000000002a',
+  username: 'alice',
+  email: 'alice@example.com',
+  roles: ['auditor'],
+  isAdmin: false,
+  sessionId: '0193a6c2-2222-7000-8000-000000000002',
+  tokenExpiresAt: '2026-12-02T09:10:00.000Z',
+};
