@@ -268,24 +268,7 @@ export class SessionsService {
       }
       if (!target) return { count: 0, events: [] };
       const n = await this.sessions.revoke(sql, userId, target, 'revoked');
-      return {
-        count: n,
-        events: [
-          gatewayEvent('TOKEN_REVOKED', {
-            actor: { userId },
-            subject: { userId },
-            outcome: 'success',
-            attributes: {
-              scope: 'family',
-              trigger: 'user',
-              familyId: target,
-              sessionId: target,
-              revokedCount: n,
-            },
-            meta,
-          }),
-        ],
-      };
+      return { count: n, events: [familyRevoked(userId, target, n, meta)] };
     });
   }
 
@@ -322,24 +305,7 @@ export class SessionsService {
   private async revokeSession(sql: Queryable, userId: string, sessionId: string, meta: RequestMeta) {
     const n = await this.sessions.revoke(sql, userId, sessionId, 'revoked');
     if (n === 0) return { count: 0, events: [] }; // already ended: nothing happened, no event
-    return {
-      count: n,
-      events: [
-        gatewayEvent('TOKEN_REVOKED', {
-          actor: { userId },
-          subject: { userId },
-          outcome: 'success',
-          attributes: {
-            scope: 'family',
-            trigger: 'user',
-            familyId: sessionId,
-            sessionId,
-            revokedCount: n,
-          },
-          meta,
-        }),
-      ],
-    };
+    return { count: n, events: [familyRevoked(userId, sessionId, n, meta)] };
   }
 
   /** RFC 7662: what a refresh token is, if it is one of ours. */
@@ -373,4 +339,15 @@ export class SessionsService {
       revokeReason: r.revoke_reason,
     }));
   }
+}
+
+/** TOKEN_REVOKED for a session (refresh family) its user ended: revokedCount tokens were refused. */
+function familyRevoked(userId: string, sessionId: string, revokedCount: number, meta: RequestMeta) {
+  return gatewayEvent('TOKEN_REVOKED', {
+    actor: { userId },
+    subject: { userId },
+    outcome: 'success',
+    attributes: { scope: 'family', trigger: 'user', familyId: sessionId, sessionId, revokedCount },
+    meta,
+  });
 }
