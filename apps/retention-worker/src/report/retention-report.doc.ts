@@ -1,4 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, PickType } from '@nestjs/swagger';
+import { LegalHoldDoc } from '../holds/holds.dto';
 
 // OpenAPI shape of GET /api/v1/retention/report (retention-report.ts builds it).
 
@@ -99,28 +100,16 @@ class DetachedDoc {
   dropAfter!: string;
 }
 
-class ReportHoldDoc {
-  @ApiProperty({ example: 'hold-0123456789ab' })
-  holdId!: string;
-
-  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
-  userId!: string | null;
-
-  @ApiProperty({ type: String, nullable: true, example: 'ROLE_CHANGED' })
-  action!: string | null;
-
-  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
-  from!: string | null;
-
-  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
-  to!: string | null;
-
-  @ApiProperty({ example: 'litigation hold, case 2026-114' })
-  reason!: string;
-
-  @ApiProperty({ format: 'date-time' })
-  createdAt!: string;
-}
+/** A hold as the report lists it: the hold's own fields, without who made or released it. */
+class ReportHoldDoc extends PickType(LegalHoldDoc, [
+  'holdId',
+  'userId',
+  'action',
+  'from',
+  'to',
+  'reason',
+  'createdAt',
+] as const) {}
 
 class LastRunDoc {
   @ApiProperty({ example: 'ret-20261202T030000Z-9f8e7d' })
