@@ -86,9 +86,9 @@ function rowLine(r: AuditRow): Record<string, unknown> {
 }
 
 /** The audit verifier's entry: the compiled build when present (bin/vigil's rule), else the sources. */
-export function verifierCommand(root: string): { args: string[] } {
+export function verifierCommand(root: string, env: Record<string, string | undefined>): { args: string[] } {
   const dist = join(root, 'dist/apps/audit-writer/src/verify/verify.cli.js');
-  if (existsSync(dist) && process.env.VIGIL_CLI_FROM_SOURCE !== '1')
+  if (existsSync(dist) && env.VIGIL_CLI_FROM_SOURCE !== '1')
     return { args: ['-r', join(root, 'deploy/runtime/register-paths.js'), dist] };
   return {
     args: [
@@ -292,7 +292,7 @@ export async function exportToFile(
 async function runVerifier(ctx: CliContext, args: string[]): Promise<number> {
   const root = repoRoot();
   if (!root) throw new CliError('the audit verifier is not installed beside this CLI', ExitCode.failed);
-  const { args: node } = verifierCommand(root);
+  const { args: node } = verifierCommand(root, ctx.io.env);
   // The verifier needs the database, the keys and the bus; never the admin's credentials.
   const env: Record<string, string | undefined> = {
     ...ctx.io.env,
