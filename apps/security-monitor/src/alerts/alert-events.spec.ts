@@ -24,7 +24,12 @@ function alertOf(ruleId: string, status: EngineAlert['status'] = 'firing', keyVa
     lastSeen: T0 + 5000,
     count: 6,
     sampleEventIds: ['0190a1b2-0000-7000-8000-000000000001'],
-    threshold: r.condition.kind === 'sequence' ? r.condition.min : r.condition.gt,
+    threshold:
+      r.condition.kind === 'sequence'
+        ? r.condition.min
+        : r.condition.kind === 'baseline'
+          ? r.condition.coldStartGt
+          : r.condition.gt,
     windowSeconds: r.window.seconds,
     summary: `${status}: ${r.id}`,
     at: T0 + 5000,

@@ -1,5 +1,6 @@
 import { alertDedupKey, type AlertStatus } from '@vigil/contracts';
 import type { CompiledRule, EngineAlert } from './engine-types';
+import { baselineCount, baselineMean, baselineThreshold, type BaselineCondition } from './baseline-state';
 import { distinctInWindow, sequenceCount, type KeyState } from './window-state';
 
 /** An alert transition of a key's open alert: what the engine emits and the service publishes. */
@@ -16,11 +17,13 @@ export function transition(
   const what =
     cond.kind === 'distinct'
       ? `${distinctInWindow(s, Math.min(at, s.maxT), rule.windowMs, cond.maxPerValue).n} distinct ${cond.field === 'user' ? 'accounts' : 'IPs'} (threshold > ${cond.gt})`
-      : cond.kind === 'ratio'
-        ? `ratio above ${cond.gt * 100}% (min ${cond.minTotal} events)`
-        : cond.kind === 'sequence'
-          ? `${a.count} ${def.match.types.join('/')} after ${sequenceCount(s, a.firstSeen, rule.windowMs)} ${cond.after.types.join('/')} (threshold >= ${cond.min})`
-          : `${a.count} events (threshold > ${cond.gt})`;
+      : cond.kind === 'baseline'
+        ? baselineSummary(s, cond, at, rule.windowMs)
+        : cond.kind === 'ratio'
+          ? `ratio above ${cond.gt * 100}% (min ${cond.minTotal} events)`
+          : cond.kind === 'sequence'
+            ? `${a.count} ${def.match.types.join('/')} after ${sequenceCount(s, a.firstSeen, rule.windowMs)} ${cond.after.types.join('/')} (threshold >= ${cond.min})`
+            : `${a.count} events (threshold > ${cond.gt})`;
   const summary = `${status}: ${def.id} on ${def.key} ${kv}: ${what} in ${def.window.seconds}s`.slice(0, 500);
   return {
     status,
@@ -34,10 +37,26 @@ export function transition(
     lastSeen: Math.max(a.lastSeen, a.firstSeen),
     count: a.count,
     sampleEventIds: [...a.samples],
-    threshold: cond.kind === 'sequence' ? cond.min : cond.gt,
+    threshold:
+      cond.kind === 'sequence'
+        ? cond.min
+        : cond.kind === 'baseline'
+          ? baselineThreshold(s.bl?.h ?? [], cond)
+          : cond.gt,
     windowSeconds: def.window.seconds,
     summary,
     at,
     ...(status === 'firing' && def.response ? { response: def.response } : {}),
   };
+}
+
+function baselineSummary(s: KeyState, cond: BaselineCondition, at: number, windowMs: number): string {
+  const h = s.bl?.h ?? [];
+  const mean = baselineMean(h, cond);
+  const what = cond.field === 'user' ? 'accounts' : 'IPs';
+  const base =
+    mean === undefined
+      ? `cold start: ${h.length} of ${cond.minHistory} periods known`
+      : `baseline ${mean.toFixed(1)} over ${h.length} periods`;
+  return `${baselineCount(s, at, windowMs)} distinct ${what} this period (${base}; threshold > ${baselineThreshold(h, cond)})`;
 }

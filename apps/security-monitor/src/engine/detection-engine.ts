@@ -12,6 +12,7 @@ import {
   type PartialCounts,
 } from './engine-types';
 import { restoreSnapshot, toSnapshot } from './engine-snapshot';
+import { addBaselineValue } from './baseline-state';
 import { DueQueue } from './due-queue';
 import { EventClock } from './event-clock';
 import {
@@ -240,7 +241,15 @@ export class DetectionEngine {
     if (counted && def.condition.kind === 'sequence') addSequenceStep(s, t, def.condition.min + SAMPLE_LIMIT);
     if (matched) {
       pushRecent(s, e.id, t);
-      if (def.condition.kind === 'distinct') {
+      if (def.condition.kind === 'baseline') {
+        const dv = distinctValueOf(def.condition.field, e);
+        if (dv !== undefined) {
+          // Counted here, judged by the global stage over every partition's values.
+          if (rule.partial) {
+            if (rule.partial.values.length < DISTINCT_CAP) rule.partial.values.push([dv, t]);
+          } else addBaselineValue(s, dv, t, this.watermark, rule.windowMs, def.condition);
+        }
+      } else if (def.condition.kind === 'distinct') {
         const dv = distinctValueOf(def.condition.field, e);
         if (dv !== undefined) {
           addDistinct(

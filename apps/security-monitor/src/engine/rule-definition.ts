@@ -7,6 +7,7 @@ import {
   type Outcome,
   type Severity,
 } from '@vigil/contracts';
+import { BASELINE_CAP } from './baseline-state';
 
 /*
  * Detection rules are data: a versioned JSON file (rules/default.rules.json), validated here at
@@ -66,6 +67,21 @@ export type RuleCondition =
       kind: 'sequence';
       after: RuleMatch;
       min: number;
+    }
+  | {
+      /**
+       * An unusual number of distinct values (e.g. accounts failing): the count in the current
+       * aligned period of the window's length against the counts of the last `history` periods
+       * (engine/baseline-state.ts): above max(minGt, mean + factor · max(sd, √mean)), or above
+       * coldStartGt until minHistory periods are known.
+       */
+      kind: 'baseline';
+      field: DistinctField;
+      history: number;
+      minHistory: number;
+      factor: number;
+      minGt: number;
+      coldStartGt: number;
     }
   | {
       kind: 'ratio';
@@ -269,7 +285,7 @@ function validateCondition(
 ): RuleCondition | undefined {
   const at = `${name}.condition`;
   if (!isObj(c)) {
-    p.push(`${at}: an object with kind count | distinct | ratio | sequence`);
+    p.push(`${at}: an object with kind count | distinct | baseline | ratio | sequence`);
     return undefined;
   }
   const before = p.length;
@@ -305,8 +321,21 @@ function validateCondition(
     unknownKeys(c, ['kind', 'after', 'min'], at, p);
     validateMatch(c.after, `${at}.after`, p, `${at}.after`);
     if (!isInt(c.min, 1, 1000)) p.push(`${at}.min: an integer 1..1000`);
+  } else if (c.kind === 'baseline') {
+    unknownKeys(c, ['kind', 'field', 'history', 'minHistory', 'factor', 'minGt', 'coldStartGt'], at, p);
+    if (!DISTINCT_FIELDS.includes(c.field as DistinctField))
+      p.push(`${at}.field: one of ${DISTINCT_FIELDS.join(', ')}`);
+    if (!isInt(c.history, 2, 1000)) p.push(`${at}.history: an integer 2..1000 (periods remembered)`);
+    if (!isInt(c.minHistory, 1, 1000) || (isInt(c.history, 2, 1000) && (c.minHistory as number) > c.history))
+      p.push(`${at}.minHistory: an integer 1..history (periods before the baseline is trusted)`);
+    if (!isNum(c.factor, 0, 100))
+      p.push(`${at}.factor: a number 0..100 (standard deviations above the mean)`);
+    if (!isInt(c.minGt, 0, BASELINE_CAP - 1))
+      p.push(`${at}.minGt: an integer 0..${BASELINE_CAP - 1} (the floor of the threshold)`);
+    if (!isInt(c.coldStartGt, 0, BASELINE_CAP - 1))
+      p.push(`${at}.coldStartGt: an integer 0..${BASELINE_CAP - 1} (the threshold before minHistory periods)`);
   } else {
-    p.push(`${at}.kind: one of count, distinct, ratio, sequence`);
+    p.push(`${at}.kind: one of count, distinct, baseline, ratio, sequence`);
   }
   return p.length === before ? (c as unknown as RuleCondition) : undefined;
 }

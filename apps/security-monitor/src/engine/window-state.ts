@@ -1,3 +1,4 @@
+import { baselineFromJson, baselineHolds, baselineToJson, type BaselineState } from './baseline-state';
 import { DISTINCT_CAP, type RuleCondition } from './rule-definition';
 
 /*
@@ -36,6 +37,8 @@ export interface KeyState {
   distinct?: Map<string, number[]>;
   /** Sequence rules: times of the most recent `after` events, ascending (bounded). */
   seq?: number[];
+  /** Baseline rules: the current period's count and the closed periods' (baseline-state.ts). */
+  bl?: BaselineState;
   alert?: ActiveAlert;
 }
 
@@ -136,7 +139,11 @@ export function expire(s: KeyState, watermark: number, windowMs: number, bucketM
 
 export function isEmpty(s: KeyState): boolean {
   return (
-    s.b.length === 0 && !s.alert && (!s.distinct || s.distinct.size === 0) && (!s.seq || s.seq.length === 0)
+    s.b.length === 0 &&
+    !s.alert &&
+    (!s.distinct || s.distinct.size === 0) &&
+    (!s.seq || s.seq.length === 0) &&
+    (!s.bl || (s.bl.h.length === 0 && s.bl.open.size === 0))
   );
 }
 
@@ -233,6 +240,7 @@ export function holds(
 ): boolean {
   if (cond.kind === 'count') return windowSums(s, t, windowMs, bucketMs)[0] > cond.gt;
   if (cond.kind === 'sequence') return sequenceCount(s, t, windowMs) >= cond.min;
+  if (cond.kind === 'baseline') return baselineHolds(s, cond, t, windowMs);
   if (cond.kind === 'ratio') {
     const [c, d] = windowSums(s, t, windowMs, bucketMs);
     return d >= cond.minTotal && c / d > cond.gt;
@@ -255,6 +263,7 @@ export function keyStateToJson(s: KeyState): unknown {
   return {
     ...s,
     distinct: s.distinct ? [...s.distinct.entries()] : undefined,
+    bl: s.bl ? baselineToJson(s.bl) : undefined,
     maxT: s.maxT === -Infinity ? null : s.maxT,
     f: s.f.map((x) => (x === Infinity ? null : x)),
   };
@@ -268,5 +277,7 @@ export function keyStateFromJson(j: Record<string, unknown>): KeyState {
   if (s.seq === undefined) delete s.seq;
   if (s.distinct === undefined) delete s.distinct;
   if (s.alert === undefined) delete s.alert;
+  s.bl = baselineFromJson(j.bl);
+  if (s.bl === undefined) delete s.bl;
   return s;
 }
