@@ -25,5 +25,5 @@ export * from './codec/codec';
 export * from './factory/create-event';
 export * from './keys/event-key';
 export * from './api/http-api';
-export { isUtcTimestamp } from './validation/patterns';
+export { isUtcTimestamp, PASSWORD_FINGERPRINT } from './validation/patterns';
 // Test fixtures (SAMPLE_EVENTS, sampleEvent) are @vigil/contracts/testing, outside this barrel and the build.

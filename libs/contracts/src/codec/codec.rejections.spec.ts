@@ -140,6 +140,45 @@ describe('decodeEvent rejects', () => {
     expectRejected(result, 'schema_violation', 'attributes.route');
   });
 
+  describe('seed 000-18: a FAILED_AUTH_LOGIN passwordFingerprint that is not <epoch>.<22 base64url>', () => {
+    it.each([
+      ['the password itself', SECRET],
+      ['no epoch', 'q4Xz0cR1bWm2Yp8kLr3NvA'],
+      ['a negative epoch', '-1.q4Xz0cR1bWm2Yp8kLr3NvA'],
+      ['a leading zero', '020457.q4Xz0cR1bWm2Yp8kLr3NvA'],
+      ['padding', '20457.q4Xz0cR1bWm2Yp8kLr3Nv=='],
+      ['standard base64', '20457.q4Xz0cR1bWm2Yp8k+r3Nv/'],
+      ['21 characters', '20457.q4Xz0cR1bWm2Yp8kLr3Nv'],
+      ['23 characters', '20457.q4Xz0cR1bWm2Yp8kLr3NvAB'],
+      ['a hex digest', `20457.${'ab'.repeat(32)}`],
+      ['a number', 20457],
+      ['null', null],
+    ])('%s', (_label, value) => {
+      const result = decodeJson(
+        variant('FAILED_AUTH_LOGIN', (e) => (e.attributes.passwordFingerprint = value)),
+      );
+      expectRejected(result, 'schema_violation', 'attributes.passwordFingerprint', String(value));
+    });
+
+    it('on another event type it is an unknown property', () => {
+      const result = decodeJson(
+        variant('AUTH_LOGIN', (e) => (e.attributes.passwordFingerprint = '20457.q4Xz0cR1bWm2Yp8kLr3NvA')),
+      );
+      expectRejected(result, 'schema_violation', 'attributes.passwordFingerprint: unknown_property');
+    });
+
+    it('the well-formed value decodes, epoch 0 included', () => {
+      for (const fp of [
+        '20457.q4Xz0cR1bWm2Yp8kLr3NvA',
+        '0.AAAAAAAAAAAAAAAAAAAAAA',
+        '123456789012345.-_-_-_-_-_-_-_-_-_-_-_',
+      ])
+        expect(
+          decodeJson(variant('FAILED_AUTH_LOGIN', (e) => (e.attributes.passwordFingerprint = fp))).ok,
+        ).toBe(true);
+    });
+  });
+
   describe('a password field anywhere, as an unknown property', () => {
     it.each([
       ['AUTH_LOGIN', 'top level', (e: Mutable) => (e.password = SECRET), 'password'],

@@ -38,7 +38,7 @@ const samples: { [T in EventType]: EventOf<T> } = {
     subject: { username: 'Mallory@Example.com ' },
     outcome: 'failure',
     reason: 'invalid_credentials',
-    attributes: { attemptCount: 3, repeated: false },
+    attributes: { attemptCount: 3, repeated: false, passwordFingerprint: '20457.q4Xz0cR1bWm2Yp8kLr3NvA' },
   }),
   AUTH_LOGOUT: createEvent('AUTH_LOGOUT', {
     ...auth(3),

@@ -27,6 +27,14 @@ export const ROUTE = /^\/[^?#\s]*$/;
 
 export const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
+/**
+ * A failed password's keyed fingerprint (FAILED_AUTH_LOGIN): `<epoch>.<value>`, the epoch being the
+ * integer index of the gateway's key rotation period and the value 16 bytes of HMAC-SHA256 in
+ * base64url without padding (22 characters). Nothing else fits, so the field cannot carry a
+ * password or any other text.
+ */
+export const PASSWORD_FINGERPRINT = /^(0|[1-9][0-9]{0,14})\.[A-Za-z0-9_-]{22}$/;
+
 /** Lower-case canonical form only, so the idempotency key has one spelling. */
 export const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

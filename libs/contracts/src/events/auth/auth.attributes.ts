@@ -1,5 +1,5 @@
 import { Bool, Int, OneOf, Optional, Str, UtcTimestamp } from '../../validation/decorators';
-import { IDENTIFIER } from '../../validation/patterns';
+import { IDENTIFIER, PASSWORD_FINGERPRINT } from '../../validation/patterns';
 
 /** An OAuth client_id (RFC 6749 §2.2) as events carry it: printable ASCII, no spaces. */
 export const CLIENT_ID = /^[\x21-\x7e]+$/;
@@ -43,12 +43,26 @@ export class LoginFailedAttributes {
 
   /**
    * The gateway saw this same wrong password for this account recently, so detection need not
-   * count it again. A flag, not a password fingerprint: nothing derived from the password leaves
-   * the gateway.
+   * count it again. A flag: it says nothing about the password itself (the one value derived from
+   * the password that leaves the gateway is `passwordFingerprint`, below).
    */
   @Optional()
   @Bool()
   repeated?: boolean;
+
+  /**
+   * A keyed, short-lived fingerprint of the wrong password (issue 19 item 1), set when the cause
+   * was a wrong password (unknown usernames included), never for a right one: `<epoch>.<value>`,
+   * 16 bytes of HMAC-SHA256 over the NFC-normalised password under the key of rotation period
+   * `epoch`, derived from a secret only the gateways hold. Equal values within one epoch mean the
+   * same password, which lets the monitor see one password tried on many accounts; values of
+   * different epochs cannot be compared, and without the key none can be tested against a guess.
+   * It is for detection in flight only: the audit-writer drops it before a row is built (never
+   * stored, never in the chain), and no service logs it.
+   */
+  @Optional()
+  @Str(40, { pattern: PASSWORD_FINGERPRINT })
+  passwordFingerprint?: string;
 }
 
 export const LogoutScope = { SESSION: 'session', ALL_SESSIONS: 'all_sessions' } as const;
