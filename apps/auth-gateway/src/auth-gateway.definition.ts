@@ -1,6 +1,7 @@
 import { apiDocsEnabled, setupOpenApi, type OpenApiOptions, type ServiceDefinition } from '@vigil/runtime';
 import { AppModule } from './app.module';
 import { describeAuthGatewayConfig, loadAuthGatewayConfig, SERVICE, type AuthGatewayConfig } from './config';
+import { assertFingerprintKey } from './passwords/password-fingerprint';
 
 /** OpenAPI at /api/docs (UI) and /api/docs-json; off in production unless API_DOCS_ENABLED=true. */
 export const GATEWAY_API_DOCS: OpenApiOptions = {
@@ -23,7 +24,8 @@ export const GATEWAY_API_DOCS: OpenApiOptions = {
 /** How the gateway is built: main.ts and the integration tests (startApp) use the same definition. */
 export const authGatewayDefinition: ServiceDefinition<AuthGatewayConfig> = {
   service: SERVICE,
-  loadConfig: (source) => loadAuthGatewayConfig(source),
+  // The password fingerprint's key file is read here too: missing or short, the gateway refuses to start (exit 78).
+  loadConfig: (source) => assertFingerprintKey(loadAuthGatewayConfig(source)),
   describeConfig: describeAuthGatewayConfig,
   module: (config, logger) => AppModule.register(config, logger),
   configure: (app, config) => {

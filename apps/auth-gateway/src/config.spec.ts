@@ -69,6 +69,7 @@ describe('auth-gateway configuration', () => {
         ARGON2_MEMORY_KIB: '1024',
         ARGON2_TIME_COST: '1',
         SECURITY_ACTION_PUBLIC_KEYS: '/etc/vigil/monitor-keys',
+        PASSWORD_FINGERPRINT_KEY_FILE: '/etc/vigil/password-fingerprint/key',
       }),
     ).toEqual([
       'ARGON2_MEMORY_KIB must be >= 19456 in production',
@@ -85,6 +86,25 @@ describe('auth-gateway configuration', () => {
         expect.stringMatching(/^KAFKA_SASL_MECHANISM is required in production/),
       ]),
     );
+  });
+
+  it('seed 000-18: password fingerprints on by default, rotated daily; production names PASSWORD_FINGERPRINT_KEY_FILE unless they are off', () => {
+    const c = loadAuthGatewayConfig({});
+    expect([c.passwordFingerprintEnabled, c.passwordFingerprintRotationSeconds]).toEqual([true, 86400]);
+    const production = { ...PRODUCTION, SIGNING_KEYS_DIR: '/k', SECURITY_ACTION_PUBLIC_KEYS: '/m' };
+    expect(problems(production)).toEqual([
+      expect.stringMatching(/^PASSWORD_FINGERPRINT_KEY_FILE is required in production/),
+    ]);
+    expect(
+      problems({ ...production, PASSWORD_FINGERPRINT_KEY_FILE: '/etc/vigil/password-fingerprint/key' }),
+    ).toEqual([]);
+    expect(problems({ ...production, PASSWORD_FINGERPRINT_ENABLED: 'false' })).toEqual([]);
+    const bad = problems({
+      PASSWORD_FINGERPRINT_ROTATION_SECONDS: '30',
+      PASSWORD_FINGERPRINT_ENABLED: 'sometimes',
+    }).join('\n');
+    expect(bad).toContain('PASSWORD_FINGERPRINT_ROTATION_SECONDS must be >= 60');
+    expect(bad).toContain('PASSWORD_FINGERPRINT_ENABLED');
   });
 
   it('checks the bootstrap administrator password against the policy at start', () => {

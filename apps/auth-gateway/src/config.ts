@@ -64,6 +64,21 @@ export const schema = {
   }),
   passwordMinLength: env.int('PASSWORD_MIN_LENGTH', { default: 12, min: 8, max: 128 }),
 
+  // Keyed fingerprints of wrong passwords on FAILED_AUTH_LOGIN, for cross-account spray detection
+  // (issue 19 item 1; passwords/password-fingerprint.ts). The key file holds a secret of at least 32
+  // bytes shared by every instance (required in production while enabled; elsewhere a development
+  // key is made under .cache/keys); each rotation period derives its own key from it.
+  passwordFingerprintEnabled: env.bool('PASSWORD_FINGERPRINT_ENABLED', { default: true }),
+  passwordFingerprintKeyFile: env.string('PASSWORD_FINGERPRINT_KEY_FILE', {
+    optional: true,
+    maxLength: 1000,
+  }),
+  passwordFingerprintRotationSeconds: env.int('PASSWORD_FINGERPRINT_ROTATION_SECONDS', {
+    default: 86_400,
+    min: 60,
+    max: 7 * 86_400,
+  }),
+
   // Client address: TRUST_PROXY is every service's (serviceSchema); none trusted unless named (issue 14 item 6)
 
   // Throttling (seed defaults: more than 5 failures in 10 minutes start the account-wide wait)
@@ -145,6 +160,15 @@ export const loadAuthGatewayConfig = (source = process.env): AuthGatewayConfig =
   if (config.nodeEnv === 'production' && !config.securityActionPublicKeys) {
     problems.push(
       "SECURITY_ACTION_PUBLIC_KEYS is required in production (the security monitor's Ed25519 public key file or directory)",
+    );
+  }
+  if (
+    config.nodeEnv === 'production' &&
+    config.passwordFingerprintEnabled &&
+    !config.passwordFingerprintKeyFile
+  ) {
+    problems.push(
+      'PASSWORD_FINGERPRINT_KEY_FILE is required in production (a file holding a secret of at least 32 bytes, the same for every gateway instance; PASSWORD_FINGERPRINT_ENABLED=false turns fingerprints off)',
     );
   }
   if (config.lockoutMaxSeconds < config.lockoutBaseSeconds)

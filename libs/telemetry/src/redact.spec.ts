@@ -21,6 +21,17 @@ describe('redaction at source', () => {
     });
   });
 
+  it("seed 000-18: masks a failed password's fingerprint wherever an event's attributes are logged", () => {
+    const fp = '20457.q4Xz0cR1bWm2Yp8kLr3NvA';
+    const out = redact({ event: { attributes: { attemptCount: 2, passwordFingerprint: fp } } });
+    expect(out).toEqual({ event: { attributes: { attemptCount: 2, passwordFingerprint: REDACTED } } });
+    // Key fingerprints (signing keys, checkpoints) are public identifiers and stay.
+    expect(redact({ keyFingerprint: 'ab12', fingerprint: 'cd34' })).toEqual({
+      keyFingerprint: 'ab12',
+      fingerprint: 'cd34',
+    });
+  });
+
   it('scrubs bearer tokens, JWTs, URL credentials and form fields inside strings', () => {
     const s = redactString(
       `Authorization: Bearer abc.def.ghi token ${jwt} postgres://svc:hunter2@db/x username=a&password=P@ss-marker-2`,

@@ -6,7 +6,7 @@
 export const REDACTED = '[REDACTED]';
 
 const SECRET_KEY =
-  /pass(word|wd|phrase)?$|^pwd$|secret|token|authorization|^cookie$|^set-cookie$|api[-_]?key|credential|private[-_]?key|signature|^otp$|^pin$/i;
+  /pass(word|wd|phrase)?$|^pwd$|secret|token|authorization|^cookie$|^set-cookie$|api[-_]?key|credential|private[-_]?key|signature|^otp$|^pin$|^password_?fingerprint$/i;
 
 const VALUE_PATTERNS: Array<[RegExp, string]> = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],

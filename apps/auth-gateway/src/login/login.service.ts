@@ -15,6 +15,7 @@ import { rateLimitFields, refusalOf, rulesFrom, type ThrottleScope } from '../lo
 import { counterKeys, ThrottleRepository } from '../lockout/throttle.repository';
 import { gatewayMetrics } from '../metrics/gateway.metrics';
 import { OutboxWriter } from '../outbox/outbox.writer';
+import { PASSWORD_FINGERPRINTS, type PasswordFingerprints } from '../passwords/password-fingerprint';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { newRefreshToken } from '../sessions/refresh-tokens';
 import { SessionsRepository } from '../sessions/sessions.repository';
@@ -26,13 +27,21 @@ import { LoginRepository } from './login.repository';
 type FailureReason = 'unknown_user' | 'bad_password' | 'account_locked' | 'account_disabled';
 
 /**
+ * The failures whose cause is a wrong password: the ones a password fingerprint is computed for
+ * (issue 19 item 1). Unknown names included (a spray tries names that may not exist); a locked or
+ * deactivated account refused with its right password is not: that password must not leave.
+ */
+const WRONG_PASSWORD: ReadonlySet<FailureReason> = new Set(['unknown_user', 'bad_password']);
+
+/**
  * Password login. Every failure (unknown user, wrong password, admin-locked, deactivated) does the
  * same work and gets the same 401: an Argon2 verify (against a dummy hash when there is no user),
  * one counting transaction, one event. Waits come first and are announced (429, Retry-After, no
  * password check): per IP, per (account, IP), then account-wide after more than 5 failures in 10
  * minutes by default. The account-wide wait does not apply from an address the account logged in
  * from recently, so an attacker cannot keep the owner out; unknown usernames are counted and
- * answered exactly like real ones.
+ * answered exactly like real ones. A wrong password's FAILED_AUTH_LOGIN carries its keyed
+ * fingerprint (passwords/password-fingerprint.ts) for cross-account spray detection.
  */
 @Injectable()
 export class LoginService {
@@ -49,6 +58,7 @@ export class LoginService {
     private readonly userRows: UsersRepository,
     private readonly sessionRows: SessionsRepository,
     private readonly maintenance: MaintenanceModeService,
+    @Inject(PASSWORD_FINGERPRINTS) private readonly fingerprints: PasswordFingerprints,
     @Inject(SERVICE_CONFIG) private readonly config: AuthGatewayConfig,
   ) {
     this.rules = rulesFrom(config);
@@ -170,7 +180,8 @@ export class LoginService {
     else if (!user.is_active) reason = 'account_disabled';
     else if (hardLocked(user)) reason = 'account_locked';
     if (reason) {
-      await this.recordFailure(reason, keys, user, login, meta);
+      const fingerprint = WRONG_PASSWORD.has(reason) ? this.fingerprints.fingerprint(password) : undefined;
+      await this.recordFailure(reason, keys, user, login, meta, fingerprint);
       throw invalidCredentials();
     }
     return { user: user!, accountKey, clientKey };
@@ -248,6 +259,7 @@ export class LoginService {
     user: UserRow | undefined,
     login: string,
     meta: RequestMeta,
+    passwordFingerprint: string | undefined,
   ): Promise<void> {
     const subject = user
       ? { userId: user.id, username: attemptedUsername(user.username) }
@@ -265,6 +277,7 @@ export class LoginService {
               ? this.config.lockoutThreshold + 1
               : Math.max(1, account.next.recent.length),
             ...(account.blockedUntil ? { lockedUntil: new Date(account.blockedUntil).toISOString() } : {}),
+            ...(passwordFingerprint !== undefined ? { passwordFingerprint } : {}),
           },
           meta,
         }),

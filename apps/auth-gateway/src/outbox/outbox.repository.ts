@@ -30,6 +30,9 @@ export function outboxParams(events: EventEnvelope[]): unknown[] {
   ];
 }
 
+/** The payload minus `attributes.passwordFingerprint` (a no-op on every other row). */
+const WITHOUT_FINGERPRINT = `payload #- '{attributes,passwordFingerprint}'`;
+
 /** The `outbox` table: appended to by every change, drained by the relay, pruned by housekeeping. */
 @Injectable()
 export class OutboxRepository {
@@ -59,16 +62,28 @@ export class OutboxRepository {
     return rows;
   }
 
+  /**
+   * A row that failed validation is kept for an operator, without a password fingerprint: it is for
+   * detection in flight, and this row will never fly.
+   */
   async setAside(q: Queryable, seq: string, error: string): Promise<void> {
     await q.query(
-      `UPDATE outbox SET failed_at = clock_timestamp(), last_error = $2, attempts = attempts + 1 WHERE seq = $1`,
+      `UPDATE outbox SET failed_at = clock_timestamp(), last_error = $2, attempts = attempts + 1,
+              payload = ${WITHOUT_FINGERPRINT}
+        WHERE seq = $1`,
       [seq, error.slice(0, 500)],
     );
   }
 
+  /**
+   * Published rows stay until pruned (OUTBOX_RETENTION_HOURS) for diagnosis, but a FAILED_AUTH_LOGIN's
+   * password fingerprint leaves the gateway's database once Kafka has it (issue 19 item 1).
+   */
   async markPublished(q: Queryable, seqs: string[]): Promise<void> {
     await q.query(
-      `UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])`,
+      `UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1,
+              payload = ${WITHOUT_FINGERPRINT}
+        WHERE seq = ANY($1::bigint[])`,
       [seqs],
     );
   }
