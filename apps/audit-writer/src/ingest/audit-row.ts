@@ -56,7 +56,7 @@ export function toAuditRow(
   const username = event.subject?.username ?? alertKey?.user ?? null;
   const details: Record<string, unknown> = {
     schemaVersion: event.schemaVersion,
-    attributes: alertKey?.attributes ?? event.attributes,
+    attributes: alertKey?.attributes ?? storedAttributes(event.attributes as Record<string, unknown>),
   };
   if (event.traceparent) details.traceparent = event.traceparent;
   if (event.subject?.userId) details.subjectUserId = event.subject.userId;
@@ -84,6 +84,22 @@ export function toAuditRow(
     sourcePartition: source.partition,
     sourceOffset: source.offset,
   };
+}
+
+/**
+ * Attributes that are for detection in flight only, never for the record: a FAILED_AUTH_LOGIN's
+ * `passwordFingerprint` (issue 19 item 1) is dropped before the row is built, so it is neither
+ * stored nor hashed into the chain (the chain commits to what is stored, and `audit:verify`
+ * recomputes it from the stored row).
+ */
+export const IN_FLIGHT_ONLY_ATTRIBUTES: readonly string[] = ['passwordFingerprint'];
+
+/** The event's attributes as stored: the in-flight-only ones left out (a copy; the event is untouched). */
+export function storedAttributes(attributes: Record<string, unknown>): Record<string, unknown> {
+  if (!IN_FLIGHT_ONLY_ATTRIBUTES.some((k) => k in attributes)) return attributes;
+  const kept: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(attributes)) if (!IN_FLIGHT_ONLY_ATTRIBUTES.includes(k)) kept[k] = v;
+  return kept;
 }
 
 interface AlertAttributes {
