@@ -64,6 +64,12 @@ ACTION_KEYS="$ROOT/.cache/keys/monitor-actions"
 node deploy/local/audit-keygen.js "$ACTION_KEYS" 2>&1 | sed 's/^/[vigil] /' >&2
 export MONITOR_ACTION_SIGNING_KEY_FILE="$ACTION_KEYS/signing.key.pem" MONITOR_ACTION_KEY_DIR="$ACTION_KEYS" SECURITY_ACTION_PUBLIC_KEYS="$ACTION_KEYS/public"
 
+# The gateways' password-fingerprint master secret (issue 19 item 1), made once, never in the
+# database or a log; every gateway instance reads the same file. Replace: secret-keygen.js <file> --rotate.
+FINGERPRINT_KEY="$ROOT/.cache/keys/password-fingerprint/master.key"
+node deploy/local/secret-keygen.js "$FINGERPRINT_KEY" 2>&1 | sed 's/^/[vigil] /' >&2
+export PASSWORD_FINGERPRINT_KEY_FILE="$FINGERPRINT_KEY"
+
 # What is running, for the DEPLOYMENT event each service announces at start (seeds 002-15, 004-58):
 # the package version, and the checked-out commit (none outside a git checkout).
 export VIGIL_GIT_SHA="${VIGIL_GIT_SHA:-$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || true)}"
