@@ -241,12 +241,25 @@ describe('deploy/k8s/overlays/production: what the schema cannot check', () => {
       ),
     );
     secretVars.add('KAFKA_PASSWORD').add('DATABASE_MIGRATION_URL');
+    /** A `*_FILE` path into a Secret volume the app mounts names where a secret is, not the secret. */
+    const secretFilePath = (app: string, k: string, v: string) => {
+      const pod = find('Deployment', app)?.spec.template.spec;
+      if (!pod || !k.endsWith('_FILE')) return false;
+      const secretVolumes = new Set(
+        (pod.volumes ?? [])
+          .filter((vol: { secret?: unknown }) => vol.secret)
+          .map((vol: { name: string }) => vol.name),
+      );
+      return pod.containers.some((c: { volumeMounts?: Array<{ name: string; mountPath: string }> }) =>
+        (c.volumeMounts ?? []).some((m) => secretVolumes.has(m.name) && v.startsWith(`${m.mountPath}/`)),
+      );
+    };
     for (const cm of objects.filter((o) => o.kind === 'ConfigMap')) {
       for (const [k, v] of Object.entries(cm.data as Record<string, string>)) {
         expect({
           configMap: cm.metadata.name,
           key: k,
-          secret: secretVars.has(k) || LOOKS_SECRET.test(k),
+          secret: (secretVars.has(k) || LOOKS_SECRET.test(k)) && !secretFilePath(cm.metadata.name, k, v),
         }).toEqual({
           configMap: cm.metadata.name,
           key: k,
