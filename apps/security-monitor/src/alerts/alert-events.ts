@@ -38,6 +38,38 @@ export function planAction(alert: EngineAlert): PlannedAction | { skipped: strin
   return { action: r.action, target, ttlSeconds: r.ttlSeconds };
 }
 
+/** What happens to a transition's response: `mode` as counted by monitor_actions_total, `note` for the alert's summary. */
+export type ResponseOutcome =
+  | { mode?: undefined; note?: undefined }
+  | { mode: 'skipped'; action: SecurityActionKind; note: string }
+  | { mode: 'dry_run' | 'published'; action: SecurityActionKind; plan: PlannedAction; note: string };
+
+/**
+ * The publisher's decision for a transition's response (only a firing alert acts): skipped when
+ * the key is no target, dry-run per rule or for everything (`dryRunAll`: MONITOR_DRY_RUN), else published.
+ */
+export function responseOutcomeOf(alert: EngineAlert, dryRunAll: boolean): ResponseOutcome {
+  const plan = alert.status === 'firing' ? planAction(alert) : undefined;
+  if (!plan) return {};
+  if ('skipped' in plan) {
+    const action = alert.response!.action;
+    return { mode: 'skipped', action, note: `[response ${action} skipped: ${plan.skipped}]` };
+  }
+  if (alert.response!.dryRun || dryRunAll)
+    return {
+      mode: 'dry_run',
+      action: plan.action,
+      plan,
+      note: `[dry-run: would ${plan.action} ${plan.target} for ${plan.ttlSeconds}s]`,
+    };
+  return {
+    mode: 'published',
+    action: plan.action,
+    plan,
+    note: `[response: ${plan.action} ${plan.target} for ${plan.ttlSeconds}s]`,
+  };
+}
+
 export function toAlertEvent(alert: EngineAlert, note?: string): EventOf<'SECURITY_ALERT'> {
   const summary = note ? `${alert.summary} ${note}` : alert.summary;
   return createEvent('SECURITY_ALERT', {

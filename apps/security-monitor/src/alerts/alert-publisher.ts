@@ -6,7 +6,7 @@ import type { SecurityMonitorConfig } from '../config';
 import type { EngineAlert } from '../engine/detection-engine';
 import { monitorMetrics } from '../monitor.metrics';
 import { ActionSigner } from './action-signer';
-import { planAction, toActionEvent, toAlertEvent } from './alert-events';
+import { responseOutcomeOf, toActionEvent, toAlertEvent } from './alert-events';
 
 /**
  * Publishes alert transitions on the alerts topic and, for a firing alert whose rule has a response
@@ -28,20 +28,10 @@ export class AlertPublisher {
     const alertEvents = [];
     const actionEvents = [];
     for (const a of alerts) {
-      const plan = a.status === 'firing' ? planAction(a) : undefined;
-      let note: string | undefined;
-      if (plan && 'skipped' in plan) {
-        note = `[response ${a.response!.action} skipped: ${plan.skipped}]`;
-        m.actions.add(1, { action: a.response!.action, mode: 'skipped' });
-      } else if (plan && (a.response!.dryRun || this.config.dryRun)) {
-        note = `[dry-run: would ${plan.action} ${plan.target} for ${plan.ttlSeconds}s]`;
-        m.actions.add(1, { action: plan.action, mode: 'dry_run' });
-      } else if (plan) {
-        note = `[response: ${plan.action} ${plan.target} for ${plan.ttlSeconds}s]`;
-        actionEvents.push(this.signer.sign(toActionEvent(a, plan)));
-        m.actions.add(1, { action: plan.action, mode: 'published' });
-      }
-      alertEvents.push(toAlertEvent(a, note));
+      const response = responseOutcomeOf(a, this.config.dryRun);
+      if (response.mode === 'published') actionEvents.push(this.signer.sign(toActionEvent(a, response.plan)));
+      if (response.mode) m.actions.add(1, { action: response.action, mode: response.mode });
+      alertEvents.push(toAlertEvent(a, response.note));
     }
     await this.producer.publish(this.config.alertsTopic, alertEvents);
     if (actionEvents.length) await this.producer.publish(this.config.actionsTopic, actionEvents);
