@@ -14,7 +14,7 @@ import {
   logLevel,
   ResourcePatternTypes,
 } from 'kafkajs';
-import { dlqTopic, TOPICS } from '@vigil/contracts';
+import { dlqTopic, SocTopics, TOPICS } from '@vigil/contracts';
 import {
   aclPlan,
   BUS_TOPICS,
@@ -30,7 +30,7 @@ import request from 'supertest';
 import { CHECKPOINT_TOPIC_SPEC } from '../../apps/audit-writer/src/checkpoints/checkpoint-events';
 import { startApp } from '../support/apps';
 
-const REAL = [...TOPICS, MONITOR_REPARTITION_TOPIC, MONITOR_PARTIALS_TOPIC];
+const REAL = [...TOPICS, MONITOR_REPARTITION_TOPIC, MONITOR_PARTIALS_TOPIC, ...Object.values(SocTopics)];
 const SERVICES = Object.keys(SERVICE_RIGHTS) as ServicePrincipal[];
 
 /** The broker's refusal as its error code (KafkaJS reports a refused metadata request by message only). */

@@ -8,7 +8,7 @@ import {
   tokenVerifierSchema,
   type ConfigOf,
 } from '@vigil/config';
-import { MonitorTopics, Topics } from '@vigil/contracts';
+import { ALERT_FORMATS, MonitorTopics, SEVERITIES, SocTopics, Topics } from '@vigil/contracts';
 
 export const SERVICE = 'security-monitor';
 
@@ -79,17 +79,77 @@ export const schema = {
     default: MonitorTopics.GLOBAL_PARTIALS,
     pattern: TOPIC,
   }),
+  /**
+   * SOC delivery (README "SOC delivery"): each alert transition also as OCSF 1.1.0 Detection Finding
+   * and/or ECS 8.11, on topics and/or NDJSON files. Comma list of `ocsf-topic`, `ecs-topic`,
+   * `ocsf-file:<path>`, `ecs-file:<path>`; none by default. A sink that fails never holds up or
+   * loses the alert on MONITOR_ALERTS_TOPIC: it retries with backoff, and health reports degraded.
+   */
+  sinks: env.list('MONITOR_SINKS', {
+    default: [],
+    pattern: /^(ocsf-topic|ecs-topic|(ocsf|ecs)-file:[^,]{1,1000})$/,
+  }),
+  ocsfTopic: env.string('MONITOR_OCSF_TOPIC', { default: SocTopics.ALERTS_OCSF, pattern: TOPIC }),
+  ecsTopic: env.string('MONITOR_ECS_TOPIC', { default: SocTopics.ALERTS_ECS, pattern: TOPIC }),
+  /** Records held per sink while it is failing; beyond this the oldest are dropped (counted, health degraded). */
+  sinkQueueMax: env.int('MONITOR_SINK_QUEUE_MAX', { default: 10000, min: 10, max: 1000000 }),
+  /**
+   * Escalation webhook (seed 003): alerts at or above MONITOR_WEBHOOK_MIN_SEVERITY are POSTed here,
+   * signed (X-Vigil-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">). A secret: the URL
+   * itself often carries a token, so it is never logged.
+   */
+  webhookUrl: env.url('MONITOR_WEBHOOK_URL', { optional: true, secret: true, protocols: ['https', 'http'] }),
+  /** The HMAC key (MONITOR_WEBHOOK_SECRET_FILE: a file holding it); required with a webhook URL. */
+  webhookSecret: env.string('MONITOR_WEBHOOK_SECRET', { optional: true, secret: true, maxLength: 4096 }),
+  webhookMinSeverity: env.oneOf('MONITOR_WEBHOOK_MIN_SEVERITY', SEVERITIES, { default: 'high' }),
+  webhookFormat: env.oneOf('MONITOR_WEBHOOK_FORMAT', ALERT_FORMATS, { default: 'json' }),
+  /** Which transitions are escalated: a ticket opens on firing and closes on resolved by default. */
+  webhookStatuses: env.list('MONITOR_WEBHOOK_STATUSES', {
+    default: ['firing', 'resolved'],
+    pattern: /^(firing|updated|resolved)$/,
+  }),
+  /** Delivery attempts per alert (the first included) before it goes to the webhook DLQ. */
+  webhookMaxAttempts: env.int('MONITOR_WEBHOOK_MAX_ATTEMPTS', { default: 8, min: 1, max: 50 }),
+  /** And at most this long from the first attempt (a Retry-After beyond it dead-letters at once). */
+  webhookMaxElapsedSeconds: env.int('MONITOR_WEBHOOK_MAX_ELAPSED_SECONDS', {
+    default: 600,
+    min: 1,
+    max: 86400,
+  }),
+  /** First retry delay; doubles per attempt (full jitter), capped at MONITOR_WEBHOOK_BACKOFF_MAX_MS. */
+  webhookBackoffMs: env.int('MONITOR_WEBHOOK_BACKOFF_MS', { default: 1000, min: 1, max: 600000 }),
+  webhookBackoffMaxMs: env.int('MONITOR_WEBHOOK_BACKOFF_MAX_MS', { default: 60000, min: 1, max: 3600000 }),
+  /** One request's timeout. */
+  webhookTimeoutMs: env.int('MONITOR_WEBHOOK_TIMEOUT_MS', { default: 10000, min: 100, max: 120000 }),
+  /** Alerts waiting for the webhook; when full, a new one goes straight to the DLQ (reason queue_full). */
+  webhookQueueMax: env.int('MONITOR_WEBHOOK_QUEUE_MAX', { default: 1000, min: 1, max: 100000 }),
+  /** Requests in flight at once. */
+  webhookConcurrency: env.int('MONITOR_WEBHOOK_CONCURRENCY', { default: 4, min: 1, max: 64 }),
+  /** Where undeliverable escalations go, with the reason and attempts; `npm run monitor:webhook-replay` resends them. */
+  webhookDlqTopic: env.string('MONITOR_WEBHOOK_DLQ_TOPIC', {
+    default: SocTopics.WEBHOOK_DLQ,
+    pattern: TOPIC,
+  }),
 };
 
 export type SecurityMonitorConfig = ConfigOf<typeof schema>;
 
 export const loadSecurityMonitorConfig = (source = process.env): SecurityMonitorConfig => {
   const config = loadConfig(schema, source);
-  if (config.nodeEnv === 'production' && !config.actionSigningKeyFile) {
-    throw new ConfigError([
-      'MONITOR_ACTION_SIGNING_KEY_FILE is required in production (an Ed25519 private key, PEM)',
-    ]);
-  }
+  const problems: string[] = [];
+  if (config.nodeEnv === 'production' && !config.actionSigningKeyFile)
+    problems.push('MONITOR_ACTION_SIGNING_KEY_FILE is required in production (an Ed25519 private key, PEM)');
+  if (config.webhookUrl && !config.webhookSecret)
+    problems.push(
+      'MONITOR_WEBHOOK_SECRET_FILE is required with MONITOR_WEBHOOK_URL (the HMAC key that signs each delivery)',
+    );
+  if (config.webhookSecret && Buffer.byteLength(config.webhookSecret, 'utf8') < 32)
+    problems.push('MONITOR_WEBHOOK_SECRET must be at least 32 bytes');
+  if (config.webhookUrl && config.nodeEnv === 'production' && !config.webhookUrl.startsWith('https:'))
+    problems.push('MONITOR_WEBHOOK_URL must use https in production');
+  if (config.webhookBackoffMaxMs < config.webhookBackoffMs)
+    problems.push('MONITOR_WEBHOOK_BACKOFF_MAX_MS must be >= MONITOR_WEBHOOK_BACKOFF_MS');
+  if (problems.length) throw new ConfigError(problems);
   return config;
 };
 export const describeSecurityMonitorConfig = (config: SecurityMonitorConfig) =>

@@ -4,6 +4,7 @@
 export * from './event-type/event-type';
 export * from './topics/topics';
 export * from './topics/monitor-internal';
+export * from './topics/soc-topics';
 export * from './envelope/envelope';
 export * from './events/auth/auth.attributes';
 export * from './events/users/user.attributes';
@@ -25,5 +26,6 @@ export * from './codec/codec';
 export * from './factory/create-event';
 export * from './keys/event-key';
 export * from './api/http-api';
+export * from './soc';
 export { isUtcTimestamp, PASSWORD_FINGERPRINT } from './validation/patterns';
 // Test fixtures (SAMPLE_EVENTS, sampleEvent) are @vigil/contracts/testing, outside this barrel and the build.

@@ -5,7 +5,7 @@ import {
   ResourcePatternTypes,
   type AclEntry,
 } from 'kafkajs';
-import { dlqTopic, MonitorTopics, Topics } from '@vigil/contracts';
+import { dlqTopic, MonitorTopics, SocTopics, Topics } from '@vigil/contracts';
 import type { TopicSpec } from './topics';
 
 /*
@@ -44,7 +44,22 @@ export const BUS_TOPICS: TopicSpec[] = [
   },
   { topic: MONITOR_REPARTITION_TOPIC, config: { 'retention.ms': String(DAY_MS) } },
   { topic: MONITOR_PARTIALS_TOPIC, partitions: 1, config: { 'retention.ms': String(DAY_MS) } },
+  // SOC delivery (security-monitor README): the alerts again as OCSF and ECS, for SIEM connectors.
+  { topic: SocTopics.ALERTS_OCSF },
+  { topic: SocTopics.ALERTS_ECS },
+  // The escalation webhook's dead letters are a DLQ themselves: no DLQ of their own.
+  { topic: SocTopics.WEBHOOK_DLQ, withDlq: false },
 ];
+
+/**
+ * What a SIEM connector may read (KAFKA_PRINCIPAL_SIEM to `npm run kafka:provision`): the alerts in
+ * the three formats, under consumer groups named `vigil-siem*`. It writes nothing.
+ */
+export const SIEM_READER_RIGHTS: ServiceRights = {
+  write: [],
+  read: [Topics.SECURITY_ALERTS, SocTopics.ALERTS_OCSF, SocTopics.ALERTS_ECS],
+  groups: ['vigil-siem'],
+};
 
 export interface ServiceRights {
   /** Topics it produces to (its consumers' DLQs are added: each consumer writes its own). */
@@ -70,7 +85,8 @@ export const SERVICE_RIGHTS: Record<ServicePrincipal, ServiceRights> = {
     read: [Topics.AUTH_EVENTS, Topics.OPS_EVENTS, Topics.SECURITY_ALERTS],
     groups: ['vigil-audit'],
   },
-  // alerts and actions; its release announcements; its internal stages it both writes and reads
+  // alerts and actions; its release announcements; its internal stages it both writes and reads;
+  // the SOC formats of its alerts and the escalation webhook's dead letters
   monitor: {
     write: [
       Topics.SECURITY_ALERTS,
@@ -78,6 +94,9 @@ export const SERVICE_RIGHTS: Record<ServicePrincipal, ServiceRights> = {
       Topics.SECURITY_ACTIONS,
       MONITOR_REPARTITION_TOPIC,
       MONITOR_PARTIALS_TOPIC,
+      SocTopics.ALERTS_OCSF,
+      SocTopics.ALERTS_ECS,
+      SocTopics.WEBHOOK_DLQ,
     ],
     read: [Topics.AUTH_EVENTS, MONITOR_REPARTITION_TOPIC, MONITOR_PARTIALS_TOPIC],
     groups: ['vigil-monitor'],
@@ -112,15 +131,18 @@ export interface AclPlanOptions {
   testTopicPrefix?: string;
   /** Maps each topic name (tests apply the plan to renamed copies of the topics). */
   topicName?: (topic: string) => string;
+  /** A SIEM connector's principal: it gets SIEM_READER_RIGHTS (read-only). */
+  siemPrincipal?: string;
 }
 
 /** The ACL entries for every service principal (the admin is a super user). */
 export function aclPlan(opts: AclPlanOptions = {}): AclEntry[] {
   const out: AclEntry[] = [];
-  for (const [service, rights] of Object.entries(SERVICE_RIGHTS) as Array<
-    [ServicePrincipal, ServiceRights]
-  >) {
-    const who = opts.principals?.[service] ?? PRINCIPALS[service];
+  const grants: Array<[string, ServiceRights]> = (
+    Object.entries(SERVICE_RIGHTS) as Array<[ServicePrincipal, ServiceRights]>
+  ).map(([service, rights]) => [opts.principals?.[service] ?? PRINCIPALS[service], rights]);
+  if (opts.siemPrincipal) grants.push([opts.siemPrincipal, SIEM_READER_RIGHTS]);
+  for (const [who, rights] of grants) {
     const name = opts.topicName ?? ((t: string) => t);
     const write = new Set([...rights.write, ...rights.read.map(dlqTopic)].map(name));
     // DESCRIBE (metadata) and DESCRIBE_CONFIGS on every topic it names, so its start-up check sees them.

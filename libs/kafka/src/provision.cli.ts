@@ -18,6 +18,8 @@ const schema = {
   writer: env.string('KAFKA_PRINCIPAL_WRITER', { optional: true }),
   monitor: env.string('KAFKA_PRINCIPAL_MONITOR', { optional: true }),
   retention: env.string('KAFKA_PRINCIPAL_RETENTION', { optional: true }),
+  /** A SIEM connector's principal: read-only on the alerts topics (OCSF, ECS, Vigil JSON). */
+  siem: env.string('KAFKA_PRINCIPAL_SIEM', { optional: true }),
 };
 
 async function main(): Promise<void> {
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
     replicationFactor: c.replicationFactor,
     principals,
     testTopicPrefix,
+    ...(c.siem ? { siemPrincipal: c.siem } : {}),
   });
   console.error(
     `[kafka] provisioned as ${security.username ?? 'anonymous'}: ${r.topicsCreated.length} topic(s) created, ${r.aclsCreated} ACL(s) added, ${r.aclsRemoved} removed${testTopicPrefix ? ` (test prefix ${testTopicPrefix})` : ''}`,

@@ -5,6 +5,7 @@ import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import type { SecurityMonitorConfig } from '../config';
 import type { EngineAlert } from '../engine/detection-engine';
 import { monitorMetrics } from '../monitor.metrics';
+import { SocDelivery } from '../soc/soc-delivery.service';
 import { ActionSigner } from './action-signer';
 import { responseOutcomeOf, toActionEvent, toAlertEvent } from './alert-events';
 
@@ -12,6 +13,7 @@ import { responseOutcomeOf, toActionEvent, toAlertEvent } from './alert-events';
  * Publishes alert transitions on the alerts topic and, for a firing alert whose rule has a response
  * (not dry-run), the signed SECURITY_ACTION on the actions topic; dry-run and skipped responses
  * are noted in the alert's summary. Stages call it before saving the state that produced them.
+ * Once on the alerts topic, the transitions are handed to SOC delivery (src/soc: OCSF, ECS, webhook).
  */
 @Injectable()
 export class AlertPublisher {
@@ -20,6 +22,7 @@ export class AlertPublisher {
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly producer: EventProducer,
     private readonly signer: ActionSigner,
+    private readonly soc: SocDelivery,
   ) {}
 
   async publish(alerts: EngineAlert[]): Promise<void> {
@@ -34,6 +37,8 @@ export class AlertPublisher {
       alertEvents.push(toAlertEvent(a, response.note));
     }
     await this.producer.publish(this.config.alertsTopic, alertEvents);
+    // OCSF / ECS sinks and the escalation webhook: queued, never awaited (a slow SIEM never slows detection).
+    this.soc.offer(alertEvents);
     if (actionEvents.length) await this.producer.publish(this.config.actionsTopic, actionEvents);
     const now = Date.now();
     for (const a of alerts) {

@@ -1,0 +1,5 @@
+export * from './soc-common';
+export * from './ocsf';
+export * from './ecs';
+export * from './format';
+export * from './webhook-signature';

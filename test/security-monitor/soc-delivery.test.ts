@@ -1,0 +1,283 @@
+// SOC delivery on the real broker and PostgreSQL (issue 19 item 4): alerts raised from real auth
+// events reach the OCSF and ECS topics and an NDJSON file, schema-valid, keyed by alertId; the
+// escalation webhook (seed 003-21: alerts raise incidents in the ticketing system) is signed,
+// retried after 503s (Retry-After honoured) and delivered once, and what cannot be delivered (a
+// receiver that keeps failing, a 400 that is not retried) is on the DLQ with the reason, the
+// attempts and the alert. Neither the secret, the URL's token nor a signature reaches the logs.
+import { startTelemetry } from '@vigil/telemetry/register';
+
+startTelemetry('vigil-test');
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import {
+  alertDedupKey,
+  decodeEvent,
+  verifyWebhookSignature,
+  type OcsfDetectionFinding,
+} from '@vigil/contracts';
+import { ecsProblems, ocsfProblems } from '@vigil/contracts/testing';
+import { EventProducer, type KafkaRecord } from '@vigil/kafka';
+import { createTopics, testKafka, uniqueTopic, waitFor } from '@vigil/testing';
+import {
+  bootMonitor,
+  clock,
+  collect,
+  failed,
+  monitorFixture,
+  ofRule,
+  type AlertEvent,
+  type Collector,
+  type MonitorApp,
+} from './support';
+
+interface Hit {
+  at: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  status: number;
+}
+
+/** Every record of a topic as it arrives (raw: the SOC topics carry OCSF / ECS JSON, not Vigil events). */
+async function rawCollect(topic: string) {
+  const consumer = testKafka('vigil-test-soc').consumer({ groupId: `test-soc-${uniqueTopic('g')}` });
+  const got: KafkaRecord[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void got.push(message as KafkaRecord) });
+  return { records: got, stop: () => consumer.disconnect() };
+}
+
+const header = (r: KafkaRecord, name: string) => r.headers?.[name]?.toString();
+
+describe('security-monitor SOC delivery (issue 19 item 4)', () => {
+  let fx: Awaited<ReturnType<typeof monitorFixture>>;
+  let t: MonitorApp;
+  let producer: EventProducer;
+  let alerts: Collector<AlertEvent>;
+  let server: Server;
+  let ocsf: Awaited<ReturnType<typeof rawCollect>>;
+  let ecs: Awaited<ReturnType<typeof rawCollect>>;
+  let dlq: Awaited<ReturnType<typeof rawCollect>>;
+  const hits = new Map<string, Hit[]>();
+  const secret = randomBytes(32).toString('base64url');
+  const token = randomBytes(12).toString('hex');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-soc-'));
+  const ocsfFile = path.join(dir, 'ocsf.ndjson');
+  const at = clock();
+  const CRITICAL = 'failed-logins-per-user-1m-critical';
+  const user = { retry: 'soc.retry@example.com', down: 'soc.down@example.com', bad: 'soc.bad@example.com' };
+  const alertIdOf = (u: string) => alertDedupKey(CRITICAL, 'user', u);
+  // What the receiver answers each alert, attempt by attempt (the last answer repeats).
+  const script: Record<string, Array<{ status: number; retryAfter?: string }>> = {
+    [alertIdOf(user.retry)]: [{ status: 503 }, { status: 503, retryAfter: '1' }, { status: 202 }],
+    [alertIdOf(user.down)]: [{ status: 503 }],
+    [alertIdOf(user.bad)]: [{ status: 400 }],
+  };
+  let topics: { ocsf: string; ecs: string; dlq: string };
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const alertId = String(req.headers['x-vigil-alert-id']);
+        const list = hits.get(alertId) ?? [];
+        const answers = script[alertId] ?? [{ status: 200 }];
+        const answer = answers[Math.min(list.length, answers.length - 1)];
+        const ok = req.url === `/hooks/${token}`;
+        list.push({
+          at: Date.now(),
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          status: ok ? answer.status : 404,
+        });
+        hits.set(alertId, list);
+        res.writeHead(
+          ok ? answer.status : 404,
+          answer.retryAfter ? { 'retry-after': answer.retryAfter } : {},
+        );
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+
+    fx = await monitorFixture('soc');
+    topics = {
+      ocsf: uniqueTopic('soc.ocsf'),
+      ecs: uniqueTopic('soc.ecs'),
+      dlq: uniqueTopic('soc.webhook-dlq'),
+    };
+    await createTopics([topics.ocsf, topics.ecs, topics.dlq], 1);
+    const secretFile = path.join(dir, 'webhook.secret');
+    writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
+    t = await bootMonitor(fx, {
+      MONITOR_SINKS: `ocsf-topic,ecs-topic,ocsf-file:${ocsfFile}`,
+      MONITOR_OCSF_TOPIC: topics.ocsf,
+      MONITOR_ECS_TOPIC: topics.ecs,
+      MONITOR_WEBHOOK_URL: `http://127.0.0.1:${port}/hooks/${token}`,
+      MONITOR_WEBHOOK_SECRET_FILE: secretFile,
+      MONITOR_WEBHOOK_FORMAT: 'ocsf',
+      MONITOR_WEBHOOK_STATUSES: 'firing',
+      MONITOR_WEBHOOK_MAX_ATTEMPTS: '3',
+      MONITOR_WEBHOOK_BACKOFF_MS: '50',
+      MONITOR_WEBHOOK_BACKOFF_MAX_MS: '200',
+      MONITOR_WEBHOOK_DLQ_TOPIC: topics.dlq,
+    });
+    producer = t.app.get(EventProducer);
+    await waitFor(() => producer.isConnected, { what: 'producer connected' });
+    alerts = await collect(fx.alerts);
+    ocsf = await rawCollect(topics.ocsf);
+    ecs = await rawCollect(topics.ecs);
+    dlq = await rawCollect(topics.dlq);
+    // Eleven failures in a minute per account: the critical rule (and the medium warning) fire.
+    const events = Object.values(user).flatMap((u, n) =>
+      Array.from({ length: 11 }, (_, i) => failed(at(n * 5 + i), u, `203.0.113.${20 + n}`)),
+    );
+    await producer.publish(fx.input, events);
+  });
+
+  afterAll(async () => {
+    await Promise.all([alerts?.stop(), ocsf?.stop(), ecs?.stop(), dlq?.stop()]);
+    await t?.close();
+    await fx?.db.drop();
+    await new Promise((r) => server?.close(r));
+  });
+
+  it('seed 003-02: alerts raised from real events are on the OCSF and ECS topics and in the OCSF file, schema-valid, keyed by alertId', async () => {
+    const firing = () => ofRule(alerts.events, CRITICAL).filter((a) => a.attributes.status === 'firing');
+    await waitFor(() => firing().length === 3, { what: 'three critical alerts', timeoutMs: 60000 });
+    const published = alerts.events;
+    await waitFor(() => ocsf.records.length >= published.length && ecs.records.length >= published.length, {
+      what: 'every alert transition on the OCSF and ECS topics',
+      timeoutMs: 30000,
+    });
+    for (const r of ocsf.records) {
+      const doc = JSON.parse(r.value!.toString()) as OcsfDetectionFinding;
+      expect(ocsfProblems(doc)).toEqual([]);
+      expect(r.key!.toString()).toBe(doc.finding_info.uid);
+      const source = published.find((e) => e.id === doc.metadata.uid)!;
+      expect(source).toBeDefined();
+      expect(doc.finding_info.uid).toBe(source.attributes.alertId);
+      expect(header(r, 'vigil-event-id')).toBe(source.id);
+    }
+    for (const r of ecs.records) {
+      const doc = JSON.parse(r.value!.toString());
+      expect(ecsProblems(doc)).toEqual([]);
+      expect(r.key!.toString()).toBe(doc.labels.alert_id);
+      expect(published.map((e) => e.id)).toContain(doc.event.id);
+    }
+    const critical = ocsf.records
+      .map((r) => JSON.parse(r.value!.toString()) as OcsfDetectionFinding)
+      .find((d) => d.finding_info.uid === alertIdOf(user.retry) && d.activity_id === 1)!;
+    expect(critical).toMatchObject({
+      class_uid: 2004,
+      type_uid: 200401,
+      severity_id: 5,
+      status_id: 1,
+      evidences: [{ actor: { user: { name: user.retry } } }],
+      finding_info: {
+        analytic: { uid: CRITICAL, type_id: 1 },
+        attacks: [{ tactic: { uid: 'TA0006' }, technique: { uid: 'T1110' } }],
+      },
+    });
+    await waitFor(
+      () =>
+        existsSync(ocsfFile) && readFileSync(ocsfFile, 'utf8').trim().split('\n').length >= published.length,
+      {
+        what: 'the OCSF file to hold every transition',
+      },
+    );
+    const lines = readFileSync(ocsfFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    for (const l of lines) expect(ocsfProblems(l)).toEqual([]);
+    expect(new Set(lines.map((l) => l.metadata.uid))).toEqual(new Set(published.map((e) => e.id)));
+    const health = await request(t.app.getHttpServer()).get('/health');
+    expect(health.body.checks['soc-delivery']).toMatchObject({ ok: true });
+  });
+
+  it('seed 003-21 / 003-25: the escalation is signed, retried after 503s (Retry-After honoured) and delivered once', async () => {
+    const id = alertIdOf(user.retry);
+    await waitFor(() => hits.get(id)?.some((h) => h.status === 202), {
+      what: 'the delivery after two 503s',
+      timeoutMs: 30000,
+    });
+    const got = hits.get(id)!;
+    expect(got.map((h) => h.status)).toEqual([503, 503, 202]);
+    expect(got[2].at - got[1].at).toBeGreaterThanOrEqual(950); // Retry-After: 1
+    for (const h of got) {
+      const v = verifyWebhookSignature(secret, String(h.headers['x-vigil-signature']), h.body);
+      expect(v).toMatchObject({ ok: true });
+      expect(
+        verifyWebhookSignature(
+          'another-secret-of-at-least-32-bytes!!',
+          String(h.headers['x-vigil-signature']),
+          h.body,
+        ),
+      ).toMatchObject({ ok: false, reason: 'signature mismatch' });
+      expect(
+        verifyWebhookSignature(secret, String(h.headers['x-vigil-signature']), `${h.body} `),
+      ).toMatchObject({ ok: false });
+      expect(h.headers['content-type']).toBe('application/json');
+    }
+    const body = JSON.parse(got[2].body) as OcsfDetectionFinding;
+    expect(ocsfProblems(body)).toEqual([]);
+    expect(body.finding_info.uid).toBe(id);
+    expect(got.map((h) => h.headers['x-vigil-event-id'])).toEqual(Array(3).fill(body.metadata.uid));
+    expect(got.map((h) => h.headers['x-vigil-delivery-attempt'])).toEqual(['1', '2', '3']);
+    // An old signature is refused by the recipe in the README (replay protection).
+    const stale = verifyWebhookSignature(secret, String(got[2].headers['x-vigil-signature']), got[2].body, {
+      nowSeconds: Math.floor(got[2].at / 1000) + 301,
+    });
+    expect(stale).toEqual({ ok: false, reason: 'timestamp outside the tolerance' });
+    // The medium warning is below MONITOR_WEBHOOK_MIN_SEVERITY (high): never escalated.
+    expect(hits.get(alertDedupKey('failed-logins-per-user-1m-warning', 'user', user.retry))).toBeUndefined();
+  });
+
+  it('seed 003-21: a receiver that keeps failing, and a 400 (not retried), leave the alert on the webhook DLQ with the reason and attempts', async () => {
+    await waitFor(() => dlq.records.length >= 2, { what: 'two dead letters', timeoutMs: 30000 });
+    const byAlert = new Map(dlq.records.map((r) => [r.key!.toString(), r]));
+    const down = byAlert.get(alertIdOf(user.down))!;
+    expect(header(down, 'dlq-reason')).toBe('retries_exhausted');
+    expect(header(down, 'dlq-attempts')).toBe('3');
+    expect(header(down, 'dlq-webhook-status')).toBe('503');
+    expect(header(down, 'dlq-webhook-format')).toBe('ocsf');
+    expect(header(down, 'dlq-original-topic')).toBe(fx.alerts);
+    expect(hits.get(alertIdOf(user.down))!.map((h) => h.status)).toEqual([503, 503, 503]);
+    const bad = byAlert.get(alertIdOf(user.bad))!;
+    expect(header(bad, 'dlq-reason')).toBe('rejected');
+    expect(header(bad, 'dlq-attempts')).toBe('1');
+    expect(header(bad, 'dlq-webhook-status')).toBe('400');
+    expect(hits.get(alertIdOf(user.bad))!.map((h) => h.status)).toEqual([400]);
+    // The payload is the SECURITY_ALERT itself, as published: replayable.
+    for (const r of [down, bad]) {
+      const d = decodeEvent(r.value);
+      expect(d.ok).toBe(true);
+      const e = (d as { event: AlertEvent }).event;
+      expect(e.type).toBe('SECURITY_ALERT');
+      expect(alerts.events.map((a) => a.id)).toContain(e.id);
+      for (const v of Object.values(r.headers ?? {})) expect(String(v)).not.toContain(token);
+    }
+    expect(dlq.records).toHaveLength(2);
+    const health = await request(t.app.getHttpServer()).get('/health');
+    expect(health.body.checks['soc-delivery']).toMatchObject({ ok: true, degraded: true });
+  });
+
+  it('the secret, the URL token and the signatures never reach the logs', () => {
+    const logs = t.rawLogs.join('');
+    expect(logs).toContain('escalation webhook delivered');
+    expect(logs).toContain('escalation webhook failed; dead-lettered');
+    expect(logs).not.toContain(secret);
+    expect(logs).not.toContain(token);
+    for (const list of hits.values())
+      for (const h of list)
+        expect(logs).not.toContain(String(h.headers['x-vigil-signature']).split('v1=')[1]);
+  });
+});
