@@ -48,7 +48,7 @@ function alertEvent(
     lastSeen: T0 + 5000,
     count: 6,
     sampleEventIds: ['0190a1b2-0000-7000-8000-000000000001'],
-    threshold: r.condition.kind === 'sequence' ? r.condition.min : r.condition.gt,
+    threshold: 5,
     windowSeconds: r.window.seconds,
     summary: `${status}: ${r.id}`,
     at: T0 + 6000,
