@@ -2,6 +2,7 @@ export * from './client';
 export * from './topics';
 export * from './topic-reader';
 export * from './producer';
+export * from './partitioner';
 export * from './consumer';
 export * from './dlq';
 export * from './trace-headers';

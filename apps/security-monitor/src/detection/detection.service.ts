@@ -10,9 +10,9 @@ import {
 import { ConsumerRegistry, KAFKA, LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import { AlertPublisher } from '../alerts/alert-publisher';
 import type { SecurityMonitorConfig } from '../config';
-import type { EngineOptions } from '../engine/detection-engine';
 import { monitorMetrics } from '../monitor.metrics';
 import { RuleStore } from '../rules/rule-store';
+import { engineOptionsOf } from './engine-options';
 import { PartitionStateRepository } from './partition-state.repository';
 import { StageProcessor } from './stage-processor';
 import { GlobalStage } from './stages/global-stage';
@@ -54,12 +54,7 @@ export class DetectionService implements OnModuleDestroy, OnApplicationShutdown 
       (inputPartitions ??= partitionCount(kafka, config.inputTopic).catch(
         (err: unknown) => ((inputPartitions = undefined), Promise.reject(err)),
       ));
-    const engineOptions: EngineOptions = {
-      allowedLatenessMs: config.allowedLatenessSeconds * 1000,
-      updateIntervalMs: config.updateIntervalSeconds * 1000,
-      maxKeysPerRule: config.maxKeysPerRule,
-      allowlist: { ips: config.allowlistIps, users: config.allowlistUsers },
-    };
+    const engineOptions = engineOptionsOf(config);
     const idleMs = config.idleSeconds * 1000;
     const modules: Record<TopologyStage, DetectionStage> = {
       user: new UserStage(rules.current, producer, {
