@@ -227,15 +227,52 @@ describe('seed 000-18: the failed-password fingerprint from the gateway to the a
     expect(verify.code).toBe(0);
   });
 
+  it('seed 000-18: an outbox row the relay sets aside as invalid keeps no fingerprint, and its error line names none', async () => {
+    const published = tap.of('FAILED_AUTH_LOGIN').find((e) => fingerprintOf(e) !== undefined)!;
+    const fp = fingerprintOf(published)!;
+    const [{ event_id: id }] = await g.sql<{ event_id: string }>(
+      `INSERT INTO outbox (event_id, event_type, event_key, payload)
+       VALUES (gen_random_uuid(), 'FAILED_AUTH_LOGIN', 'x', $1::jsonb) RETURNING event_id`,
+      [JSON.stringify({ ...published, attributes: { ...published.attributes, note: 'hand-edited' } })],
+    );
+    const [row] = await waitFor(
+      async () => {
+        const rows = await g.sql<{ payload: object; last_error: string }>(
+          `SELECT payload, last_error FROM outbox WHERE event_id = $1 AND failed_at IS NOT NULL`,
+          [id],
+        );
+        return rows.length ? rows : undefined;
+      },
+      { what: 'the invalid row set aside' },
+    );
+    expect(row.last_error).toContain('attributes.note');
+    expect(JSON.stringify(row.payload)).not.toContain(fp);
+    expect((row.payload as { attributes: object }).attributes).toEqual({
+      attemptCount: expect.any(Number),
+      note: 'hand-edited',
+    });
+    // Whichever instance holds the relay lock of the shared schema set it aside.
+    const line = await waitFor(
+      () => gateways.flatMap((gw) => gw.rawLogs).find((l) => l.includes('outbox row failed validation')),
+      { what: 'the set-aside error line' },
+    );
+    expect(line).toBeDefined();
+    expect(line).not.toContain(fp);
+  });
+
   it("seed 000-18: neither the fingerprint nor the password is in any service's log lines, nor left in the gateway's outbox", async () => {
     const logs = [...gateways.flatMap((gw) => gw.rawLogs), ...writer.rawLogs].join('\n');
     expect(logs.length).toBeGreaterThan(0);
     expect(logs).toContain('/api/v1/auth/login'); // the access log lines are in there
     for (const secret of [...fingerprints, ...[...fingerprints].map((f) => f.split('.')[1]), SPRAYED, OTHER])
       expect({ secret, logged: logs.includes(secret) }).toEqual({ secret, logged: false });
-    await waitFor(async () => (await g.sql(`SELECT 1 FROM outbox WHERE published_at IS NULL`)).length === 0, {
-      what: 'the outbox drained',
-    });
+    await waitFor(
+      async () =>
+        (await g.sql(`SELECT 1 FROM outbox WHERE published_at IS NULL AND failed_at IS NULL`)).length === 0,
+      {
+        what: 'the outbox drained',
+      },
+    );
     const outbox = JSON.stringify(await g.sql(`SELECT payload FROM outbox`));
     expect(outbox).toContain('FAILED_AUTH_LOGIN');
     for (const fp of fingerprints) expect(outbox).not.toContain(fp);
