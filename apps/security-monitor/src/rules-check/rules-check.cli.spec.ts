@@ -19,7 +19,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
 
 describe('npm run monitor:test-rules (child process)', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-test-rules-cli-'));
-  const FINGERPRINT = '4242.c2VjcmV0LWZpbmdlcnByaW50';
+  const FINGERPRINT = '20456.c2VjcmV0LWZpbmdlcnByaW';
 
   it('seed 001-36: the defaults pass (exit 0); a rules file with the warning threshold raised fails its "fires" case (exit 1), named by rule and case', () => {
     const ok = cli([]);
