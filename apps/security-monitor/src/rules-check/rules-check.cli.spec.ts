@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseCliArgs, UsageError } from './rules-check.cli';
 
 // `npm run monitor:test-rules` as an analyst runs it: a child process, its exit code and output.
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
@@ -73,5 +74,34 @@ describe('npm run monitor:test-rules (child process)', () => {
     const usage = cli(['--bogus']);
     expect(usage.code).toBe(2);
     expect(usage.err).toContain('unknown option --bogus');
+  });
+});
+
+describe('monitor:test-rules arguments', () => {
+  it('defaults: RULES_FILE else the shipped file, the shipped fixtures dir, the service defaults for time', () => {
+    expect(parseCliArgs([], {})).toEqual({
+      rulesFile: 'apps/security-monitor/rules/default.rules.json',
+      fixtures: ['apps/security-monitor/rules/fixtures'],
+      engine: {},
+      allowMissing: false,
+      json: false,
+      help: false,
+    });
+    expect(parseCliArgs([], { RULES_FILE: '/etc/vigil/rules.json' }).rulesFile).toBe('/etc/vigil/rules.json');
+    expect(
+      parseCliArgs(['--rules=a.json', 'x.json', 'dir', '--json', '--allow-missing'], { RULES_FILE: 'b' }),
+    ).toMatchObject({ rulesFile: 'a.json', fixtures: ['x.json', 'dir'], json: true, allowMissing: true });
+  });
+
+  it("the deployment's lateness and update interval apply; a bad value or option is a usage error", () => {
+    expect(
+      parseCliArgs([], { MONITOR_ALLOWED_LATENESS_SECONDS: '5', MONITOR_UPDATE_INTERVAL_SECONDS: '60' })
+        .engine,
+    ).toEqual({ allowedLatenessMs: 5000, updateIntervalMs: 60_000 });
+    expect(() => parseCliArgs([], { MONITOR_ALLOWED_LATENESS_SECONDS: '-1' })).toThrow(
+      new UsageError('MONITOR_ALLOWED_LATENESS_SECONDS: an integer 0..3600'),
+    );
+    expect(() => parseCliArgs(['--rules'], {})).toThrow('--rules needs a file');
+    expect(() => parseCliArgs(['-x'], {})).toThrow('unknown option -x');
   });
 });

@@ -4,7 +4,8 @@
  * through the production path and its rule's firing alerts are compared with the fixture's.
  * Defaults: the rules file RULES_FILE, else apps/security-monitor/rules/default.rules.json, and the
  * fixtures in apps/security-monitor/rules/fixtures/ (paths relative to the working directory, as
- * the service reads RULES_FILE). Enabled rules with no fixture, or lacking a "fires" or a
+ * the service reads RULES_FILE); MONITOR_ALLOWED_LATENESS_SECONDS and MONITOR_UPDATE_INTERVAL_SECONDS
+ * as the service reads them. Enabled rules with no fixture, or lacking a "fires" or a
  * "near-miss" case, fail the check unless --allow-missing.
  * Exit 0 every case passed, 1 a case failed (or a rule is not covered), 2 bad input (usage, the
  * rules file refused, a fixture malformed: nothing runs).
@@ -46,13 +47,28 @@ export function parseCliArgs(
     else fixtures.push(a);
   }
   if (rulesFile === '') throw new UsageError('--rules needs a file');
+  const lateness = seconds(env, 'MONITOR_ALLOWED_LATENESS_SECONDS', 0, 3600);
+  const update = seconds(env, 'MONITOR_UPDATE_INTERVAL_SECONDS', 1, 86_400);
   return {
     rulesFile: rulesFile ?? (env.RULES_FILE || DEFAULT_RULES_FILE),
+    engine: {
+      ...(lateness !== undefined ? { allowedLatenessMs: lateness * 1000 } : {}),
+      ...(update !== undefined ? { updateIntervalMs: update * 1000 } : {}),
+    },
     fixtures: fixtures.length ? fixtures : [DEFAULT_FIXTURES_DIR],
     allowMissing,
     json,
     help,
   };
+}
+
+/** The service's own setting, so fixtures run as the deployed monitor would (config.ts bounds). */
+function seconds(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max) throw new UsageError(`${name}: an integer ${min}..${max}`);
+  return n;
 }
 
 export function main(
