@@ -97,7 +97,8 @@ describe('seed 000-18: the failed-password fingerprint from the gateway to the a
     expect([onAlice.status, onBob.status, onGhost.status]).toEqual([401, 400, 401]);
     const fp = fingerprintOf(onAlice.event)!;
     expect(fp).toMatch(PASSWORD_FINGERPRINT);
-    expect(fp.split('.')[0]).toBe(String(Math.floor(Date.now() / 1000 / 86400)));
+    // The epoch is the day the attempt was made in (its event's time: no flake at midnight).
+    expect(fp.split('.')[0]).toBe(String(Math.floor(Date.parse(onAlice.event.occurredAt) / 1000 / 86400)));
     expect([onAlice.event.reason, onBob.event.reason, onGhost.event.reason]).toEqual([
       'bad_password',
       'bad_password',
@@ -176,9 +177,12 @@ describe('seed 000-18: the failed-password fingerprint from the gateway to the a
     });
     gateways.push(hourly);
     await waitReady(hourly);
-    const otherEpoch = fingerprintOf((await attempt(hourly, BOB.username, SPRAYED)).event)!;
+    const hourlyEvent = (await attempt(hourly, BOB.username, SPRAYED)).event;
+    const otherEpoch = fingerprintOf(hourlyEvent)!;
     expect(otherEpoch).toMatch(PASSWORD_FINGERPRINT);
-    expect(otherEpoch.split('.')[0]).toBe(String(Math.floor(Date.now() / 1000 / 3600)));
+    expect(otherEpoch.split('.')[0]).toBe(
+      String(Math.floor(Date.parse(hourlyEvent.occurredAt) / 1000 / 3600)),
+    );
     expect(otherEpoch.split('.')[1]).not.toBe(sprayed.split('.')[1]);
     fingerprints.add(otherEpoch);
   });
