@@ -120,6 +120,38 @@ describe('monitor:test-rules: a changed rules file is tested before it is loaded
     );
   });
 
+  it('seed 000-18: what a firing case would do is shown: dry-run as shipped; a response switched on builds its SECURITY_ACTION', () => {
+    const shipped = runRulesCheck({
+      rulesFile: RULES_FILE,
+      fixtures: [path.join(FIXTURES_DIR, 'credential-stuffing-per-ip.json')],
+      allowMissing: true,
+    });
+    expect(shipped.cases.find((c) => c.kind === 'fires')!.responses).toEqual([
+      '[dry-run: would BLOCK_IP 203.0.113.5 for 3600s]',
+    ]);
+    const s = scratch((rules) => {
+      ruleIn(rules, 'credential-stuffing-per-ip').response = {
+        action: 'BLOCK_IP',
+        ttlSeconds: 600,
+        enabled: true,
+        dryRun: false,
+      };
+    });
+    const r = runRulesCheck({
+      rulesFile: s.rulesFile,
+      fixtures: [path.join(s.fixtures, 'credential-stuffing-per-ip.json')],
+      allowMissing: true,
+    });
+    expect(failures(r)).toEqual([]);
+    expect(r.cases.find((c) => c.kind === 'fires')!.responses).toEqual([
+      '[response: BLOCK_IP 203.0.113.5 for 600s]',
+    ]);
+    expect(formatReport(r)).toContain(
+      'PASS  credential-stuffing-per-ip  "one IP failing once on each of 15 accounts within 10 minutes (seed 000-18)" (fires) [response: BLOCK_IP 203.0.113.5 for 600s]',
+    );
+    expect(r.cases.filter((c) => c.kind === 'near-miss').every((c) => c.responses.length === 0)).toBe(true);
+  });
+
   it('a rule disabled in the file: its cases are skipped, not failed, and it needs no fixture', () => {
     const s = scratch((rules) => {
       ruleIn(rules, 'password-spraying-per-ip').enabled = false;

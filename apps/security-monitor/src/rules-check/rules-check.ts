@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { decodeEvent, encodeEvent, eventKey, type EventOf } from '@vigil/contracts';
-import { responseOutcomeOf, toAlertEvent } from '../alerts/alert-events';
+import { responseOutcomeOf, toActionEvent, toAlertEvent } from '../alerts/alert-events';
 import type { EngineAlert, EngineOptions } from '../engine/detection-engine';
 import { runPartitioned } from '../engine/partitioned-run';
 import { parseRuleSet, RulesFileError, type RuleSet } from '../engine/rule-definition';
@@ -57,6 +57,8 @@ export interface CaseResult {
   events: number;
   /** This rule's firing alerts, as published. */
   firings: FiringSeen[];
+  /** What this rule's firing alerts would do (the response notes the publisher adds to their summaries). */
+  responses: string[];
   /** Firing alerts of the other rules (by rule id): what else this traffic would raise. */
   otherFirings: Record<string, number>;
 }
@@ -217,6 +219,7 @@ export function runCase(rules: RuleSet, l: LoadedCase, engine: RulesCheckOptions
     events: events.length,
     firings: [],
     otherFirings: {},
+    responses: [],
   };
   const rule = rules.rules.find((r) => r.id === fixture.rule)!;
   if (!rule.enabled)
@@ -241,9 +244,10 @@ export function runCase(rules: RuleSet, l: LoadedCase, engine: RulesCheckOptions
     }
     const attrs = published.event.attributes;
     if (attrs.status !== 'firing') continue;
-    if (attrs.ruleId === rule.id)
+    if (attrs.ruleId === rule.id) {
       result.firings.push({ key: attrs.key.value, count: attrs.count, at: published.event.occurredAt });
-    else result.otherFirings[attrs.ruleId] = (result.otherFirings[attrs.ruleId] ?? 0) + 1;
+      if (published.response) result.responses.push(published.response);
+    } else result.otherFirings[attrs.ruleId] = (result.otherFirings[attrs.ruleId] ?? 0) + 1;
   }
   result.problems.push(...compare(c, result.firings));
   if (result.problems.length) result.status = 'fail';
@@ -251,10 +255,15 @@ export function runCase(rules: RuleSet, l: LoadedCase, engine: RulesCheckOptions
 }
 
 /** The SECURITY_ALERT the publisher would publish for a transition, validated by the contracts both ways. */
-function publish(a: EngineAlert): { event: EventOf<'SECURITY_ALERT'> } | { problem: string } {
+function publish(
+  a: EngineAlert,
+): { event: EventOf<'SECURITY_ALERT'>; response?: string } | { problem: string } {
   let event: EventOf<'SECURITY_ALERT'>;
+  const response = responseOutcomeOf(a, false);
   try {
-    event = toAlertEvent(a, responseOutcomeOf(a, false).note);
+    event = toAlertEvent(a, response.note);
+    // A live response: the SECURITY_ACTION it would publish (signed by the service) must be valid too.
+    if (response.mode === 'published') toActionEvent(a, response.plan);
   } catch (err) {
     return {
       problem: `the ${a.status} alert of ${a.ruleId} is not a valid SECURITY_ALERT: ${(err as Error).message}`,
@@ -265,7 +274,10 @@ function publish(a: EngineAlert): { event: EventOf<'SECURITY_ALERT'> } | { probl
     return {
       problem: `the ${a.status} alert of ${a.ruleId} is refused by the decoder (${decoded.reason}): ${decoded.detail}`,
     };
-  return { event: decoded.event as EventOf<'SECURITY_ALERT'> };
+  return {
+    event: decoded.event as EventOf<'SECURITY_ALERT'>,
+    ...(response.note ? { response: response.note } : {}),
+  };
 }
 
 const show = (f: { key: string; count?: number }) =>
@@ -297,7 +309,8 @@ export function formatReport(r: RulesCheckReport): string {
       ...r.errors.map((e) => `  ${e}`),
     ].join('\n');
   const lines = r.cases.map((c) => {
-    const head = `${c.status.toUpperCase().padEnd(4)}  ${c.rule}  "${c.case}" (${c.kind})`;
+    const acts = c.responses.length ? ` ${[...new Set(c.responses)].join(' ')}` : '';
+    const head = `${c.status.toUpperCase().padEnd(4)}  ${c.rule}  "${c.case}" (${c.kind})${acts}`;
     return c.problems.length ? `${head}: ${c.problems.join('; ')}` : head;
   });
   for (const u of r.coverage) lines.push(`MISSING  ${u.rule}: ${u.problem}`);
