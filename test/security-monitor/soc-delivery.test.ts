@@ -7,6 +7,7 @@
 import { startTelemetry } from '@vigil/telemetry/register';
 
 startTelemetry('vigil-test');
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -22,7 +23,7 @@ import {
 } from '@vigil/contracts';
 import { ecsProblems, ocsfProblems } from '@vigil/contracts/testing';
 import { EventProducer, type KafkaRecord } from '@vigil/kafka';
-import { createTopics, testKafka, uniqueTopic, waitFor } from '@vigil/testing';
+import { createTopics, kafkaBrokers, testKafka, uniqueTopic, waitFor } from '@vigil/testing';
 import {
   bootMonitor,
   clock,
@@ -53,6 +54,29 @@ async function rawCollect(topic: string) {
 }
 
 const header = (r: KafkaRecord, name: string) => r.headers?.[name]?.toString();
+
+/** Runs one of the monitor's CLIs from source, as an operator would. */
+function runMonitorCli(
+  cli: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['-r', './tools/ts-register.js', `apps/security-monitor/src/${cli}`, ...args],
+      {
+        cwd: path.resolve(__dirname, '../..'),
+        env: { PATH: process.env.PATH, KAFKA_BROKERS: kafkaBrokers().join(','), ...env },
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
 
 describe('security-monitor SOC delivery (issue 19 item 4)', () => {
   let fx: Awaited<ReturnType<typeof monitorFixture>>;
@@ -268,6 +292,62 @@ describe('security-monitor SOC delivery (issue 19 item 4)', () => {
     expect(dlq.records).toHaveLength(2);
     const health = await request(t.app.getHttpServer()).get('/health');
     expect(health.body.checks['soc-delivery']).toMatchObject({ ok: true, degraded: true });
+  });
+
+  it('seed 003-02: npm run monitor:alerts -- --format ocsf|ecs prints the same schema-valid records from the alerts topic (a SIEM backfill)', async () => {
+    const env = { MONITOR_ALERTS_TOPIC: fx.alerts };
+    const o = await runMonitorCli('alerts/alerts.cli.ts', ['--format', 'ocsf', '--rule', CRITICAL], env);
+    expect(o.code).toBe(0);
+    const lines = o.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as OcsfDetectionFinding);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const l of lines) expect(ocsfProblems(l)).toEqual([]);
+    expect(lines.map((l) => l.finding_info.analytic.uid)).toEqual(Array(lines.length).fill(CRITICAL));
+    expect(lines[0].finding_info.title).toBe('More than 10 failed logins per minute for a single user');
+    const e = await runMonitorCli('alerts/alerts.cli.ts', ['--format', 'ecs', '--severity', 'critical'], env);
+    expect(e.code).toBe(0);
+    for (const l of e.out.trim().split('\n')) expect(ecsProblems(JSON.parse(l))).toEqual([]);
+    const bad = await runMonitorCli('alerts/alerts.cli.ts', ['--format', 'cef'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--format cef: one of json, ocsf, ecs');
+  });
+
+  it('seed 003-21: npm run monitor:webhook-replay resends the dead letters, signed, with their original event ids', async () => {
+    // The receiver is back: the escalations that failed are accepted now.
+    script[alertIdOf(user.down)] = [{ status: 200 }];
+    script[alertIdOf(user.bad)] = [{ status: 200 }];
+    const before = {
+      down: hits.get(alertIdOf(user.down))!.length,
+      bad: hits.get(alertIdOf(user.bad))!.length,
+    };
+    const env = {
+      MONITOR_WEBHOOK_URL: t.config.webhookUrl!,
+      MONITOR_WEBHOOK_SECRET: secret,
+      MONITOR_WEBHOOK_FORMAT: 'ocsf',
+      MONITOR_WEBHOOK_DLQ_TOPIC: topics.dlq,
+      MONITOR_ALERTS_TOPIC: fx.alerts,
+    };
+    const dry = await runMonitorCli('soc/webhook-replay.cli.ts', ['--dry-run', '--reason', 'rejected'], env);
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain('1 escalation(s) selected: 0 delivered, 0 failed again (dry run)');
+    const r = await runMonitorCli('soc/webhook-replay.cli.ts', [], env);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('2 escalation(s) selected: 2 delivered, 0 failed again');
+    expect(`${r.out}${r.err}`).not.toContain(token);
+    expect(`${r.out}${r.err}`).not.toContain(secret);
+    for (const u of [user.down, user.bad]) {
+      const list = hits.get(alertIdOf(u))!;
+      const resent = list[list.length - 1];
+      expect(list.length).toBe(before[u === user.down ? 'down' : 'bad'] + 1);
+      expect(resent.status).toBe(200);
+      expect(
+        verifyWebhookSignature(secret, String(resent.headers['x-vigil-signature']), resent.body),
+      ).toMatchObject({ ok: true });
+      expect(resent.headers['x-vigil-event-id']).toBe(list[0].headers['x-vigil-event-id']);
+      expect(ocsfProblems(JSON.parse(resent.body))).toEqual([]);
+    }
   });
 
   it('the secret, the URL token and the signatures never reach the logs', () => {

@@ -78,3 +78,15 @@ describe('monitor:alerts view (seed 001-09 daily review)', () => {
     ).toBe('3 alert transitions (2 critical, 1 medium); 1 alert(s) still firing');
   });
 });
+
+describe('monitor:alerts --format (issue 19 item 4)', () => {
+  it('takes json, ocsf or ecs (--json is --format json), and refuses anything else or a contradiction', () => {
+    expect(parseArgs(['--format', 'ocsf'])).toMatchObject({ json: true, format: 'ocsf' });
+    expect(parseArgs(['--format', 'ecs', '-f'])).toMatchObject({ json: true, format: 'ecs', follow: true });
+    expect(parseArgs(['--json'])).toMatchObject({ json: true, format: 'json' });
+    expect(parseArgs(['--json', '--format', 'json'])).toMatchObject({ json: true, format: 'json' });
+    expect(() => parseArgs(['--format', 'cef'])).toThrow('--format cef: one of json, ocsf, ecs');
+    expect(() => parseArgs(['--json', '--format', 'ocsf'])).toThrow(/contradicts/);
+    expect(() => parseArgs(['--format'])).toThrow('--format needs a value');
+  });
+});

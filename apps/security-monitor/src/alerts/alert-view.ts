@@ -1,5 +1,8 @@
 import {
+  ALERT_FORMATS,
   EventType,
+  isAlertFormat,
+  type AlertFormat,
   SEVERITIES,
   isAtLeast,
   type EventEnvelope,
@@ -19,7 +22,10 @@ export interface AlertViewOptions {
   /** Epoch ms: only alerts published at or after. */
   since?: number;
   follow: boolean;
+  /** One JSON line per transition instead of the readable view (--json, or --format json|ocsf|ecs). */
   json: boolean;
+  /** With json: the SECURITY_ALERT as published (json), an OCSF 1.1.0 Detection Finding or an ECS 8.11 alert. */
+  format?: AlertFormat;
 }
 
 export class UsageError extends Error {}
@@ -53,10 +59,19 @@ export function parseArgs(argv: string[], now = Date.now()): AlertViewOptions {
     } else if (a === '--rule') o.rules.push(value());
     else if (a === '--since') o.since = parseSince(value(), now);
     else if (a === '--follow' || a === '-f') o.follow = true;
-    else if (a === '--json') o.json = true;
-    else
+    else if (a === '--json') {
+      o.json = true;
+      o.format ??= 'json';
+    } else if (a === '--format') {
+      const f = value();
+      if (!isAlertFormat(f)) throw new UsageError(`--format ${f}: one of ${ALERT_FORMATS.join(', ')}`);
+      if (o.format && o.format !== f)
+        throw new UsageError(`--format ${f} contradicts --json / --format ${o.format}`);
+      o.json = true;
+      o.format = f;
+    } else
       throw new UsageError(
-        `unknown argument ${a} (use --severity <level>, --rule <id>, --since <1h|ISO>, --follow, --json)`,
+        `unknown argument ${a} (use --severity <level>, --rule <id>, --since <1h|ISO>, --follow, --json, --format json|ocsf|ecs)`,
       );
   }
   return o;

@@ -158,6 +158,11 @@ export class WebhookDispatcher {
     this.pump();
   }
 
+  /** Delivers one escalation now, outside the queue (the replay CLI): resolves once delivered or dead-lettered. */
+  async deliverNow(event: AlertEventEnvelope): Promise<void> {
+    await this.deliver({ event, queuedAt: Date.now() });
+  }
+
   /**
    * Stops taking work; waits up to `graceMs` for deliveries in flight, then aborts them and
    * dead-letters everything not delivered (reason shutdown), so a restart loses nothing.
