@@ -18,6 +18,7 @@ import { createUser, adminToken, login } from '../auth-gateway/support/http';
 import { failed } from '../security-monitor/support';
 import { startOperationsSystem, type OperationsSystem } from './support/operations-system';
 import { auditRead, daysAgo, partitionOf } from '../retention-worker/support';
+import { ecsProblems, ocsfProblems } from '@vigil/contracts/testing';
 
 jest.setTimeout(180_000);
 
@@ -254,6 +255,17 @@ describe('vigil CLI data commands against the running system', () => {
     const follow = await vigil(['alerts', 'tail', '--since', '1h', '-f', '--limit', '1']);
     expect(follow.code).toBe(0);
     expect(follow.out).toMatch(/failed-logins-per-user/);
+    // seed 003-02: the same transitions as OCSF / ECS lines for a SIEM, valid against the published schemas.
+    for (const format of ['ocsf', 'ecs'] as const) {
+      const soc = await vigil(['alerts', 'tail', '--since', '1h', '--format', format]);
+      expect(soc.code).toBe(0);
+      const docs = soc.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(docs).toHaveLength(alerts.length);
+      for (const d of docs) expect(format === 'ocsf' ? ocsfProblems(d) : ecsProblems(d)).toEqual([]);
+    }
 
     const id = alert.attributes.alertId as string;
     const show = await vigil(['--json', 'alerts', 'show', id.slice(0, 12)]);

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { ALERT_FORMATS, formatAlertAs, type AlertFormat, type SocContext } from '@vigil/contracts';
 import { readTopic } from '@vigil/kafka';
 import { action } from '../../command';
 import type { CliContext } from '../../context';
@@ -63,6 +64,18 @@ async function alertsFromAudit(
     .filter((e): e is AlertEvent => e !== undefined);
 }
 
+/**
+ * The SOC formats as the monitor's sinks write them. The CLI has no rules file: rules are named by
+ * id (the monitor's own `npm run monitor:alerts -- --format` adds their descriptions).
+ */
+const CLI_SOC_CONTEXT: SocContext = { productVersion: process.env.VIGIL_VERSION ?? 'vigil-cli' };
+
+const formatOption = () =>
+  new Option(
+    '--format <format>',
+    "one JSON line per transition: json (the SECURITY_ALERT as published, as --json), ocsf (OCSF 1.1.0 Detection Finding) or ecs (Elastic Common Schema 8.11), as the monitor's SOC sinks write them",
+  ).choices([...ALERT_FORMATS]);
+
 export function registerAlerts(program: Command): void {
   const alerts = program
     .command('alerts')
@@ -85,6 +98,7 @@ KAFKA_PASSWORD[_FILE] / KAFKA_TLS* credentials (locally vigil-admin), and VIGIL_
     .option('--rule <id...>', 'only these rule ids')
     .option('-f, --follow', 'keep tailing new transitions until Ctrl-C (or --limit)')
     .option('--limit <n>', 'stop after n transitions', positiveInt('--limit'))
+    .addOption(formatOption())
     .addOption(sourceOption())
     .addHelpText(
       'after',
@@ -93,6 +107,7 @@ Examples:
   vigil alerts tail --since 24h                        # seed 001's daily review
   vigil alerts tail --severity high -f                 # page-worthy alerts as they fire
   vigil alerts tail --rule credential-stuffing-per-ip --json | jq .attributes.key
+  vigil alerts tail --since 7d --format ocsf > findings.ndjson  # a SIEM backfill (OCSF; or --format ecs)
   vigil alerts tail --since 24h --source audit         # through the base URL only (no --follow)`,
     )
     .action(
@@ -104,9 +119,18 @@ Examples:
           rule?: string[];
           follow?: boolean;
           limit?: number;
+          format?: AlertFormat;
           source: Source;
         }
       >(async (ctx, o) => {
+        // --format: JSON lines only (no tally), like --json.
+        const lines = ctx.json || o.format !== undefined;
+        const line = (e: AlertEvent) =>
+          o.format && o.format !== 'json'
+            ? formatAlertAs(o.format, e, CLI_SOC_CONTEXT)
+            : lines
+              ? JSON.stringify(e)
+              : formatAlert(e);
         const filter: AlertFilter = {
           since: parseTime('--since', o.since),
           severity: o.severity ? parseSeverity(o.severity) : undefined,
@@ -118,10 +142,10 @@ Examples:
           for (const e of await alertsFromAudit(ctx, filter.since)) {
             if (!isShown(e, filter)) continue;
             shown.push(e);
-            ctx.io.stdout(ctx.json ? JSON.stringify(e) : formatAlert(e));
+            ctx.io.stdout(line(e));
             if (o.limit && shown.length >= o.limit) break;
           }
-          if (!ctx.json) ctx.io.stderr(tallyOf(shown));
+          if (!lines) ctx.io.stderr(tallyOf(shown));
           return;
         }
         const kafka = kafkaFor(ctx, 'vigil-cli-alerts');
@@ -135,7 +159,7 @@ Examples:
               const e = asAlert(message.value);
               if (!e || !isShown(e, filter)) return;
               shown.push(e);
-              ctx.io.stdout(ctx.json ? JSON.stringify(e) : formatAlert(e));
+              ctx.io.stdout(line(e));
               if (o.limit && shown.length >= o.limit) stop.abort();
             },
             { follow: Boolean(o.follow), signal: stop.signal },
@@ -145,7 +169,7 @@ Examples:
         } finally {
           stop.dispose();
         }
-        if (!ctx.json) ctx.io.stderr(tallyOf(shown));
+        if (!lines) ctx.io.stderr(tallyOf(shown));
       }),
     );
 
