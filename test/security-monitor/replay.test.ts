@@ -127,35 +127,15 @@ async function recordsOn(topics: string[]): Promise<Record<string, number>> {
   }
 }
 
-describe('monitor:replay (issue 19 item 3)', () => {
-  let fx: Fixture;
-  let live: MonitorApp | undefined;
-  let db: Client;
-  let events: EventEnvelope[];
-  /** The live monitor's alert events, each as JSON (the bytes the replay must write). */
-  let liveLines: string[];
-  let stateRows: () => Promise<unknown[]>;
-  let stateBefore: unknown[];
-  let topicsBefore: Record<string, number>;
-  let liveCommitted: Record<number, string>;
-
-  beforeAll(async () => {
-    fx = await monitorFixture('replay', 1);
-    db = new Client({ connectionString: fx.db.url });
-    await db.connect();
-    events = stream();
-    const producer = new EventProducer(testKafka('vigil-test-producer'));
-    await producer.connect();
-    await producer.publish(fx.input, events);
-    // A malformed record in the middle: the live monitor sends it to the DLQ, the replay counts and lists it.
-    await producer.send(fx.input, [{ key: 'k', value: Buffer.from('{"type":"FAILED_AUTH_LOGIN"}') }]);
-    await producer.publish(fx.input, [loginOk(at(3700), 'u-last')]);
-    await producer.disconnect();
-
-    // The live monitor over the stored stream, until every stage has saved the end of its input and
-    // every alert has resolved (the idle clock moves the quiet stream's clocks to the wall clock).
-    live = await bootMonitor(fx, { MONITOR_IDLE_SECONDS: '3' });
-    const alerts = await collect(fx.alerts);
+/**
+ * The live monitor over the stored stream, until every stage has saved the end of its input and
+ * every alert has resolved (the idle clock moves the quiet stream's clocks to the wall clock);
+ * then stopped, so nothing live moves while the replays run. Its alert events, each as JSON.
+ */
+async function runLive(fx: Fixture, db: Client, idleSeconds = 3): Promise<string[]> {
+  const live: MonitorApp = await bootMonitor(fx, { MONITOR_IDLE_SECONDS: String(idleSeconds) });
+  const alerts = await collect(fx.alerts);
+  try {
     const settled = () => {
       const firing = new Set(
         alerts.events.filter((a) => a.attributes.status === 'firing').map((a) => a.attributes.alertId),
@@ -179,10 +159,46 @@ describe('monitor:replay (issue 19 item 3)', () => {
       },
       { timeoutMs: 30_000, intervalMs: 1500, what: 'no more live alerts' },
     );
+  } finally {
     await live.close();
-    live = undefined;
     await alerts.stop();
-    liveLines = alerts.events.map((e: AlertEvent) => JSON.stringify(e));
+  }
+  return alerts.events.map((e: AlertEvent) => JSON.stringify(e));
+}
+
+async function publishAll(topic: string, events: EventEnvelope[], malformedAfter?: number): Promise<void> {
+  const producer = new EventProducer(testKafka('vigil-test-producer'));
+  await producer.connect();
+  try {
+    await producer.publish(topic, events.slice(0, malformedAfter));
+    if (malformedAfter !== undefined) {
+      // A malformed record: the live monitor sends it to the DLQ, the replay counts and lists it.
+      await producer.send(topic, [{ key: 'k', value: Buffer.from('{"type":"FAILED_AUTH_LOGIN"}') }]);
+      await producer.publish(topic, events.slice(malformedAfter));
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+describe('monitor:replay (issue 19 item 3)', () => {
+  let fx: Fixture;
+  let db: Client;
+  let events: EventEnvelope[];
+  /** The live monitor's alert events, each as JSON (the bytes the replay must write). */
+  let liveLines: string[];
+  let stateRows: () => Promise<unknown[]>;
+  let stateBefore: unknown[];
+  let topicsBefore: Record<string, number>;
+  let liveCommitted: Record<number, string>;
+
+  beforeAll(async () => {
+    fx = await monitorFixture('replay', 1);
+    db = new Client({ connectionString: fx.db.url });
+    await db.connect();
+    events = stream();
+    await publishAll(fx.input, [...events, loginOk(at(3700), 'u-last')], events.length);
+    liveLines = await runLive(fx, db);
 
     stateRows = async () =>
       (
@@ -197,7 +213,6 @@ describe('monitor:replay (issue 19 item 3)', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await live?.close();
     await db?.end();
     await fx?.db.drop();
   });
@@ -397,5 +412,73 @@ describe('monitor:replay (issue 19 item 3)', () => {
     expect({ code, stderr }).toMatchObject({ code: 0 });
     expect(byId(stdout.split('\n').filter(Boolean))).toEqual(byId(liveLines));
     expect(stderr).toContain('alert transitions');
+  }, 120_000);
+});
+
+// Three input partitions: the replay is still deterministic, and equal to live wherever live is
+// (README "Replay"): the user and user+IP rules byte for byte; the per-IP and global rules, whose
+// live stages see the user stage's output in the order its partitions happened to be fetched, as
+// the same alerts firing and resolving on the same keys.
+describe('monitor:replay over three partitions (issue 19 item 3)', () => {
+  let fx: Fixture;
+  let db: Client;
+  let liveLines: string[];
+
+  beforeAll(async () => {
+    fx = await monitorFixture('replay3', 3);
+    db = new Client({ connectionString: fx.db.url });
+    await db.connect();
+    // The stream, and a system-wide burst (seed 001-37): 80 failures from 80 accounts and IPs in a minute.
+    const burst = Array.from({ length: 80 }, (_, i) =>
+      failed(at(3300 + (i * 60) / 80), `wide${i}@example.com`, `192.0.2.${i + 1}`),
+    );
+    await publishAll(
+      fx.input,
+      [...stream(), ...burst].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt)),
+    );
+    // The default idle time: a user partition whose first counts reach the global stage a few
+    // seconds after another's is not retired as quiet (which would close periods without it).
+    liveLines = await runLive(fx, db, 10);
+  }, 180_000);
+
+  afterAll(async () => {
+    await db?.end();
+    await fx?.db.drop();
+  });
+
+  const parse = (lines: string[]) => lines.map((l) => JSON.parse(l) as AlertEvent);
+  const keyed = (lines: string[], kinds: string[]) =>
+    lines.filter((l) => kinds.includes(JSON.parse(l).attributes.key.kind));
+  const transitions = (lines: string[], status: string) =>
+    parse(lines)
+      .filter((a) => a.attributes.status === status)
+      .map((a) => `${a.attributes.ruleId} ${a.attributes.key.kind}:${a.attributes.key.value}`)
+      .sort();
+
+  it('seeds 000-18, 001-36, 001-37, 004-50: two replays give the same lines; user and user+IP alerts equal live byte for byte, per-IP and global ones fire and resolve as live', async () => {
+    const first = await replay(fx, ['--from', 'earliest', '--quiet']);
+    const second = await replay(fx, ['--from', '0:0,1:0,2:0', '--quiet']);
+    expect(first.code).toBe(0);
+    expect(second.lines).toEqual(first.lines);
+    expect(first.summary!.ranges).toHaveLength(3);
+    expect(first.summary!.ipPartitions).toBe(3);
+
+    const user = ['user', 'user_ip'];
+    expect(keyed(first.lines, user).length).toBeGreaterThan(0);
+    expect(byId(keyed(first.lines, user))).toEqual(byId(keyed(liveLines, user)));
+    for (const status of ['firing', 'resolved'])
+      expect(transitions(keyed(first.lines, ['ip', 'global']), status)).toEqual(
+        transitions(keyed(liveLines, ['ip', 'global']), status),
+      );
+    const fired = transitions(first.lines, 'firing');
+    expect(fired).toEqual(
+      expect.arrayContaining([
+        'credential-stuffing-per-ip ip:198.51.100.66',
+        'password-spraying-per-ip ip:203.0.113.77',
+        'failed-logins-global-1m-warning global:*',
+        'failing-accounts-above-baseline global:*',
+        'failed-logins-per-user-1m-critical user:mallory@example.com',
+      ]),
+    );
   }, 120_000);
 });
