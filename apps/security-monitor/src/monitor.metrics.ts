@@ -27,7 +27,11 @@ function build() {
       advice: { explicitBucketBoundaries: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
     }),
     repartitioned: m.createCounter('monitor.repartitioned', {
-      description: 'Events re-keyed by IP onto the repartition topic for the per-IP rules',
+      description:
+        'Records re-keyed onto the repartition topic for the keyed stage, by key kind (ip, route, password_fingerprint)',
+    }),
+    repartitionUnknownKind: m.createCounter('monitor.repartition.unknown_kind', {
+      description: 'Repartitioned records of a key kind this version does not evaluate, skipped',
     }),
     stateSaveSeconds: m.createHistogram('monitor.state.save.seconds', {
       unit: 's',

@@ -8,6 +8,8 @@ const KEY = {
   ip: '203.0.113.9',
   user_ip: 'mallory@example.com|203.0.113.9',
   global: GLOBAL_KEY_VALUE,
+  route: '/api/v1/auth/token',
+  password_fingerprint: 'fp:0123456789ab',
 } as const;
 
 function alertOf(ruleId: string, status: EngineAlert['status'] = 'firing', keyValue?: string): EngineAlert {
@@ -29,7 +31,9 @@ function alertOf(ruleId: string, status: EngineAlert['status'] = 'firing', keyVa
         ? r.condition.min
         : r.condition.kind === 'baseline'
           ? r.condition.coldStartGt
-          : r.condition.gt,
+          : r.condition.kind === 'consecutive'
+            ? r.condition.n
+            : r.condition.gt,
     windowSeconds: r.window.seconds,
     summary: `${status}: ${r.id}`,
     at: T0 + 5000,
@@ -45,6 +49,14 @@ describe('alert and action events', () => {
       expect(decoded.ok).toBe(true);
       expect(event.attributes.sev).toBeDefined();
     }
+  });
+
+  it('seed 000-18: a password_fingerprint key holds only fp:<12 hex>; an alert carrying a raw fingerprint is refused by the contract', () => {
+    const ok = toAlertEvent(alertOf('password-spray-shared-password'));
+    expect(decodeEvent(encodeEvent(ok)).ok).toBe(true);
+    expect(() =>
+      toAlertEvent(alertOf('password-spray-shared-password', 'firing', '20425.q9H2b3v8YfGm1xQ0bK7cAw')),
+    ).toThrow(/key\.value: keyValueMatchesKind/);
   });
 
   it('derives the event id from the transition: a re-published transition has the same id, another has a new one', () => {

@@ -23,7 +23,9 @@ export function transition(
           ? `ratio above ${cond.gt * 100}% (min ${cond.minTotal} events)`
           : cond.kind === 'sequence'
             ? `${a.count} ${def.match.types.join('/')} after ${sequenceCount(s, a.firstSeen, rule.windowMs)} ${cond.after.types.join('/')} (threshold >= ${cond.min})`
-            : `${a.count} events (threshold > ${cond.gt})`;
+            : cond.kind === 'consecutive'
+              ? `${cond.n} consecutive ${def.match.types.join('/')} each from a ${cond.newValues === false ? 'different' : 'new'} ${cond.field === 'user' ? 'account' : 'IP'} (${a.count} events)`
+              : `${a.count} events (threshold > ${cond.gt})`;
   const summary = `${status}: ${def.id} on ${def.key} ${kv}: ${what} in ${def.window.seconds}s`.slice(0, 500);
   return {
     status,
@@ -42,7 +44,9 @@ export function transition(
         ? cond.min
         : cond.kind === 'baseline'
           ? baselineThreshold(s.bl?.h ?? [], cond)
-          : cond.gt,
+          : cond.kind === 'consecutive'
+            ? cond.n
+            : cond.gt,
     windowSeconds: def.window.seconds,
     summary,
     at,

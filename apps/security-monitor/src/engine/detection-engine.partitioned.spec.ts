@@ -6,6 +6,8 @@ import { runPartitioned } from '../testing/partitioned-run';
 import {
   defaultRules,
   failedLogin,
+  failedLoginWithFingerprint,
+  fingerprintOf,
   login,
   rateLimited,
   refreshReuse,
@@ -16,7 +18,8 @@ import {
   tokenInvalid,
 } from '../testing/test-events';
 
-// Scale-out: user rules on the user-keyed input, per-IP rules on an IP-keyed repartition, global
+// Scale-out: user rules on the user-keyed input, rules keyed by IP, route or password fingerprint
+// on the keyed repartition (one record per kind, each counted once by its kind's rules), global
 // rules from merged per-partition counts. However the events are spread, the alerts are the same.
 describe('partitioned stages give the alerts of one engine', () => {
   const keyOf = (e: EventEnvelope) => userOf(e) ?? e.id;
@@ -26,6 +29,14 @@ describe('partitioned stages give the alerts of one engine', () => {
     ...spread(60, 200, 50, (t, i) => failedLogin(t, `wide${i % 40}@example.com`, `192.0.2.${i % 200}`)),
     ...spread(24, 300, 600, (t, i) => failedLogin(t, `sprayed${i % 6}@example.com`, '203.0.113.77')),
     ...spread(3, 400, 20, (t, i) => rateLimited(t, `198.51.100.${100 + i}`)),
+    // One password on 8 accounts from 8 IPs over 20 minutes (keyed stage, password_fingerprint),
+    // and 429s on a second route where a repeated IP breaks every run (keyed stage, route).
+    ...spread(8, 100, 1200, (t, i) =>
+      failedLoginWithFingerprint(t, `fp${i}@example.com`, `192.0.2.${150 + i}`, fingerprintOf('Summer2026!')),
+    ),
+    ...spread(6, 420, 30, (t, i) =>
+      rateLimited(t, `198.51.100.${i % 2 ? 130 + i : 120}`, '/api/v1/auth/login'),
+    ),
     ...spread(7, 500, 60, (t) => tokenInvalid(t, '198.51.100.99')),
     ...spread(300, 0, 1000, (t, i) => login(t, `u-${i}`, `198.51.100.${i % 50}`)),
     ...spread(12, 700, 200, (t) => serverError(t)),
@@ -53,9 +64,15 @@ describe('partitioned stages give the alerts of one engine', () => {
       'refresh-token-reuse',
       'admin-role-granted',
       'token-validation-failures-per-ip',
+      'password-spray-shared-password',
+      'rate-limited-consecutive-unique-ips',
     ]) {
       expect(rules).toContain(r);
     }
+    const byRoute = single.filter(
+      (a) => a.status === 'firing' && a.ruleId === 'rate-limited-consecutive-unique-ips',
+    );
+    expect(byRoute.map((a) => a.key.value)).toEqual(['/api/v1/auth/token']);
   });
 
   it.each([

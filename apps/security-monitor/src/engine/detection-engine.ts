@@ -24,7 +24,8 @@ import {
   weightOf,
 } from './event-fields';
 import { drainPartialCounts, mergePartialCounts, type MergeTarget } from './partial-counts';
-import { DISTINCT_CAP, type RuleDefinition, type RuleSet } from './rule-definition';
+import { addConsecutive } from './consecutive-state';
+import { DISTINCT_CAP, type RuleDefinition, type RuleKeyKind, type RuleSet } from './rule-definition';
 import {
   SAMPLE_LIMIT,
   addDistinct,
@@ -126,7 +127,11 @@ export class DetectionEngine {
     return this.rules.map((r) => r.def.id);
   }
 
-  process(e: EventEnvelope, source?: number): EngineAlert[] {
+  /**
+   * One event. `kind`: the keyed stage's record kind (an event forwarded for two kinds arrives as
+   * two records): only the rules of that key kind see it, so each counts it once.
+   */
+  process(e: EventEnvelope, source?: number, kind?: RuleKeyKind): EngineAlert[] {
     const t = Date.parse(e.occurredAt);
     if (t < this.watermark) {
       this.lateDropped++;
@@ -139,6 +144,7 @@ export class DetectionEngine {
     const rules =
       e.type === EventType.JUNK_REQUESTS_AGGREGATED ? this.rules : (this.byType.get(e.type) ?? this.rules);
     for (const rule of rules) {
+      if (kind !== undefined && rule.def.key !== kind) continue;
       const matched = rule.match(e);
       const counted = rule.total !== undefined && rule.total(e);
       if (!matched && !counted) continue;
@@ -261,6 +267,11 @@ export class DetectionEngine {
           );
           if (rule.partial && rule.partial.values.length < DISTINCT_CAP) rule.partial.values.push([dv, t]);
         }
+      } else if (def.condition.kind === 'consecutive' && e.type !== EventType.JUNK_REQUESTS_AGGREGATED) {
+        // An aggregate stands for repeats from one client whose first request was recorded in
+        // full: never a step of a run (nor a break in one); it counts in the alert's count only.
+        const dv = distinctValueOf(def.condition.field, e);
+        if (dv !== undefined) addConsecutive(s, dv, t);
       }
       if (s.alert) {
         s.alert.count += w;

@@ -6,7 +6,7 @@ import type {
   Severity,
 } from '@vigil/contracts';
 import type { Allowlist } from './event-fields';
-import type { RuleDefinition, RuleKeyKind, RuleResponse } from './rule-definition';
+import { KEYED_KINDS, type RuleDefinition, type RuleKeyKind, type RuleResponse } from './rule-definition';
 import type { KeyState } from './window-state';
 
 /* The engine's types: its options, what it emits, its compiled rules and its snapshot. */
@@ -22,8 +22,9 @@ export interface EngineOptions {
   /**
    * Which rules this engine evaluates (default `all`). In a scaled-out deployment each stage sees
    * the events keyed the way its rules need: `user` (user and user+IP rules, on auth.events.v1,
-   * keyed by user; it also counts the global rules into partial counts), `ip` (per-IP rules, on
-   * the IP repartition topic) and `global` (global rules, from the merged partial counts).
+   * keyed by user; it also counts the global rules into partial counts), `ip` (the keyed stage:
+   * rules keyed by IP, route or password fingerprint, on the repartition topic, each record
+   * evaluated by the rules of its kind only) and `global` (global rules, from the merged partial counts).
    */
   stage?: EngineStage;
 }
@@ -31,9 +32,10 @@ export interface EngineOptions {
 export type EngineStage = 'all' | 'user' | 'ip' | 'global';
 
 export const STAGE_KEYS: Record<EngineStage, readonly RuleKeyKind[]> = {
-  all: ['user', 'user_ip', 'ip', 'global'],
+  all: ['user', 'user_ip', 'ip', 'global', 'route', 'password_fingerprint'],
   user: ['user', 'user_ip'],
-  ip: ['ip'],
+  /** The keyed stage (named `ip` for its consumer group and saved state): every kind in KEYED_KINDS. */
+  ip: KEYED_KINDS,
   global: ['global'],
 };
 

@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { EventType, GLOBAL_KEY_VALUE, normalizeUsername, type EventEnvelope } from '@vigil/contracts';
+import { passwordFingerprintKeyOf } from './password-fingerprint';
 import type { DistinctField, RuleDefinition, RuleKeyKind, RuleMatch } from './rule-definition';
 
 /** The account an event is about: user id, else the normalised attempted username. */
@@ -13,6 +14,12 @@ export function userOf(e: EventEnvelope): string | undefined {
 
 export function ipOf(e: EventEnvelope): string | undefined {
   return e.source?.ip || undefined;
+}
+
+/** The route of a 403, 429 or 5xx (attributes.route); an aggregate of junk requests names none. */
+export function routeOf(e: EventEnvelope): string | undefined {
+  const route = (e.attributes as { route?: unknown }).route;
+  return typeof route === 'string' && route !== '' ? route : undefined;
 }
 
 /**
@@ -47,6 +54,10 @@ export function keyValueOf(kind: RuleKeyKind, e: EventEnvelope): string | undefi
       const ip = ipOf(e);
       return u && ip ? `${u}|${ip}` : undefined;
     }
+    case 'route':
+      return routeOf(e);
+    case 'password_fingerprint':
+      return passwordFingerprintKeyOf(e);
   }
 }
 

@@ -4,6 +4,7 @@ import {
   decodeGlobalPartialsRecord,
   encodeEvent,
   encodeGlobalPartialsRecord,
+  repartitionRecordKey,
   type EventEnvelope,
 } from '@vigil/contracts';
 import {
@@ -12,14 +13,14 @@ import {
   type EngineOptions,
   type PartialCounts,
 } from './detection-engine';
-import { ipOf } from './event-fields';
-import { compileIpForwarding } from './ip-forwarding';
-import type { RuleSet } from './rule-definition';
+import { compileKeyedForwarding } from './keyed-forwarding';
+import type { KeyedKind, RuleSet } from './rule-definition';
 
 /*
  * The service's three-stage topology (README "Stages") in one process, on the engine's public API:
- * user-stage engines per input partition -> the forwarding function -> keyed (IP) engines per
- * repartition partition -> each user partition's partial counts merged into one global engine.
+ * user-stage engines per input partition -> the forwarding function (one record per key kind an
+ * event is forwarded for, partitioned by its record key) -> keyed engines per repartition
+ * partition, each record evaluated by its kind's rules -> each user partition's partial counts merged into one global engine.
  * Used by the rules check (`npm run monitor:test-rules`: fixtures run through what the service
  * runs) and by the specs that prove N partitions raise the alerts one engine does.
  */
@@ -74,7 +75,7 @@ export function runPartitioned(
   const global = new DetectionEngine(rules, { ...engineOpts, stage: 'global' });
   const sources = Array.from({ length: partitions }, (_, p) => p);
   for (const engine of [...ip, global]) engine.expectSources(sources);
-  const forward = compileIpForwarding(rules);
+  const forward = compileKeyedForwarding(rules);
   const carry = wire ? carryEvent : (e: EventEnvelope) => e;
   const merge = (p: number, partial: PartialCounts): EngineAlert[] =>
     wire ? mergeRecord(global, p, partial) : global.mergePartial(p, partial);
@@ -82,7 +83,10 @@ export function runPartitioned(
   const inputs: EventEnvelope[][] = Array.from({ length: partitions }, () => []);
   for (const e of events) inputs[partitionOf(keyOf(e), partitions)].push(e);
   const out: EngineAlert[] = [];
-  const repartitioned: Array<Array<[EventEnvelope, number]>> = Array.from({ length: partitions }, () => []);
+  const repartitioned: Array<Array<[EventEnvelope, number, KeyedKind]>> = Array.from(
+    { length: partitions },
+    () => [],
+  );
   const next = inputs.map(() => 0);
   const timeOf = (e: EventEnvelope) => Date.parse(e.occurredAt);
   const stepMs = stepSeconds * 1000;
@@ -106,11 +110,16 @@ export function runPartitioned(
       while (next[p] < inputs[p].length && timeOf(inputs[p][next[p]]) < until) next[p]++;
       for (const e of inputs[p].slice(from, next[p])) {
         out.push(...user[p].process(e));
-        if (forward(e)) repartitioned[partitionOf(ipOf(e)!, partitions)].push([carry(e), p]);
+        for (const r of forward(e))
+          repartitioned[partitionOf(repartitionRecordKey(r.kind, r.value), partitions)].push([
+            carry(e),
+            p,
+            r.kind,
+          ]);
       }
     }
     for (let p = 0; p < partitions; p++)
-      for (const [e, source] of repartitioned[p].splice(0)) out.push(...ip[p].process(e, source));
+      for (const [e, source, kind] of repartitioned[p].splice(0)) out.push(...ip[p].process(e, source, kind));
     // A partition with nothing new this round is idle: its clock moves on anyway (the service
     // does this after MONITOR_IDLE_SECONDS of wall time), so its alerts resolve.
     for (let p = 0; p < partitions; p++) out.push(...merge(p, user[p].drainPartials()));

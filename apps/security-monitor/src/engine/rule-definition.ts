@@ -15,8 +15,17 @@ import { BASELINE_CAP } from './baseline-state';
  * so the caller can keep the rules already in force.
  */
 
-export const RULE_KEY_KINDS = ['user', 'ip', 'user_ip', 'global'] as const;
+export const RULE_KEY_KINDS = ['user', 'ip', 'user_ip', 'global', 'route', 'password_fingerprint'] as const;
 export type RuleKeyKind = (typeof RULE_KEY_KINDS)[number];
+
+/**
+ * Key kinds other than the user's: the input is keyed by user, so the user stage forwards the
+ * events these rules match, re-keyed by the rule's key, to the keyed stage (detection/stages/).
+ * `route`: attributes.route (RATE_LIMITED, ACCESS_DENIED, SERVER_ERROR); `password_fingerprint`:
+ * attributes.passwordFingerprint of FAILED_AUTH_LOGIN, held and shown only as `fp:<12 hex>`.
+ */
+export const KEYED_KINDS = ['ip', 'route', 'password_fingerprint'] as const satisfies readonly RuleKeyKind[];
+export type KeyedKind = (typeof KEYED_KINDS)[number];
 
 export const WINDOW_TYPES = ['sliding', 'tumbling'] as const;
 export type WindowType = (typeof WINDOW_TYPES)[number];
@@ -36,6 +45,8 @@ export type ResponseAction = (typeof RESPONSE_ACTIONS)[number];
 export const DISTINCT_CAP = 1000;
 /** Longest window: event time, one day. */
 export const MAX_WINDOW_SECONDS = 86_400;
+/** Longest run a consecutive condition may ask for (its state keeps a few times this many events per key). */
+export const CONSECUTIVE_MAX_N = 50;
 
 export interface RuleMatch {
   types: EventType[];
@@ -90,6 +101,18 @@ export type RuleCondition =
       minTotal: number;
       /** The denominator: events of these types (default: every event). */
       totalTypes?: EventType[];
+    }
+  | {
+      /**
+       * `n` matching events in a row on the key (in event time, none other between them), all
+       * within the window, each with a `field` value new to the key: not among its matching
+       * events of the window before it (`newValues`, the default), or at least not repeated
+       * within the run (`newValues: false`). Seed 003-20: three 429s in a row, each from a new IP.
+       */
+      kind: 'consecutive';
+      field: DistinctField;
+      n: number;
+      newValues?: boolean;
     };
 
 export interface RuleResponse {
@@ -223,6 +246,8 @@ function validateRule(r: unknown, name: string, p: string[]): RuleDefinition | u
   // Global rules are evaluated from per-partition counts (engine/partial-counts.ts), which carry no order.
   if (condition?.kind === 'sequence' && r.key === 'global')
     p.push(`${name}.condition.kind: a sequence needs a user, ip or user_ip key, not global`);
+  if (condition?.kind === 'consecutive' && r.key === 'global')
+    p.push(`${name}.condition.kind: consecutive needs a key other than global (merged counts keep no order)`);
   const response =
     r.response === undefined ? undefined : validateResponse(r.response, name, p, r.key as RuleKeyKind);
   if (r.seeds !== undefined && (!Array.isArray(r.seeds) || !r.seeds.every((s) => typeof s === 'string')))
@@ -285,7 +310,7 @@ function validateCondition(
 ): RuleCondition | undefined {
   const at = `${name}.condition`;
   if (!isObj(c)) {
-    p.push(`${at}: an object with kind count | distinct | baseline | ratio | sequence`);
+    p.push(`${at}: an object with kind count | distinct | baseline | ratio | sequence | consecutive`);
     return undefined;
   }
   const before = p.length;
@@ -333,9 +358,18 @@ function validateCondition(
     if (!isInt(c.minGt, 0, BASELINE_CAP - 1))
       p.push(`${at}.minGt: an integer 0..${BASELINE_CAP - 1} (the floor of the threshold)`);
     if (!isInt(c.coldStartGt, 0, BASELINE_CAP - 1))
-      p.push(`${at}.coldStartGt: an integer 0..${BASELINE_CAP - 1} (the threshold before minHistory periods)`);
+      p.push(
+        `${at}.coldStartGt: an integer 0..${BASELINE_CAP - 1} (the threshold before minHistory periods)`,
+      );
+  } else if (c.kind === 'consecutive') {
+    unknownKeys(c, ['kind', 'field', 'n', 'newValues'], at, p);
+    if (!DISTINCT_FIELDS.includes(c.field as DistinctField))
+      p.push(`${at}.field: one of ${DISTINCT_FIELDS.join(', ')}`);
+    if (!isInt(c.n, 2, CONSECUTIVE_MAX_N)) p.push(`${at}.n: an integer 2..${CONSECUTIVE_MAX_N}`);
+    if (c.newValues !== undefined && typeof c.newValues !== 'boolean')
+      p.push(`${at}.newValues: true or false`);
   } else {
-    p.push(`${at}.kind: one of count, distinct, baseline, ratio, sequence`);
+    p.push(`${at}.kind: one of count, distinct, baseline, ratio, sequence, consecutive`);
   }
   return p.length === before ? (c as unknown as RuleCondition) : undefined;
 }

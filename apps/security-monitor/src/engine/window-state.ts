@@ -1,4 +1,5 @@
 import { baselineFromJson, baselineHolds, baselineToJson, type BaselineState } from './baseline-state';
+import { consecutiveHolds, expireConsecutive } from './consecutive-state';
 import { DISTINCT_CAP, type RuleCondition } from './rule-definition';
 
 /*
@@ -39,6 +40,9 @@ export interface KeyState {
   seq?: number[];
   /** Baseline rules: the current period's count and the closed periods' (baseline-state.ts). */
   bl?: BaselineState;
+  /** Consecutive rules: recent matching events' times (ascending) and values (consecutive-state.ts). */
+  ct?: number[];
+  cv?: string[];
   alert?: ActiveAlert;
 }
 
@@ -59,6 +63,10 @@ export function newKeyState(condition: RuleCondition): KeyState {
   if (condition.kind === 'sequence') {
     s.d = [];
     s.seq = [];
+  }
+  if (condition.kind === 'consecutive') {
+    s.ct = [];
+    s.cv = [];
   }
   return s;
 }
@@ -130,6 +138,7 @@ export function expire(s: KeyState, watermark: number, windowMs: number, bucketM
     while (k < s.seq.length && s.seq[k] <= cutoff) k++;
     if (k) s.seq.splice(0, k);
   }
+  if (s.ct) expireConsecutive(s, watermark, windowMs);
   // Distinct values can only have gone stale if a bucket did (every value's time is in one).
   if (s.distinct && n) {
     const cutoff = watermark - windowMs;
@@ -143,7 +152,8 @@ export function isEmpty(s: KeyState): boolean {
     !s.alert &&
     (!s.distinct || s.distinct.size === 0) &&
     (!s.seq || s.seq.length === 0) &&
-    (!s.bl || (s.bl.h.length === 0 && s.bl.open.size === 0))
+    (!s.bl || (s.bl.h.length === 0 && s.bl.open.size === 0)) &&
+    (!s.ct || s.ct.length === 0)
   );
 }
 
@@ -241,6 +251,7 @@ export function holds(
   if (cond.kind === 'count') return windowSums(s, t, windowMs, bucketMs)[0] > cond.gt;
   if (cond.kind === 'sequence') return sequenceCount(s, t, windowMs) >= cond.min;
   if (cond.kind === 'baseline') return baselineHolds(s, cond, t, windowMs);
+  if (cond.kind === 'consecutive') return consecutiveHolds(s, cond, t, windowMs);
   if (cond.kind === 'ratio') {
     const [c, d] = windowSums(s, t, windowMs, bucketMs);
     return d >= cond.minTotal && c / d > cond.gt;
@@ -275,6 +286,8 @@ export function keyStateFromJson(j: Record<string, unknown>): KeyState {
   s.f = (j.f as Array<number | null>).map((x) => (x === null ? Infinity : x));
   s.distinct = Array.isArray(j.distinct) ? new Map(j.distinct as Array<[string, number[]]>) : undefined;
   if (s.seq === undefined) delete s.seq;
+  if (s.ct === undefined) delete s.ct;
+  if (s.cv === undefined) delete s.cv;
   if (s.distinct === undefined) delete s.distinct;
   if (s.alert === undefined) delete s.alert;
   s.bl = baselineFromJson(j.bl);

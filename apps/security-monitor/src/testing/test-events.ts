@@ -105,15 +105,37 @@ export function roleChanged(t: number, userId: string, before: string[], after: 
   });
 }
 
-export function rateLimited(t: number, ip: string): EventEnvelope {
+export function rateLimited(t: number, ip: string, route = '/api/v1/auth/token'): EventEnvelope {
   return createEvent('RATE_LIMITED', {
     producer: 'auth-gateway',
     occurredAt: at(t),
     subject: { username: 'someone' },
     source: { ip },
     outcome: 'denied',
-    attributes: { route: '/api/v1/auth/token', scope: 'ip', retryAfterSeconds: 30 },
+    attributes: { route, scope: 'ip', retryAfterSeconds: 30 },
   });
+}
+
+/**
+ * A failed login carrying the gateway's password fingerprint (`<epoch>.<22 base64url chars>`).
+ * The attribute is added after the contract check, so these fixtures do not depend on when the
+ * contracts learn it; the engine reads it as the decoder hands it over.
+ */
+export function failedLoginWithFingerprint(
+  t: number,
+  username: string,
+  ip: string,
+  fingerprint: string,
+  repeated = false,
+): EventEnvelope {
+  const e = failedLogin(t, username, ip, repeated);
+  return { ...e, attributes: { ...e.attributes, passwordFingerprint: fingerprint } };
+}
+
+/** A well-formed fingerprint for fixtures: epoch `epoch`, 22 base64url characters derived from `seed`. */
+export function fingerprintOf(seed: string, epoch = 20458): string {
+  const body = Buffer.from(seed.padEnd(16, '#').slice(0, 16), 'utf8').toString('base64url');
+  return `${epoch}.${body}`;
 }
 
 export function serverError(t: number): EventEnvelope {

@@ -6,7 +6,11 @@ import { DecodeFailureReason } from '../codec/codec';
  * file spells them; their records are decoded by the functions below.
  */
 export const MonitorTopics = {
-  /** Auth events a per-IP rule matches, re-keyed by source IP (the IP stage's input). */
+  /**
+   * Auth events a rule keyed by something other than the user matches (an IP, a route, a password
+   * fingerprint), re-keyed by that value: the keyed stage's input. The name is the one the topic
+   * had when IPs were its only kind; a record without a key-kind header is an IP record.
+   */
   IP_REPARTITION: 'monitor.repartition.ip.v1',
   /** Each user-stage partition's counts for the global rules (one partition: one instance merges). */
   GLOBAL_PARTIALS: 'monitor.partials.global.v1',
@@ -16,12 +20,31 @@ export type MonitorTopic = (typeof MonitorTopics)[keyof typeof MonitorTopics];
 
 /**
  * Headers on a repartitioned record (its value is the auth event exactly as consumed): the input
- * partition and offset it came from, so a duplicate re-sent after an upstream crash is skipped.
+ * partition and offset it came from, so a duplicate re-sent after an upstream crash is skipped,
+ * and the kind of key it was re-keyed by (absent on records written before kinds existed: `ip`).
+ * One event forwarded for two kinds is two records, each with its kind.
  */
 export const RepartitionHeaders = {
   SOURCE_PARTITION: 'vigil-source-partition',
   SOURCE_OFFSET: 'vigil-source-offset',
+  KEY_KIND: 'vigil-key-kind',
 } as const;
+
+/** The key kind of a record without a KEY_KIND header (written when IPs were the only kind). */
+export const DEFAULT_REPARTITION_KIND = 'ip';
+
+/** A repartitioned record's key kind: its header, `ip` when there is none. */
+export function repartitionKindOf(header: (name: string) => string | undefined): string {
+  return header(RepartitionHeaders.KEY_KIND) ?? DEFAULT_REPARTITION_KIND;
+}
+
+/**
+ * The Kafka key of a repartitioned record: the IP itself for `ip` (as before kinds existed, so an
+ * IP's records stay on the partition they were on), `<kind>:<value>` for any other kind.
+ */
+export function repartitionRecordKey(kind: string, value: string): string {
+  return kind === DEFAULT_REPARTITION_KIND ? value : `${kind}:${value}`;
+}
 
 /** Where a repartitioned record came from. */
 export interface RepartitionSource {

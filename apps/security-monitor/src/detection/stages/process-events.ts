@@ -1,5 +1,6 @@
 import type { ConsumedEvent } from '@vigil/kafka';
 import type { EngineAlert } from '../../engine/detection-engine';
+import type { RuleKeyKind } from '../../engine/rule-definition';
 import { monitorMetrics } from '../../monitor.metrics';
 import type { StagePartition, TopologyStage } from './stage';
 
@@ -12,6 +13,8 @@ export interface EventStepHooks {
   duplicate?(c: ConsumedEvent): boolean;
   /** The upstream partition the event came from (IP stage: its clock is the slowest source's). */
   sourceOf?(c: ConsumedEvent): number | undefined;
+  /** Keyed stage: the record's key kind; only the rules of that kind see it. */
+  kindOf?(c: ConsumedEvent): RuleKeyKind | undefined;
   /** After an event was processed (user stage: forwarding to the IP stage). */
   processed?(c: ConsumedEvent): void;
 }
@@ -45,7 +48,7 @@ export function processEvents(
     }
     const source = hooks.sourceOf?.(c);
     if (source !== undefined) p.heard.set(source, Date.now());
-    alerts.push(...p.engine.process(e, source));
+    alerts.push(...p.engine.process(e, source, hooks.kindOf?.(c)));
     hooks.processed?.(c);
   }
   const late = p.engine.stats().lateDropped - before;

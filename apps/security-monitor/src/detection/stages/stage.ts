@@ -1,13 +1,15 @@
 import type { ConsumedEvent } from '@vigil/kafka';
 import type { DetectionEngine, EngineAlert, EngineStage, PartialCounts } from '../../engine/detection-engine';
+import type { KeyedRecord } from '../../engine/keyed-forwarding';
 import type { RuleSet } from '../../engine/rule-definition';
 
 /*
  * The detection topology: three stages, each its own consumer group with an engine per partition.
  *
  *   auth.events.v1 (keyed by user) ── user stage ──> alerts of user and user+IP rules
- *                                        │  events a per-IP rule matches, re-keyed by IP
- *                                        ├────────> IP repartition topic ── ip stage ──> per-IP alerts
+ *                                        │  events a rule keyed by IP, route or password fingerprint
+ *                                        │  matches, one record per kind, re-keyed by that value
+ *                                        ├────────> repartition topic ── keyed (`ip`) stage ──> keyed alerts
  *                                        │  global rules' partial counts per source partition
  *                                        └────────> global partials topic (1 partition) ── global stage ──> global alerts
  *
@@ -20,11 +22,16 @@ export type TopologyStage = Exclude<EngineStage, 'all'>;
 
 export const TOPOLOGY_STAGES: readonly TopologyStage[] = ['user', 'ip', 'global'];
 
+/** An event the user stage sends on to the keyed stage, for one key kind. */
+export interface ForwardedRecord extends KeyedRecord {
+  consumed: ConsumedEvent;
+}
+
 /** What one step of a stage partition sends on (alerts first, through the AlertPublisher). */
 export interface StepOutput {
   alerts: EngineAlert[];
-  /** User stage: events some per-IP rule matches, for the IP stage. */
-  forward: ConsumedEvent[];
+  /** User stage: events some keyed rule (IP, route, fingerprint) matches, one record per kind, for the keyed stage. */
+  forward: ForwardedRecord[];
   /** User stage: the global rules' counts after the step, for the global stage. */
   partial?: PartialCounts;
 }
@@ -32,7 +39,11 @@ export interface StepOutput {
 /** One stage partition as a stage module sees it. */
 export interface StagePartition {
   readonly engine: DetectionEngine;
-  /** IP stage: source partition -> last source offset applied (saved with the state; re-sent duplicates are skipped). */
+  /**
+   * Keyed stage: source partition -> last source offset applied, per record kind (`<partition>`
+   * for `ip`, as before kinds existed; `<kind>/<partition>` for the others). Saved with the
+   * state; re-sent duplicates are skipped, and an event forwarded for two kinds counts once in each.
+   */
   readonly sources: Record<string, string>;
   /** IP and global stages: wall time each upstream partition was last heard from. */
   readonly heard: Map<number, number>;

@@ -2,43 +2,44 @@ import {
   encodeEvent,
   encodeGlobalPartialsRecord,
   RepartitionHeaders,
+  repartitionRecordKey,
   type EventEnvelope,
   type GlobalPartialsRecord,
 } from '@vigil/contracts';
 import type { ConsumedEvent, EventProducer } from '@vigil/kafka';
-import { ipOf } from '../../engine/event-fields';
-import { compileIpForwarding } from '../../engine/ip-forwarding';
+import { compileKeyedForwarding, type KeyedRecord } from '../../engine/keyed-forwarding';
 import type { RuleSet } from '../../engine/rule-definition';
 import { monitorMetrics } from '../../monitor.metrics';
 import { processEvents } from './process-events';
-import type { DetectionStage, StagePartition, StepOutput } from './stage';
+import type { DetectionStage, ForwardedRecord, StagePartition, StepOutput } from './stage';
 
 /**
  * The user stage, on the input topic as it is keyed (by user): user and user+IP rules. It forwards
- * the events some per-IP rule matches to the IP stage, re-keyed by IP with where they came from,
- * and publishes the global rules' counts of its partition after each step for the global stage.
+ * the events some rule keyed by IP, route or password fingerprint matches to the keyed stage, one
+ * record per kind, re-keyed by that value with its kind and where it came from, and publishes the
+ * global rules' counts of its partition after each step for the global stage.
  */
 export class UserStage implements DetectionStage {
   readonly name = 'user' as const;
-  private forwarded: (e: EventEnvelope) => boolean;
+  private forwarded: (e: EventEnvelope) => readonly KeyedRecord[];
 
   constructor(
     rules: RuleSet,
     private readonly producer: EventProducer,
     private readonly topics: { repartition: string; partials: string },
   ) {
-    this.forwarded = compileIpForwarding(rules);
+    this.forwarded = compileKeyedForwarding(rules);
   }
 
   setRules(rules: RuleSet): void {
-    this.forwarded = compileIpForwarding(rules);
+    this.forwarded = compileKeyedForwarding(rules);
   }
 
   evaluate(p: StagePartition, events: ConsumedEvent[]): StepOutput {
-    const forward: ConsumedEvent[] = [];
+    const forward: ForwardedRecord[] = [];
     const alerts = processEvents(this.name, p, events, {
       processed: (c) => {
-        if (this.forwarded(c.event)) forward.push(c);
+        for (const r of this.forwarded(c.event)) forward.push({ consumed: c, kind: r.kind, value: r.value });
       },
     });
     return { alerts, forward, partial: p.engine.drainPartials() };
@@ -52,19 +53,23 @@ export class UserStage implements DetectionStage {
     if (out.forward.length) {
       await this.producer.send(
         this.topics.repartition,
-        // The event as it came (its headers carry its trace), re-keyed by IP, with where it came from.
-        out.forward.map((c) => ({
-          key: ipOf(c.event)!,
+        // The event as it came (its headers carry its trace), re-keyed by the kind's value, with
+        // its kind and where it came from.
+        out.forward.map(({ consumed: c, kind, value }) => ({
+          key: repartitionRecordKey(kind, value),
           value: encodeEvent(c.event),
           timestamp: String(c.timestamp),
           headers: {
             ...c.headers,
             [RepartitionHeaders.SOURCE_PARTITION]: String(partition),
             [RepartitionHeaders.SOURCE_OFFSET]: c.offset,
+            [RepartitionHeaders.KEY_KIND]: kind,
           },
         })),
       );
-      monitorMetrics().repartitioned.add(out.forward.length);
+      const byKind = new Map<string, number>();
+      for (const r of out.forward) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
+      for (const [kind, n] of byKind) monitorMetrics().repartitioned.add(n, { kind });
     }
     if (out.partial) {
       const record: GlobalPartialsRecord = { v: 1, source: partition, upto, ...out.partial };

@@ -12,7 +12,7 @@ import {
   compose,
 } from '../../validation/decorators';
 import { CODE, HEX_SHA256, MITRE_ID, PRINTABLE, isUtcTimestamp } from '../../validation/patterns';
-import { AlertKeyKind } from './alert-dedup-key';
+import { ALERT_FINGERPRINT_KEY, AlertKeyKind } from './alert-dedup-key';
 import { SEV_LEVELS, SEVERITIES, Sev, Severity, sevOf } from './severity';
 
 export const AlertStatus = { FIRING: 'firing', UPDATED: 'updated', RESOLVED: 'resolved' } as const;
@@ -26,7 +26,8 @@ export const GLOBAL_KEY_VALUE = '*';
 
 /**
  * What the rule counted by. `value` is the user id or normalised username, the IP, `<user>|<ip>`
- * for `user_ip`, and `*` for `global`.
+ * for `user_ip`, `*` for `global`, the route for `route`, and `fp:<12 hex>` for `password_fingerprint`
+ * (a digest of the fingerprint: the fingerprint itself never reaches an alert).
  */
 export class AlertKey {
   @OneOf(Object.values(AlertKeyKind))
@@ -34,7 +35,13 @@ export class AlertKey {
 
   @Str(400, { pattern: PRINTABLE })
   @ConsistentWith<AlertKey>('keyValueMatchesKind', (k, v) =>
-    k.kind === AlertKeyKind.IP ? isIP(v) : k.kind === AlertKeyKind.GLOBAL ? v === GLOBAL_KEY_VALUE : true,
+    k.kind === AlertKeyKind.IP
+      ? isIP(v)
+      : k.kind === AlertKeyKind.GLOBAL
+        ? v === GLOBAL_KEY_VALUE
+        : k.kind === AlertKeyKind.PASSWORD_FINGERPRINT
+          ? typeof v === 'string' && ALERT_FINGERPRINT_KEY.test(v)
+          : true,
   )
   value!: string;
 }
