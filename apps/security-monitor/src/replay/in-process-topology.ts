@@ -1,16 +1,18 @@
-import type { EventEnvelope } from '@vigil/contracts';
+import { repartitionRecordKey, type EventEnvelope } from '@vigil/contracts';
 import { DetectionEngine, type EngineAlert, type EngineOptions } from '../engine/detection-engine';
-import { ipOf } from '../engine/event-fields';
-import { compileIpForwarding } from '../engine/ip-forwarding';
-import type { RuleSet } from '../engine/rule-definition';
+import { compileKeyedForwarding, type KeyedRecord } from '../engine/keyed-forwarding';
+import type { KeyedKind, RuleSet } from '../engine/rule-definition';
 
 export interface TopologyOptions extends EngineOptions {
   /** Input topic partitions: one user-stage engine each, and the upstream sources of the IP and global stages. */
   inputPartitions: number;
   /** Repartition topic partitions: one IP-stage engine each (live: MONITOR_REPARTITION_TOPIC's partitions). */
   ipPartitions: number;
-  /** Which IP-stage partition an IP's events go to (live: Kafka's default partitioner on the repartition topic). */
-  ipPartitionOf: (ip: string, partitions: number) => number;
+  /**
+   * Which keyed-stage partition a forwarded record goes to, by its record key (the IP for `ip`,
+   * `<kind>:<value>` otherwise; live: Kafka's default partitioner on the repartition topic).
+   */
+  ipPartitionOf: (recordKey: string, partitions: number) => number;
 }
 
 export interface TopologyStats {
@@ -24,8 +26,9 @@ export interface TopologyStats {
 
 /**
  * The live detection topology (detection/stages/stage.ts) in one process, on the engines' public
- * API only: a `user` engine per input partition, the events some per-IP rule matches forwarded
- * (compileIpForwarding) to an `ip` engine per repartition partition with their source partition,
+ * API only: a `user` engine per input partition, the events some keyed rule (IP, route, password
+ * fingerprint) needs forwarded (compileKeyedForwarding, one record per kind) to an `ip` (keyed)
+ * engine per repartition partition with their source partition and kind,
  * and the global rules' per-partition counts (drainPartials) merged by one `global` engine
  * (mergePartial), stepped by the caller as the live consumers step their partitions: used by
  * `npm run monitor:replay` (replay.ts), which steps it in the order it reads the stored topic.
@@ -36,8 +39,8 @@ export class InProcessTopology {
   readonly user: DetectionEngine[];
   readonly ip: DetectionEngine[];
   readonly global: DetectionEngine;
-  private readonly forward: (e: EventEnvelope) => boolean;
-  private readonly pending: Array<Array<[EventEnvelope, number]>>;
+  private readonly forward: (e: EventEnvelope) => readonly KeyedRecord[];
+  private readonly pending: Array<Array<[EventEnvelope, number, KeyedKind]>>;
   private forwarded = 0;
 
   constructor(
@@ -57,16 +60,16 @@ export class InProcessTopology {
     // A fresh IP or global partition's clock waits for every input partition (StageProcessor.runtimeFor).
     const sources = Array.from({ length: inputPartitions }, (_, p) => p);
     for (const engine of [...this.ip, this.global]) engine.expectSources(sources);
-    this.forward = compileIpForwarding(rules);
+    this.forward = compileKeyedForwarding(rules);
     this.pending = Array.from({ length: ipPartitions }, () => []);
   }
 
   /** User stage: one event of input partition `partition`; what the IP stage needs is held for deliverForwarded. */
   processInput(partition: number, e: EventEnvelope): EngineAlert[] {
     const out = this.engineOf(this.user, partition).process(e);
-    if (this.forward(e)) {
-      const ip = ipOf(e)!;
-      this.pending[this.opts.ipPartitionOf(ip, this.ip.length)].push([e, partition]);
+    for (const r of this.forward(e)) {
+      const key = repartitionRecordKey(r.kind, r.value);
+      this.pending[this.opts.ipPartitionOf(key, this.ip.length)].push([e, partition, r.kind]);
       this.forwarded++;
     }
     return out;
@@ -76,7 +79,8 @@ export class InProcessTopology {
   deliverForwarded(): EngineAlert[] {
     const out: EngineAlert[] = [];
     for (let p = 0; p < this.ip.length; p++)
-      for (const [e, source] of this.pending[p].splice(0)) out.push(...this.ip[p].process(e, source));
+      for (const [e, source, kind] of this.pending[p].splice(0))
+        out.push(...this.ip[p].process(e, source, kind));
     return out;
   }
 

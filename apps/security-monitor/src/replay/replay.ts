@@ -264,7 +264,7 @@ async function connectWithRetry(
 export function formatSummary(s: ReplaySummary): string {
   const lines = [
     `replayed ${s.topic} ${s.ranges.map((r) => `${r.partition}:[${r.start},${r.end})`).join(' ')} with rules version ${s.rulesVersion} (group ${s.groupId}, deleted)`,
-    `${s.records} records, ${s.events} events, ${s.malformed.count} malformed, ${s.lateDropped.user + s.lateDropped.ip} late-dropped (user stage ${s.lateDropped.user}, IP stage ${s.lateDropped.ip}), ${s.futureDropped} future-clock dropped, ${s.replaysSkipped} DLQ replays skipped; ${s.forwarded} forwarded to the IP stage (${s.ipPartitions} partition(s))`,
+    `${s.records} records, ${s.events} events, ${s.malformed.count} malformed, ${s.lateDropped.user + s.lateDropped.ip} late-dropped (user stage ${s.lateDropped.user}, IP stage ${s.lateDropped.ip}), ${s.futureDropped} future-clock dropped, ${s.replaysSkipped} DLQ replays skipped; ${s.forwarded} forwarded to the keyed stage (${s.ipPartitions} partition(s))`,
     `${s.transitions} alert transitions in ${(s.elapsedMs / 1000).toFixed(1)} s (${s.eventsPerSecond} events/s); end clock ${s.endClock}; ${s.stillOpen} alert(s) still open`,
   ];
   for (const [rule, c] of Object.entries(s.alerts).sort(([a], [b]) => a.localeCompare(b)))
