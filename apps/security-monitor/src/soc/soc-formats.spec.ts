@@ -25,6 +25,8 @@ const KEY: Record<string, string> = {
   user_ip: 'mallory@example.com|203.0.113.9',
   global: GLOBAL_KEY_VALUE,
   chain: 'auth.events.v1:0',
+  route: '/api/v1/auth/token',
+  password_fingerprint: 'fp:0123456789ab',
 };
 const STATUSES: Array<EngineAlert['status']> = ['firing', 'updated', 'resolved'];
 const rules = defaultRules();
