@@ -154,8 +154,8 @@ export class WebhookDispatcher {
         continue;
       }
       this.queue.push({ event, queuedAt: Date.now() });
+      this.pump(); // free workers take it at once: the bound is on what waits
     }
-    this.pump();
   }
 
   /** Delivers one escalation now, outside the queue (the replay CLI): resolves once delivered or dead-lettered. */
