@@ -84,12 +84,6 @@ export function mergePartialCounts(
         if (t > watermark - windowMs && !s.distinct!.get(v)?.includes(t)) addDistinct(s, v, t, keep, cap);
     }
     const baseline = def.condition.kind === 'baseline' ? def.condition : undefined;
-    // Baseline values in time order, each judged as it arrives (as one engine would judge its event).
-    const newValues: number[] = [];
-    if (baseline)
-      for (const [v, t] of [...pr.values].sort((x, y) => x[1] - y[1]))
-        if (t > watermark - windowMs && addBaselineValue(s, v, t, watermark, windowMs, baseline))
-          newValues.push(t);
     for (const [id, t] of pr.samples) if (!s.ri.includes(id)) pushRecent(s, id, t);
     s.maxT = Math.max(s.maxT, pr.tmax);
     // Bucket by bucket in time order, each evaluated at its own end: a long step upstream (a
@@ -115,6 +109,10 @@ export function mergePartialCounts(
       }
       if (!baseline) target.evaluate(rule, GLOBAL_KEY_VALUE, s, at, out);
     }
-    for (const t of newValues) target.evaluate(rule, GLOBAL_KEY_VALUE, s, t, out);
+    // Baseline values in time order, each judged as it arrives, as one engine judges its event.
+    if (baseline)
+      for (const [v, t] of [...pr.values].sort((x, y) => x[1] - y[1]))
+        if (t > watermark - windowMs && addBaselineValue(s, v, t, watermark, windowMs, baseline))
+          target.evaluate(rule, GLOBAL_KEY_VALUE, s, t, out);
   }
 }
