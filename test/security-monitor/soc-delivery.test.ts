@@ -9,7 +9,7 @@ import { startTelemetry } from '@vigil/telemetry/register';
 startTelemetry('vigil-test');
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -359,5 +359,81 @@ describe('security-monitor SOC delivery (issue 19 item 4)', () => {
     for (const list of hits.values())
       for (const h of list)
         expect(logs).not.toContain(String(h.headers['x-vigil-signature']).split('v1=')[1]);
+  });
+});
+
+describe('security-monitor SOC delivery when a sink fails (issue 19 item 4)', () => {
+  let fx: Awaited<ReturnType<typeof monitorFixture>>;
+  let t: MonitorApp;
+  let alerts: Collector<AlertEvent>;
+  const at = clock();
+  const missingTopic = uniqueTopic('soc.ocsf-missing');
+  const missingDir = path.join(os.tmpdir(), `vigil-soc-missing-${randomBytes(4).toString('hex')}`);
+
+  beforeAll(async () => {
+    fx = await monitorFixture('soc-broken');
+    t = await bootMonitor(fx, {
+      MONITOR_SINKS: `ocsf-topic,ecs-file:${missingDir}/ecs.ndjson`,
+      MONITOR_OCSF_TOPIC: missingTopic,
+    });
+    const producer = t.app.get(EventProducer);
+    await waitFor(() => producer.isConnected, { what: 'producer connected' });
+    alerts = await collect(fx.alerts);
+    await producer.publish(
+      fx.input,
+      Array.from({ length: 11 }, (_, i) => failed(at(i), 'soc.sink-down@example.com')),
+    );
+  });
+
+  afterAll(async () => {
+    await alerts?.stop();
+    await t?.close();
+    await fx?.db.drop();
+  });
+
+  it('seed 003-02: the alerts topic is unaffected, /health says which sink fails, and the sink catches up once it can (nothing lost)', async () => {
+    await waitFor(() => ofRule(alerts.events, 'failed-logins-per-user-1m-critical').length > 0, {
+      what: 'the critical alert on the alerts topic despite both sinks failing',
+      timeoutMs: 60000,
+    });
+    const http = () => request(t.app.getHttpServer());
+    await waitFor(
+      async () => {
+        const h = await http().get('/health');
+        const c = h.body.checks['soc-delivery'];
+        return (
+          c?.degraded === true &&
+          /ocsf-topic failing since/.test(c.detail) &&
+          /ecs-file:.* failing since/.test(c.detail)
+        );
+      },
+      { what: 'soc-delivery degraded naming both sinks', timeoutMs: 60000 },
+    );
+    const health = await http().get('/health');
+    expect(health.body.ready).toBe(true); // degraded, not down: detection goes on
+    // The operator fixes both: the topic is provisioned, the directory exists.
+    await createTopics([missingTopic], 1);
+    mkdirSync(missingDir, { recursive: true });
+    const ocsf = await rawCollect(missingTopic);
+    try {
+      await waitFor(() => ocsf.records.length >= alerts.events.length, {
+        what: 'the OCSF sink to catch up',
+        timeoutMs: 90000,
+      });
+      await waitFor(
+        () =>
+          existsSync(`${missingDir}/ecs.ndjson`) &&
+          readFileSync(`${missingDir}/ecs.ndjson`, 'utf8').trim().split('\n').length >= alerts.events.length,
+        { what: 'the ECS file sink to catch up', timeoutMs: 90000 },
+      );
+      expect(new Set(ocsf.records.map((r) => header(r, 'vigil-event-id')))).toEqual(
+        new Set(alerts.events.map((e) => e.id)),
+      );
+      await waitFor(async () => !(await http().get('/health')).body.checks['soc-delivery'].degraded, {
+        what: 'soc-delivery healthy again',
+      });
+    } finally {
+      await ocsf.stop();
+    }
   });
 });
