@@ -24,7 +24,7 @@ import {
   waitFor,
 } from '@vigil/testing';
 import { replayMain } from '../../apps/security-monitor/src/replay/replay.cli';
-import type { ReplaySummary } from '../../apps/security-monitor/src/replay/replay';
+import { runReplay, type ReplaySummary } from '../../apps/security-monitor/src/replay/replay';
 import {
   bootMonitor,
   collect,
@@ -397,6 +397,29 @@ describe('monitor:replay (issue 19 item 3)', () => {
     expect(down.code).toBe(1);
     expect(down.stderr).toContain('Kafka not reachable (attempt 1');
     expect(down.stderr).toContain('Kafka unreachable after 2 attempt(s)');
+  }, 60_000);
+
+  it('stopped mid-way (Ctrl-C): it ends with an error and leaves no consumer group behind', async () => {
+    const stop = new AbortController();
+    const groups: string[] = [];
+    const run = runReplay(testKafka('vigil-test-replay'), {
+      topic: fx.input,
+      from: { kind: 'earliest' },
+      rules: JSON.parse(readFileSync(fx.rulesFile, 'utf8')),
+      engine: {},
+      batchMax: 1,
+      dryRunAll: false,
+      liveGroupId: fx.env.KAFKA_GROUP_ID,
+      signal: stop.signal,
+      emit: () => undefined,
+      progress: () => stop.abort(),
+    });
+    await expect(run).rejects.toThrow('interrupted');
+    const admin = testKafka('vigil-test-admin').admin();
+    await admin.connect();
+    for (const g of (await admin.listGroups()).groups) groups.push(g.groupId);
+    await admin.disconnect();
+    expect(groups.filter((g) => g.startsWith('vigil-monitor-replay-'))).toEqual([]);
   }, 60_000);
 
   it('npm run monitor:replay: the command itself, to stdout', async () => {

@@ -10,6 +10,8 @@ export interface ReplayRecord {
   decoded: DecodeResult;
   /** A DLQ replay addressed to the live group (npm run dlq:replay): counted once per event id. */
   replayed: boolean;
+  /** Its event time (ms; -Infinity when malformed: handed on at once), the merge order's key. */
+  time: number;
 }
 
 export interface ReaderOptions {
@@ -23,6 +25,8 @@ export interface ReaderOptions {
   /** Fail when a partition that still owes records sends none for this long. */
   stallMs?: number;
   onRead?: (read: number) => void;
+  /** Stops the replay (Ctrl-C): the consumer leaves and its group is deleted, as at the end. */
+  signal?: AbortSignal;
 }
 
 interface Feed {
@@ -103,13 +107,16 @@ export async function readMerged(
           const replay = gate.admit(message);
           f.next = offset + 1n;
           read++;
-          if (replay !== 'skip')
+          if (replay !== 'skip') {
+            const decoded = decodeEvent(message.value);
             f.queue.push({
               partition: batch.partition,
               offset: message.offset,
-              decoded: decodeEvent(message.value),
+              decoded,
               replayed: replay === 'replay',
+              time: decoded.ok ? Date.parse(decoded.event.occurredAt) : -Infinity,
             });
+          }
           if (f.next >= f.range.end) f.done = true;
         }
         // The last offsets of a range can be transaction markers, never delivered as records.
@@ -125,9 +132,11 @@ export async function readMerged(
     });
     seekAll();
 
+    opts.signal?.addEventListener('abort', () => changed(), { once: true });
     const waiting = () => [...feeds.values()].filter((f) => !f.done && f.queue.length === 0);
     /** Waits until every partition still owing records has one buffered (or fails): no order is decided on a partial view. */
     const ready = async (): Promise<void> => {
+      if (opts.signal?.aborted) throw new Error('interrupted');
       for (let w = waiting(); w.length > 0; w = waiting()) {
         if (failure) throw failure;
         const before = read;
@@ -139,6 +148,7 @@ export async function readMerged(
           };
         });
         if (failure) throw failure;
+        if (opts.signal?.aborted) throw new Error('interrupted');
         if (read === before && waiting().length > 0)
           throw new Error(
             `${topic}: no records for ${stallMs / 1000} s from partition(s) ${waiting()
@@ -147,13 +157,12 @@ export async function readMerged(
           );
       }
     };
-    const timeOf = (r: ReplayRecord) => (r.decoded.ok ? Date.parse(r.decoded.event.occurredAt) : -Infinity);
     /** The partition whose next record comes first: earliest event time, then lowest partition. */
     const first = (): Feed | undefined => {
       let pick: Feed | undefined;
       for (const f of ordered) {
         if (f.queue.length === 0) continue;
-        if (!pick || timeOf(f.queue[0]) < timeOf(pick.queue[0])) pick = f;
+        if (!pick || f.queue[0].time < pick.queue[0].time) pick = f;
       }
       return pick;
     };

@@ -197,6 +197,14 @@ export async function replayMain(io: CliIo): Promise<{ code: number; summary?: R
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'vigil-monitor-replay', retries: 2 });
   let out: WriteStream | undefined;
   let producer: EventProducer | undefined;
+  // Ctrl-C: the replay stops, its consumer leaves and its throwaway group is deleted.
+  const stop = new AbortController();
+  const interrupt = () => {
+    err('monitor:replay: interrupted; stopping');
+    stop.abort();
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   try {
     if (args.out) {
       out = createWriteStream(args.out, { flags: 'w', mode: 0o640 });
@@ -208,6 +216,7 @@ export async function replayMain(io: CliIo): Promise<{ code: number; summary?: R
       await producer.connect();
     }
     const summary = await runReplay(kafka, {
+      signal: stop.signal,
       topic,
       from: args.from,
       to: args.to,
@@ -252,6 +261,8 @@ export async function replayMain(io: CliIo): Promise<{ code: number; summary?: R
     err(`monitor:replay failed: ${(e as Error).message}`);
     return { code: 1 };
   } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
     out?.destroy();
     await producer?.disconnect().catch(() => undefined);
   }

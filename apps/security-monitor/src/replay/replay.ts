@@ -52,6 +52,8 @@ export interface ReplayRequest {
   onRetry?(attempt: number, err: Error, waitMs: number): void;
   /** Fail when a partition owing records sends none for this long. */
   stallMs?: number;
+  /** Stops the replay (the CLI's Ctrl-C): it ends with an error, leaving no consumer group behind. */
+  signal?: AbortSignal;
 }
 
 export interface ReplayProgress {
@@ -202,6 +204,7 @@ export async function runReplay(kafka: KafkaClient, req: ReplayRequest): Promise
       liveGroupId: req.liveGroupId,
       batchMax: req.batchMax,
       stallMs: req.stallMs,
+      signal: req.signal,
       onRead: (n) => {
         const now = Date.now();
         if (now - lastProgress < 1000 && n < total) return;
