@@ -222,6 +222,22 @@ describe('escalation webhook (issue 19 item 4, seed 003-21)', () => {
     expect(dead).toHaveLength(2);
   });
 
+  it("keeps one alert's transitions in order: its resolved waits while its firing is retried", async () => {
+    const r = receiver([503, 200]);
+    const { d, idle } = dispatcher({ fetch: r.fetchFn, concurrency: 4 });
+    d.offer([
+      alert('critical', 'firing', 1),
+      alert('critical', 'resolved', 1),
+      alert('critical', 'firing', 2),
+    ]);
+    await idle();
+    const order = r.calls.map(
+      (c) => `${c.headers['x-vigil-alert-id'].slice(-1)}:${JSON.parse(c.body).attributes.status}`,
+    );
+    expect(order.filter((o) => o.startsWith('1:'))).toEqual(['1:firing', '1:firing', '1:resolved']);
+    expect(order).toContain('2:firing');
+  });
+
   it('stop() dead-letters what was not delivered (reason shutdown), so a restart loses nothing', async () => {
     const fetchFn = ((_u: string, init: RequestInit) =>
       new Promise((_r, reject) =>

@@ -109,6 +109,7 @@ export class WebhookDispatcher {
   private lastOutcome?: WebhookStatus['lastOutcome'];
   private deadLetteredAt: number[] = [];
   private readonly running = new Set<Promise<void>>();
+  private readonly activeAlerts = new Set<string>();
   private readonly abort = new AbortController();
 
   constructor(private readonly o: WebhookOptions) {}
@@ -179,12 +180,22 @@ export class WebhookDispatcher {
     );
   }
 
+  /**
+   * Starts queued jobs on free workers, oldest first, but one at a time per alert: an alert's
+   * resolved never overtakes its firing that is still being retried (a ticket is opened before it
+   * is closed).
+   */
   private pump(): void {
-    while (!this.stopped && this.inFlight < this.o.concurrency && this.queue.length) {
-      const job = this.queue.shift()!;
+    while (!this.stopped && this.inFlight < this.o.concurrency) {
+      const i = this.queue.findIndex((j) => !this.activeAlerts.has(j.event.attributes.alertId));
+      if (i < 0) return;
+      const [job] = this.queue.splice(i, 1);
+      const alertId = job.event.attributes.alertId;
+      this.activeAlerts.add(alertId);
       this.inFlight++;
       const p = this.deliver(job).finally(() => {
         this.inFlight--;
+        this.activeAlerts.delete(alertId);
         this.running.delete(p);
         this.pump();
       });
