@@ -166,6 +166,22 @@ describe('SOC formats of an alert transition (issue 19 item 4, seed 003-02)', ()
     ).toEqual([{ actor: { user: { name: 'mallory@example.com' } } }]);
   });
 
+  it('a route key is ECS url.path and an OCSF Other observable', () => {
+    const base = alertEvent('failed-logins-per-user-1m-critical', 'firing');
+    const e: AlertEventEnvelope = {
+      ...base,
+      attributes: { ...base.attributes, key: { kind: 'route' as never, value: '/api/v1/auth/login' } },
+    };
+    const c = toEcsAlert(e, ctx);
+    expect(c.url).toEqual({ path: '/api/v1/auth/login' });
+    expect(ecsProblems(c as never)).toEqual([]);
+    const o = toOcsfDetectionFinding(e, ctx);
+    expect(o.observables).toEqual([
+      { name: 'unmapped.vigil.key_value', type_id: 99, type: 'vigil:route', value: '/api/v1/auth/login' },
+    ]);
+    expect(ocsfProblems(o)).toEqual([]);
+  });
+
   it('a password-fingerprint key never leaves raw: only the fp:<12 hex> digest, in every format', () => {
     const raw = '12345.AAAAAAAAAAAAAAAAAAAAAA';
     const base = alertEvent('failed-logins-per-user-1m-critical', 'firing');

@@ -55,6 +55,8 @@ export interface EcsAlertDocument {
   };
   user?: { name: string };
   source?: { ip: string };
+  /** A route-keyed alert (e.g. 429s on one route from many IPs): the route. */
+  url?: { path: string };
   related?: { user?: string[]; ip?: string[] };
   observer: { vendor: string; product: string; type: string; version: string };
   service: { name: string; type: string };
@@ -169,6 +171,7 @@ export function toEcsAlert(e: AlertEventEnvelope, ctx: SocContext): EcsAlertDocu
     ...(threat ? { threat } : {}),
     ...(entity.user !== undefined ? { user: { name: entity.user } } : {}),
     ...(entity.ip !== undefined ? { source: { ip: entity.ip } } : {}),
+    ...(entity.kind === 'route' && entity.other !== undefined ? { url: { path: entity.other } } : {}),
     ...(entity.user !== undefined || entity.ip !== undefined
       ? {
           related: {
