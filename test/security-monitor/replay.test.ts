@@ -24,6 +24,7 @@ import {
   waitFor,
 } from '@vigil/testing';
 import { replayMain } from '../../apps/security-monitor/src/replay/replay.cli';
+import { run as runVigil } from '../../apps/vigil-cli/src/program';
 import { runReplay, type ReplaySummary } from '../../apps/security-monitor/src/replay/replay';
 import {
   bootMonitor,
@@ -421,6 +422,32 @@ describe('monitor:replay (issue 19 item 3)', () => {
     await admin.disconnect();
     expect(groups.filter((g) => g.startsWith('vigil-monitor-replay-'))).toEqual([]);
   }, 60_000);
+
+  it('vigil alerts replay: the operator CLI runs the same replay (and maps its exit codes)', async () => {
+    const cli = async (args: string[], env: Record<string, string> = {}) => {
+      let out = '';
+      let err = '';
+      const code = await runVigil(args, {
+        stdout: (t) => (out += t.endsWith('\n') ? t : `${t}\n`),
+        stderr: (t) => (err += t.endsWith('\n') ? t : `${t}\n`),
+        interactive: false,
+        env: { ...process.env, ...fx.env, ...env },
+      });
+      return { code, out, err };
+    };
+    const ran = await cli(['alerts', 'replay', '--from', '0', '--quiet']);
+    expect({ code: ran.code, err: ran.err }).toMatchObject({ code: 0 });
+    expect(byId(ran.out.split('\n').filter(Boolean))).toEqual(byId(liveLines));
+    expect(ran.err).toContain('alert transitions');
+    const bad = await cli(['alerts', 'replay', '--from', 'yesterday']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--from "yesterday"');
+    const down = await cli(['alerts', 'replay', '--from', '0', '--connect-attempts', '2'], {
+      KAFKA_BROKERS: '127.0.0.1:1',
+    });
+    expect(down.code).toBe(3);
+    expect(down.err).toContain('Kafka unreachable');
+  }, 120_000);
 
   it('npm run monitor:replay: the command itself, to stdout', async () => {
     const child = spawn('npm', ['run', '-s', 'monitor:replay', '--', '--from', '0', '--quiet'], {

@@ -53,6 +53,7 @@ export interface ReplayArgs {
 
 export const USAGE = `usage: npm run monitor:replay -- --from <position> [--to <position>] [--rules FILE] [--out FILE]
          [--topic T] [--end-clock now|none|<ISO time>] [--publish --publish-topic T [--yes-live]] [--quiet]
+         [--connect-attempts n]
   position: an offset for every partition (120), one per partition (0:120,1:98), an ISO time
             (2026-01-05T10:00:00Z: the first record at or after it), earliest, or end (--to only)
   --to        where to stop, exclusive (default: the end offsets when the replay starts)
@@ -62,7 +63,9 @@ export const USAGE = `usage: npm run monitor:replay -- --from <position> [--to <
   --end-clock after the range, move every clock here as the live idle clock does (default: now
               when the range runs to the end of the topic, none with --to)
   --publish   also publish the alert events to --publish-topic (security.alerts.v1 refused
-              unless --yes-live; actions are never published)`;
+              unless --yes-live; actions are never published)
+  --connect-attempts  Kafka connection attempts, with backoff from 0.5 s, before exit 1 (default 6)
+Exit 0; 2 usage or configuration error; 1 Kafka unreachable or the replay failed.`;
 
 /** Parses the command line. @throws UsageError */
 export function parseReplayArgs(argv: string[]): ReplayArgs {

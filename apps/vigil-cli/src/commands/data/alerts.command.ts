@@ -18,6 +18,7 @@ import {
   type AlertFilter,
 } from './alert-view';
 import { busError, kafkaFor } from './bus';
+import { registerAlertsReplay } from './replay.command';
 import { parseTime, positiveInt } from './time-range';
 
 /** Aborts on Ctrl-C / SIGTERM (a --follow ends cleanly), and undoes its listeners after. */
@@ -213,4 +214,6 @@ Examples:
         ctx.print(story, formatStory);
       }),
     );
+
+  registerAlertsReplay(alerts);
 }
