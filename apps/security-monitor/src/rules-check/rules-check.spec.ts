@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as topology from '../engine/partitioned-run';
 import { parseRuleSet } from '../engine/rule-definition';
 import { parseFixture } from './fixture-file';
 import { compare, ExitCode, formatReport, runRulesCheck, type RulesCheckReport } from './rules-check';
@@ -274,6 +275,25 @@ describe('monitor:test-rules: nothing sensitive in the report', () => {
     expect(formatReport(r)).toContain('firing #1: expected key not-the-ip, got 198.51.100.77');
     expect(formatReport(r)).not.toContain(FINGERPRINT);
     expect(JSON.stringify(r)).not.toContain(FINGERPRINT);
+  });
+});
+
+describe('monitor:test-rules: a run the topology cannot carry', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('fails the case with the reason (exit 1) instead of stopping the check', () => {
+    jest.spyOn(topology, 'runPartitioned').mockImplementation(() => {
+      throw new topology.TopologyWireError('forwarded event refused by the decoder (schema_violation): type');
+    });
+    const r = runRulesCheck({
+      rulesFile: RULES_FILE,
+      fixtures: [path.join(FIXTURES_DIR, 'refresh-token-reuse.json')],
+      allowMissing: true,
+    });
+    expect(r.exitCode).toBe(ExitCode.FAILED);
+    expect(failures(r)[0]).toBe(
+      'refresh-token-reuse "a rotated-out refresh token presented again (seed 000-20)": the run failed: forwarded event refused by the decoder (schema_violation): type',
+    );
   });
 });
 

@@ -228,14 +228,20 @@ export function runCase(rules: RuleSet, l: LoadedCase, engine: RulesCheckOptions
   const last = Math.max(...envelopes.map((e) => Date.parse(e.occurredAt)));
   const longest = Math.max(...rules.rules.map((r) => r.window.seconds)) * 1000;
   const lateness = engine?.allowedLatenessMs ?? 30_000;
-  const alerts = runPartitioned(rules, envelopes, {
-    ...engine,
-    partitions: CHECK_PARTITIONS,
-    stepSeconds: CHECK_STEP_SECONDS,
-    keyOf: eventKey,
-    wire: true,
-    endAt: last + longest + lateness + 60_000,
-  });
+  let alerts: EngineAlert[];
+  try {
+    alerts = runPartitioned(rules, envelopes, {
+      ...engine,
+      partitions: CHECK_PARTITIONS,
+      stepSeconds: CHECK_STEP_SECONDS,
+      keyOf: eventKey,
+      wire: true,
+      endAt: last + longest + lateness + 60_000,
+    });
+  } catch (err) {
+    // The monitor itself could not carry the case (a stage's record refused by its own decoder).
+    return { ...result, status: 'fail', problems: [`the run failed: ${(err as Error).message}`] };
+  }
   for (const a of alerts) {
     const published = publish(a);
     if ('problem' in published) {
