@@ -17,7 +17,9 @@ import path from 'node:path';
 import request from 'supertest';
 import {
   alertDedupKey,
+  createEvent,
   decodeEvent,
+  sevOf,
   verifyWebhookSignature,
   type OcsfDetectionFinding,
 } from '@vigil/contracts';
@@ -348,6 +350,69 @@ describe('security-monitor SOC delivery (issue 19 item 4)', () => {
       expect(resent.headers['x-vigil-event-id']).toBe(list[0].headers['x-vigil-event-id']);
       expect(ocsfProblems(JSON.parse(resent.body))).toEqual([]);
     }
+  });
+
+  it("seed 000-30: another service's alert on the topic (the audit-writer's chain regression) reaches the SOC topics and the webhook too", async () => {
+    const chainAlert = createEvent('SECURITY_ALERT', {
+      producer: 'audit-writer',
+      outcome: 'failure',
+      reason: 'chain_regression',
+      occurredAt: new Date(),
+      attributes: {
+        alertId: alertDedupKey('audit-chain-regression', 'chain', 'auth.events.v1:0'),
+        ruleId: 'audit-chain-regression',
+        ruleVersion: 1,
+        status: 'firing',
+        severity: 'critical',
+        sev: sevOf('critical'),
+        firstSeen: new Date().toISOString(),
+        lastSeen: new Date().toISOString(),
+        count: 1,
+        key: { kind: 'chain', value: 'auth.events.v1:0' },
+        sampleEventIds: [],
+        mitre: ['TA0005', 'T1070', 'T1565.001'],
+        summary: 'audit chain auth.events.v1:0: head at position 3 is below its last signed checkpoint at 9',
+      },
+    });
+    const onOcsf = () =>
+      ocsf.records
+        .map((r) => JSON.parse(r.value!.toString()) as OcsfDetectionFinding)
+        .find((d) => d.metadata.uid === chainAlert.id);
+    // The read-back consumer starts at the topic's end once it has joined: publish (the same event) until it is seen.
+    await waitFor(
+      async () => {
+        if (onOcsf()) return true;
+        await producer.publish(fx.alerts, [chainAlert]);
+        return false;
+      },
+      { what: "the writer's alert on the OCSF topic", timeoutMs: 60000, intervalMs: 2000 },
+    );
+    const doc = onOcsf()!;
+    expect(ocsfProblems(doc)).toEqual([]);
+    expect(doc).toMatchObject({
+      severity_id: 5,
+      finding_info: {
+        uid: chainAlert.attributes.alertId,
+        attacks: [
+          {
+            tactic: { uid: 'TA0005', name: 'Defense Evasion' },
+            technique: { uid: 'T1070', name: 'Indicator Removal' },
+          },
+          { tactic: { uid: 'TA0005' }, technique: { uid: 'T1565' }, sub_technique: { uid: 'T1565.001' } },
+        ],
+      },
+      observables: [{ type: 'vigil:chain', value: 'auth.events.v1:0' }],
+    });
+    await waitFor(() => ecs.records.some((r) => header(r, 'vigil-event-id') === chainAlert.id), {
+      what: "the writer's alert on the ECS topic",
+    });
+    await waitFor(() => hits.get(chainAlert.attributes.alertId)?.some((h) => h.status === 200), {
+      what: "the writer's alert escalated",
+    });
+    // The monitor's own alerts are not read back (they went out once, from the publisher).
+    const ids = ocsf.records.map((r) => header(r, 'vigil-event-id'));
+    const own = alerts.events.filter((e) => e.producer === 'security-monitor').map((e) => e.id);
+    for (const id of own) expect(ids.filter((x) => x === id)).toHaveLength(1);
   });
 
   it('the secret, the URL token and the signatures never reach the logs', () => {

@@ -98,7 +98,8 @@ export const SERVICE_RIGHTS: Record<ServicePrincipal, ServiceRights> = {
       SocTopics.ALERTS_ECS,
       SocTopics.WEBHOOK_DLQ,
     ],
-    read: [Topics.AUTH_EVENTS, MONITOR_REPARTITION_TOPIC, MONITOR_PARTIALS_TOPIC],
+    // security.alerts.v1: SOC delivery reads back the other services' alerts (the writer's chain regression)
+    read: [Topics.AUTH_EVENTS, MONITOR_REPARTITION_TOPIC, MONITOR_PARTIALS_TOPIC, Topics.SECURITY_ALERTS],
     groups: ['vigil-monitor'],
   },
   // its ops events (RETENTION_RUN, ARCHIVE_*, LEGAL_HOLD_*, BACKUP_DONE ...); its admin API's

@@ -1,6 +1,13 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { Logger } from 'winston';
 import {
+  EventType,
   toEcsAlert,
   toOcsfDetectionFinding,
   type AlertEventEnvelope,
@@ -8,7 +15,14 @@ import {
   type SocContext,
 } from '@vigil/contracts';
 import { EventProducer, toMessage, type KafkaClient } from '@vigil/kafka';
-import { HealthRegistry, KAFKA, LOGGER, SERVICE_CONFIG, type CheckResult } from '@vigil/runtime';
+import {
+  ConsumerRegistry,
+  HealthRegistry,
+  KAFKA,
+  LOGGER,
+  SERVICE_CONFIG,
+  type CheckResult,
+} from '@vigil/runtime';
 import type { SecurityMonitorConfig } from '../config';
 import { RuleStore } from '../rules/rule-store';
 import { socContextOf } from './soc-context';
@@ -23,6 +37,9 @@ import {
 import { socMetrics } from './soc.metrics';
 import { WebhookDispatcher, type DeadLetter } from './webhook-dispatcher';
 
+/** The monitor's own alerts come from the AlertPublisher; others on the alerts topic are read back. */
+const OWN_PRODUCER = 'security-monitor';
+
 /** How long shutdown waits for the sinks to drain and the webhook's requests in flight. */
 const STOP_GRACE_MS = 5000;
 
@@ -33,7 +50,7 @@ const STOP_GRACE_MS = 5000;
  * producer, queues and workers: nothing here can hold up or fail the alerts topic or detection.
  */
 @Injectable()
-export class SocDelivery implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SocDelivery implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   readonly ctx: SocContext;
   private readonly sinks: SinkRunner[];
   private readonly webhook?: WebhookDispatcher;
@@ -46,6 +63,7 @@ export class SocDelivery implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(KAFKA) kafka: KafkaClient,
     rules: RuleStore,
     private readonly health: HealthRegistry,
+    private readonly consumers: ConsumerRegistry,
   ) {
     this.ctx = socContextOf(() => rules.current, config.release);
     const specs = parseSinks(config.sinks);
@@ -93,6 +111,27 @@ export class SocDelivery implements OnApplicationBootstrap, OnApplicationShutdow
   /** Whether anything is configured (the publisher skips the work otherwise). */
   get enabled(): boolean {
     return this.sinks.length > 0 || this.webhook !== undefined;
+  }
+
+  /**
+   * Other services' alerts on the alerts topic (the audit-writer's chain regression, SEV-1) go out
+   * too: a consumer in its own group reads the topic from where it stands (not its history) and
+   * hands over every SECURITY_ALERT the monitor did not publish itself.
+   */
+  onModuleInit(): void {
+    if (!this.enabled) return;
+    this.consumers.add({
+      name: 'soc-other-alerts',
+      groupId: `${this.config.kafkaGroupId}.soc`,
+      topics: [this.config.alertsTopic],
+      fromBeginning: false,
+      handler: async (events) => {
+        const others = events
+          .map((c) => c.event)
+          .filter((e) => e.type === EventType.SECURITY_ALERT && e.producer !== OWN_PRODUCER);
+        if (others.length) this.offer(others as Array<EventOf<'SECURITY_ALERT'>>);
+      },
+    });
   }
 
   onApplicationBootstrap(): void {

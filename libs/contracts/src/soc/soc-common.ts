@@ -48,6 +48,7 @@ export const MITRE_NAMES: Readonly<Record<string, string>> = Object.freeze({
   TA0008: 'Lateral Movement',
   TA0040: 'Impact',
   TA0043: 'Reconnaissance',
+  T1070: 'Indicator Removal',
   T1078: 'Valid Accounts',
   T1098: 'Account Manipulation',
   T1110: 'Brute Force',
@@ -59,6 +60,8 @@ export const MITRE_NAMES: Readonly<Record<string, string>> = Object.freeze({
   T1550: 'Use Alternate Authentication Material',
   'T1550.001': 'Application Access Token',
   T1556: 'Modify Authentication Process',
+  T1565: 'Data Manipulation',
+  'T1565.001': 'Stored Data Manipulation',
   T1562: 'Impair Defenses',
 });
 
