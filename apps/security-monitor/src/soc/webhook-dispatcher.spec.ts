@@ -9,7 +9,7 @@ import {
 import { createLogger } from '@vigil/telemetry';
 import winston from 'winston';
 import { Writable } from 'node:stream';
-import { loadSecurityMonitorConfig } from '../config';
+import { describeSecurityMonitorConfig, loadSecurityMonitorConfig } from '../config';
 import {
   backoffDelay,
   retryAfterMs,
@@ -369,6 +369,14 @@ describe('SOC delivery configuration', () => {
     const c = loadSecurityMonitorConfig({
       MONITOR_WEBHOOK_URL: URL_WITH_TOKEN,
       MONITOR_WEBHOOK_SECRET: SECRET,
+    });
+    // The start-up configuration dump shows neither the URL (its token) nor the secret.
+    const dump = JSON.stringify(describeSecurityMonitorConfig(c));
+    expect(dump).not.toContain('T0K3N');
+    expect(dump).not.toContain(SECRET);
+    expect(describeSecurityMonitorConfig(c)).toMatchObject({
+      MONITOR_WEBHOOK_URL: '[REDACTED]',
+      MONITOR_WEBHOOK_SECRET: '[REDACTED]',
     });
     expect(c).toMatchObject({
       webhookMinSeverity: 'high',
