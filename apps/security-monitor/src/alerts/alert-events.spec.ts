@@ -10,6 +10,7 @@ const KEY = {
   global: GLOBAL_KEY_VALUE,
   route: '/api/v1/auth/token',
   password_fingerprint: 'fp:0123456789ab',
+  session: '0190a1b2-5e55-7000-8000-00000000f4a1',
 } as const;
 
 function alertOf(ruleId: string, status: EngineAlert['status'] = 'firing', keyValue?: string): EngineAlert {
@@ -33,7 +34,9 @@ function alertOf(ruleId: string, status: EngineAlert['status'] = 'firing', keyVa
           ? r.condition.coldStartGt
           : r.condition.kind === 'consecutive'
             ? r.condition.n
-            : r.condition.gt,
+            : 'gt' in r.condition
+              ? r.condition.gt
+              : 0,
     windowSeconds: r.window.seconds,
     summary: `${status}: ${r.id}`,
     at: T0 + 5000,

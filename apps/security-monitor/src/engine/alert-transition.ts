@@ -3,6 +3,13 @@ import type { CompiledRule, EngineAlert } from './engine-types';
 import { baselineCount, baselineMean, baselineThreshold, type BaselineCondition } from './baseline-state';
 import { distinctInWindow, sequenceCount, type KeyState } from './window-state';
 
+const DISTINCT_NOUN: Record<string, string> = {
+  user: 'accounts',
+  ip: 'IPs',
+  network: 'networks',
+  user_agent: 'clients',
+};
+
 /** An alert transition of a key's open alert: what the engine emits and the service publishes. */
 export function transition(
   rule: CompiledRule,
@@ -14,9 +21,10 @@ export function transition(
   const { def } = rule;
   const a = s.alert!;
   const cond = def.condition;
-  const what =
-    cond.kind === 'distinct'
-      ? `${distinctInWindow(s, Math.min(at, s.maxT), rule.windowMs, cond.maxPerValue).n} distinct ${cond.field === 'user' ? 'accounts' : 'IPs'} (threshold > ${cond.gt})`
+  const what = rule.profile
+    ? rule.profile.describe(kv)
+    : cond.kind === 'distinct'
+      ? `${distinctInWindow(s, Math.min(at, s.maxT), rule.windowMs, cond.maxPerValue).n} distinct ${DISTINCT_NOUN[cond.field] ?? 'values'} (threshold > ${cond.gt})`
       : cond.kind === 'baseline'
         ? baselineSummary(s, cond, at, rule.windowMs)
         : cond.kind === 'ratio'
@@ -25,7 +33,7 @@ export function transition(
             ? `${a.count} ${def.match.types.join('/')} after ${sequenceCount(s, a.firstSeen, rule.windowMs)} ${cond.after.types.join('/')} (threshold >= ${cond.min})`
             : cond.kind === 'consecutive'
               ? `${cond.n} consecutive ${def.match.types.join('/')} each from a ${cond.newValues === false ? 'different' : 'new'} ${cond.field === 'user' ? 'account' : 'IP'} (${a.count} events)`
-              : `${a.count} events (threshold > ${cond.gt})`;
+              : `${a.count} events (threshold > ${(cond as { gt: number }).gt})`;
   const summary = `${status}: ${def.id} on ${def.key} ${kv}: ${what} in ${def.window.seconds}s`.slice(0, 500);
   return {
     status,
@@ -40,13 +48,16 @@ export function transition(
     count: a.count,
     sampleEventIds: [...a.samples],
     threshold:
-      cond.kind === 'sequence'
+      rule.profile?.threshold ??
+      (cond.kind === 'sequence'
         ? cond.min
         : cond.kind === 'baseline'
           ? baselineThreshold(s.bl?.h ?? [], cond)
           : cond.kind === 'consecutive'
             ? cond.n
-            : cond.gt,
+            : 'gt' in cond
+              ? cond.gt
+              : 0),
     windowSeconds: def.window.seconds,
     summary,
     at,

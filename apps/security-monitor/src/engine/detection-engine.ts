@@ -23,6 +23,7 @@ import {
   keyValueOf,
   weightOf,
 } from './event-fields';
+import { compileProfile, isProfileCondition } from './profile-state';
 import { drainPartialCounts, mergePartialCounts, type MergeTarget } from './partial-counts';
 import { addConsecutive } from './consecutive-state';
 import { DISTINCT_CAP, type RuleDefinition, type RuleKeyKind, type RuleSet } from './rule-definition';
@@ -106,6 +107,9 @@ export class DetectionEngine {
             def.condition.kind === 'ratio' || def.condition.kind === 'sequence'
               ? compileTotal(def)
               : undefined,
+          ...(isProfileCondition(def.condition)
+            ? { profile: keep && prev.profile ? prev.profile : compileProfile(def.condition, this.maxKeys) }
+            : {}),
           keys: keep ? prev.keys : new Map<string, KeyState>(),
           ...(counted.includes(def.key)
             ? { partial: keep && prev.partial ? prev.partial : newPending() }
@@ -241,6 +245,8 @@ export class DetectionEngine {
       const existing = rule.keys.get(kv);
       if (!existing || (!existing.alert && existing.seq!.length < def.condition.min)) return;
     }
+    // A profile rule learns from every matching event; only those it finds unusual count on.
+    if (rule.profile && !rule.profile.observe(kv, e, t)) return;
     const s = this.stateOf(rule, kv);
     const w = weightOf(e); // an aggregate of `count` junk requests counts `count` times
     addToBucket(s, t, bucketMs, matched ? w : 0, counted || (matched && rule.total === undefined) ? w : 0);
@@ -393,6 +399,7 @@ export class DetectionEngine {
         expire(s, wm, rule.windowMs, rule.bucketMs);
         if (isEmpty(s)) rule.keys.delete(kv);
       }
+      rule.profile?.sweep(wm);
     }
   }
 
@@ -416,19 +423,24 @@ export class DetectionEngine {
 
   stats(): EngineStats {
     let keys = 0;
-    for (const r of this.rules) keys += r.keys.size;
+    let profilesEvicted = 0;
+    for (const r of this.rules) {
+      keys += r.keys.size + (r.profile?.size ?? 0);
+      profilesEvicted += r.profile?.evicted ?? 0;
+    }
     return {
       events: this.events,
       lateDropped: this.lateDropped,
       keys,
-      keysEvicted: this.keysEvicted,
+      keysEvicted: this.keysEvicted + profilesEvicted,
       activeAlerts: this.active.size,
       watermark: this.watermark,
     };
   }
 
   keysByRule(): Record<string, number> {
-    return Object.fromEntries(this.rules.map((r) => [r.def.id, r.keys.size]));
+    // A profile rule's users with a profile count as its keys too.
+    return Object.fromEntries(this.rules.map((r) => [r.def.id, r.keys.size + (r.profile?.size ?? 0)]));
   }
 
   /**

@@ -40,6 +40,7 @@ export function toSnapshot(
       id: r.def.id,
       version: r.def.version,
       keys: [...r.keys].map(([k, s]) => [k, keyStateToJson(s)]),
+      ...(r.profile ? { profiles: r.profile.toJson() } : {}),
       ...(r.merged
         ? { merged: [...r.merged].map(([idx, m]) => [idx, [...m].map(([src, [c, d]]) => [src, c, d])]) }
         : {}),
@@ -65,6 +66,8 @@ export function restoreSnapshot(
     const r = saved.get(rule.def.id);
     rule.keys = new Map<string, KeyState>();
     if (rule.merged) rule.merged = new Map();
+    // Behaviour profiles (profile-state.ts); a snapshot from before a profile rule existed has none.
+    rule.profile?.restore(r && r.version === rule.def.version ? (r.profiles ?? []) : []);
     if (!r || r.version !== rule.def.version) continue;
     for (const [k, j] of r.keys) rule.keys.set(k, keyStateFromJson(j as Record<string, unknown>));
     if (rule.merged && r.merged)

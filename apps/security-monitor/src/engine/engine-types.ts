@@ -7,6 +7,7 @@ import type {
 } from '@vigil/contracts';
 import type { Allowlist } from './event-fields';
 import { KEYED_KINDS, type RuleDefinition, type RuleKeyKind, type RuleResponse } from './rule-definition';
+import type { CompiledProfile } from './profile-state';
 import type { KeyState } from './window-state';
 
 /* The engine's types: its options, what it emits, its compiled rules and its snapshot. */
@@ -32,8 +33,8 @@ export interface EngineOptions {
 export type EngineStage = 'all' | 'user' | 'ip' | 'global';
 
 export const STAGE_KEYS: Record<EngineStage, readonly RuleKeyKind[]> = {
-  all: ['user', 'user_ip', 'ip', 'global', 'route', 'password_fingerprint'],
-  user: ['user', 'user_ip'],
+  all: ['user', 'user_ip', 'session', 'ip', 'global', 'route', 'password_fingerprint'],
+  user: ['user', 'user_ip', 'session'],
   /** The keyed stage (named `ip` for its consumer group and saved state): every kind in KEYED_KINDS. */
   ip: KEYED_KINDS,
   global: ['global'],
@@ -86,6 +87,8 @@ export interface CompiledRule {
   tumbling: boolean;
   match: (e: EventEnvelope) => boolean;
   total?: (e: EventEnvelope) => boolean;
+  /** Profile rules (offHours, newNetwork): what learns from and judges each matching event. */
+  profile?: CompiledProfile;
   keys: Map<string, KeyState>;
   /** Where eviction goes on from: a live iterator, so deleted slots are not rescanned every time. */
   evictCursor?: Iterator<[string, KeyState]>;
@@ -124,6 +127,8 @@ export interface EngineSnapshot {
     version: number;
     keys: Array<[string, unknown]>;
     merged?: Array<[number, Array<[number, number, number]>]>;
+    /** Profile rules: user -> learned profile (profile-state.ts). Absent in snapshots made before them. */
+    profiles?: Array<[string, unknown]>;
   }>;
   /** Event ids of DLQ replays already counted (newest last, bounded): a second replay changes nothing. */
   replayed?: string[];

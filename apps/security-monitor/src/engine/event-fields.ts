@@ -1,6 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import { EventType, GLOBAL_KEY_VALUE, normalizeUsername, type EventEnvelope } from '@vigil/contracts';
 import { passwordFingerprintKeyOf } from './password-fingerprint';
+import { networkOf } from './network-prefix';
 import type { DistinctField, RuleDefinition, RuleKeyKind, RuleMatch } from './rule-definition';
 
 /** The account an event is about: user id, else the normalised attempted username. */
@@ -58,11 +59,42 @@ export function keyValueOf(kind: RuleKeyKind, e: EventEnvelope): string | undefi
       return routeOf(e);
     case 'password_fingerprint':
       return passwordFingerprintKeyOf(e);
+    case 'session':
+      return sessionOf(e);
   }
 }
 
+/** The refresh-token family an event is about (AUTH_LOGIN opens it, TOKEN_REFRESH rotates it), else its session. */
+export function sessionOf(e: EventEnvelope): string | undefined {
+  const a = e.attributes as { familyId?: unknown; sessionId?: unknown };
+  if (typeof a.familyId === 'string' && a.familyId) return a.familyId;
+  return typeof a.sessionId === 'string' && a.sessionId ? a.sessionId : undefined;
+}
+
+const VERSION_DIGITS = /\d+/g;
+
+/**
+ * The client an event came from, as far as a user agent tells: version numbers are dropped, so a
+ * browser updating itself in the middle of a session is still the same client.
+ */
+export function clientOf(e: EventEnvelope): string | undefined {
+  const ua = e.source?.userAgent;
+  return ua ? ua.replace(VERSION_DIGITS, '') : undefined;
+}
+
 export function distinctValueOf(field: DistinctField, e: EventEnvelope): string | undefined {
-  return field === 'user' ? userOf(e) : ipOf(e);
+  switch (field) {
+    case 'user':
+      return userOf(e);
+    case 'ip':
+      return ipOf(e);
+    case 'network': {
+      const ip = ipOf(e);
+      return ip === undefined ? undefined : networkOf(ip);
+    }
+    case 'user_agent':
+      return clientOf(e);
+  }
 }
 
 /** A rule's `match`, compiled once per rule set. */

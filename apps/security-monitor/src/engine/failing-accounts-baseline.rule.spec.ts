@@ -137,7 +137,7 @@ describe('failing-accounts-above-baseline (issue 19 item 1; seeds 000-18, 004-50
     } catch (err) {
       expect((err as RulesFileError).problems).toEqual([
         `rule ${RULE}.condition.extra: unknown field`,
-        `rule ${RULE}.condition.field: one of user, ip`,
+        `rule ${RULE}.condition.field: one of user, ip, network, user_agent`,
         `rule ${RULE}.condition.history: an integer 2..1000 (periods remembered)`,
         `rule ${RULE}.condition.factor: a number 0..100 (standard deviations above the mean)`,
         `rule ${RULE}.condition.minGt: an integer 0..4999 (the floor of the threshold)`,

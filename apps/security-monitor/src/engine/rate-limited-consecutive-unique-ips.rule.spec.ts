@@ -170,7 +170,7 @@ describe('consecutive condition validation', () => {
   it('names every bad field', () => {
     expect(problems({ kind: 'consecutive', field: 'route', n: 1, newValues: 'yes', extra: 1 })).toEqual([
       `rule ${RULE}.condition.extra: unknown field`,
-      `rule ${RULE}.condition.field: one of user, ip`,
+      `rule ${RULE}.condition.field: one of user, ip, network, user_agent`,
       `rule ${RULE}.condition.n: an integer 2..50`,
       `rule ${RULE}.condition.newValues: true or false`,
     ]);

@@ -8,6 +8,7 @@ import {
   type Severity,
 } from '@vigil/contracts';
 import { BASELINE_CAP } from './baseline-state';
+import { isProfileCondition, validateProfileCondition, type ProfileCondition } from './profile-state';
 
 /*
  * Detection rules are data: a versioned JSON file (rules/default.rules.json), validated here at
@@ -15,7 +16,16 @@ import { BASELINE_CAP } from './baseline-state';
  * so the caller can keep the rules already in force.
  */
 
-export const RULE_KEY_KINDS = ['user', 'ip', 'user_ip', 'global', 'route', 'password_fingerprint'] as const;
+/** `session`: the refresh-token family (attributes.familyId, else sessionId); user stage. */
+export const RULE_KEY_KINDS = [
+  'user',
+  'ip',
+  'user_ip',
+  'global',
+  'route',
+  'password_fingerprint',
+  'session',
+] as const;
 export type RuleKeyKind = (typeof RULE_KEY_KINDS)[number];
 
 /**
@@ -30,7 +40,8 @@ export type KeyedKind = (typeof KEYED_KINDS)[number];
 export const WINDOW_TYPES = ['sliding', 'tumbling'] as const;
 export type WindowType = (typeof WINDOW_TYPES)[number];
 
-export const DISTINCT_FIELDS = ['user', 'ip'] as const;
+/** `network`: the IP's /24 (IPv4) or /48 (IPv6); `user_agent`: the client's user agent, version numbers ignored. */
+export const DISTINCT_FIELDS = ['user', 'ip', 'network', 'user_agent'] as const;
 export type DistinctField = (typeof DISTINCT_FIELDS)[number];
 
 /** Responses the monitor may ask the gateway for (UNLOCK is an operator's decision, never automatic). */
@@ -113,7 +124,9 @@ export type RuleCondition =
       field: DistinctField;
       n: number;
       newValues?: boolean;
-    };
+    }
+  /** Per-user profiles that outlive the window (profile-state.ts): off-hours and new-network logins. */
+  | ProfileCondition;
 
 export interface RuleResponse {
   action: ResponseAction;
@@ -248,6 +261,9 @@ function validateRule(r: unknown, name: string, p: string[]): RuleDefinition | u
     p.push(`${name}.condition.kind: a sequence needs a user, ip or user_ip key, not global`);
   if (condition?.kind === 'consecutive' && r.key === 'global')
     p.push(`${name}.condition.kind: consecutive needs a key other than global (merged counts keep no order)`);
+  // A profile is one user's history: all of it is in one partition of the user-keyed input.
+  if (condition && isProfileCondition(condition) && r.key !== 'user')
+    p.push(`${name}.key: a ${condition.kind} profile is per user: key user, not ${String(r.key)}`);
   const response =
     r.response === undefined ? undefined : validateResponse(r.response, name, p, r.key as RuleKeyKind);
   if (r.seeds !== undefined && (!Array.isArray(r.seeds) || !r.seeds.every((s) => typeof s === 'string')))
@@ -310,7 +326,9 @@ function validateCondition(
 ): RuleCondition | undefined {
   const at = `${name}.condition`;
   if (!isObj(c)) {
-    p.push(`${at}: an object with kind count | distinct | baseline | ratio | sequence | consecutive`);
+    p.push(
+      `${at}: an object with kind count | distinct | baseline | ratio | sequence | consecutive | offHours | newNetwork`,
+    );
     return undefined;
   }
   const before = p.length;
@@ -368,8 +386,12 @@ function validateCondition(
     if (!isInt(c.n, 2, CONSECUTIVE_MAX_N)) p.push(`${at}.n: an integer 2..${CONSECUTIVE_MAX_N}`);
     if (c.newValues !== undefined && typeof c.newValues !== 'boolean')
       p.push(`${at}.newValues: true or false`);
+  } else if (isProfileCondition(c)) {
+    validateProfileCondition(c, at, p);
   } else {
-    p.push(`${at}.kind: one of count, distinct, baseline, ratio, sequence, consecutive`);
+    p.push(
+      `${at}.kind: one of count, distinct, baseline, ratio, sequence, consecutive, offHours, newNetwork`,
+    );
   }
   return p.length === before ? (c as unknown as RuleCondition) : undefined;
 }

@@ -256,6 +256,9 @@ export function holds(
     const [c, d] = windowSums(s, t, windowMs, bucketMs);
     return d >= cond.minTotal && c / d > cond.gt;
   }
+  // Profile rules count only the events their profile flagged: one in the window is enough.
+  if (cond.kind === 'offHours' || cond.kind === 'newNetwork')
+    return windowSums(s, t, windowMs, bucketMs)[0] > 0;
   const { n, span } = distinctInWindow(s, t, windowMs, cond.maxPerValue);
   return n > cond.gt && (cond.minSpanSeconds === undefined || span >= cond.minSpanSeconds * 1000);
 }

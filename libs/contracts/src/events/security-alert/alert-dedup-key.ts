@@ -14,6 +14,8 @@ export const AlertKeyKind = {
   CHAIN: 'chain',
   ROUTE: 'route',
   PASSWORD_FINGERPRINT: 'password_fingerprint',
+  /** A refresh-token family (its id; the security monitor's token-reuse rules). */
+  SESSION: 'session',
 } as const;
 export type AlertKeyKind = (typeof AlertKeyKind)[keyof typeof AlertKeyKind];
 
