@@ -29,9 +29,36 @@ export interface ReaderOptions {
   signal?: AbortSignal;
 }
 
+/** A FIFO whose take is O(1) (Array#shift copies a long array every time). */
+class RecordQueue {
+  private items: ReplayRecord[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  peek(): ReplayRecord {
+    return this.items[this.head];
+  }
+
+  push(r: ReplayRecord): void {
+    this.items.push(r);
+  }
+
+  take(): ReplayRecord {
+    const r = this.items[this.head++];
+    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return r;
+  }
+}
+
 interface Feed {
   range: PartitionRange;
-  queue: ReplayRecord[];
+  queue: RecordQueue;
   /** Next offset expected (records below it were delivered already: a re-delivery is skipped). */
   next: bigint;
   done: boolean;
@@ -58,7 +85,7 @@ export async function readMerged(
   const feeds = new Map<number, Feed>(
     ranges.map((range) => [
       range.partition,
-      { range, queue: [], next: range.start, done: range.start >= range.end, paused: false },
+      { range, queue: new RecordQueue(), next: range.start, done: range.start >= range.end, paused: false },
     ]),
   );
   if ([...feeds.values()].every((f) => f.done)) return { read: 0 };
@@ -162,22 +189,27 @@ export async function readMerged(
       let pick: Feed | undefined;
       for (const f of ordered) {
         if (f.queue.length === 0) continue;
-        if (!pick || f.queue[0].time < pick.queue[0].time) pick = f;
+        if (!pick || f.queue.peek().time < pick.queue.peek().time) pick = f;
       }
       return pick;
     };
     const ordered = [...feeds.values()].sort((a, b) => a.range.partition - b.range.partition);
 
+    /** Whether some partition still owing records has none buffered (checked per record: no allocation). */
+    const mustWait = () => {
+      for (const f of ordered) if (!f.done && f.queue.length === 0) return true;
+      return opts.signal?.aborted === true;
+    };
     for (;;) {
-      await ready();
+      if (mustWait()) await ready();
       const pick = first();
       if (!pick) break; // every partition done and drained
       // A step: this partition's records while it stays first (and at most batchMax).
-      const step: ReplayRecord[] = [pick.queue.shift()!];
+      const step: ReplayRecord[] = [pick.queue.take()];
       while (step.length < opts.batchMax) {
-        await ready();
+        if (mustWait()) await ready();
         if (first() !== pick) break;
-        step.push(pick.queue.shift()!);
+        step.push(pick.queue.take());
       }
       if (pick.paused && pick.queue.length < highWater / 2) {
         pick.paused = false;
