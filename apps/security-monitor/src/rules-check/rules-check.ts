@@ -13,8 +13,9 @@ import { CASE_KINDS, FixtureError, parseFixture, type FixtureCase, type FixtureF
  * fixtures): a rules file and fixture files in, one verdict per case out. Each case runs alone
  * through what the service runs: its events encoded and decoded by the contracts, the whole rules
  * file in user-stage engines on 2 input partitions (keyed as the gateway keys them), the events a
- * per-IP rule needs forwarded to the IP-stage engines, the partial counts merged into the global
- * engine (engine/partitioned-run.ts, records through their codecs), time moved on past the last
+ * keyed rule (ip, route, password_fingerprint) needs forwarded to the keyed-stage engines, the
+ * partial counts merged into the global engine (engine/partitioned-run.ts, records through their
+ * codecs), time moved on past the last
  * event so alerts resolve, and each transition built into the SECURITY_ALERT the publisher would
  * publish and validated by the contracts. The rule's firing alerts are compared with `expect`.
  */
