@@ -5,6 +5,8 @@ import { run } from '../testing/engine-runs';
 import { DEFAULT_RULES_FILE, defaultRules, onlyRules } from '../testing/test-events';
 import { dayAt, loginFrom, refreshFrom, weekdayHabit } from '../testing/profile-events';
 import { networkOf } from './network-prefix';
+import { runPartitioned } from './partitioned-run';
+import { userOf } from './event-fields';
 import { parseOrgHours } from './profile-state';
 import { parseRuleSet, RulesFileError, type RuleSet } from './rule-definition';
 
@@ -31,6 +33,25 @@ describe('behaviour profiles: state, snapshots and memory (seed 004-50, 000-20)'
     const out = run(defaultRules(), traffic());
     const fired = new Set(out.filter((a) => a.status === 'firing').map((a) => a.ruleId));
     for (const r of [...PROFILE_RULES, 'refresh-token-second-network']) expect(fired).toContain(r);
+  });
+
+  it('seed 004-50 / 000-20: in the user stage over 3 partitions (keyed by user) the same alerts fire and resolve as in one engine', () => {
+    const events = traffic();
+    const firing = (alerts: ReturnType<typeof run>, status: string) =>
+      alerts
+        .filter((a) => a.status === status)
+        .map((a) => `${a.ruleId} ${a.key.value} ${a.at}`)
+        .sort();
+    const single = run(defaultRules(), events);
+    const split = runPartitioned(defaultRules(), events, {
+      partitions: 3,
+      stepSeconds: 3600,
+      keyOf: (e) => userOf(e) ?? e.id,
+    });
+    expect(firing(split, 'firing')).toEqual(firing(single, 'firing'));
+    expect(
+      firing(single, 'firing').filter((x) => /login-|refresh-token-second/.test(x)).length,
+    ).toBeGreaterThan(20);
   });
 
   it('seed 004-50: stopping anywhere and resuming from a JSON snapshot keeps the learned profiles: the same alerts as one run', () => {

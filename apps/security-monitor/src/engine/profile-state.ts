@@ -18,6 +18,7 @@ import { networkOf } from './network-prefix';
  * The profiles are kept per rule beside its keys and saved in the engine's snapshot as plain JSON.
  */
 
+const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 /** Fixed-point unit of one login in an hour histogram (counts decay and are kept as integers). */
@@ -61,9 +62,9 @@ export const isProfileCondition = (c: { kind?: unknown }): c is ProfileCondition
 /*
  * Profiles are flat arrays (one allocation per user and rule, compact in the snapshot's JSON):
  *
- * HourProfile (numbers): [0..23] logins per local hour × LOGIN_UNIT, decayed to DAY; N logins
- * learned; SINCE the first one's event time; DAY the UTC day (epoch days) decayed to; LAST the
- * newest learned login; HIT_HOUR, HIT_SHARE (‰ of history, -1: judged by the cold start), HIT_N
+ * HourProfile (small integers): [0..23] logins per local hour × LOGIN_UNIT, decayed to DAY; N
+ * logins learned; SINCE the first one's event time (epoch minutes); DAY the UTC day (epoch days)
+ * decayed to; LAST the newest learned login (epoch minutes); HIT_HOUR, HIT_SHARE (‰ of history, -1: judged by the cold start), HIT_N
  * (logins learned before it) of the last flagged login (HIT_HOUR -1: none).
  */
 export type HourProfile = number[];
@@ -87,7 +88,6 @@ const N_LAST = 1;
 const N_HIT = 2;
 const N_HIT_KNOWN = 3;
 const N_NETS = 4;
-const MINUTE = 60_000;
 
 export interface CompiledProfile {
   /** The alert's threshold field. */
@@ -192,12 +192,14 @@ class OffHoursProfiles extends ProfileStore<HourProfile> {
 
   protected fresh(t: number): HourProfile {
     const d = Math.floor(t / DAY);
+    const m = Math.floor(t / MINUTE);
+    // Small integers only: V8 keeps them unboxed, 4 bytes each.
     // prettier-ignore
-    return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, t, d, t, -1, 0, 0];
+    return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, m, d, m, -1, 0, 0];
   }
 
   protected lastOf(p: HourProfile): number {
-    return p[H_LAST];
+    return p[H_LAST] * MINUTE;
   }
 
   observe(user: string, _e: EventEnvelope, t: number): boolean {
@@ -213,7 +215,7 @@ class OffHoursProfiles extends ProfileStore<HourProfile> {
     }
     let unusual = false;
     const n = p[H_N];
-    if (n >= c.minLogins && t - p[H_SINCE] >= this.minSpan) {
+    if (n >= c.minLogins && t - p[H_SINCE] * MINUTE >= this.minSpan) {
       let total = 0;
       for (let i = 0; i < 24; i++) total += p[i];
       let near = 0;
@@ -235,8 +237,9 @@ class OffHoursProfiles extends ProfileStore<HourProfile> {
     }
     p[hour] += LOGIN_UNIT;
     p[H_N] = n + 1;
-    if (t > p[H_LAST]) p[H_LAST] = t;
-    if (t < p[H_SINCE]) p[H_SINCE] = t;
+    const m = Math.floor(t / MINUTE);
+    if (m > p[H_LAST]) p[H_LAST] = m;
+    if (m < p[H_SINCE]) p[H_SINCE] = m;
     return unusual;
   }
 
