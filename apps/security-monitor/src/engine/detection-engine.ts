@@ -277,7 +277,7 @@ export class DetectionEngine {
         // An aggregate stands for repeats from one client whose first request was recorded in
         // full: never a step of a run (nor a break in one); it counts in the alert's count only.
         const dv = distinctValueOf(def.condition.field, e);
-        if (dv !== undefined) addConsecutive(s, dv, t);
+        if (dv !== undefined) addConsecutive(s, dv, t, rule.windowMs);
       }
       if (s.alert) {
         s.alert.count += w;

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@vigil/contracts';
-import { CONSECUTIVE_KEEP } from './consecutive-state';
+import { CONSECUTIVE_KEEP, DROP_CHUNK } from './consecutive-state';
 import { DetectionEngine } from './detection-engine';
 import { userOf } from './event-fields';
 import { RulesFileError, validateRuleSet } from './rule-definition';
@@ -118,7 +118,34 @@ describe('rate-limited-consecutive-unique-ips (seed 003-20: three consecutive 42
     expect(firings(out)).toEqual([]);
     const snap = engine.snapshot();
     const state = snap.rules.find((r) => r.id === RULE)!.keys[0][1] as { ct: number[] };
-    expect(state.ct.length).toBeLessThanOrEqual(CONSECUTIVE_KEEP);
+    expect(state.ct.length).toBeLessThanOrEqual(CONSECUTIVE_KEEP + DROP_CHUNK);
+  });
+
+  it('a flood interleaved with runs gives the same alerts live and through snapshots taken every 500 events (run lengths saved or rebuilt alike)', () => {
+    const events = Array.from({ length: 3000 }, (_, i) =>
+      rateLimited(sec(i / 20), i % 97 === 0 ? `198.51.100.${i % 250}` : `203.0.113.${i % 3}`, ROUTE),
+    );
+    const live = run(rules(), events);
+    let engine = new DetectionEngine(rules());
+    const restored: typeof live = [];
+    events.forEach((e, i) => {
+      if (i % 500 === 499) {
+        const snap = JSON.parse(JSON.stringify(engine.snapshot()));
+        engine = new DetectionEngine(rules());
+        engine.restore(snap);
+      }
+      restored.push(...engine.process(e));
+    });
+    expect(firings(live).length).toBeGreaterThan(0);
+    expect(restored).toEqual(live);
+    // Saved state from before run lengths were kept (no `cr`) loads too: they are rebuilt.
+    const a = new DetectionEngine(rules());
+    denials([0, '203.0.113.1'], [10, '203.0.113.2']).forEach((e) => a.process(e));
+    const snap = JSON.parse(JSON.stringify(a.snapshot()));
+    for (const r of snap.rules) for (const [, k] of r.keys) delete k.cr;
+    const b = new DetectionEngine(rules());
+    b.restore(snap);
+    expect(byStatus(b.process(rateLimited(sec(20), '203.0.113.3', ROUTE)))).toEqual([`${RULE}:firing`]);
   });
 
   it('with newValues: false, a run needs pairwise different values only (A B A C fires on B A C; A B A does not)', () => {

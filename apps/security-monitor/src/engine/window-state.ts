@@ -43,6 +43,8 @@ export interface KeyState {
   /** Consecutive rules: recent matching events' times (ascending) and values (consecutive-state.ts). */
   ct?: number[];
   cv?: string[];
+  /** Consecutive rules (newValues): per kept event, the run of new values ending with it. */
+  cr?: number[];
   alert?: ActiveAlert;
 }
 
@@ -67,6 +69,7 @@ export function newKeyState(condition: RuleCondition): KeyState {
   if (condition.kind === 'consecutive') {
     s.ct = [];
     s.cv = [];
+    s.cr = [];
   }
   return s;
 }
@@ -291,6 +294,7 @@ export function keyStateFromJson(j: Record<string, unknown>): KeyState {
   if (s.seq === undefined) delete s.seq;
   if (s.ct === undefined) delete s.ct;
   if (s.cv === undefined) delete s.cv;
+  if (s.cr === undefined) delete s.cr;
   if (s.distinct === undefined) delete s.distinct;
   if (s.alert === undefined) delete s.alert;
   s.bl = baselineFromJson(j.bl);
