@@ -38,6 +38,12 @@ export interface KeyState {
   distinct?: Map<string, number[]>;
   /** Sequence rules: times of the most recent `after` events, ascending (bounded). */
   seq?: number[];
+  /**
+   * The last window sums computed, [lo, hi, matching, denominator] for buckets lo < idx <= hi, kept
+   * up to date by addCounts and dropped by expire: a ratio or count rule on a busy key asks for the
+   * same window thousands of times per bucket. Not part of the saved state.
+   */
+  ws?: [number, number, number, number];
   /** Baseline rules: the current period's count and the closed periods' (baseline-state.ts). */
   bl?: BaselineState;
   /** Consecutive rules: recent matching events' times (ascending) and values (consecutive-state.ts). */
@@ -99,12 +105,19 @@ export function addCounts(s: KeyState, idx: number, numerator: number, denominat
   s.c[i] += numerator;
   if (numerator && f < s.f[i]) s.f[i] = f;
   if (s.d) s.d[i] += denominator;
+  const ws = s.ws;
+  if (ws && idx > ws[0] && idx <= ws[1]) {
+    ws[2] += numerator;
+    if (s.d) ws[3] += denominator;
+  }
 }
 
 /** Sums of the window ending at t: [matching, denominator]. */
 export function windowSums(s: KeyState, t: number, windowMs: number, bucketMs: number): [number, number] {
   const lo = Math.floor((t - windowMs) / bucketMs); // exclusive
   const hi = Math.floor(t / bucketMs);
+  const ws = s.ws;
+  if (ws && ws[0] === lo && ws[1] === hi) return [ws[2], ws[3]];
   let c = 0;
   let d = 0;
   for (let i = s.b.length - 1; i >= 0; i--) {
@@ -114,6 +127,7 @@ export function windowSums(s: KeyState, t: number, windowMs: number, bucketMs: n
     c += s.c[i];
     if (s.d) d += s.d[i];
   }
+  s.ws = [lo, hi, c, d];
   return [c, d];
 }
 
@@ -130,6 +144,7 @@ export function expire(s: KeyState, watermark: number, windowMs: number, bucketM
   let n = 0;
   while (n < s.b.length && s.b[n] <= lo) n++;
   if (n) {
+    s.ws = undefined;
     s.b.splice(0, n);
     s.c.splice(0, n);
     s.f.splice(0, n);
@@ -279,6 +294,7 @@ export function pushRecent(s: KeyState, id: string, t: number): void {
 export function keyStateToJson(s: KeyState): unknown {
   return {
     ...s,
+    ws: undefined,
     distinct: s.distinct ? [...s.distinct.entries()] : undefined,
     bl: s.bl ? baselineToJson(s.bl) : undefined,
     maxT: s.maxT === -Infinity ? null : s.maxT,
@@ -297,6 +313,7 @@ export function keyStateFromJson(j: Record<string, unknown>): KeyState {
   if (s.cr === undefined) delete s.cr;
   if (s.distinct === undefined) delete s.distinct;
   if (s.alert === undefined) delete s.alert;
+  delete s.ws;
   s.bl = baselineFromJson(j.bl);
   if (s.bl === undefined) delete s.bl;
   return s;
