@@ -55,6 +55,8 @@ export * from './engine-types';
  */
 
 const SWEEP_EVERY_MS = 60_000;
+/** What process() returns for an event that raises nothing (shared, frozen: callers copy or spread it). */
+const NO_ALERTS: EngineAlert[] = Object.freeze([]) as unknown as EngineAlert[];
 
 export class DetectionEngine {
   private rules: CompiledRule[] = [];
@@ -69,6 +71,7 @@ export class DetectionEngine {
   private readonly active = new Map<string, [CompiledRule, string]>();
   /** Open alerts by the earliest time they could resolve. */
   private readonly due = new DueQueue();
+  private readonly scratch: EngineAlert[] = [];
   private events = 0;
   private lateDropped = 0;
   private keysEvicted = 0;
@@ -139,10 +142,11 @@ export class DetectionEngine {
     const t = Date.parse(e.occurredAt);
     if (t < this.watermark) {
       this.lateDropped++;
-      return [];
+      return NO_ALERTS;
     }
     this.events++;
-    const out: EngineAlert[] = [];
+    // Most events raise nothing: one scratch list per engine, copied out only when it holds something.
+    const out = this.scratch;
     let allow: boolean | undefined;
     // An aggregate of junk requests reaches the rules of the type it stands for (rare: all rules are tried).
     const rules =
@@ -158,7 +162,10 @@ export class DetectionEngine {
       this.apply(rule, kv, e, t, matched, counted, out);
     }
     this.tick(t, source, out);
-    return out;
+    if (out.length === 0) return NO_ALERTS;
+    const alerts = out.slice();
+    out.length = 0;
+    return alerts;
   }
 
   /** Moves event time forward without an event (an idle stream still resolves its alerts); every source is caught up. */

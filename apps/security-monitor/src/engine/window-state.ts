@@ -114,10 +114,21 @@ export function addCounts(s: KeyState, idx: number, numerator: number, denominat
 
 /** Sums of the window ending at t: [matching, denominator]. */
 export function windowSums(s: KeyState, t: number, windowMs: number, bucketMs: number): [number, number] {
+  const ws = cachedSums(s, t, windowMs, bucketMs);
+  return [ws[2], ws[3]];
+}
+
+/** The key's window sums as [lo, hi, matching, denominator]: the cached tuple itself (no allocation when it holds). */
+function cachedSums(
+  s: KeyState,
+  t: number,
+  windowMs: number,
+  bucketMs: number,
+): [number, number, number, number] {
   const lo = Math.floor((t - windowMs) / bucketMs); // exclusive
   const hi = Math.floor(t / bucketMs);
   const ws = s.ws;
-  if (ws && ws[0] === lo && ws[1] === hi) return [ws[2], ws[3]];
+  if (ws && ws[0] === lo && ws[1] === hi) return ws;
   let c = 0;
   let d = 0;
   for (let i = s.b.length - 1; i >= 0; i--) {
@@ -127,8 +138,7 @@ export function windowSums(s: KeyState, t: number, windowMs: number, bucketMs: n
     c += s.c[i];
     if (s.d) d += s.d[i];
   }
-  s.ws = [lo, hi, c, d];
-  return [c, d];
+  return (s.ws = [lo, hi, c, d]);
 }
 
 /** Time of the earliest matching event in the window ending at t. */
@@ -266,17 +276,19 @@ export function holds(
   windowMs: number,
   bucketMs: number,
 ): boolean {
-  if (cond.kind === 'count') return windowSums(s, t, windowMs, bucketMs)[0] > cond.gt;
+  if (cond.kind === 'count') return cachedSums(s, t, windowMs, bucketMs)[2] > cond.gt;
   if (cond.kind === 'sequence') return sequenceCount(s, t, windowMs) >= cond.min;
   if (cond.kind === 'baseline') return baselineHolds(s, cond, t, windowMs);
   if (cond.kind === 'consecutive') return consecutiveHolds(s, cond, t, windowMs);
   if (cond.kind === 'ratio') {
-    const [c, d] = windowSums(s, t, windowMs, bucketMs);
-    return d >= cond.minTotal && c / d > cond.gt;
+    const ws = cachedSums(s, t, windowMs, bucketMs);
+    return ws[3] >= cond.minTotal && ws[2] / ws[3] > cond.gt;
   }
   // Profile rules count only the events their profile flagged: one in the window is enough.
   if (cond.kind === 'offHours' || cond.kind === 'newNetwork')
-    return windowSums(s, t, windowMs, bucketMs)[0] > 0;
+    return cachedSums(s, t, windowMs, bucketMs)[2] > 0;
+  // Fewer values held than the threshold: it cannot hold (most keys, most of the time).
+  if (s.distinct!.size <= cond.gt) return false;
   const { n, span } = distinctInWindow(s, t, windowMs, cond.maxPerValue);
   return n > cond.gt && (cond.minSpanSeconds === undefined || span >= cond.minSpanSeconds * 1000);
 }
