@@ -14,7 +14,7 @@ import {
   type EventOf,
   type SocContext,
 } from '@vigil/contracts';
-import { EventProducer, toMessage, type KafkaClient } from '@vigil/kafka';
+import { EventProducer, type KafkaClient } from '@vigil/kafka';
 import {
   ConsumerRegistry,
   HealthRegistry,
@@ -35,6 +35,7 @@ import {
   type SinkSpec,
 } from './soc-sinks';
 import { socMetrics } from './soc.metrics';
+import { webhookDeadLetterRecord } from './webhook-dead-letter';
 import { WebhookDispatcher, type DeadLetter } from './webhook-dispatcher';
 
 /** The monitor's own alerts come from the AlertPublisher; others on the alerts topic are read back. */
@@ -222,26 +223,9 @@ export class SocDelivery implements OnModuleInit, OnApplicationBootstrap, OnAppl
     await producer.send(topic, messages);
   }
 
-  /**
-   * The DLQ record: the SECURITY_ALERT exactly as published (key alertId), with dlq-* headers saying
-   * why, after how many attempts, the last HTTP status and the format; never the URL or a signature.
-   */
+  /** Publishes the DLQ record (webhook-dead-letter.ts), retrying: a dead letter is never dropped quietly. */
   private async deadLetter(d: DeadLetter): Promise<void> {
-    const base = toMessage(d.event);
-    const message: OutgoingRecord = {
-      ...base,
-      key: d.event.attributes.alertId,
-      headers: {
-        ...(base.headers ?? {}),
-        'dlq-reason': d.reason,
-        'dlq-detail': d.detail.slice(0, 1000),
-        'dlq-attempts': String(d.attempts),
-        'dlq-failed-at': new Date().toISOString(),
-        'dlq-original-topic': this.config.alertsTopic,
-        'dlq-webhook-format': d.format,
-        ...(d.lastStatus !== undefined ? { 'dlq-webhook-status': String(d.lastStatus) } : {}),
-      },
-    };
+    const message = webhookDeadLetterRecord(d, this.config.alertsTopic);
     let backoff = 200;
     for (let attempt = 1; ; attempt++) {
       try {

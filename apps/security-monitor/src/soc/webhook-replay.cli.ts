@@ -13,11 +13,12 @@
  */
 import { env, loadConfig } from '@vigil/config';
 import { decodeEvent, EventType, type AlertEventEnvelope } from '@vigil/contracts';
-import { createKafka, EventProducer, headerString, readTopic, toMessage } from '@vigil/kafka';
+import { createKafka, EventProducer, headerString, readTopic } from '@vigil/kafka';
 import winston from 'winston';
 import { createLogger } from '@vigil/telemetry';
 import { schema as monitorSchema } from '../config';
 import { socContextFromFile } from './soc-context';
+import { webhookDeadLetterRecord } from './webhook-dead-letter';
 import { WebhookDispatcher, type DeadLetter } from './webhook-dispatcher';
 
 class UsageError extends Error {}
@@ -97,23 +98,8 @@ async function main(): Promise<number> {
     console.log(
       `FAILED     ${d.event.attributes.alertId.slice(0, 12)} event=${d.event.id} ${d.reason}: ${d.detail}`,
     );
-    const base = toMessage(d.event);
     await producer.send(c.webhookDlqTopic, [
-      {
-        ...base,
-        key: d.event.attributes.alertId,
-        headers: {
-          ...(base.headers ?? {}),
-          'dlq-reason': d.reason,
-          'dlq-detail': d.detail.slice(0, 1000),
-          'dlq-attempts': String(d.attempts),
-          'dlq-failed-at': new Date().toISOString(),
-          'dlq-original-topic': c.alertsTopic,
-          'dlq-webhook-format': d.format,
-          'dlq-replayed': 'true',
-          ...(d.lastStatus !== undefined ? { 'dlq-webhook-status': String(d.lastStatus) } : {}),
-        },
-      },
+      webhookDeadLetterRecord(d, c.alertsTopic, { 'dlq-replayed': 'true' }),
     ]);
   };
   const webhook =

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { action } from '../../command';
+import { appScriptCommand } from './app-script';
 import { repoRoot } from '../../config';
 import type { CliContext } from '../../context';
 import { CliError, ExitCode, UnavailableError, UsageError } from '../../errors';
@@ -85,19 +86,9 @@ function rowLine(r: AuditRow): Record<string, unknown> {
   };
 }
 
-/** The audit verifier's entry: the compiled build when present (bin/vigil's rule), else the sources. */
-export function verifierCommand(root: string, env: Record<string, string | undefined>): { args: string[] } {
-  const dist = join(root, 'dist/apps/audit-writer/src/verify/verify.cli.js');
-  if (existsSync(dist) && env.VIGIL_CLI_FROM_SOURCE !== '1')
-    return { args: ['-r', join(root, 'deploy/runtime/register-paths.js'), dist] };
-  return {
-    args: [
-      '-r',
-      join(root, 'tools/ts-register.js'),
-      join(root, 'apps/audit-writer/src/verify/verify.cli.ts'),
-    ],
-  };
-}
+/** The audit verifier's entry (app-script.ts). */
+export const verifierCommand = (root: string, env: Record<string, string | undefined>): { args: string[] } =>
+  appScriptCommand(root, env, 'apps/audit-writer/src/verify/verify.cli');
 
 export function registerAudit(program: Command): void {
   const audit = program

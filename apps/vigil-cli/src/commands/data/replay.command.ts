@@ -1,25 +1,15 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../../command';
+import { appScriptCommand } from './app-script';
 import { repoRoot } from '../../config';
 import type { CliContext } from '../../context';
 import { CliError, ExitCode, UnavailableError } from '../../errors';
 
-/** The monitor's replay entry: the compiled build when present (bin/vigil's rule), else the sources. */
-export function replayCommand(root: string, env: Record<string, string | undefined>): { args: string[] } {
-  const dist = join(root, 'dist/apps/security-monitor/src/replay/replay.cli.js');
-  if (existsSync(dist) && env.VIGIL_CLI_FROM_SOURCE !== '1')
-    return { args: ['-r', join(root, 'deploy/runtime/register-paths.js'), dist] };
-  return {
-    args: [
-      '-r',
-      join(root, 'tools/ts-register.js'),
-      join(root, 'apps/security-monitor/src/replay/replay.cli.ts'),
-    ],
-  };
-}
+/** The monitor's replay entry (app-script.ts). */
+export const replayCommand = (root: string, env: Record<string, string | undefined>): { args: string[] } =>
+  appScriptCommand(root, env, 'apps/security-monitor/src/replay/replay.cli');
 
 interface ReplayOptions {
   from: string;
