@@ -1,5 +1,5 @@
 import { firings, run } from '../testing/engine-runs';
-import { login, onlyRules, rateLimited, serverError, spread } from '../testing/test-events';
+import { login, onlyRules, rateLimited, sec, serverError, spread } from '../testing/test-events';
 import type { EventEnvelope } from '@vigil/contracts';
 
 describe('429 abuse and the 5xx ratio', () => {
@@ -48,5 +48,25 @@ describe('429 abuse and the 5xx ratio', () => {
     const rules = onlyRules('server-errors-ratio-1pct', 'server-errors-ratio-5pct');
     expect(run(rules, traffic(200, 2))).toEqual([]);
     expect(run(rules, traffic(50, 10))).toEqual([]);
+  });
+
+  it('a denominator-only event still fires when it brings the window to the minimum volume, or when the window moves on', () => {
+    const rules = onlyRules('server-errors-ratio-1pct');
+    // Five errors then 94 logins: 99 events, below minTotal 100; the 100th (a login) makes it 5%.
+    const first = [
+      ...spread(5, 0, 1, () => serverError(sec(0))),
+      ...spread(94, 1, 94, (t) => login(t, 'u-1')),
+    ];
+    expect(run(rules, first)).toEqual([]);
+    expect(firings(run(rules, [...first, login(sec(96), 'u-1')]))).toHaveLength(1);
+    // 2 errors after 300 logins (0.66%) in 5 minutes; then 20 logins over 200 s: as the early logins leave the
+    // window the errors' share rises above 1% with no new error (the errors are at the end).
+    const late = [
+      ...spread(300, 0, 290, (t) => login(t, 'u-2')),
+      serverError(sec(291)),
+      serverError(sec(292)),
+      ...spread(20, 293, 200, (t) => login(t, 'u-2')),
+    ];
+    expect(firings(run(rules, late))).toHaveLength(1);
   });
 });
