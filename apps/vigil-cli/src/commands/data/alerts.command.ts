@@ -69,7 +69,9 @@ async function alertsFromAudit(
  * The SOC formats as the monitor's sinks write them. The CLI has no rules file: rules are named by
  * id (the monitor's own `npm run monitor:alerts -- --format` adds their descriptions).
  */
-const CLI_SOC_CONTEXT: SocContext = { productVersion: process.env.VIGIL_VERSION ?? 'vigil-cli' };
+const cliSocContext = (env: Record<string, string | undefined>): SocContext => ({
+  productVersion: env.VIGIL_VERSION ?? 'vigil-cli',
+});
 
 const formatOption = () =>
   new Option(
@@ -126,9 +128,10 @@ Examples:
       >(async (ctx, o) => {
         // --format: JSON lines only (no tally), like --json.
         const lines = ctx.json || o.format !== undefined;
+        const soc = cliSocContext(ctx.io.env);
         const line = (e: AlertEvent) =>
           o.format && o.format !== 'json'
-            ? formatAlertAs(o.format, e, CLI_SOC_CONTEXT)
+            ? formatAlertAs(o.format, e, soc)
             : lines
               ? JSON.stringify(e)
               : formatAlert(e);
