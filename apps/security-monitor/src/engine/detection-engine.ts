@@ -1,8 +1,7 @@
-import { EVENT_TYPES, EventType, type EventEnvelope } from '@vigil/contracts';
+import { EventType, type EventEnvelope } from '@vigil/contracts';
 import { transition } from './alert-transition';
+import { compileRules, recordValue, rulesByType } from './compiled-rules';
 import {
-  newPending,
-  STAGE_KEYS,
   type CompiledRule,
   type EngineAlert,
   type EngineOptions,
@@ -12,28 +11,15 @@ import {
   type PartialCounts,
 } from './engine-types';
 import { restoreSnapshot, toSnapshot } from './engine-snapshot';
-import { addBaselineValue } from './baseline-state';
 import { DueQueue } from './due-queue';
 import { EventClock } from './event-clock';
-import {
-  compileAllowlist,
-  compileMatch,
-  compileTotal,
-  distinctValueOf,
-  keyValueOf,
-  weightOf,
-} from './event-fields';
-import { compileProfile, isProfileCondition } from './profile-state';
+import { compileAllowlist, keyValueOf, weightOf } from './event-fields';
 import { drainPartialCounts, mergePartialCounts, type MergeTarget } from './partial-counts';
-import { addConsecutive } from './consecutive-state';
-import { DISTINCT_CAP, type RuleDefinition, type RuleKeyKind, type RuleSet } from './rule-definition';
+import type { RuleKeyKind, RuleSet } from './rule-definition';
 import {
   SAMPLE_LIMIT,
-  addDistinct,
   addSequenceStep,
-  distinctCapOf,
   addToBucket,
-  bucketMsOf,
   expire,
   holds,
   isEmpty,
@@ -60,7 +46,7 @@ const NO_ALERTS: EngineAlert[] = Object.freeze([]) as unknown as EngineAlert[];
 
 export class DetectionEngine {
   private rules: CompiledRule[] = [];
-  private readonly byType = new Map<string, CompiledRule[]>();
+  private byType = new Map<string, CompiledRule[]>();
   private readonly updateMs: number;
   private readonly maxKeys: number;
   private readonly allowlisted: (e: EventEnvelope) => boolean;
@@ -91,42 +77,8 @@ export class DetectionEngine {
 
   /** Swaps the rules; a rule whose id and version are unchanged keeps its windows and open alerts. */
   setRules(ruleSet: RuleSet): void {
-    const old = new Map(this.rules.map((r) => [r.def.id, r]));
-    const evaluated = STAGE_KEYS[this.stage];
-    const counted = this.stage === 'user' ? ['global'] : [];
-    this.rules = ruleSet.rules
-      .filter((def) => def.enabled && (evaluated.includes(def.key) || counted.includes(def.key)))
-      .map((def) => {
-        const prev = old.get(def.id);
-        const keep =
-          prev && prev.def.version === def.version && JSON.stringify(prev.def) === JSON.stringify(def);
-        return {
-          def,
-          windowMs: def.window.seconds * 1000,
-          bucketMs: bucketMsOf(def.window.seconds, def.window.type === 'tumbling'),
-          tumbling: def.window.type === 'tumbling',
-          match: compileMatch(def),
-          total:
-            def.condition.kind === 'ratio' || def.condition.kind === 'sequence'
-              ? compileTotal(def)
-              : undefined,
-          ...(isProfileCondition(def.condition)
-            ? { profile: keep && prev.profile ? prev.profile : compileProfile(def.condition, this.maxKeys) }
-            : {}),
-          keys: keep ? prev.keys : new Map<string, KeyState>(),
-          ...(counted.includes(def.key)
-            ? { partial: keep && prev.partial ? prev.partial : newPending() }
-            : {}),
-          ...(this.stage === 'global' ? { merged: keep && prev.merged ? prev.merged : new Map() } : {}),
-        };
-      });
-    // Per event type, the rules it can reach (match, ratio denominator, sequence step), in rule order.
-    this.byType.clear();
-    for (const type of EVENT_TYPES)
-      this.byType.set(
-        type,
-        this.rules.filter((r) => reaches(r.def, type)),
-      );
+    this.rules = compileRules(ruleSet, this.stage, this.rules, this.maxKeys);
+    this.byType = rulesByType(this.rules);
     this.rebuildActive();
   }
 
@@ -260,32 +212,7 @@ export class DetectionEngine {
     if (counted && def.condition.kind === 'sequence') addSequenceStep(s, t, def.condition.min + SAMPLE_LIMIT);
     if (matched) {
       pushRecent(s, e.id, t);
-      if (def.condition.kind === 'baseline') {
-        const dv = distinctValueOf(def.condition.field, e);
-        if (dv !== undefined) {
-          // Counted here, judged by the global stage over every partition's values.
-          if (rule.partial) {
-            if (rule.partial.values.length < DISTINCT_CAP) rule.partial.values.push([dv, t]);
-          } else addBaselineValue(s, dv, t, this.watermark, rule.windowMs, def.condition);
-        }
-      } else if (def.condition.kind === 'distinct') {
-        const dv = distinctValueOf(def.condition.field, e);
-        if (dv !== undefined) {
-          addDistinct(
-            s,
-            dv,
-            t,
-            def.condition.maxPerValue === undefined ? 1 : def.condition.maxPerValue + 1,
-            distinctCapOf(def.condition.gt),
-          );
-          if (rule.partial && rule.partial.values.length < DISTINCT_CAP) rule.partial.values.push([dv, t]);
-        }
-      } else if (def.condition.kind === 'consecutive' && e.type !== EventType.JUNK_REQUESTS_AGGREGATED) {
-        // An aggregate stands for repeats from one client whose first request was recorded in
-        // full: never a step of a run (nor a break in one); it counts in the alert's count only.
-        const dv = distinctValueOf(def.condition.field, e);
-        if (dv !== undefined) addConsecutive(s, dv, t, rule.windowMs);
-      }
+      recordValue(rule, s, e, t, this.watermark);
       if (s.alert) {
         s.alert.count += w;
         if (t > s.alert.lastSeen) s.alert.lastSeen = t;
@@ -493,15 +420,6 @@ export class DetectionEngine {
       }
     }
   }
-}
-
-/** Whether events of this type can count for the rule at all (its match, ratio denominator or sequence steps). */
-function reaches(def: RuleDefinition, type: EventType): boolean {
-  const c = def.condition;
-  if (def.match.types.includes(type)) return true;
-  if (c.kind === 'ratio') return c.totalTypes === undefined || c.totalTypes.includes(type);
-  if (c.kind === 'sequence') return c.after.types.includes(type);
-  return false;
 }
 
 const activeKey = (ruleId: string, kv: string): string => `${ruleId}\u0000${kv}`;

@@ -1,0 +1,100 @@
+import { EVENT_TYPES, EventType, type EventEnvelope } from '@vigil/contracts';
+import { addBaselineValue } from './baseline-state';
+import { addConsecutive } from './consecutive-state';
+import { newPending, STAGE_KEYS, type CompiledRule, type EngineStage } from './engine-types';
+import { compileMatch, compileTotal, distinctValueOf } from './event-fields';
+import { compileProfile, isProfileCondition } from './profile-state';
+import { DISTINCT_CAP, type RuleDefinition, type RuleSet } from './rule-definition';
+import { addDistinct, bucketMsOf, distinctCapOf, type KeyState } from './window-state';
+
+/*
+ * The rules as one engine runs them: the stage's share of the rule set compiled (a rule whose id,
+ * version and definition are unchanged keeps its windows, open alerts and profiles across a
+ * reload), the rules each event type can reach, and what a matching event records beyond its
+ * count (distinct, baseline and consecutive values).
+ */
+
+/** Compiles the rules this stage evaluates (and, in the `user` stage, the global rules it only counts). */
+export function compileRules(
+  ruleSet: RuleSet,
+  stage: EngineStage,
+  previous: CompiledRule[],
+  maxKeys: number,
+): CompiledRule[] {
+  const old = new Map(previous.map((r) => [r.def.id, r]));
+  const evaluated = STAGE_KEYS[stage];
+  const counted = stage === 'user' ? ['global'] : [];
+  return ruleSet.rules
+    .filter((def) => def.enabled && (evaluated.includes(def.key) || counted.includes(def.key)))
+    .map((def) => {
+      const prev = old.get(def.id);
+      const keep =
+        prev && prev.def.version === def.version && JSON.stringify(prev.def) === JSON.stringify(def);
+      return {
+        def,
+        windowMs: def.window.seconds * 1000,
+        bucketMs: bucketMsOf(def.window.seconds, def.window.type === 'tumbling'),
+        tumbling: def.window.type === 'tumbling',
+        match: compileMatch(def),
+        total:
+          def.condition.kind === 'ratio' || def.condition.kind === 'sequence' ? compileTotal(def) : undefined,
+        ...(isProfileCondition(def.condition)
+          ? { profile: keep && prev.profile ? prev.profile : compileProfile(def.condition, maxKeys) }
+          : {}),
+        keys: keep ? prev.keys : new Map<string, KeyState>(),
+        ...(counted.includes(def.key) ? { partial: keep && prev.partial ? prev.partial : newPending() } : {}),
+        ...(stage === 'global' ? { merged: keep && prev.merged ? prev.merged : new Map() } : {}),
+      };
+    });
+}
+
+/** Per event type, the rules it can reach (match, ratio denominator, sequence step), in rule order. */
+export function rulesByType(rules: CompiledRule[]): Map<string, CompiledRule[]> {
+  return new Map(EVENT_TYPES.map((type) => [type, rules.filter((r) => reaches(r.def, type))]));
+}
+
+/** Whether events of this type can count for the rule at all (its match, ratio denominator or sequence steps). */
+function reaches(def: RuleDefinition, type: EventType): boolean {
+  const c = def.condition;
+  if (def.match.types.includes(type)) return true;
+  if (c.kind === 'ratio') return c.totalTypes === undefined || c.totalTypes.includes(type);
+  if (c.kind === 'sequence') return c.after.types.includes(type);
+  return false;
+}
+
+/** What a matching event records beyond its count: its distinct, baseline or consecutive value. */
+export function recordValue(
+  rule: CompiledRule,
+  s: KeyState,
+  e: EventEnvelope,
+  t: number,
+  watermark: number,
+): void {
+  const def = rule.def;
+  if (def.condition.kind === 'baseline') {
+    const dv = distinctValueOf(def.condition.field, e);
+    if (dv !== undefined) {
+      // Counted here, judged by the global stage over every partition's values.
+      if (rule.partial) {
+        if (rule.partial.values.length < DISTINCT_CAP) rule.partial.values.push([dv, t]);
+      } else addBaselineValue(s, dv, t, watermark, rule.windowMs, def.condition);
+    }
+  } else if (def.condition.kind === 'distinct') {
+    const dv = distinctValueOf(def.condition.field, e);
+    if (dv !== undefined) {
+      addDistinct(
+        s,
+        dv,
+        t,
+        def.condition.maxPerValue === undefined ? 1 : def.condition.maxPerValue + 1,
+        distinctCapOf(def.condition.gt),
+      );
+      if (rule.partial && rule.partial.values.length < DISTINCT_CAP) rule.partial.values.push([dv, t]);
+    }
+  } else if (def.condition.kind === 'consecutive' && e.type !== EventType.JUNK_REQUESTS_AGGREGATED) {
+    // An aggregate stands for repeats from one client whose first request was recorded in
+    // full: never a step of a run (nor a break in one); it counts in the alert's count only.
+    const dv = distinctValueOf(def.condition.field, e);
+    if (dv !== undefined) addConsecutive(s, dv, t, rule.windowMs);
+  }
+}
