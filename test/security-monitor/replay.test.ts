@@ -41,7 +41,11 @@ import {
 type Fixture = Awaited<ReturnType<typeof monitorFixture>>;
 
 // Three hours back: every window (the longest is an hour) has closed by the time the stream is read.
-const BASE = Date.now() - 3 * 3600_000;
+// On a 10-minute boundary: the baseline rule counts aligned 10-minute periods, and the 80-account
+// burst at 3300-3360 s must fall inside one (unaligned, one run in ten split it across two periods,
+// neither above the cold-start 60 accounts, and failing-accounts-above-baseline stayed quiet).
+const PERIOD_MS = 600_000;
+const BASE = Math.floor((Date.now() - 3 * 3600_000) / PERIOD_MS) * PERIOD_MS;
 const at = (s: number) => new Date(BASE + s * 1000);
 
 function stream(): EventEnvelope[] {
