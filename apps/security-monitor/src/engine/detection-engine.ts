@@ -13,6 +13,7 @@ import {
 import { restoreSnapshot, toSnapshot } from './engine-snapshot';
 import { DueQueue } from './due-queue';
 import { EventClock } from './event-clock';
+import { eventTimeMs } from './event-time';
 import { compileAllowlist, keyValueOf, weightOf } from './event-fields';
 import { drainPartialCounts, mergePartialCounts, type MergeTarget } from './partial-counts';
 import type { RuleKeyKind, RuleSet } from './rule-definition';
@@ -91,7 +92,7 @@ export class DetectionEngine {
    * two records): only the rules of that key kind see it, so each counts it once.
    */
   process(e: EventEnvelope, source?: number, kind?: RuleKeyKind): EngineAlert[] {
-    const t = Date.parse(e.occurredAt);
+    const t = eventTimeMs(e.occurredAt);
     if (t < this.watermark) {
       this.lateDropped++;
       return NO_ALERTS;
@@ -224,7 +225,12 @@ export class DetectionEngine {
       // Kept aside now: a long step (a backlog) may expire the bucket before the step ends.
       const idx = Math.floor(t / bucketMs);
       const i = s.b.lastIndexOf(idx);
-      rule.partial.buckets.set(idx, [s.c[i], s.d ? s.d[i] : 0, s.f[i]]);
+      const kept = rule.partial.buckets.get(idx); // updated in place: drainPartials copies and starts afresh
+      if (kept) {
+        kept[0] = s.c[i];
+        kept[1] = s.d ? s.d[i] : 0;
+        kept[2] = s.f[i];
+      } else rule.partial.buckets.set(idx, [s.c[i], s.d ? s.d[i] : 0, s.f[i]]);
       if (t > rule.partial.tmax) rule.partial.tmax = t;
       if (matched && rule.partial.samples.length < SAMPLE_LIMIT) rule.partial.samples.push([e.id, t]);
       return;

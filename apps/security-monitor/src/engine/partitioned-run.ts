@@ -13,6 +13,7 @@ import {
   type EngineOptions,
   type PartialCounts,
 } from './detection-engine';
+import { eventTimeMs } from './event-time';
 import { compileKeyedForwarding } from './keyed-forwarding';
 import type { KeyedKind, RuleSet } from './rule-definition';
 
@@ -88,7 +89,7 @@ export function runPartitioned(
     () => [],
   );
   const next = inputs.map(() => 0);
-  const timeOf = (e: EventEnvelope) => Date.parse(e.occurredAt);
+  const timeOf = (e: EventEnvelope) => eventTimeMs(e.occurredAt);
   const stepMs = stepSeconds * 1000;
   let until = events.length ? Math.min(...events.map(timeOf)) : 0;
   const idleRound = (to: number) => {

@@ -56,6 +56,23 @@ export interface KeyState {
 
 export const SAMPLE_LIMIT = 10;
 
+/*
+ * Array edits on the hot path without splice's garbage: splice returns a new array of what it
+ * removed on every call (even nothing), and most edits are an append or dropping one at the front.
+ */
+
+/** Inserts v at index i (an append when i is the length). */
+export function insertAt<T>(a: T[], i: number, v: T): void {
+  if (i === a.length) a.push(v);
+  else a.splice(i, 0, v);
+}
+
+/** Drops the first n elements. */
+export function dropFront<T>(a: T[], n: number): void {
+  if (n === 1) a.shift();
+  else if (n > 1) a.splice(0, n);
+}
+
 export function bucketMsOf(windowSeconds: number, tumbling = false): number {
   if (!tumbling) return Math.max(1000, Math.floor((windowSeconds * 1000) / 60));
   // Tumbling windows start on bucket boundaries: the bucket is a whole number of seconds dividing W.
@@ -96,10 +113,10 @@ export function addCounts(s: KeyState, idx: number, numerator: number, denominat
   let i = s.b.length - 1;
   while (i >= 0 && s.b[i] > idx) i--;
   if (i < 0 || s.b[i] !== idx) {
-    s.b.splice(i + 1, 0, idx);
-    s.c.splice(i + 1, 0, 0);
-    s.f.splice(i + 1, 0, Infinity);
-    s.d?.splice(i + 1, 0, 0);
+    insertAt(s.b, i + 1, idx);
+    insertAt(s.c, i + 1, 0);
+    insertAt(s.f, i + 1, Infinity);
+    if (s.d) insertAt(s.d, i + 1, 0);
     i++;
   }
   s.c[i] += numerator;
@@ -155,16 +172,16 @@ export function expire(s: KeyState, watermark: number, windowMs: number, bucketM
   while (n < s.b.length && s.b[n] <= lo) n++;
   if (n) {
     s.ws = undefined;
-    s.b.splice(0, n);
-    s.c.splice(0, n);
-    s.f.splice(0, n);
-    s.d?.splice(0, n);
+    dropFront(s.b, n);
+    dropFront(s.c, n);
+    dropFront(s.f, n);
+    if (s.d) dropFront(s.d, n);
   }
   if (s.seq && n) {
     const cutoff = watermark - windowMs;
     let k = 0;
     while (k < s.seq.length && s.seq[k] <= cutoff) k++;
-    if (k) s.seq.splice(0, k);
+    dropFront(s.seq, k);
   }
   if (s.ct) expireConsecutive(s, watermark, windowMs);
   // Distinct values can only have gone stale if a bucket did (every value's time is in one).
@@ -190,8 +207,8 @@ export function addSequenceStep(s: KeyState, t: number, keep: number): void {
   const seq = s.seq!;
   let i = seq.length - 1;
   while (i >= 0 && seq[i] > t) i--;
-  seq.splice(i + 1, 0, t);
-  if (seq.length > keep) seq.splice(0, seq.length - keep);
+  insertAt(seq, i + 1, t);
+  if (seq.length > keep) dropFront(seq, seq.length - keep);
 }
 
 /** `after` events in the window ending at t, up to and including t. */
@@ -234,8 +251,8 @@ export function addDistinct(s: KeyState, value: string, t: number, keep: number,
   }
   let i = ts.length - 1;
   while (i >= 0 && ts[i] > t) i--;
-  ts.splice(i + 1, 0, t);
-  if (ts.length > keep) ts.splice(0, ts.length - keep);
+  insertAt(ts, i + 1, t);
+  if (ts.length > keep) dropFront(ts, ts.length - keep);
 }
 
 /** Distinct values qualifying in the window ending at t, and the time span their events cover. */
