@@ -8,6 +8,8 @@
  * Failed logins carry a password fingerprint, as the gateway's do (one password per account and
  * try, and 1 in 50 from one sprayed password), so the keyed fingerprint rule costs what it would.
  * BENCH_WITHOUT_RULES=id,id runs without those rules (to measure what one costs, in the same minutes).
+ * Each round also runs the engine without the password-fingerprint rule, interleaved, so the
+ * rule's cost (issue 19) is the difference of two medians from the same minutes.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -23,9 +25,10 @@ const IPS = 10_000;
 const SPAN_MS = 10 * 60_000;
 
 const WITHOUT = new Set((process.env.BENCH_WITHOUT_RULES ?? '').split(',').filter(Boolean));
-const benchRules = () => {
+const FINGERPRINT_RULE = 'password-spray-shared-password';
+const benchRules = (without: ReadonlySet<string> = WITHOUT) => {
   const all = defaultRules();
-  return { ...all, rules: all.rules.filter((r) => !WITHOUT.has(r.id)) };
+  return { ...all, rules: all.rules.filter((r) => !without.has(r.id)) };
 };
 
 const id = (i: number) => `0190a1b2-0000-7000-8000-${i.toString(16).padStart(12, '0')}`;
@@ -102,8 +105,8 @@ interface Round {
   alerts: number;
 }
 
-function engineRound(events: EventEnvelope[]): Round {
-  const engine = new DetectionEngine(benchRules());
+function engineRound(events: EventEnvelope[], without?: ReadonlySet<string>): Round {
+  const engine = new DetectionEngine(benchRules(without));
   let alerts = 0;
   const cpu = process.cpuUsage();
   for (let i = 0; i < events.length; i++) alerts += engine.process(events[i]).length;
@@ -152,14 +155,20 @@ function main(): void {
   const events = traffic(EVENTS);
   const engine: Round[] = [];
   const ceiling: Round[] = [];
+  const noFingerprint: Round[] = [];
+  const withoutFingerprint = new Set([...WITHOUT, FINGERPRINT_RULE]);
   for (let r = 0; r < ROUNDS; r++) {
     gc();
     ceiling.push(ceilingRound(events));
     gc();
     engine.push(engineRound(events));
+    gc();
+    noFingerprint.push(engineRound(events, withoutFingerprint));
   }
   const e = median(engine.map((r) => r.cpuRate));
   const c = median(ceiling.map((r) => r.cpuRate));
+  const nf = median(noFingerprint.map((r) => r.cpuRate));
+  const fpCostUs = 1e6 / e - 1e6 / nf;
   const flood = oneShotIps(1_000_000);
   const rules = benchRules().rules.length;
   const cpuModel = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
@@ -176,6 +185,10 @@ median of ${ROUNDS} interleaved rounds, rate per CPU-second of this process.
 |---|---|---|---|---|
 | ceiling: Date.parse + one Map counter per event | **${Math.round(c)} events/s** | ${(1e6 / c).toFixed(2)} µs | ${Math.round(Math.min(...ceiling.map((r) => r.cpuRate)))}–${Math.round(Math.max(...ceiling.map((r) => r.cpuRate)))} | 1.00× |
 | detection engine, all default rules | **${Math.round(e)} events/s** | ${(1e6 / e).toFixed(2)} µs | ${Math.round(Math.min(...engine.map((r) => r.cpuRate)))}–${Math.round(Math.max(...engine.map((r) => r.cpuRate)))} | ${(e / c).toFixed(2)}× |
+| the same without ${FINGERPRINT_RULE} | ${Math.round(nf)} events/s | ${(1e6 / nf).toFixed(2)} µs | ${Math.round(Math.min(...noFingerprint.map((r) => r.cpuRate)))}–${Math.round(Math.max(...noFingerprint.map((r) => r.cpuRate)))} | ${(nf / c).toFixed(2)}× |
+
+The password-fingerprint rule (issue 19) costs **${fpCostUs.toFixed(2)} µs per event** here (${((100 * fpCostUs) / (1e6 / e)).toFixed(1)}% of the engine's time per event;
+the difference of two medians of interleaved rounds, so within the rounds' spread it may read as nothing or less).
 
 Alert transitions per round: ${engine[0].alerts} (the same every round: ${engine.every((r) => r.alerts === engine[0].alerts) ? 'yes' : 'NO'}). The generator is a plain
 LCG that makes some users and IPs hot, so a few hundred keys cross a threshold and stay above it:
