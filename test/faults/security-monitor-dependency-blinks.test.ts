@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import type { EventEnvelope } from '@vigil/contracts';
 import { EventProducer } from '@vigil/kafka';
 import { testKafka, waitFor } from '@vigil/testing';
+import { DetectionService } from '../../apps/security-monitor/src/detection/detection.service';
 import { PgCluster } from '../support/pg-cluster';
 import { dlqDepth, FAULT_TEST_TIMEOUT_MS, FaultBroker, outage, publishUntilLanded } from './support';
 import {
@@ -117,7 +118,7 @@ async function attackThroughFault(
         )
         .catch((e) => ({ rows: [String(e)] }));
       console.log(
-        `[fault] ${seen}/${VICTIMS} alerts seen by the collector, ${logged} logged firing (${alerts!.events.length} alert events in all)\nends ${ends.join(' ')}\nstate ${JSON.stringify(state.rows)}\n` +
+        `[fault] ${seen}/${VICTIMS} alerts seen by the collector, ${logged} logged firing (${alerts!.events.length} alert events in all)\nengines ${JSON.stringify(t!.app.get(DetectionService).stats())}\nends ${ends.join(' ')}\nstate ${JSON.stringify(state.rows)}\n` +
           notable
             .slice(-30)
             .map(
