@@ -94,6 +94,15 @@ describe('auth-gateway: security actions across instances', () => {
     });
     await send(block);
     expect(await until(block.id)).toBe('applied');
+    // The block itself is audited, as an admin's is: IP_BLOCKED, trigger security_action, no actor.
+    const blocked = await tap.waitFor('IP_BLOCKED', (e) => e.attributes.ip === ip);
+    expect(blocked).toMatchObject({
+      outcome: 'success',
+      reason: 'security_action',
+      attributes: { ip, trigger: 'security_action', ttlSeconds: 600 },
+    });
+    expect(blocked.actor).toBeUndefined();
+    expect(Date.parse(blocked.attributes.blockedUntil) - Date.parse(blocked.occurredAt)).toBeGreaterThan(590_000);
     for (const g of [a, b]) {
       const res = await login(g, 'grace', GRACE.password, ip);
       expect(res.status).toBe(403);

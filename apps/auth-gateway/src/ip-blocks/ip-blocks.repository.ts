@@ -44,18 +44,20 @@ export class IpBlocksRepository {
     return rows[0];
   }
 
-  /** The monitor's block: extends a running one, never shortens it. */
+  /** The monitor's block: extends a running one, never shortens it. Returns the entry as it now stands. */
   async blockBySecurityAction(
     q: Queryable,
     b: { ip: string; ttlSeconds: number; alertId?: string; actionEventId: string },
-  ): Promise<void> {
-    await q.query(
+  ): Promise<IpBlockRow> {
+    const { rows } = await q.query<IpBlockRow>(
       `INSERT INTO ip_blocks (ip, blocked_until, reason, alert_id, action_event_id)
          VALUES ($1::inet, now() + make_interval(secs => $2::int), 'security_action', $3, $4)
          ON CONFLICT (ip) DO UPDATE SET blocked_until = greatest(ip_blocks.blocked_until, EXCLUDED.blocked_until),
-                                        alert_id = EXCLUDED.alert_id, action_event_id = EXCLUDED.action_event_id`,
+                                        alert_id = EXCLUDED.alert_id, action_event_id = EXCLUDED.action_event_id
+         RETURNING ${COLUMNS}`,
       [b.ip, b.ttlSeconds, b.alertId ?? null, b.actionEventId],
     );
+    return rows[0];
   }
 
   /** Lifts the entry for exactly this address or network; undefined when none is in force. */

@@ -135,12 +135,25 @@ export class SecurityActionsService {
     const ttl = a.ttlSeconds ?? this.config.securityActionDefaultTtlSeconds;
     const ctx: ActionContext = { alertId: a.alertId };
     if (a.action === 'BLOCK_IP') {
-      await this.ipBlocks.blockBySecurityAction(sql, {
+      const row = await this.ipBlocks.blockBySecurityAction(sql, {
         ip: a.target.value,
         ttlSeconds: ttl,
         alertId: a.alertId,
         actionEventId: command.id,
       });
+      // The enforcement is audited like an admin's block (IP_BLOCKED), in the same transaction.
+      await this.outbox.append(sql, [
+        gatewayEvent('IP_BLOCKED', {
+          outcome: 'success',
+          reason: 'security_action',
+          attributes: {
+            ip: row.ip,
+            trigger: 'security_action',
+            ttlSeconds: ttl,
+            blockedUntil: row.blocked_until.toISOString(),
+          },
+        }),
+      ]);
       return { result: 'applied' };
     }
     const user = await this.users.findById(sql, a.target.value, { forUpdate: true });
