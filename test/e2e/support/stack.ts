@@ -1,7 +1,9 @@
 /**
  * The three HTTP services in one test process, wired as in production: the auth-gateway (real
  * PostgreSQL schema, its own auth topic), and the audit-writer and security-monitor verifying its
- * tokens against its live JWKS and reading its auth events (their revocation deny-lists).
+ * tokens against its live JWKS and reading its auth events (their revocation deny-lists). With
+ * `detection`, the monitor also detects on those events and the gateway takes the monitor's
+ * actions (one auth topic, one actions topic, as deployed).
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -14,10 +16,25 @@ import { startGateway, type Gateway } from '../../auth-gateway/support/gateway';
 import { bootMonitor, monitorFixture, type MonitorApp } from '../../security-monitor/support';
 import { adminToken, createUser, ipFor, login } from '../../auth-gateway/support/http';
 
+export type MonitorFixture = Awaited<ReturnType<typeof monitorFixture>>;
+
+export interface StackOptions {
+  /** The monitor detects on the gateway's auth events, and the gateway applies the monitor's actions. */
+  detection?: boolean;
+  gatewayEnv?: Record<string, string>;
+  monitorEnv?: Record<string, string>;
+  /** Runs once the monitor's topics and rules file exist, before any service starts. */
+  before?: (fx: MonitorFixture) => Promise<void>;
+}
+
 export interface Stack {
   gw: Gateway;
   writer: TestApp;
   monitor: MonitorApp;
+  /** The monitor's topics, schema and rules file. */
+  fx: MonitorFixture;
+  /** The topics the gateway writes its auth events to and takes security actions from. */
+  topics: { auth: string; actions: string };
   admin: string;
   /** The writer's settings, to start another instance (a restart) reading the same topic. */
   writerEnv: Record<string, string>;
@@ -25,28 +42,46 @@ export interface Stack {
   user(
     name: string,
     roles: string[],
-  ): Promise<{ id: string; session(): Promise<{ access: string; refresh: string }> }>;
+  ): Promise<{
+    id: string;
+    /** The user's password (every stack user has the same one). */
+    password: string;
+    session(): Promise<{ access: string; refresh: string }>;
+  }>;
   close(): Promise<void>;
 }
 
 const PASSWORD = 'Quiet-Harbor-Lantern-42';
 let ips = 0;
 
-export async function startStack(name: string): Promise<Stack> {
-  const gw = await startGateway();
+export async function startStack(name: string, opts: StackOptions = {}): Promise<Stack> {
+  const fx = await monitorFixture(name);
+  await opts.before?.(fx);
+  const gw = await startGateway({
+    env: {
+      ...(opts.detection
+        ? { KAFKA_TOPIC_AUTH_EVENTS: fx.input, KAFKA_TOPIC_SECURITY_ACTIONS: fx.actions }
+        : {}),
+      ...opts.gatewayEnv,
+    },
+  });
+  const topics = opts.detection ? { auth: fx.input, actions: fx.actions } : gw.topics;
   await gw.app.listen(0, '127.0.0.1');
   const jwks = `${(await gw.app.getUrl()).replace('[::1]', '127.0.0.1')}/.well-known/jwks.json`;
-  await createTopics([gw.topics.auth, dlqTopic(gw.topics.auth)], 3).catch(() => undefined);
+  if (!opts.detection) await createTopics([topics.auth, dlqTopic(topics.auth)], 3).catch(() => undefined);
   const writerEnv = {
-    AUDIT_TOPICS: gw.topics.auth,
-    AUTH_EVENTS_TOPIC: gw.topics.auth,
-    KAFKA_GROUP_ID: `${name}-writer-${gw.topics.auth}`,
+    AUDIT_TOPICS: topics.auth,
+    AUTH_EVENTS_TOPIC: topics.auth,
+    KAFKA_GROUP_ID: `${name}-writer-${topics.auth}`,
     AUTH_JWKS_URL: jwks,
     AUDIT_KEY_DIR: mkdtempSync(path.join(os.tmpdir(), `vigil-${name}-keys-`)),
   };
   const writer = await startApp('audit-writer', writerEnv);
-  const fx = await monitorFixture(name);
-  const monitor = await bootMonitor(fx, { AUTH_EVENTS_TOPIC: gw.topics.auth, AUTH_JWKS_URL: jwks });
+  const monitor = await bootMonitor(fx, {
+    AUTH_EVENTS_TOPIC: topics.auth,
+    AUTH_JWKS_URL: jwks,
+    ...opts.monitorEnv,
+  });
   for (const [what, server] of [
     ['writer', writer.app.getHttpServer()],
     ['monitor', monitor.app.getHttpServer()],
@@ -61,12 +96,15 @@ export async function startStack(name: string): Promise<Stack> {
     gw,
     writer,
     monitor,
+    fx,
+    topics,
     admin,
     writerEnv,
     async user(username, roles) {
       const id = await createUser(gw, admin, { username, password: PASSWORD, roles });
       return {
         id,
+        password: PASSWORD,
         async session() {
           const res = await login(gw, username, PASSWORD, ipFor(100 + ips++));
           if (res.status !== 200)
