@@ -146,10 +146,7 @@ describe('e2e: attacks through the gateway, one alert each, a signed response en
     await db.connect();
   });
   afterAll(async () => {
-    await alerts?.stop();
-    await actions?.stop();
-    await tap?.stop();
-    await db?.end();
+    await Promise.all([alerts?.stop(), actions?.stop(), tap?.stop(), db?.end()]);
     await s?.close();
     rmSync(keyDir, { recursive: true, force: true });
   });

@@ -85,12 +85,13 @@ export interface Collector<T> {
 
 /** Collects every event published on a topic from the beginning, as decoded contract events. */
 export async function collect<T extends EventEnvelope = AlertEvent>(topic: string): Promise<Collector<T>> {
-  // Enough retries to ride out a broker outage of a fault suite (KafkaJS restarts a consumer whose retries ran out).
+  // Enough retries to ride out a broker outage of a fault suite (KafkaJS restarts a consumer whose
+  // retries ran out); a short fetch wait, as stopping waits for the fetch in flight (default 5 s).
   const consumer = createKafka({
     clientId: 'vigil-test-collector',
     brokers: kafkaBrokers(),
     retries: 30,
-  }).consumer({ groupId: `test-collect-${uniqueTopic('g')}` });
+  }).consumer({ groupId: `test-collect-${uniqueTopic('g')}`, maxWaitTimeInMs: 500 });
   const got: T[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

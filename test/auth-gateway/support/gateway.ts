@@ -134,7 +134,12 @@ export class TopicTap {
   async start(): Promise<this> {
     // As the fixtures' principal (the environment's KAFKA_USERNAME/KAFKA_PASSWORD[_FILE]); no logger: silent.
     const kafka = createKafka({ clientId: 'vigil-test-tap', brokers: this.brokers });
-    this.consumer = kafka.consumer({ groupId: `tap-${randomUUID()}`, allowAutoTopicCreation: false });
+    // A short fetch wait: stopping waits for the fetch in flight (KafkaJS's default wait is 5 s).
+    this.consumer = kafka.consumer({
+      groupId: `tap-${randomUUID()}`,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 500,
+    });
     await this.consumer.connect();
     await waitFor(
       async () => {

@@ -114,9 +114,8 @@ export async function startStack(name: string, opts: StackOptions = {}): Promise
       };
     },
     async close() {
-      await monitor?.close();
-      await fx.db.drop();
-      await writer?.close();
+      // The writer and the monitor do not depend on each other: they stop side by side.
+      await Promise.all([monitor?.close().then(() => fx.db.drop()), writer?.close()]);
       await gw?.close();
     },
   };
