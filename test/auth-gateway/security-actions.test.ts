@@ -102,7 +102,9 @@ describe('auth-gateway: security actions across instances', () => {
       attributes: { ip, trigger: 'security_action', ttlSeconds: 600 },
     });
     expect(blocked.actor).toBeUndefined();
-    expect(Date.parse(blocked.attributes.blockedUntil) - Date.parse(blocked.occurredAt)).toBeGreaterThan(590_000);
+    expect(Date.parse(blocked.attributes.blockedUntil) - Date.parse(blocked.occurredAt)).toBeGreaterThan(
+      590_000,
+    );
     for (const g of [a, b]) {
       const res = await login(g, 'grace', GRACE.password, ip);
       expect(res.status).toBe(403);
