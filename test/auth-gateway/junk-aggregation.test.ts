@@ -157,7 +157,10 @@ describe('auth-gateway: cheap junk is counted per client, not one audit row each
         what: 'token-validation-failures-per-ip firing for the flooding IP',
       },
     );
-    expect(fired.attributes.count).toBeGreaterThan(REQUESTS / 10); // one event plus the first aggregate: far more than 2
+    // One event plus the first aggregate's count: more than the IP's rows (the full event and every
+    // aggregate). How many requests the first 2 s window holds depends on the machine's load.
+    const rowsForIp = await stored(ip, 'TOKEN_VALIDATION_FAILED');
+    expect(fired.attributes.count).toBeGreaterThan(rowsForIp.full + rowsForIp.aggregates);
     expect(ofRule(alerts.events, 'token-validation-failures-per-ip', other)).toEqual([]); // 3 failures: below the rule
   });
 
