@@ -477,9 +477,16 @@ describe('the whole system under steady load, each service SIGKILLed in turn', (
           );
         });
         const leftEvents = load.unanswered.filter((u) => byRequest.has(u.requestId)).length;
-        const perKey = new Map<string, number>();
+        // An alert is its event id: a transition re-published after the monitor's SIGKILL (sent, state
+        // not saved yet, replayed) carries the same id (alert-events.ts), which consumers dedupe on.
+        const firingIds = new Map<string, Set<string>>();
         for (const a of firing())
-          perKey.set(a.attributes.key.value, (perKey.get(a.attributes.key.value) ?? 0) + 1);
+          firingIds.set(
+            a.attributes.key.value,
+            (firingIds.get(a.attributes.key.value) ?? new Set()).add(a.id),
+          );
+        const perKey = new Map([...firingIds].map(([k, set]) => [k, set.size]));
+        const redelivered = alerts.events.length - new Set(alerts.events.map((a) => a.id)).size;
         const dlq = await dlqDepth([
           topics.auth,
           topics.alerts,
@@ -490,8 +497,8 @@ describe('the whole system under steady load, each service SIGKILLed in turn', (
         const report = await verifyStore(db, writerDb.schema, loadKeyring(auditKeys));
         console.log(
           `[fault] at the end (${at()}): ${load.summary()} (${leftEvents} of the unanswered left an event: committed before the kill), ${load.other.length} other answers; ` +
-            `outbox ${o.total} events (${o.pending} pending, ${o.failed} failed), ${alertTotal} alerts on the topic, audit_logs ${audit.length} rows (${new Set(auditIds).size} distinct event ids), ` +
-            `${load.victimsDone.length} accounts brute-forced, ${perKey.size} alerted (${[...perKey.values()].filter((n) => n > 1).length} more than once), DLQ ${dlq}, ` +
+            `outbox ${o.total} events (${o.pending} pending, ${o.failed} failed), ${alertTotal} alert records on the topic (${redelivered} of them redelivered copies with the same event id), audit_logs ${audit.length} rows (${new Set(auditIds).size} distinct event ids), ` +
+            `${load.victimsDone.length} accounts brute-forced, ${perKey.size} alerted (${[...perKey.values()].filter((n) => n > 1).length} by more than one distinct alert), DLQ ${dlq}, ` +
             `${report.chains.length} chains: ${report.validRows}/${report.rows} rows valid`,
         );
 
