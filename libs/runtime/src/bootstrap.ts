@@ -6,6 +6,7 @@ import { ConfigError, type TrustProxy } from '@vigil/config';
 import { createLogger, httpMetricsMiddleware, NestWinstonLogger } from '@vigil/telemetry';
 import { accessLogMiddleware, requestContextMiddleware } from './http-context';
 import { securityHeaders } from './security-headers';
+import { answerParserErrorsAsProblems, hostileInputGuard } from './hostile-input';
 import { ProblemFilter } from './problem.filter';
 import type { BaseServiceConfig } from './service-config';
 
@@ -106,6 +107,8 @@ export async function createServiceApp<C extends BaseServiceConfig>(
   app.use(accessLogMiddleware(logger));
   app.useBodyParser('json', { limit: def.bodyLimit ?? '64kb' });
   app.useBodyParser('urlencoded', { limit: def.bodyLimit ?? '64kb', extended: false });
+  app.use(hostileInputGuard);
+  answerParserErrorsAsProblems(app.getHttpServer());
   app.useGlobalFilters(new ProblemFilter(logger));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   def.configure?.(app, config);

@@ -13,3 +13,4 @@ export * from './security-headers';
 export * from './release-announcer';
 export * from './openapi';
 export * from './health.openapi';
+export * from './hostile-input';
