@@ -2,6 +2,7 @@
  * libs/kafka against the real broker (integration tier: Kafka real, nothing mocked).
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import winston from 'winston';
 import { createEvent, dlqTopic, type EventEnvelope } from '@vigil/contracts';
@@ -123,6 +124,46 @@ describe('EventProducer → EventConsumer (real broker)', () => {
     expect(schema.headers?.['dlq-detail']?.toString()).not.toContain('P@ss-marker-dlq');
     await waitFor(async () => (await committedOffsets(`g-${topic}`, topic))[0] === '3', {
       what: 'offsets committed past all three',
+    });
+  });
+
+  it('hostile corpus (issue 18 item 3): two 600 KiB poison records in one chunk, and one refused by the broker once the DLQ headers are added, all reach the DLQ; the next good one is processed', async () => {
+    const topic = await topicPair('poison-large');
+    const good = login('after-large');
+    // Sent one per request, as a producer would; together they are more than one request may carry.
+    for (const key of ['big-1', 'big-2'])
+      await producer.send(topic, [{ key, value: Buffer.from(`{"pad":"${'p'.repeat(600 * 1024)}"`) }]);
+    // Just under the broker's 1 MiB limit: the DLQ copy, with its dlq-* headers, is over it.
+    const huge = Buffer.from(`{"pad":"${'q'.repeat(1_048_400 - 9)}"`);
+    await producer.send(topic, [{ key: 'huge', value: huge }]);
+    await producer.publish(topic, [good]);
+
+    const seen: string[] = [];
+    await consume(
+      topic,
+      `g-${topic}`,
+      async (events) => void seen.push(...events.map((e) => e.event.id)),
+    ).start();
+    await waitFor(() => seen.includes(good.id), {
+      timeoutMs: 30000,
+      what: 'the good event after the large poison',
+    });
+    const dlq = await readMessages(dlqTopic(topic), 3, 30000);
+    const byKey = new Map(dlq.map((m) => [m.key?.toString(), m]));
+    for (const key of ['big-1', 'big-2']) {
+      expect(byKey.get(key)?.headers?.['dlq-reason']?.toString()).toBe('schema_violation');
+      expect(byKey.get(key)?.value?.length).toBe(600 * 1024 + 9);
+    }
+    const omitted = byKey.get('huge')!;
+    expect(omitted.headers?.['dlq-reason']?.toString()).toBe('schema_violation');
+    expect(omitted.value).toBeNull();
+    expect(omitted.headers?.['dlq-value-omitted']?.toString()).toBe('too_large');
+    expect(omitted.headers?.['dlq-value-bytes']?.toString()).toBe(String(huge.length));
+    expect(omitted.headers?.['dlq-value-sha256']?.toString()).toBe(
+      createHash('sha256').update(huge).digest('hex'),
+    );
+    await waitFor(async () => (await committedOffsets(`g-${topic}`, topic))[0] === '4', {
+      what: 'offsets committed past all four',
     });
   });
 

@@ -1,4 +1,5 @@
-import type { Batch, Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { createHash } from 'node:crypto';
+import type { Batch, Consumer, IHeaders, Kafka, KafkaMessage, Message } from 'kafkajs';
 import type { Logger } from 'winston';
 import { decodeEvent, dlqTopic, type DecodeResult, type EventEnvelope } from '@vigil/contracts';
 import { runWithContext } from '@vigil/telemetry';
@@ -452,6 +453,29 @@ export class EventConsumer {
     );
   }
 
+  /**
+   * Sends DLQ records; one the broker refuses even alone (a record near the size limit, grown past
+   * it by the dlq-* headers: MESSAGE_TOO_LARGE) goes without its value, with its size and SHA-256
+   * in headers instead: the original stays at its offset in the source topic. Without this the
+   * refusal repeated on every redelivery and the partition never moved again.
+   */
+  private async sendDlqRecords(topic: string, messages: Message[]): Promise<void> {
+    try {
+      await this.opts.dlqProducer.send(topic, messages);
+      return;
+    } catch (err) {
+      if (classifyFailure(err) !== 'permanent') throw err;
+    }
+    for (const m of messages) {
+      try {
+        await this.opts.dlqProducer.send(topic, [m]);
+      } catch (err) {
+        if (classifyFailure(err) !== 'permanent') throw err;
+        await this.opts.dlqProducer.send(topic, [withoutValue(m)]);
+      }
+    }
+  }
+
   private async sendToDlq(topic: string, partition: number, failures: Failure[]): Promise<void> {
     const messages = failures.map((f) =>
       toDlqMessage(f.message, {
@@ -464,7 +488,7 @@ export class EventConsumer {
       }),
     );
     // If this throws, nothing is committed and the batch is redelivered: a DLQ outage loses nothing.
-    await this.opts.dlqProducer.send(dlqTopic(topic), messages);
+    await this.sendDlqRecords(dlqTopic(topic), messages);
     for (const f of failures) {
       kafkaMetrics().dlq.add(1, { topic, reason: f.reason });
       this.opts.logger.warn('message sent to DLQ', {
@@ -476,4 +500,19 @@ export class EventConsumer {
       });
     }
   }
+}
+
+/** A DLQ record with its value left out, saying so (size and SHA-256 of the value, for finding the original). */
+export function withoutValue(m: Message): Message {
+  const value = m.value === null || m.value === undefined ? Buffer.alloc(0) : Buffer.from(m.value);
+  return {
+    ...m,
+    value: null,
+    headers: {
+      ...m.headers,
+      'dlq-value-omitted': 'too_large',
+      'dlq-value-bytes': String(value.length),
+      'dlq-value-sha256': createHash('sha256').update(value).digest('hex'),
+    },
+  };
 }

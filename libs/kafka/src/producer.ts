@@ -87,14 +87,15 @@ export class EventProducer {
 
   /**
    * Sends prepared records (the DLQ and the outbox relay use this), in requests of at most
-   * MAX_PER_REQUEST records so a large batch stays under the broker's request size limit. On a
+   * MAX_PER_REQUEST records and MAX_REQUEST_BYTES, so a large batch stays under the broker's size
+   * limit (a chunk holding two 600 KiB records was refused whole, MESSAGE_TOO_LARGE, and the DLQ
+   * send behind it retried forever). On a
    * failure some earlier requests may have landed: callers resend, and consumers deduplicate.
    */
   async send(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
     try {
       const result: RecordMetadata[] = [];
-      for (let i = 0; i < messages.length; i += MAX_PER_REQUEST) {
-        const chunk = messages.slice(i, i + MAX_PER_REQUEST);
+      for (const chunk of requestsOf(messages)) {
         result.push(
           ...(await this.producer.send({
             topic,
@@ -111,4 +112,33 @@ export class EventProducer {
       throw err;
     }
   }
+}
+
+/** What one produce request may carry: under the broker's default message.max.bytes (1 MiB). */
+export const MAX_REQUEST_BYTES = 768 * 1024;
+
+function sizeOf(m: Message): number {
+  let n = 64 + (m.key?.length ?? 0) + (m.value?.length ?? 0);
+  for (const [k, v] of Object.entries(m.headers ?? {}))
+    n += k.length + (v === undefined ? 0 : String(v).length);
+  return n;
+}
+
+/** `messages` in order, split so each request holds at most MAX_PER_REQUEST records and MAX_REQUEST_BYTES (a larger record goes alone). */
+export function requestsOf(messages: Message[]): Message[][] {
+  const out: Message[][] = [];
+  let current: Message[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = sizeOf(m);
+    if (current.length && (current.length >= MAX_PER_REQUEST || bytes + size > MAX_REQUEST_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length) out.push(current);
+  return out;
 }
