@@ -7,11 +7,11 @@ import {
 } from '@nestjs/common';
 import type { Logger } from 'winston';
 import { normalizeRoles, type Role } from '@vigil/auth';
-import { normalizeUsername } from '@vigil/contracts';
 import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import { Db } from '@vigil/database';
 import type { AuthGatewayConfig } from '../config';
 import { VIA_API } from '../database/database.module';
+import { canonicalUsername } from './username';
 import { attemptedUsername, gatewayEvent, type RequestMeta } from '../events/gateway-event.factory';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import { PasswordHasher } from '../passwords/password-hasher';
@@ -53,7 +53,7 @@ export class UsersService implements OnApplicationBootstrap {
     actor: Actor | undefined,
     meta: RequestMeta | undefined,
   ): Promise<UserRow> {
-    const username = normalizeUsername(input.username);
+    const username = canonicalUsername(input.username);
     const email = input.email.trim();
     this.assertPasswordAcceptable(input.password, username, email);
     const hash = await this.hasher.hash(input.password);
