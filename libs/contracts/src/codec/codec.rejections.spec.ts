@@ -385,3 +385,48 @@ describe('decodeEvent rejects', () => {
     });
   });
 });
+
+// Hostile corpus (issue 18 item 3): what the audit store cannot hold as sent is refused, not stored altered.
+describe('decodeEvent refuses text the audit store would alter', () => {
+  const json = JSON.stringify(sampleEvent('FAILED_AUTH_LOGIN'));
+  const at = json.indexOf('"username":"') + '"username":"'.length;
+
+  it.each([
+    ['a lone continuation byte', [0x80]],
+    ['an overlong encoding of "/"', [0xc0, 0xaf]],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+    ['a truncated sequence', [0xe2, 0x82]],
+  ])(
+    'bytes that are not UTF-8 (%s) inside a username: invalid_json (they were decoded to U+FFFD and stored so)',
+    (_n, bytes) => {
+      const value = Buffer.concat([
+        Buffer.from(json.slice(0, at)),
+        Buffer.from(bytes),
+        Buffer.from(json.slice(at)),
+      ]);
+      expectRejected(decodeEvent(value), 'invalid_json', 'not valid UTF-8');
+    },
+  );
+
+  it.each([
+    ['a lone high surrogate', '\ud800'],
+    ['a lone low surrogate', 'x\udc00'],
+  ])('%s in a username or user agent: schema_violation (it was stored as U+FFFD)', (_n, text) => {
+    expectRejected(
+      decodeJson(variant('FAILED_AUTH_LOGIN', (e) => (e.subject.username = text))),
+      'schema_violation',
+      'subject.username',
+    );
+    expectRejected(
+      decodeJson(variant('FAILED_AUTH_LOGIN', (e) => (e.source.userAgent = text))),
+      'schema_violation',
+      'source.userAgent',
+    );
+  });
+
+  it('a well-formed pair (an emoji) and any other printable text still decode', () => {
+    expect(decodeJson(variant('FAILED_AUTH_LOGIN', (e) => (e.subject.username = 'ünï 😀 中文 ﷺ'))).ok).toBe(
+      true,
+    );
+  });
+});

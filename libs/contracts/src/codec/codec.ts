@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { plainToInstance } from 'class-transformer';
 import { Validator, ValidatorOptions } from 'class-validator';
 import { EventType, isEventType } from '../event-type/event-type';
@@ -100,10 +101,12 @@ function decodeWith(bytes: Uint8Array | string | null | undefined, check: Schema
   if (bytes === null || bytes === undefined || bytes.length === 0) return fail('empty', '(root): no bytes');
   const size = typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
   if (size > MAX_EVENT_BYTES) return fail('schema_violation', `(root): maxBytes ${MAX_EVENT_BYTES}`);
-  const text =
-    typeof bytes === 'string'
-      ? bytes
-      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+  const buffer =
+    typeof bytes === 'string' ? undefined : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  // JSON between systems is UTF-8 (RFC 8259 §8.1): other bytes would be decoded to U+FFFD and
+  // stored as such, not as sent.
+  if (buffer && !isUtf8(buffer)) return fail('invalid_json', '(root): not valid UTF-8');
+  const text = buffer ? buffer.toString('utf8') : (bytes as string);
   if (text.trim().length === 0) return fail('empty', '(root): only whitespace');
   let parsed: unknown;
   try {

@@ -15,9 +15,13 @@ export const ROLE_NAME = /^[A-Za-z0-9._:-]+$/;
 /** Service / component names: `auth-gateway`, `retention-worker`, `deploy-tool`. */
 export const SERVICE_NAME = /^[a-z][a-z0-9._-]*$/;
 
-/** Free text without control characters (usernames, user agents, summaries): no log injection. */
+/**
+ * Free text without control characters (usernames, user agents, summaries): no log injection. An
+ * unpaired UTF-16 surrogate is refused too: UTF-8 cannot carry it, so the audit store would hold
+ * U+FFFD instead of what was sent (hostile corpus, issue 18 item 3).
+ */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-export const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
+export const PRINTABLE = /^(?:[^\u0000-\u001f\u007f\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])+$/;
 
 /**
  * A route template or path, never with a query string or fragment: query strings can carry
