@@ -81,6 +81,22 @@ describe('EventProducer → EventConsumer (real broker)', () => {
     return c;
   }
 
+  /** Consumes the topic in its own group until the event `id` has been handled. */
+  async function consumeUntilSeen(
+    topic: string,
+    id: string,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<void> {
+    const seen: string[] = [];
+    await consume(
+      topic,
+      `g-${topic}`,
+      async (events) => void seen.push(...events.map((e) => e.event.id)),
+    ).start();
+    await waitFor(() => seen.includes(id), { what, ...(timeoutMs ? { timeoutMs } : {}) });
+  }
+
   it('delivers an event with key, event-time timestamp and W3C trace context headers', async () => {
     const topic = await topicPair('roundtrip');
     const event = login('Alice@Example.com');
@@ -103,13 +119,7 @@ describe('EventProducer → EventConsumer (real broker)', () => {
     ]);
     await producer.publish(topic, [good]);
 
-    const seen: string[] = [];
-    await consume(
-      topic,
-      `g-${topic}`,
-      async (events) => void seen.push(...events.map((e) => e.event.id)),
-    ).start();
-    await waitFor(() => seen.includes(good.id), { what: 'the good event after the poison ones' });
+    await consumeUntilSeen(topic, good.id, 'the good event after the poison ones');
 
     const dlq = await readMessages(dlqTopic(topic), 2);
     const reasons = dlq.map((m) => m.headers?.['dlq-reason']?.toString()).sort();
@@ -138,16 +148,7 @@ describe('EventProducer → EventConsumer (real broker)', () => {
     await producer.send(topic, [{ key: 'huge', value: huge }]);
     await producer.publish(topic, [good]);
 
-    const seen: string[] = [];
-    await consume(
-      topic,
-      `g-${topic}`,
-      async (events) => void seen.push(...events.map((e) => e.event.id)),
-    ).start();
-    await waitFor(() => seen.includes(good.id), {
-      timeoutMs: 30000,
-      what: 'the good event after the large poison',
-    });
+    await consumeUntilSeen(topic, good.id, 'the good event after the large poison', 30000);
     const dlq = await readMessages(dlqTopic(topic), 3, 30000);
     const byKey = new Map(dlq.map((m) => [m.key?.toString(), m]));
     for (const key of ['big-1', 'big-2']) {
