@@ -38,12 +38,16 @@ export function compileRules(
         match: compileMatch(def),
         total:
           def.condition.kind === 'ratio' || def.condition.kind === 'sequence' ? compileTotal(def) : undefined,
-        ...(isProfileCondition(def.condition)
-          ? { profile: keep && prev.profile ? prev.profile : compileProfile(def.condition, maxKeys) }
-          : {}),
+        // Every field present (undefined where unused): one shape for every rule (monomorphic reads).
+        profile: isProfileCondition(def.condition)
+          ? keep && prev.profile
+            ? prev.profile
+            : compileProfile(def.condition, maxKeys)
+          : undefined,
         keys: keep ? prev.keys : new Map<string, KeyState>(),
-        ...(counted.includes(def.key) ? { partial: keep && prev.partial ? prev.partial : newPending() } : {}),
-        ...(stage === 'global' ? { merged: keep && prev.merged ? prev.merged : new Map() } : {}),
+        evictCursor: undefined,
+        partial: counted.includes(def.key) ? (keep && prev.partial ? prev.partial : newPending()) : undefined,
+        merged: stage === 'global' ? (keep && prev.merged ? prev.merged : new Map()) : undefined,
       };
     });
 }

@@ -325,7 +325,7 @@ export class DetectionEngine {
       const rule = this.rules[ri];
       const s = rule.keys.get(kv)!;
       out.push(transition(rule, kv, s, 'resolved', at));
-      delete s.alert;
+      s.alert = undefined; // not delete: the state keeps its one shape
       this.active.delete(k);
     }
   }

@@ -81,8 +81,33 @@ export function bucketMsOf(windowSeconds: number, tumbling = false): number {
   return 1000;
 }
 
+/**
+ * Every key state has every field, in one order (unused ones undefined, never deleted): one hidden
+ * class for V8, so the engine's hot paths read them through monomorphic inline caches whatever
+ * the rule's condition (states shaped per condition made them megamorphic).
+ */
+function blankKeyState(): KeyState {
+  return {
+    b: [],
+    c: [],
+    f: [],
+    d: undefined,
+    maxT: -Infinity,
+    ri: [],
+    rt: [],
+    distinct: undefined,
+    seq: undefined,
+    ws: undefined,
+    bl: undefined,
+    ct: undefined,
+    cv: undefined,
+    cr: undefined,
+    alert: undefined,
+  };
+}
+
 export function newKeyState(condition: RuleCondition): KeyState {
-  const s: KeyState = { b: [], c: [], f: [], maxT: -Infinity, ri: [], rt: [] };
+  const s = blankKeyState();
   if (condition.kind === 'ratio') s.d = [];
   if (condition.kind === 'distinct') s.distinct = new Map();
   if (condition.kind === 'sequence') {
@@ -332,18 +357,21 @@ export function keyStateToJson(s: KeyState): unknown {
 }
 
 export function keyStateFromJson(j: Record<string, unknown>): KeyState {
-  const s = { ...j } as unknown as KeyState & { distinct?: unknown };
-  s.maxT = j.maxT === null ? -Infinity : (j.maxT as number);
+  const s = blankKeyState();
+  const arr = <T>(v: unknown): T[] | undefined => (Array.isArray(v) ? (v as T[]) : undefined);
+  s.b = j.b as number[];
+  s.c = j.c as number[];
   s.f = (j.f as Array<number | null>).map((x) => (x === null ? Infinity : x));
+  s.d = arr<number>(j.d);
+  s.maxT = j.maxT === null ? -Infinity : (j.maxT as number);
+  s.ri = j.ri as string[];
+  s.rt = j.rt as number[];
   s.distinct = Array.isArray(j.distinct) ? new Map(j.distinct as Array<[string, number[]]>) : undefined;
-  if (s.seq === undefined) delete s.seq;
-  if (s.ct === undefined) delete s.ct;
-  if (s.cv === undefined) delete s.cv;
-  if (s.cr === undefined) delete s.cr;
-  if (s.distinct === undefined) delete s.distinct;
-  if (s.alert === undefined) delete s.alert;
-  delete s.ws;
+  s.seq = arr<number>(j.seq);
   s.bl = baselineFromJson(j.bl);
-  if (s.bl === undefined) delete s.bl;
+  s.ct = arr<number>(j.ct);
+  s.cv = arr<string>(j.cv);
+  s.cr = arr<number>(j.cr);
+  s.alert = (j.alert ?? undefined) as ActiveAlert | undefined;
   return s;
 }
