@@ -4,7 +4,7 @@ import { addConsecutive } from './consecutive-state';
 import { newPending, STAGE_KEYS, type CompiledRule, type EngineStage } from './engine-types';
 import { compileMatch, compileTotal, distinctValueOf } from './event-fields';
 import { compileProfile, isProfileCondition } from './profile-state';
-import { DISTINCT_CAP, type RuleDefinition, type RuleSet } from './rule-definition';
+import { DISTINCT_CAP, type RuleDefinition, type RuleMatch, type RuleSet } from './rule-definition';
 import { addDistinct, bucketMsOf, distinctCapOf, type KeyState } from './window-state';
 
 /*
@@ -52,9 +52,57 @@ export function compileRules(
     });
 }
 
+/**
+ * A rule as an event type reaches it: `matched` / `counted` are the rule's match and total for
+ * every event of that type when the type alone decides them (no outcome, role or `repeated` filter
+ * applies), else undefined and the compiled functions decide per event.
+ */
+export interface TypedRule {
+  rule: CompiledRule;
+  matched: boolean | undefined;
+  counted: boolean | undefined;
+}
+
 /** Per event type, the rules it can reach (match, ratio denominator, sequence step), in rule order. */
-export function rulesByType(rules: CompiledRule[]): Map<string, CompiledRule[]> {
-  return new Map(EVENT_TYPES.map((type) => [type, rules.filter((r) => reaches(r.def, type))]));
+export function rulesByType(rules: CompiledRule[]): Map<string, TypedRule[]> {
+  return new Map(
+    EVENT_TYPES.map((type) => [
+      type,
+      rules
+        .filter((r) => reaches(r.def, type))
+        .map((rule) => ({
+          rule,
+          matched: typeDecides(rule.def.match, type),
+          counted: rule.total === undefined ? false : totalByType(rule.def, type),
+        })),
+    ]),
+  );
+}
+
+/** Every rule with its match and total decided per event (an aggregate of junk requests stands for another type). */
+export function untypedRules(rules: CompiledRule[]): TypedRule[] {
+  return rules.map((rule) => ({ rule, matched: undefined, counted: undefined }));
+}
+
+/** A match's verdict for every event of `type`, when the type alone decides it. */
+function typeDecides(m: RuleMatch, type: EventType): boolean | undefined {
+  if (type === EventType.JUNK_REQUESTS_AGGREGATED) return undefined; // it stands for another type
+  if (!m.types.includes(type)) return false;
+  const filtered =
+    m.outcomes !== undefined ||
+    m.grantsRole !== undefined ||
+    m.requiresRole !== undefined ||
+    (m.excludeRepeated === true && type === EventType.FAILED_AUTH_LOGIN);
+  return filtered ? undefined : true;
+}
+
+/** A ratio rule's denominator or a sequence rule's step, for every event of `type`, when the type alone decides it. */
+function totalByType(def: RuleDefinition, type: EventType): boolean | undefined {
+  const c = def.condition;
+  if (c.kind === 'sequence') return typeDecides(c.after, type);
+  if (c.kind !== 'ratio') return false;
+  if (type === EventType.JUNK_REQUESTS_AGGREGATED) return undefined;
+  return c.totalTypes === undefined || c.totalTypes.includes(type);
 }
 
 /** Whether events of this type can count for the rule at all (its match, ratio denominator or sequence steps). */

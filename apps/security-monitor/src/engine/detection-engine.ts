@@ -1,6 +1,6 @@
 import { EventType, type EventEnvelope } from '@vigil/contracts';
 import { transition } from './alert-transition';
-import { compileRules, recordValue, rulesByType } from './compiled-rules';
+import { compileRules, recordValue, rulesByType, untypedRules, type TypedRule } from './compiled-rules';
 import {
   type CompiledRule,
   type EngineAlert,
@@ -31,6 +31,9 @@ import {
   type KeyState,
 } from './window-state';
 
+/** Bound once: a barrel's re-exports are getters in CommonJS, called on every read. */
+const JUNK = EventType.JUNK_REQUESTS_AGGREGATED;
+
 export * from './engine-types';
 
 /*
@@ -47,7 +50,8 @@ const NO_ALERTS: EngineAlert[] = Object.freeze([]) as unknown as EngineAlert[];
 
 export class DetectionEngine {
   private rules: CompiledRule[] = [];
-  private byType = new Map<string, CompiledRule[]>();
+  private byType = new Map<string, TypedRule[]>();
+  private untyped: TypedRule[] = [];
   private readonly updateMs: number;
   private readonly maxKeys: number;
   private readonly allowlisted: (e: EventEnvelope) => boolean;
@@ -80,6 +84,7 @@ export class DetectionEngine {
   setRules(ruleSet: RuleSet): void {
     this.rules = compileRules(ruleSet, this.stage, this.rules, this.maxKeys);
     this.byType = rulesByType(this.rules);
+    this.untyped = untypedRules(this.rules);
     this.rebuildActive();
   }
 
@@ -102,12 +107,13 @@ export class DetectionEngine {
     const out = this.scratch;
     let allow: boolean | undefined;
     // An aggregate of junk requests reaches the rules of the type it stands for (rare: all rules are tried).
-    const rules =
-      e.type === EventType.JUNK_REQUESTS_AGGREGATED ? this.rules : (this.byType.get(e.type) ?? this.rules);
-    for (const rule of rules) {
+    const rules = e.type === JUNK ? this.untyped : (this.byType.get(e.type) ?? this.untyped);
+    for (const typed of rules) {
+      const rule = typed.rule;
       if (kind !== undefined && rule.def.key !== kind) continue;
-      const matched = rule.match(e);
-      const counted = rule.total !== undefined && rule.total(e);
+      // Decided by the event's type where it can be (most rules): no per-event call.
+      const matched = typed.matched ?? rule.match(e);
+      const counted = typed.counted ?? (rule.total !== undefined && rule.total(e));
       if (!matched && !counted) continue;
       if (rule.def.key !== 'global' && (allow ??= this.allowlisted(e))) continue;
       const kv = keyValueOf(rule.def.key, e);

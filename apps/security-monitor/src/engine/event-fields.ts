@@ -4,12 +4,18 @@ import { passwordFingerprintKeyOf } from './password-fingerprint';
 import { networkOf } from './network-prefix';
 import type { DistinctField, RuleDefinition, RuleKeyKind, RuleMatch } from './rule-definition';
 
+/** Bound once: a barrel's re-exports are getters in CommonJS, called on every read (per event here). */
+const JUNK = EventType.JUNK_REQUESTS_AGGREGATED;
+const FAILED_LOGIN = EventType.FAILED_AUTH_LOGIN;
+const GLOBAL = GLOBAL_KEY_VALUE;
+const normalize = normalizeUsername;
+
 /** The account an event is about: user id, else the normalised attempted username. */
 export function userOf(e: EventEnvelope): string | undefined {
   const id = e.subject?.userId;
   if (id) return id;
   const name = e.subject?.username;
-  const n = name === undefined ? '' : normalizeUsername(name);
+  const n = name === undefined ? '' : normalize(name);
   return n || undefined;
 }
 
@@ -30,13 +36,13 @@ export function routeOf(e: EventEnvelope): string | undefined {
  * true volume; every other event stands for itself, once.
  */
 export function countedTypeOf(e: EventEnvelope): string {
-  if (e.type !== EventType.JUNK_REQUESTS_AGGREGATED) return e.type;
+  if (e.type !== JUNK) return e.type;
   const aggregates = (e.attributes as { aggregates?: unknown }).aggregates;
   return typeof aggregates === 'string' ? aggregates : e.type;
 }
 
 export function weightOf(e: EventEnvelope): number {
-  if (e.type !== EventType.JUNK_REQUESTS_AGGREGATED) return 1;
+  if (e.type !== JUNK) return 1;
   const count = (e.attributes as { count?: unknown }).count;
   return typeof count === 'number' && Number.isSafeInteger(count) && count > 0 ? count : 1;
 }
@@ -45,7 +51,7 @@ export function weightOf(e: EventEnvelope): number {
 export function keyValueOf(kind: RuleKeyKind, e: EventEnvelope): string | undefined {
   switch (kind) {
     case 'global':
-      return GLOBAL_KEY_VALUE;
+      return GLOBAL;
     case 'user':
       return userOf(e);
     case 'ip':
@@ -110,7 +116,7 @@ export function compileEventMatch(match: RuleMatch): (e: EventEnvelope) => boole
     if (!types.has(e.type) && !types.has(countedTypeOf(e))) return false;
     if (outcomes && !outcomes.has(e.outcome)) return false;
     const a = e.attributes as Record<string, unknown>;
-    if (excludeRepeated && e.type === EventType.FAILED_AUTH_LOGIN && a.repeated === true) return false;
+    if (excludeRepeated && e.type === FAILED_LOGIN && a.repeated === true) return false;
     if (grantsRole !== undefined) {
       const before = Array.isArray(a.before) ? (a.before as string[]) : [];
       const after = Array.isArray(a.after) ? (a.after as string[]) : [];

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { EventType, type EventEnvelope } from '@vigil/contracts';
 
+const FAILED_LOGIN = EventType.FAILED_AUTH_LOGIN; // bound once (a barrel re-export is a getter)
+
 /*
  * The failed-password fingerprint (FAILED_AUTH_LOGIN attributes.passwordFingerprint, made by the
  * gateways: `<epoch>.<22 base64url chars>`, an HMAC of the password under the rotation epoch's
@@ -27,7 +29,7 @@ export function fingerprintKey(fingerprint: string): string {
 
 /** The fingerprint key of a failed login, or undefined when it carries none (or a malformed one). */
 export function passwordFingerprintKeyOf(e: EventEnvelope): string | undefined {
-  if (e.type !== EventType.FAILED_AUTH_LOGIN) return undefined;
+  if (e.type !== FAILED_LOGIN) return undefined;
   const fp = (e.attributes as { passwordFingerprint?: unknown }).passwordFingerprint;
   return typeof fp === 'string' && FINGERPRINT.test(fp) ? fingerprintKey(fp) : undefined;
 }
