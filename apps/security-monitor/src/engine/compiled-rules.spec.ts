@@ -1,7 +1,7 @@
 import { EVENT_TYPES, EventType, type EventEnvelope } from '@vigil/contracts';
 import { SAMPLE_EVENTS } from '@vigil/contracts/testing';
 import { defaultRules } from '../testing/test-events';
-import { compileRules, rulesByType } from './compiled-rules';
+import { compileRules, rulesByType, typedMatch } from './compiled-rules';
 
 /** Variants of each sample that the per-event filters look at: outcomes, `repeated`, roles. */
 function variants(type: EventType): EventEnvelope[] {
@@ -19,25 +19,33 @@ function variants(type: EventType): EventEnvelope[] {
 }
 
 describe('rulesByType: a verdict decided by the event type equals the rule’s own match and total', () => {
-  it.each(['user', 'ip', 'global', 'all'] as const)('%s stage, every default rule, every event type', (stage) => {
-    const rules = compileRules(defaultRules(), stage === 'all' ? 'all' : stage, [], 1000);
-    const byType = rulesByType(rules);
-    let decided = 0;
-    for (const type of EVENT_TYPES)
-      for (const { rule, matched, counted } of byType.get(type)!)
-        for (const e of variants(type)) {
-          if (matched !== undefined) {
-            expect([rule.def.id, type, matched]).toEqual([rule.def.id, type, rule.match(e)]);
-            decided++;
+  it.each(['user', 'ip', 'global', 'all'] as const)(
+    '%s stage, every default rule, every event type',
+    (stage) => {
+      const rules = compileRules(defaultRules(), stage === 'all' ? 'all' : stage, [], 1000);
+      const byType = rulesByType(rules);
+      let decided = 0;
+      for (const type of EVENT_TYPES)
+        for (const typed of byType.get(type)!)
+          for (const e of variants(type)) {
+            const { rule, matched, counted, outcomes } = typed;
+            expect([rule.def.id, type, e.outcome, typedMatch(typed, e)]).toEqual([
+              rule.def.id,
+              type,
+              e.outcome,
+              rule.match(e),
+            ]);
+            if (matched !== undefined || outcomes !== undefined) decided++;
+            if (counted !== undefined)
+              expect([rule.def.id, type, counted]).toEqual([rule.def.id, type, rule.total?.(e) ?? false]);
           }
-          if (counted !== undefined)
-            expect([rule.def.id, type, counted]).toEqual([rule.def.id, type, rule.total?.(e) ?? false]);
-        }
-    expect(decided).toBeGreaterThan(0);
-    // An aggregate of junk requests is never decided by its type: it stands for another.
-    for (const { matched, counted } of byType.get(EventType.JUNK_REQUESTS_AGGREGATED)!) {
-      expect(matched).toBeUndefined();
-      if (counted !== false) expect(counted).toBeUndefined();
-    }
-  });
+      expect(decided).toBeGreaterThan(0);
+      // An aggregate of junk requests is never decided by its type: it stands for another.
+      for (const { matched, counted, outcomes } of byType.get(EventType.JUNK_REQUESTS_AGGREGATED)!) {
+        expect(matched).toBeUndefined();
+        expect(outcomes).toBeUndefined();
+        if (counted !== false) expect(counted).toBeUndefined();
+      }
+    },
+  );
 });

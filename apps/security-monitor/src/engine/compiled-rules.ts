@@ -61,6 +61,14 @@ export interface TypedRule {
   rule: CompiledRule;
   matched: boolean | undefined;
   counted: boolean | undefined;
+  /** When the event's outcome is all that is left to decide the match (`matched` undefined). */
+  outcomes: ReadonlySet<string> | undefined;
+}
+
+/** The rule's match for an event of the type it was typed for. */
+export function typedMatch(typed: TypedRule, e: EventEnvelope): boolean {
+  if (typed.matched !== undefined) return typed.matched;
+  return typed.outcomes !== undefined ? typed.outcomes.has(e.outcome) : typed.rule.match(e);
 }
 
 /** Per event type, the rules it can reach (match, ratio denominator, sequence step), in rule order. */
@@ -70,18 +78,33 @@ export function rulesByType(rules: CompiledRule[]): Map<string, TypedRule[]> {
       type,
       rules
         .filter((r) => reaches(r.def, type))
-        .map((rule) => ({
-          rule,
-          matched: typeDecides(rule.def.match, type),
-          counted: rule.total === undefined ? false : totalByType(rule.def, type),
-        })),
+        .map((rule) => {
+          const matched = typeDecides(rule.def.match, type);
+          return {
+            rule,
+            matched,
+            counted: rule.total === undefined ? false : totalByType(rule.def, type),
+            outcomes: matched === undefined ? outcomesDecide(rule.def.match, type) : undefined,
+          };
+        }),
     ]),
   );
 }
 
 /** Every rule with its match and total decided per event (an aggregate of junk requests stands for another type). */
 export function untypedRules(rules: CompiledRule[]): TypedRule[] {
-  return rules.map((rule) => ({ rule, matched: undefined, counted: undefined }));
+  return rules.map((rule) => ({ rule, matched: undefined, counted: undefined, outcomes: undefined }));
+}
+
+/** The match's outcomes, when for events of `type` (which it lists) they are its only filter. */
+function outcomesDecide(m: RuleMatch, type: EventType): ReadonlySet<string> | undefined {
+  if (type === EventType.JUNK_REQUESTS_AGGREGATED || !m.types.includes(type) || m.outcomes === undefined)
+    return undefined;
+  const others =
+    m.grantsRole !== undefined ||
+    m.requiresRole !== undefined ||
+    (m.excludeRepeated === true && type === EventType.FAILED_AUTH_LOGIN);
+  return others ? undefined : new Set<string>(m.outcomes);
 }
 
 /** A match's verdict for every event of `type`, when the type alone decides it. */

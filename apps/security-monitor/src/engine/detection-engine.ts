@@ -1,6 +1,13 @@
 import { EventType, type EventEnvelope } from '@vigil/contracts';
 import { transition } from './alert-transition';
-import { compileRules, recordValue, rulesByType, untypedRules, type TypedRule } from './compiled-rules';
+import {
+  compileRules,
+  recordValue,
+  rulesByType,
+  typedMatch,
+  untypedRules,
+  type TypedRule,
+} from './compiled-rules';
 import {
   type CompiledRule,
   type EngineAlert,
@@ -112,7 +119,7 @@ export class DetectionEngine {
       const rule = typed.rule;
       if (kind !== undefined && rule.def.key !== kind) continue;
       // Decided by the event's type where it can be (most rules): no per-event call.
-      const matched = typed.matched ?? rule.match(e);
+      const matched = typedMatch(typed, e);
       const counted = typed.counted ?? (rule.total !== undefined && rule.total(e));
       if (!matched && !counted) continue;
       if (rule.def.key !== 'global' && (allow ??= this.allowlisted(e))) continue;
