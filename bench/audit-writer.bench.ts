@@ -19,6 +19,7 @@ import { createEvent, dlqTopic, type EventEnvelope } from '@vigil/contracts';
 import { createKafka, EventProducer } from '@vigil/kafka';
 import { createTopics, deleteTopics, kafkaBrokers, uniqueTopic, waitFor } from '@vigil/testing';
 import { rawConsumeRate } from './ceilings';
+import { LOAD_AT_START, round, writeResult } from './figures';
 import { startApp } from '../test/support/apps';
 
 const N = Number(process.env.BENCH_EVENTS ?? 200000);
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
 
   const md = `# audit-writer benchmark
 
-Run: \`npm run bench audit-writer\` (BENCH_EVENTS=${N}, ${PARTITIONS} partitions, AUDIT_BATCH_MAX=${process.env.BENCH_BATCH ?? '5000'}), ${new Date().toISOString()},
+Run: \`npm run bench audit-writer\` (BENCH_EVENTS=${N}, load average ${LOAD_AT_START[0].toFixed(2)} at the start, ${PARTITIONS} partitions, AUDIT_BATCH_MAX=${process.env.BENCH_BATCH ?? '5000'}), ${new Date().toISOString()},
 ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, PostgreSQL on 127.0.0.1, Kafka 3.9.1 (KRaft, one node).
 
 | what | rate | vs COPY |
@@ -146,6 +147,24 @@ encoding ≈ 2 µs, and garbage collection ≈ 17 % of the profile. PostgreSQL i
 partition: chains are per partition, so they hash independently.
 `;
   writeFileSync(path.join(__dirname, 'results/audit-writer.md'), md);
+  const ratio = writerRate / copyRate;
+  writeResult('audit-writer', [
+    {
+      id: 'audit-writer.vs-copy',
+      what: 'audit-writer: Kafka → validated, hash-chained rows (backlog of N events, one instance)',
+      value: round(writerRate, 0),
+      unit: 'events/s',
+      ceiling: round(copyRate, 0),
+      ceilingWhat: 'plain COPY of the same rows into a table with the same indexes',
+      ceilingUnit: 'rows/s',
+      ratio: round(ratio),
+      target: '≥ 0.5× COPY of the same rows with the same indexes',
+      met: ratio >= 0.5,
+      limit: `the writer's one Node thread (${(writerCpu * 100).toFixed(0)}% of a core): per event KafkaJS decoding ≈ 8 µs, contract validation ≈ 4.5 µs, the chain ≈ 10 µs (four SHA-256 over a canonical encoding), COPY encoding ≈ 2 µs, GC ≈ 17% of the profile; PostgreSQL is not the bottleneck (raw consume ${round(consumeRate, 0)} msgs/s)`,
+      close:
+        'validation and chain hashing on a worker thread per partition (chains are per partition, so they hash independently), the main thread left with fetch and COPY; on 2 cores PostgreSQL and Kafka take the second core, so the gain needs a third',
+    },
+  ]);
   console.log(md);
   process.exit(0);
 }

@@ -7,7 +7,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export VIGIL_DB="${VIGIL_DB:-vigil_bench}"
-bash deploy/local/infra.sh up
+# The benches run on test.* topics with their own consumer groups, as the integration suite does:
+# provisioning without the test prefix would remove those ACLs (and break a suite running beside).
+NODE_ENV=test bash deploy/local/infra.sh up
 names=("$@")
 if [[ ${#names[@]} == 0 ]]; then
   for f in bench/*.bench.ts; do [[ -e $f ]] && names+=("$(basename "$f" .bench.ts)"); done
@@ -16,3 +18,5 @@ for name in "${names[@]}"; do
   echo "[bench] $name" >&2
   node --expose-gc -r ./tools/ts-register.js "bench/$name.bench.ts"
 done
+# One report over every result present (this run's and earlier ones'): bench/results/REPORT.md.
+node -r ./tools/ts-register.js bench/report.ts
