@@ -7,6 +7,7 @@
  * cannot hide its queueing. Results: bench/results/auth-gateway.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,6 +68,13 @@ async function argon2Ceiling(seconds: number, concurrency: number): Promise<numb
   return n / ((performance.now() - start) / 1000);
 }
 
+/** A throwaway 32-byte password-fingerprint secret beside `dir` (removed with it). */
+function fingerprintKey(dir: string): string {
+  const file = `${dir}.fingerprint-key`;
+  writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+  return file;
+}
+
 function startGateway(env: NodeJS.ProcessEnv): ChildProcess {
   const extra = process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(
@@ -108,6 +116,8 @@ async function main(): Promise<void> {
       process.env.KAFKA_PASSWORD_FILE ??
       path.join(process.env.KAFKA_SASL_DIR ?? path.join(ROOT, '.cache/kafka/sasl'), 'vigil-admin.password'),
     SIGNING_KEYS_DIR: keys,
+    // Required in production: the password-fingerprint secret (on, as deployed).
+    PASSWORD_FINGERPRINT_KEY_FILE: fingerprintKey(keys),
     // Required in production: the monitor's action keys (a throwaway pair; the bench sends no actions).
     SECURITY_ACTION_PUBLIC_KEYS: makeActionKeys().publicDir,
     BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
@@ -196,6 +206,7 @@ async function main(): Promise<void> {
     await new Promise((r) => child.once('exit', r));
     await db.drop();
     rmSync(keys, { recursive: true, force: true });
+    rmSync(`${keys}.fingerprint-key`, { force: true });
     await deleteTopics([topics.auth, dlqTopic(topics.auth), topics.actions, dlqTopic(topics.actions)]).catch(
       () => undefined,
     );

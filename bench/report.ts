@@ -72,7 +72,7 @@ export function engineFromMarkdown(md: string): BenchResult | undefined {
       ? {}
       : {
           close:
-            'in progress by another helper (the engine: fewer rule evaluations per event); see security-monitor.md',
+            'less work per event in the engine (being reworked separately; see security-monitor.md), or the rules spread over cores: the monitor scales out by partition',
         }),
   };
   return {
@@ -110,14 +110,18 @@ function machineSection(results: BenchResult[]): string {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
   };
-  const seen = new Set(results.map((r) => `${r.machine.cpu}|${r.machine.cores}|${r.machine.node}`));
+  const machines = new Map<string, string[]>();
+  for (const r of results) {
+    const key = `${r.machine.cores} × ${r.machine.cpu}, Node ${r.machine.node}`;
+    machines.set(key, [...(machines.get(key) ?? []), r.bench]);
+  }
   const lines = [
     `- CPU: ${here.cpu}, ${here.cores} cores; memory ${here.memoryGiB} GiB; Node ${here.node}; ${os.platform()} ${os.release()}.`,
     '- PostgreSQL and the Kafka broker (one KRaft node, SASL) run on the same machine, which is shared with other sessions.',
   ];
-  if (seen.size > 1)
+  if (machines.size > 1)
     lines.push(
-      `- Benches ran on more than one machine or Node: ${results.map((r) => `${r.bench}: ${r.machine.cores} × ${r.machine.cpu}, Node ${r.machine.node}`).join('; ')}.`,
+      `- The results present come from more than one machine or Node: ${[...machines].map(([m, b]) => `${m} (${b.join(', ')})`).join('; ')}.`,
     );
   return lines.join('\n');
 }
@@ -170,7 +174,7 @@ function detailSection(figures: Array<{ f: Figure; r: BenchResult }>): string {
       if (f.limit) lines.push(`- What limits it: ${f.limit}.`);
       if (f.close) lines.push(`- What would close it: ${f.close}.`);
       lines.push(
-        `- Run: \`${r.command}\` at ${r.ranAt}, load average ${r.loadAverage[0]?.toFixed(2)} at the start${underLoad(r) ? ' (**under load**: other sessions were running; the ratio against the same-run ceiling is the figure to read)' : ''}.`,
+        `- Run: \`${r.command}\` at ${r.ranAt}, load average ${r.loadAverage[0]?.toFixed(2)} at the start${underLoad(r) ? ` (**under load**: other sessions were running${f.ceiling !== undefined ? '; the ratio against the same-run ceiling is the figure to read' : ''})` : ''}.`,
       );
       return lines.join('\n');
     })
@@ -187,12 +191,16 @@ export function composeReport(results: BenchResult[]): string {
   const counted = ordered.filter(({ f }) => f.met !== null);
   const met = counted.filter(({ f }) => f.met).length;
   const notes = results.flatMap((r) => (r.notes ?? []).map((n) => `- ${r.bench}: ${n}`));
+  const loaded = results.filter(underLoad);
+  const loadNote = loaded.length
+    ? ` ${loaded.length} of ${results.length} results were measured **under load** (${loaded.map((r) => `${r.bench} ${r.loadAverage[0]?.toFixed(1)}`).join(', ')}): their verdicts are that run's, not a quiet machine's; a latency under load says little about the service, a ratio to its same-run ceiling a little more.`
+    : '';
   return `# Benchmark report (issue 18 item 4)
 
 Written by \`npm run bench\` (bench/run.sh runs every bench/*.bench.ts, then bench/report.ts) from the
 JSON each bench writes beside its Markdown in bench/results/; composed ${new Date().toISOString()}.
 Each figure is measured beside its ceiling in the same run, so a busy machine moves both; read the
-ratio. ${met} of ${counted.length} targets with a verdict are met.
+ratio. ${met} of ${counted.length} targets with a verdict are met.${loadNote}
 
 ## Machine
 
