@@ -1,7 +1,22 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from 'winston';
+import { classifyFailure } from '@vigil/kafka';
 import { currentContext } from '@vigil/telemetry';
+
+/** How long a client is asked to wait when a dependency (PostgreSQL, the broker) is away. */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * A failure that is a dependency's, not the request's nor a bug: PostgreSQL restarting, a
+ * connection cut, a lock or statement timeout (libs/kafka classifies it). It is answered 503 with
+ * Retry-After, as a client should try again, not 500.
+ */
+export function isDependencyFailure(exception: unknown): boolean {
+  return !(exception instanceof HttpException) && classifyFailure(exception) === 'transient';
+}
+
+const DEPENDENCY_UNAVAILABLE = 'https://vigil.dev/problems/dependency-unavailable';
 
 /** RFC 9457 problem details. */
 export interface Problem {
@@ -24,9 +39,17 @@ export class ProblemFilter implements ExceptionFilter {
     const res = http.getResponse<Response>();
     const req = http.getRequest<Request>();
     const problem = this.toProblem(exception, req);
-    if (problem.status >= 500)
+    if (problem.type === DEPENDENCY_UNAVAILABLE)
+      this.logger.warn('request refused: a dependency is unavailable', {
+        err: exception,
+        status: problem.status,
+        path: req.path,
+      });
+    else if (problem.status >= 500)
       this.logger.error('request failed', { err: exception, status: problem.status, path: req.path });
     if (res.headersSent) return;
+    if (problem.type === DEPENDENCY_UNAVAILABLE)
+      res.setHeader('Retry-After', String(DEPENDENCY_RETRY_AFTER_SECONDS));
     res.status(problem.status).type('application/problem+json').json(problem);
   }
 
@@ -71,6 +94,15 @@ export class ProblemFilter implements ExceptionFilter {
         requestId,
       };
     }
+    if (isDependencyFailure(exception))
+      return {
+        type: DEPENDENCY_UNAVAILABLE,
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'a dependency is unavailable for a moment; retry later',
+        instance,
+        requestId,
+      };
     return {
       type: 'https://vigil.dev/problems/internal-server-error',
       title: 'Internal Server Error',

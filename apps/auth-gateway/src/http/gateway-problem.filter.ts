@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, HttpException, Inject, Injectable } from '@nestjs
 import type { Request, Response } from 'express';
 import type { Logger } from 'winston';
 import { isAudited, principalOf } from '@vigil/auth';
-import { LOGGER, ProblemFilter } from '@vigil/runtime';
+import { isDependencyFailure, LOGGER, ProblemFilter } from '@vigil/runtime';
 import { StandaloneEvents } from '../events/standalone-events';
 import { gatewayEvent } from '../events/gateway-event.factory';
 import { InMaintenanceException, RateLimitedException } from './problems';
@@ -89,6 +89,7 @@ export class GatewayProblemFilter extends ProblemFilter {
 
 function statusOf(exception: unknown): number {
   if (exception instanceof HttpException) return exception.getStatus();
+  if (isDependencyFailure(exception)) return 503;
   const s = (exception as { status?: unknown })?.status;
   return typeof s === 'number' && s >= 400 && s < 600 && (exception as { type?: unknown }).type ? s : 500;
 }

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from 'winston';
-import { LOGGER } from '@vigil/runtime';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyFailure, LOGGER } from '@vigil/runtime';
 import { currentContext } from '@vigil/telemetry';
 import { StandaloneEvents } from '../events/standalone-events';
 import { GatewayProblemFilter } from '../http/gateway-problem.filter';
@@ -39,6 +39,7 @@ export class OAuthErrorFilter extends GatewayProblemFilter {
       this.log.error('request failed', { err: exception, status: error.getStatus(), path: req.path });
     if (res.headersSent) return;
     for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
+    if (isDependencyFailure(exception)) res.setHeader('Retry-After', String(DEPENDENCY_RETRY_AFTER_SECONDS));
     const requestId = currentContext()?.requestId;
     res
       .status(error.getStatus())

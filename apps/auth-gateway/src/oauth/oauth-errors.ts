@@ -4,6 +4,7 @@
  */
 import { HttpException } from '@nestjs/common';
 import { isAudited, markAudited } from '@vigil/auth';
+import { isDependencyFailure } from '@vigil/runtime';
 
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -118,6 +119,8 @@ export function toOAuthError(exception: unknown): OAuthError {
   const status = (exception as { status?: unknown })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500 && (exception as { type?: unknown }).type)
     return new OAuthError('invalid_request', 'malformed request body', status === 413 ? 413 : 400); // body parser
+  // PostgreSQL or the broker away for a moment: try again later, as for maintenance (RFC 6749 §5.2).
+  if (isDependencyFailure(exception)) return new OAuthError('temporarily_unavailable', undefined, 503);
   return new OAuthError('server_error', undefined, 500);
 }
 
