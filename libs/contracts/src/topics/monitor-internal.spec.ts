@@ -46,7 +46,7 @@ describe('decodeGlobalPartialsRecord', () => {
     });
   });
 
-  it.each([
+  it.each<[string, Buffer, string]>([
     ['empty', Buffer.alloc(0), 'empty'],
     ['not JSON', Buffer.from('{"v":1,'), 'invalid_json'],
     ['an auth event', Buffer.from(JSON.stringify({ id: 'x', type: 'AUTH_LOGIN' })), 'schema_violation'],
@@ -58,6 +58,34 @@ describe('decodeGlobalPartialsRecord', () => {
       ),
       'schema_violation',
     ],
+    ['an unknown key', Buffer.from(JSON.stringify({ ...good, extra: 1 })), 'schema_violation'],
+    [
+      'a __proto__ key',
+      Buffer.from(`{"__proto__":{"polluted":1},${JSON.stringify(good).slice(1)}`),
+      'schema_violation',
+    ],
+    [
+      'an offset that is not a number',
+      Buffer.from(JSON.stringify({ ...good, upto: '4e1' })),
+      'schema_violation',
+    ],
+    ['no offset', Buffer.from(JSON.stringify({ ...good, upto: undefined })), 'schema_violation'],
+    ...(
+      [
+        ['a bucket of the wrong arity', { buckets: [[1, 2, 0]] }],
+        ['a bucket with a string count', { buckets: [[1, '2', 0, null]] }],
+        ['a bucket with a negative count', { buckets: [[1, -2, 0, null]] }],
+        ['a bucket index that is not an integer', { buckets: [[1.5, 2, 0, null]] }],
+        ['a sample that is not [id, time]', { samples: [['e1']] }],
+        ['a value that is not [value, time]', { values: [[{}, 1]] }],
+        ['a rule with an unknown key', { constructor: 'x' }],
+        ['an empty rule id', { id: '' }],
+      ] as const
+    ).map(([name, patch]): [string, Buffer, string] => [
+      name,
+      Buffer.from(JSON.stringify({ ...good, rules: [{ ...good.rules[0], ...patch }] })),
+      'schema_violation',
+    ]),
   ])('refuses %s', (_name, bytes, reason) => {
     expect(decodeGlobalPartialsRecord(bytes)).toMatchObject({ ok: false, reason });
   });

@@ -111,30 +111,72 @@ export function decodeGlobalPartialsRecord(value: Buffer | null): GlobalPartials
   } catch {
     return { ok: false, reason: DecodeFailureReason.INVALID_JSON, detail: 'not JSON' };
   }
-  const ok =
-    typeof r === 'object' &&
-    r !== null &&
-    r.v === 1 &&
-    Number.isInteger(r.source) &&
-    r.source >= 0 &&
-    Array.isArray(r.rules) &&
-    (r.maxT === null || Number.isFinite(r.maxT)) &&
-    r.rules.every(
-      (x) =>
-        typeof x?.id === 'string' &&
-        Number.isInteger(x.version) &&
-        Array.isArray(x.buckets) &&
-        Array.isArray(x.samples) &&
-        Array.isArray(x.values) &&
-        Number.isFinite(x.tmax),
-    );
+  const ok = isPartialsRecord(r);
   if (!ok)
     return {
       ok: false,
       reason: DecodeFailureReason.SCHEMA_VIOLATION,
-      detail: 'not a partial-counts record (v, source, maxT, rules[])',
+      detail:
+        'not a partial-counts record (v, source, upto, maxT, rules[] of id, version, buckets, tmax, samples, values)',
     };
   return { ok: true, record: r };
+}
+
+const RECORD_KEYS = new Set(['v', 'source', 'upto', 'maxT', 'rules']);
+const RULE_KEYS = new Set(['id', 'version', 'buckets', 'tmax', 'samples', 'values']);
+/** An event time or a count: a finite number JSON can carry exactly (no 1e400, no NaN). */
+const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+/** Only the keys the record defines: no `__proto__` or `constructor`, nothing a spread could carry on. */
+const onlyKeys = (o: object, allowed: Set<string>) => Object.keys(o).every((k) => allowed.has(k));
+const isPair = (x: unknown): boolean =>
+  Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && finite(x[1]);
+const isBucket = (x: unknown): boolean =>
+  Array.isArray(x) &&
+  x.length === 4 &&
+  Number.isInteger(x[0]) &&
+  finite(x[1]) &&
+  x[1] >= 0 &&
+  finite(x[2]) &&
+  x[2] >= 0 &&
+  (x[3] === null || finite(x[3]));
+
+function isRuleCounts(x: unknown): x is GlobalRuleCounts {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  const r = x as GlobalRuleCounts;
+  return (
+    onlyKeys(r, RULE_KEYS) &&
+    typeof r.id === 'string' &&
+    r.id.length > 0 &&
+    r.id.length <= 200 &&
+    Number.isInteger(r.version) &&
+    finite(r.tmax) &&
+    Array.isArray(r.buckets) &&
+    r.buckets.every(isBucket) &&
+    Array.isArray(r.samples) &&
+    r.samples.every(isPair) &&
+    Array.isArray(r.values) &&
+    r.values.every(isPair)
+  );
+}
+
+/**
+ * The whole shape, down to each bucket and sample: a record another producer (or a hostile one with
+ * write access) put on the topic is refused here, with a DLQ reason, not folded into the counts.
+ */
+function isPartialsRecord(r: unknown): r is GlobalPartialsRecord {
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return false;
+  const p = r as GlobalPartialsRecord;
+  return (
+    onlyKeys(p, RECORD_KEYS) &&
+    p.v === 1 &&
+    Number.isInteger(p.source) &&
+    p.source >= 0 &&
+    typeof p.upto === 'string' &&
+    /^\d{1,20}$/.test(p.upto) &&
+    (p.maxT === null || finite(p.maxT)) &&
+    Array.isArray(p.rules) &&
+    p.rules.every(isRuleCounts)
+  );
 }
 
 /** Encodes a GLOBAL_PARTIALS record. */
