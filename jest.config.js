@@ -1,5 +1,6 @@
-// Two tiers (immich-style): "unit" needs nothing; "integration" runs against the real Kafka
-// broker and PostgreSQL started by deploy/local/infra.sh (test/run-tests.sh starts them).
+// Three tiers (immich-style): "unit" needs nothing; "integration" runs against the real Kafka
+// broker and PostgreSQL started by deploy/local/infra.sh (test/run-tests.sh starts them); "e2e"
+// (test/e2e) drives the whole system through its public APIs and topics only, on the same infra.
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.base.json');
 
@@ -31,6 +32,13 @@ module.exports = {
         '<rootDir>/libs/**/*.int.test.ts',
         '<rootDir>/test/**/*.test.ts',
       ],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
   ],
