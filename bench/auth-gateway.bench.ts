@@ -331,7 +331,7 @@ function figures(phases: Phase[], ceiling: { c2: number; c4: number }): Figure[]
     unit: 'ms',
     target: 'p99 < 50 ms at 500 requests/s, the load generator in its own process',
     met: p.p99 < 50 && p.errors === 0,
-    limit: `one gateway Node thread per request path (${what}: PostgreSQL round trips, JWT signing/verifying) sharing 2 cores with PostgreSQL, Kafka and the load generator; the tail is event-loop stalls (GC, Argon2 completions, the outbox relay)`,
+    limit: `one gateway Node thread per request path (${what}: PostgreSQL round trips, JWT signing/verifying) sharing 2 cores with PostgreSQL, Kafka and the load generator; the tail is probably event-loop stalls (GC, Argon2 completions, the outbox relay; not profiled in this run)`,
     ...(p.p99 < 50 && p.errors === 0
       ? {}
       : {
