@@ -151,7 +151,7 @@ partition: chains are per partition, so they hash independently.
   writeResult('audit-writer', [
     {
       id: 'audit-writer.vs-copy',
-      what: 'audit-writer: Kafka → validated, hash-chained rows (backlog of N events, one instance)',
+      what: `audit-writer: Kafka → validated, hash-chained rows (backlog of ${N} events, one instance)`,
       value: round(writerRate, 0),
       unit: 'events/s',
       ceiling: round(copyRate, 0),
