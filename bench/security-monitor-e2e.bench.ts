@@ -8,8 +8,9 @@
  *     probe attacks (a per-user brute force, and a per-IP token-failure burst that goes through
  *     the IP repartition stage); latency = the probe's triggering event being sent -> its alert
  *     read back from security.alerts.v1 by a separate consumer.
- *  3. Scale-out: the same backlog on a BENCH_SCALE_PARTITIONS-partition topic, read by one, then
- *     two monitor processes in one consumer group (bench/monitor-scale-out.ts): the second's gain.
+ *  3. Scale-out: the same backlog on a BENCH_SCALE_PARTITIONS-partition topic, read by one and by
+ *     two monitor processes in one consumer group, alternating for BENCH_SCALE_ROUNDS rounds
+ *     (bench/monitor-scale-out.ts): the second's gain, best round of each.
  * Results: bench/results/security-monitor-e2e.md and .json. Targets (issue 18 item 4): >= 0.3x a
  * raw consume of the same topic with one instance, the gain from a second shown; detection
  * p99 < 250 ms at 5,000 events/s, none missed (issue 5's 500 ms is superseded).
@@ -26,7 +27,7 @@ import { createKafka, EventProducer } from '@vigil/kafka';
 import { kafkaBrokers, testDatabaseUrl, testKafka, waitFor } from '@vigil/testing';
 import { rawConsumeRate } from './ceilings';
 import { LOAD_AT_START, round, writeResult } from './figures';
-import { scaleOut } from './monitor-scale-out';
+import { scaleOut, type ScaleOutRun } from './monitor-scale-out';
 import { caughtUp, lcg, mixed, monitorEnv, topics } from './monitor-traffic';
 import { startApp, type TestApp } from '../test/support/apps';
 import { DetectionService } from '../apps/security-monitor/src/detection/detection.service';
@@ -36,6 +37,7 @@ const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 3);
 const RATE = Number(process.env.BENCH_RATE ?? 5000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 30);
 const SCALE_PARTITIONS = Number(process.env.BENCH_SCALE_PARTITIONS ?? 4);
+const SCALE_ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? 2);
 const LATENCY_TARGET_MS = 250;
 
 const quiet = winston.createLogger({ silent: true });
@@ -231,10 +233,19 @@ async function main(): Promise<void> {
   await db.connect();
   const tp = await throughput(db);
   console.error(`[bench] throughput ${tp.rate.toFixed(0)} events/s`);
-  const one = await scaleOut(db, 1, N, SCALE_PARTITIONS);
-  console.error(`[bench] scale-out: 1 process ${one.rate.toFixed(0)} events/s`);
-  const two = await scaleOut(db, 2, N, SCALE_PARTITIONS);
-  console.error(`[bench] scale-out: 2 processes ${two.rate.toFixed(0)} events/s`);
+  // Alternating rounds (1, 2, 1, 2 …) on a shared machine; each side's best round is its figure.
+  const rounds: ScaleOutRun[] = [];
+  for (let r = 0; r < SCALE_ROUNDS; r++)
+    for (const instances of [1, 2]) {
+      rounds.push(await scaleOut(db, instances, N, SCALE_PARTITIONS));
+      console.error(
+        `[bench] scale-out: ${instances} process(es) ${rounds[rounds.length - 1].rate.toFixed(0)} events/s`,
+      );
+    }
+  const best = (k: number) =>
+    rounds.filter((x) => x.instances === k).reduce((a, b) => (b.rate > a.rate ? b : a));
+  const one = best(1);
+  const two = best(2);
   const lat = await latency();
   await db.end();
   const row = (name: string, xs: number[]) =>
@@ -269,10 +280,9 @@ Target (issue 18): >= 0.3× a raw consume of the same topic with one instance: *
 
 | instances | events/s (first saved state -> every stage caught up) | seconds | spawn -> caught up |
 |---|---|---|---|
-| 1 | ${Math.round(one.rate).toLocaleString('en')} | ${one.seconds.toFixed(1)} s | ${one.coldSeconds.toFixed(1)} s |
-| 2 | ${Math.round(two.rate).toLocaleString('en')} | ${two.seconds.toFixed(1)} s | ${two.coldSeconds.toFixed(1)} s |
+${rounds.map((x, i) => `| ${x.instances} (round ${Math.floor(i / 2) + 1}) | ${Math.round(x.rate).toLocaleString('en')} | ${x.seconds.toFixed(1)} s | ${x.coldSeconds.toFixed(1)} s |`).join('\n')}
 
-Gain from the second instance: **${gain.toFixed(2)}×**. The machine has ${os.cpus().length} cores, shared with the broker,
+Gain from the second instance (best round of each, rounds alternating): **${gain.toFixed(2)}×**. The machine has ${os.cpus().length} cores, shared with the broker,
 PostgreSQL and this bench; the global stage (one partials partition) runs on one instance only.
 
 ## Detection latency at ${RATE.toLocaleString('en')} events/s (achieved ${Math.round(lat.achieved).toLocaleString('en')}/s for ${LATENCY_SECONDS} s)
@@ -313,7 +323,7 @@ Target (issue 18): p99 < ${LATENCY_TARGET_MS} ms at 5,000 events/s, none missed:
     },
     {
       id: 'monitor.second-instance',
-      what: `two monitor processes in one consumer group against one (${SCALE_PARTITIONS} partitions, ${N} events)`,
+      what: `two monitor processes in one consumer group against one (${SCALE_PARTITIONS} partitions, ${N} events; best of ${SCALE_ROUNDS} alternating rounds each: ${rounds.map((x) => `${x.instances}: ${Math.round(x.rate)}`).join(', ')} events/s)`,
       value: round(two.rate, 0),
       unit: 'events/s',
       ceiling: round(one.rate, 0),
