@@ -30,8 +30,14 @@ export function compileRules(
       const prev = old.get(def.id);
       const keep =
         prev && prev.def.version === def.version && JSON.stringify(prev.def) === JSON.stringify(def);
+      const c = def.condition;
       return {
         def,
+        key: def.key,
+        kind: c.kind,
+        gt: c.kind === 'count' || c.kind === 'ratio' || c.kind === 'distinct' ? c.gt : 0,
+        minTotal: c.kind === 'ratio' ? c.minTotal : 0,
+        seqMin: c.kind === 'sequence' ? c.min : 0,
         windowMs: def.window.seconds * 1000,
         bucketMs: bucketMsOf(def.window.seconds, def.window.type === 'tumbling'),
         tumbling: def.window.type === 'tumbling',
@@ -145,6 +151,8 @@ export function recordValue(
   t: number,
   watermark: number,
 ): void {
+  const kind = rule.kind; // the compiled rule's (one shape), not the definition's condition (many)
+  if (kind === 'count' || kind === 'ratio' || kind === 'sequence') return;
   const def = rule.def;
   if (def.condition.kind === 'baseline') {
     const dv = distinctValueOf(def.condition.field, e);

@@ -18,6 +18,8 @@ import {
   type PartialCounts,
 } from './engine-types';
 import { restoreSnapshot, toSnapshot } from './engine-snapshot';
+import { firingOffset, windowEndingAt } from './firing-time';
+import { evictOne, sweepKeys } from './rule-keys';
 import { DueQueue } from './due-queue';
 import { EventClock } from './event-clock';
 import { eventTimeMs } from './event-time';
@@ -29,8 +31,6 @@ import {
   addSequenceStep,
   addToBucket,
   expire,
-  holds,
-  isEmpty,
   newKeyState,
   pushRecent,
   windowFirst,
@@ -117,13 +117,13 @@ export class DetectionEngine {
     const rules = e.type === JUNK ? this.untyped : (this.byType.get(e.type) ?? this.untyped);
     for (const typed of rules) {
       const rule = typed.rule;
-      if (kind !== undefined && rule.def.key !== kind) continue;
+      if (kind !== undefined && rule.key !== kind) continue;
       // Decided by the event's type where it can be (most rules): no per-event call.
       const matched = typedMatch(typed, e);
       const counted = typed.counted ?? (rule.total !== undefined && rule.total(e));
       if (!matched && !counted) continue;
-      if (rule.def.key !== 'global' && (allow ??= this.allowlisted(e))) continue;
-      const kv = keyValueOf(rule.def.key, e);
+      if (rule.key !== 'global' && (allow ??= this.allowlisted(e))) continue;
+      const kv = keyValueOf(rule.key, e);
       if (kv === undefined) continue;
       this.apply(rule, kv, e, t, matched, counted, out);
     }
@@ -167,7 +167,11 @@ export class DetectionEngine {
   private advance(t: number, out: EngineAlert[]): void {
     if (this.clock.moveTo(t)) {
       this.resolveDue(out);
-      if (this.watermark - this.lastSweep >= SWEEP_EVERY_MS) this.sweep();
+      if (this.watermark - this.lastSweep >= SWEEP_EVERY_MS) {
+        // Drops expired buckets everywhere and keys left with nothing (rule-keys.ts).
+        this.lastSweep = this.watermark;
+        sweepKeys(this.rules, this.watermark);
+      }
     }
   }
 
@@ -193,7 +197,7 @@ export class DetectionEngine {
   private stateOf(rule: CompiledRule, kv: string): KeyState {
     let s = rule.keys.get(kv);
     if (!s) {
-      if (rule.keys.size >= this.maxKeys) this.evictOne(rule);
+      if (rule.keys.size >= this.maxKeys && evictOne(rule)) this.keysEvicted++;
       s = newKeyState(rule.def.condition);
       rule.keys.set(kv, s);
     } else {
@@ -211,19 +215,20 @@ export class DetectionEngine {
     counted: boolean,
     out: EngineAlert[],
   ): void {
-    const { def, bucketMs } = rule;
-    if (def.condition.kind === 'sequence' && !counted) {
+    const bucketMs = rule.bucketMs;
+    const sequence = rule.kind === 'sequence';
+    if (sequence && !counted) {
       // A final step (a successful login: most traffic) on a key without enough earlier steps
       // and no open alert cannot change anything: no state is made for it.
       const existing = rule.keys.get(kv);
-      if (!existing || (!existing.alert && existing.seq!.length < def.condition.min)) return;
+      if (!existing || (!existing.alert && existing.seq!.length < rule.seqMin)) return;
     }
     // A profile rule learns from every matching event; only those it finds unusual count on.
     if (rule.profile && !rule.profile.observe(kv, e, t)) return;
     const s = this.stateOf(rule, kv);
     const w = weightOf(e); // an aggregate of `count` junk requests counts `count` times
     addToBucket(s, t, bucketMs, matched ? w : 0, counted || (matched && rule.total === undefined) ? w : 0);
-    if (counted && def.condition.kind === 'sequence') addSequenceStep(s, t, def.condition.min + SAMPLE_LIMIT);
+    if (counted && sequence) addSequenceStep(s, t, rule.seqMin + SAMPLE_LIMIT);
     if (matched) {
       pushRecent(s, e.id, t);
       recordValue(rule, s, e, t, this.watermark);
@@ -249,39 +254,18 @@ export class DetectionEngine {
       return;
     }
     // A sequence completes only on its final event: the steps alone (or after it) never fire.
-    if (def.condition.kind === 'sequence' && !matched) return;
+    if (sequence && !matched) return;
     this.evaluate(rule, kv, s, t, out);
   }
 
-  /** Fires or updates the key's alert if its condition holds for a window containing t. */
+  /** Fires or updates the key's alert if its condition holds for a window containing t (firing-time.ts). */
   private evaluate(rule: CompiledRule, kv: string, s: KeyState, t: number, out: EngineAlert[]): void {
+    const offset = firingOffset(rule, s, t);
+    if (offset < 0) return; // it does not hold
+    const at = t + offset;
     const { def, bucketMs } = rule;
-    let at: number | undefined;
-    let windowMs = rule.windowMs;
-    if (rule.tumbling) {
-      // A fixed window [start, start + W): judged over everything it holds so far, late events included.
-      const start = Math.floor(t / rule.windowMs) * rule.windowMs;
-      const end = def.condition.kind === 'sequence' ? t : Math.min(s.maxT, start + rule.windowMs - 1);
-      windowMs = end - start + 1;
-      at = holds(s, def.condition, end, windowMs, bucketMs) ? end : undefined;
-    } else {
-      const newest = def.condition.kind === 'sequence' ? t : s.maxT; // a sequence is judged at its final event only
-      // An out-of-order event also belongs to the later windows that contain it.
-      at = holds(s, def.condition, t, windowMs, bucketMs) ? t : undefined;
-      if (at === undefined && newest > t) {
-        for (let i = 0; i < s.b.length; i++) {
-          const end = Math.min((s.b[i] + 1) * bucketMs - 1, newest);
-          if (end <= t) continue;
-          if (end - windowMs >= t) break;
-          if (holds(s, def.condition, end, windowMs, bucketMs)) {
-            at = end;
-            break;
-          }
-        }
-      }
-    }
-    if (at === undefined) return;
     if (!s.alert) {
+      const windowMs = windowEndingAt(rule, t, at);
       const [count] = windowSums(s, at, windowMs, bucketMs);
       const samples: string[] = [];
       let firstSeen = windowFirst(s, at, windowMs, bucketMs);
@@ -340,37 +324,6 @@ export class DetectionEngine {
       out.push(transition(rule, kv, s, 'resolved', at));
       s.alert = undefined; // not delete: the state keeps its one shape
       this.active.delete(k);
-    }
-  }
-
-  /** Drops expired buckets everywhere and keys left with nothing (a million one-shot IPs fade out). */
-  private sweep(): void {
-    const wm = this.watermark;
-    this.lastSweep = wm;
-    for (const rule of this.rules) {
-      for (const [kv, s] of rule.keys) {
-        expire(s, wm, rule.windowMs, rule.bucketMs);
-        if (isEmpty(s)) rule.keys.delete(kv);
-      }
-      rule.profile?.sweep(wm);
-    }
-  }
-
-  /** Evicts the oldest key without an open alert (insertion order; Map iterators survive deletes). */
-  private evictOne(rule: CompiledRule): void {
-    for (let scanned = 0; scanned < 1000; scanned++) {
-      rule.evictCursor ??= rule.keys.entries();
-      const next = rule.evictCursor.next();
-      if (next.done) {
-        rule.evictCursor = undefined;
-        continue;
-      }
-      const [kv, s] = next.value;
-      if (!s.alert) {
-        rule.keys.delete(kv);
-        this.keysEvicted++;
-        return;
-      }
     }
   }
 

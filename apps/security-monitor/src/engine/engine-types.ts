@@ -6,7 +6,13 @@ import type {
   Severity,
 } from '@vigil/contracts';
 import type { Allowlist } from './event-fields';
-import { KEYED_KINDS, type RuleDefinition, type RuleKeyKind, type RuleResponse } from './rule-definition';
+import {
+  KEYED_KINDS,
+  type RuleCondition,
+  type RuleDefinition,
+  type RuleKeyKind,
+  type RuleResponse,
+} from './rule-definition';
 import type { CompiledProfile } from './profile-state';
 import type { KeyState } from './window-state';
 
@@ -81,6 +87,17 @@ export interface EngineStats {
 
 export interface CompiledRule {
   def: RuleDefinition;
+  /*
+   * The definition's key kind and condition, read on every event, copied here: definitions and
+   * conditions come in many shapes (optional fields, one per condition kind), so reading them in
+   * the hot path went through megamorphic inline caches; every compiled rule has one shape.
+   */
+  key: RuleKeyKind;
+  kind: RuleCondition['kind'];
+  /** count, ratio and distinct: the condition's gt (else 0); ratio: minTotal; sequence: min (else 0). */
+  gt: number;
+  minTotal: number;
+  seqMin: number;
   windowMs: number;
   bucketMs: number;
   /** Fixed, aligned windows [k·W, (k+1)·W) instead of sliding ones. */

@@ -72,8 +72,8 @@ export class OffHoursProfiles extends ProfileStore<HourProfile> {
     return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, m, d, m, -1, 0, 0];
   }
 
-  protected lastOf(p: HourProfile): number {
-    return p[H_LAST] * MINUTE;
+  protected lastMinuteOf(p: HourProfile): number {
+    return p[H_LAST];
   }
 
   observe(user: string, _e: EventEnvelope, t: number): boolean {

@@ -52,8 +52,8 @@ export class NetworkProfiles extends ProfileStore<NetworkProfile> {
     return [0, Math.floor(t / MINUTE), '', 0];
   }
 
-  protected lastOf(p: NetworkProfile): number {
-    return (p[N_LAST] as number) * MINUTE;
+  protected lastMinuteOf(p: NetworkProfile): number {
+    return p[N_LAST] as number;
   }
 
   observe(user: string, e: EventEnvelope, t: number): boolean {

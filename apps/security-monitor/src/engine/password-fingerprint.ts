@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { EventType, type EventEnvelope } from '@vigil/contracts';
 
 const FAILED_LOGIN = EventType.FAILED_AUTH_LOGIN; // bound once (a barrel re-export is a getter)
@@ -20,7 +20,8 @@ const MEMO_MAX = 4096;
 export function fingerprintKey(fingerprint: string): string {
   let k = memo.get(fingerprint);
   if (k === undefined) {
-    k = `fp:${createHash('sha256').update(fingerprint, 'utf8').digest('hex').slice(0, 12)}`;
+    // One-shot hash: no Hash object per fingerprint (most failed logins bring a new one).
+    k = `fp:${hash('sha256', fingerprint, 'hex').slice(0, 12)}`;
     if (memo.size >= MEMO_MAX) memo.clear();
     memo.set(fingerprint, k);
   }

@@ -6,6 +6,7 @@ import type { EventEnvelope } from '@vigil/contracts';
  * network-profiles.ts fill in what a profile is and how it judges).
  */
 
+const MINUTE = 60_000;
 const HOUR = 3_600_000;
 
 export interface CompiledProfile {
@@ -50,13 +51,16 @@ export abstract class ProfileStore<P> implements CompiledProfile {
   abstract observe(user: string, e: EventEnvelope, t: number): boolean;
   abstract describe(user: string): string;
   protected abstract fresh(t: number): P;
-  /** Event time (ms) of the profile's newest login. */
-  protected abstract lastOf(p: P): number;
+  /**
+   * Epoch minute of the profile's newest login: a small integer, where a time in ms returned from
+   * a call is a boxed double (an allocation per login).
+   */
+  protected abstract lastMinuteOf(p: P): number;
 
   /** The user's profile; a new one if none, or if idle for longer than learnDays (start over). */
   protected profileOf(user: string, t: number): P {
     const p = this.profiles.get(user);
-    if (p !== undefined && t - this.lastOf(p) <= this.learnMs) return p;
+    if (p !== undefined && t - this.lastMinuteOf(p) * MINUTE <= this.learnMs) return p;
     if (p === undefined && this.profiles.size >= this.maxUsers) {
       this.profiles.delete(this.profiles.keys().next().value as string);
       this.evicted++;
@@ -70,7 +74,7 @@ export abstract class ProfileStore<P> implements CompiledProfile {
     if (watermark - this.lastSweep < HOUR) return;
     this.lastSweep = watermark;
     for (const [user, p] of this.profiles)
-      if (watermark - this.lastOf(p) > this.learnMs) this.profiles.delete(user);
+      if (watermark - this.lastMinuteOf(p) * MINUTE > this.learnMs) this.profiles.delete(user);
   }
 
   toJson(): Array<[string, unknown]> {

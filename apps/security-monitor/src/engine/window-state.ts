@@ -40,8 +40,8 @@ export interface KeyState {
   seq?: number[];
   /**
    * The last window sums computed, [lo, hi, matching, denominator] for buckets lo < idx <= hi, kept
-   * up to date by addCounts and dropped by expire: a ratio or count rule on a busy key asks for the
-   * same window thousands of times per bucket. Not part of the saved state.
+   * up to date by addCounts and invalidated by expire (lo NaN): a ratio or count rule on a busy
+   * key asks for the same window thousands of times per bucket. Not part of the saved state.
    */
   ws?: [number, number, number, number];
   /** Baseline rules: the current period's count and the closed periods' (baseline-state.ts). */
@@ -161,7 +161,7 @@ export function windowSums(s: KeyState, t: number, windowMs: number, bucketMs: n
 }
 
 /** The key's window sums as [lo, hi, matching, denominator]: the cached tuple itself (no allocation when it holds). */
-function cachedSums(
+export function cachedSums(
   s: KeyState,
   t: number,
   windowMs: number,
@@ -180,6 +180,14 @@ function cachedSums(
     c += s.c[i];
     if (s.d) d += s.d[i];
   }
+  if (ws) {
+    // Rewritten in place (a new tuple per window move was most of a busy key's garbage).
+    ws[0] = lo;
+    ws[1] = hi;
+    ws[2] = c;
+    ws[3] = d;
+    return ws;
+  }
   return (s.ws = [lo, hi, c, d]);
 }
 
@@ -196,7 +204,7 @@ export function expire(s: KeyState, watermark: number, windowMs: number, bucketM
   let n = 0;
   while (n < s.b.length && s.b[n] <= lo) n++;
   if (n) {
-    s.ws = undefined;
+    if (s.ws) s.ws[0] = NaN; // no window's lo: the sums are computed afresh (in place) when next asked
     dropFront(s.b, n);
     dropFront(s.c, n);
     dropFront(s.f, n);
@@ -256,23 +264,26 @@ export function distinctCapOf(gt: number): number {
 /** Records one value of a distinct rule; keeps the newest `keep` times per value and at most `cap` values. */
 export function addDistinct(s: KeyState, value: string, t: number, keep: number, cap = DISTINCT_CAP): void {
   const map = s.distinct!;
-  let ts = map.get(value);
+  const ts = map.get(value);
   if (!ts) {
     if (map.size >= cap) {
+      // forEach, not for-of over entries: that made a [value, times] pair per value scanned.
       let oldest: string | undefined;
       let oldestT = Infinity;
-      for (const [v, vs] of map) {
+      map.forEach((vs, v) => {
         const last = vs[vs.length - 1];
         if (last < oldestT) {
           oldestT = last;
           oldest = v;
         }
-      }
+      });
       if (oldest === undefined || oldestT >= t) return; // everything held is newer: this one adds nothing
       map.delete(oldest);
     }
-    ts = [];
-    map.set(value, ts);
+    // Made with its one time (keep >= 1): an empty array would grow a 17-slot backing store on
+    // the first push, kept for as long as the value is (most values are seen once).
+    map.set(value, [t]);
+    return;
   }
   let i = ts.length - 1;
   while (i >= 0 && ts[i] > t) i--;
@@ -335,13 +346,22 @@ export function holds(
   return n > cond.gt && (cond.minSpanSeconds === undefined || span >= cond.minSpanSeconds * 1000);
 }
 
+/** Appends a matching event, dropping the oldest when full: moved in place (push + shift regrew the arrays). */
 export function pushRecent(s: KeyState, id: string, t: number): void {
-  s.ri.push(id);
-  s.rt.push(t);
-  if (s.ri.length > SAMPLE_LIMIT) {
-    s.ri.shift();
-    s.rt.shift();
+  const ri = s.ri;
+  const rt = s.rt;
+  const n = ri.length;
+  if (n < SAMPLE_LIMIT) {
+    ri.push(id);
+    rt.push(t);
+    return;
   }
+  for (let i = 1; i < n; i++) {
+    ri[i - 1] = ri[i];
+    rt[i - 1] = rt[i];
+  }
+  ri[n - 1] = id;
+  rt[n - 1] = t;
 }
 
 /** Plain JSON for snapshots. */
