@@ -37,7 +37,7 @@ export function transition(
   const summary = `${status}: ${def.id} on ${def.key} ${kv}: ${what} in ${def.window.seconds}s`.slice(0, 500);
   return {
     status,
-    alertId: alertDedupKey(def.id, def.key, kv),
+    alertId: (s.aid ??= alertDedupKey(def.id, def.key, kv)), // the same on every transition of the key's alerts
     ruleId: def.id,
     ruleVersion: def.version,
     severity: def.severity,

@@ -8,7 +8,23 @@ import type { DistinctField, RuleDefinition, RuleKeyKind, RuleMatch } from './ru
 const JUNK = EventType.JUNK_REQUESTS_AGGREGATED;
 const FAILED_LOGIN = EventType.FAILED_AUTH_LOGIN;
 const GLOBAL = GLOBAL_KEY_VALUE;
-const normalize = normalizeUsername;
+
+/**
+ * Attempted usernames, normalised (NFKC, trim, lower case: an ICU call and two copies), remembered:
+ * a failed login's user is asked for by up to nine rules, and hot accounts repeat. A pure
+ * function of the string, so a remembered result is never stale; bounded, cleared when full.
+ */
+const normalized = new Map<string, string>();
+const NORMALIZED_MAX = 4096;
+function normalize(name: string): string {
+  let n = normalized.get(name);
+  if (n === undefined) {
+    n = normalizeUsername(name);
+    if (normalized.size >= NORMALIZED_MAX) normalized.clear();
+    normalized.set(name, n);
+  }
+  return n;
+}
 
 /** The account an event is about: user id, else the normalised attempted username. */
 export function userOf(e: EventEnvelope): string | undefined {

@@ -39,9 +39,8 @@ export interface KeyState {
   /** Sequence rules: times of the most recent `after` events, ascending (bounded). */
   seq?: number[];
   /**
-   * The last window sums computed, [lo, hi, matching, denominator] for buckets lo < idx <= hi, kept
-   * up to date by addCounts and invalidated by expire (lo NaN): a ratio or count rule on a busy
-   * key asks for the same window thousands of times per bucket. Not part of the saved state.
+   * The last window sums, [lo, hi, matching, denominator] for buckets lo < idx <= hi, kept up to date
+   * by addCounts, invalidated by expire (lo NaN): a busy key asks for one window thousands of times.
    */
   ws?: [number, number, number, number];
   /** Baseline rules: the current period's count and the closed periods' (baseline-state.ts). */
@@ -52,6 +51,8 @@ export interface KeyState {
   /** Consecutive rules (newValues): per kept event, the run of new values ending with it. */
   cr?: number[];
   alert?: ActiveAlert;
+  /** The alert id (a SHA-256 of rule and key), once made. Not part of the saved state. */
+  aid?: string;
 }
 
 export const SAMPLE_LIMIT = 10;
@@ -103,6 +104,7 @@ function blankKeyState(): KeyState {
     cv: undefined,
     cr: undefined,
     alert: undefined,
+    aid: undefined,
   };
 }
 
@@ -280,8 +282,7 @@ export function addDistinct(s: KeyState, value: string, t: number, keep: number,
       if (oldest === undefined || oldestT >= t) return; // everything held is newer: this one adds nothing
       map.delete(oldest);
     }
-    // Made with its one time (keep >= 1): an empty array would grow a 17-slot backing store on
-    // the first push, kept for as long as the value is (most values are seen once).
+    // With its one time (keep >= 1): [] would grow 17 slots on the first push, kept while the value is.
     map.set(value, [t]);
     return;
   }
@@ -369,6 +370,7 @@ export function keyStateToJson(s: KeyState): unknown {
   return {
     ...s,
     ws: undefined,
+    aid: undefined,
     distinct: s.distinct ? [...s.distinct.entries()] : undefined,
     bl: s.bl ? baselineToJson(s.bl) : undefined,
     maxT: s.maxT === -Infinity ? null : s.maxT,
