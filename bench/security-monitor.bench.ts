@@ -193,7 +193,7 @@ the difference of two medians of interleaved rounds, so within the rounds' sprea
 Alert transitions per round: ${engine[0].alerts} (the same every round: ${engine.every((r) => r.alerts === engine[0].alerts) ? 'yes' : 'NO'}). The generator is a plain
 LCG that makes some users and IPs hot, so a few hundred keys cross a threshold and stay above it:
 most transitions are their throttled \`updated\` (one per 30 s of event time), and each costs a
-SHA-256 dedup key and a summary, so this is a busy-day figure, not a quiet one.
+summary (the SHA-256 dedup key is made once per key), so this is a busy-day figure, not a quiet one.
 Target: >= 200,000 events/s on one core: **${e >= 200_000 ? 'met' : 'not met'}**.
 
 Bounded memory: 1,000,000 failed logins from 1,000,000 one-shot IPs within one minute of event time
