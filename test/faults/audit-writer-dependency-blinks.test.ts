@@ -11,7 +11,7 @@ import { loadKeyring } from '../../apps/audit-writer/src/checkpoints/signing-key
 import { verifyStore } from '../../apps/audit-writer/src/verify/verify-store';
 import { failedLogin, writerFixture } from '../audit-writer/support';
 import { PgCluster } from '../support/pg-cluster';
-import { spawnService, type Spawned } from '../support/processes';
+import { spawnService, type Spawned, freePort } from '../support/processes';
 import { dlqDepth, FAULT_TEST_TIMEOUT_MS, FaultBroker, outage, publishUntilLanded } from './support';
 
 const TOTAL = 10_000;
@@ -68,7 +68,7 @@ describe('audit-writer while a dependency blinks', () => {
   it(
     'seed 000-30, 001-25: PostgreSQL stopped for 15 s mid-stream: 10,000 events, exactly 10,000 rows, none in the DLQ, chains verify',
     async () => {
-      const pg = new PgCluster(55433, 'fault-writer');
+      const pg = new PgCluster(await freePort(), 'fault-writer');
       await pg.init();
       const fx = await writerFixture('pgblink', 3);
       const schema = 'audit_pgblink';
@@ -176,7 +176,7 @@ describe('audit-writer while a dependency blinks', () => {
       const broker = new FaultBroker('fault-writer', 19192);
       await broker.start();
       broker.useForHelpers(); // writerFixture creates its topics on this broker
-      const pg = new PgCluster(55434, 'fault-writer-broker');
+      const pg = new PgCluster(await freePort(), 'fault-writer-broker');
       await pg.init();
       const kafka = createKafka({ brokers: [broker.brokers], clientId: 'brokerblink-test', retries: 2 });
       const producer = new EventProducer(kafka, { logger: quiet });

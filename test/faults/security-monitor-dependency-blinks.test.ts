@@ -8,6 +8,7 @@ import { EventProducer } from '@vigil/kafka';
 import { testKafka, waitFor } from '@vigil/testing';
 import { DetectionService } from '../../apps/security-monitor/src/detection/detection.service';
 import { PgCluster } from '../support/pg-cluster';
+import { freePort } from '../support/processes';
 import { dlqDepth, FAULT_TEST_TIMEOUT_MS, FaultBroker, outage, publishUntilLanded } from './support';
 import {
   bootMonitor,
@@ -61,12 +62,8 @@ async function steadyFlow(
  * Runs the attack through a monitor on its own PostgreSQL server, applies `fault` once the first
  * alerts are out, and checks the outcome.
  */
-async function attackThroughFault(
-  name: string,
-  pgPort: number,
-  fault: (pg: PgCluster) => Promise<string>,
-): Promise<void> {
-  const pg = new PgCluster(pgPort, name);
+async function attackThroughFault(name: string, fault: (pg: PgCluster) => Promise<string>): Promise<void> {
+  const pg = new PgCluster(await freePort(), name);
   await pg.init();
   const fx = await monitorFixture(name, 3);
   const store = { url: pg.adminUrl, schema: `monitor_${name.replace(/-/g, '_')}` };
@@ -159,7 +156,7 @@ describe('security-monitor while a dependency blinks', () => {
   it(
     'seed 001-36, 003-18: PostgreSQL stopped for 15 s mid-stream: every expected alert exactly once, none in a DLQ',
     async () => {
-      await attackThroughFault('fault-monitor-pg', 55435, async (pg) => {
+      await attackThroughFault('fault-monitor-pg', async (pg) => {
         await pg.stop();
         await outage(15_000);
         await pg.start();
@@ -176,7 +173,7 @@ describe('security-monitor while a dependency blinks', () => {
       await broker.start();
       broker.useForHelpers(); // fixture topics, the collector and the monitor use this broker
       try {
-        await attackThroughFault('fault-monitor-broker', 55436, async () => {
+        await attackThroughFault('fault-monitor-broker', async () => {
           await broker.stop();
           await outage(30_000);
           await broker.start();

@@ -8,6 +8,7 @@
 // it counted; the end is judged as every whole-system fault is (./whole-system/accounting.ts).
 import { testKafka, waitFor } from '@vigil/testing';
 import { PgCluster } from '../support/pg-cluster';
+import { freePort } from '../support/processes';
 import { FaultBroker, outage } from './support';
 import { settleAndCount } from './whole-system/accounting';
 import { WholeSystem } from './whole-system/system';
@@ -19,7 +20,7 @@ const PG_RECOVERY_MS = 15_000;
 
 describe('the whole system while its dependencies blink and its consumers scale', () => {
   it('seed 000-30, 001-25, 003-09, 001-36: broker stopped 30 s, PostgreSQL restarted, one of two monitors SIGKILLed mid-window, a writer restarted during a rebalance: every answered login exactly once in audit_logs, the outbox drained, every chain verifies, each brute-forced account alerted exactly once, no DLQ record', async () => {
-    const pg = new PgCluster(55438, 'fault-whole-system');
+    const pg = new PgCluster(await freePort(), 'fault-whole-system');
     await pg.init();
     const broker = new FaultBroker('fault-whole-system', 19392);
     await broker.start();

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import request from 'supertest';
+import { waitFor } from '@vigil/testing';
 import { createArchiveStore } from '../../apps/retention-worker/src/archive/archive-store.factory';
 import { loadRetentionWorkerConfig } from '../../apps/retention-worker/src/config';
 import {
@@ -195,21 +196,22 @@ describe('retention worker under faults', () => {
     const blocker = await (await import('../audit-writer/support')).superuser();
     await blocker.query('BEGIN');
     await blocker.query(`LOCK TABLE "${f.writer.schema}".audit_logs IN ACCESS SHARE MODE`);
-    const released = new Promise<void>((resolve) =>
-      setTimeout(
-        () =>
-          void blocker
-            .query('COMMIT')
-            .then(() => blocker.end())
-            .then(resolve),
-        1000,
-      ),
-    );
+    // Held until the worker says its detach timed out on it (not for a fixed time: a loaded machine
+    // can take longer than any fixed time to reach the detach), then released so the retry succeeds.
+    const timedOut = () =>
+      f.worker.logs.some((l) => String(l.message).includes('lock wait timed out; retrying'));
+    const released = waitFor(timedOut, {
+      timeoutMs: 120_000,
+      intervalMs: 20,
+      what: 'the detach waiting on the lock',
+    })
+      .finally(() => blocker.query('COMMIT'))
+      .finally(() => blocker.end());
     const blocked = (await runWithFault(undefined)) as { outcome: string; detached: string[] };
     await released;
     expect(blocked.outcome).toBe('success');
     expect(blocked.detached).toHaveLength(1);
-    expect(f.worker.logs.some((l) => String(l.message).includes('lock wait timed out; retrying'))).toBe(true);
+    expect(timedOut()).toBe(true);
 
     for (let i = 0; i < 10 && (await f.partitions()).some((p) => CRASHED.map(partitionOf).includes(p)); i++)
       await runWithFault(undefined);

@@ -29,6 +29,28 @@ export interface ReadTopicResult {
   highWatermarks: Record<number, string>;
 }
 
+/** Tries of the watermark request, 250 ms apart, while the broker says to retry. */
+const WATERMARK_TRIES = 20;
+
+/**
+ * The topic's low and high watermarks. A retriable refusal (NOT_LEADER_OR_FOLLOWER while a new
+ * topic's leaders are still being elected, a leader moving) is asked again; KafkaJS's admin does
+ * not retry a list-offsets answer with a partition-level error.
+ */
+async function watermarks(
+  admin: ReturnType<Kafka['admin']>,
+  topic: string,
+): ReturnType<ReturnType<Kafka['admin']>['fetchTopicOffsets']> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable || attempt >= WATERMARK_TRIES) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 /**
  * Reads a topic from its beginning up to the high watermarks taken at start (and on, with
  * `follow`), for readers that must see everything rather than resume: the audit verifier and a
@@ -46,7 +68,7 @@ export async function readTopic(
   const groupId = `vigil-topic-reader-${randomUUID()}`;
   let consumer: ReturnType<Kafka['consumer']> | undefined;
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await watermarks(admin, topic);
     const highWatermarks = Object.fromEntries(offsets.map((o) => [o.partition, o.high]));
     // partition → first offset not to deliver (unless following).
     const pending = new Map(
