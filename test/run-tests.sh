@@ -17,7 +17,10 @@ RESULTS=test-results/jest.json
 rm -f "$RESULTS"
 # --forceExit: once every suite has reported, a client still backing off (a KafkaJS reconnect timer
 # of a suite whose broker was stopped on purpose) must not keep CI waiting; the results are written.
-npx jest --ci --runInBand --forceExit --json --outputFile="$RESULTS" "$@"
+# Two workers: most suites wait on the broker, windows and restarts rather than on a core, so two at
+# a time halve the wall time on a 2-core machine (2,069 s of suites in 1,038 s); every suite has its
+# own topics, schemas, ports and fault servers. JEST_WORKERS=1 runs them one by one.
+npx jest --ci --maxWorkers="${JEST_WORKERS:-2}" --forceExit --json --outputFile="$RESULTS" "$@"
 status=$?
 
 if [[ ! -s "$RESULTS" ]]; then
