@@ -174,7 +174,7 @@ function detailSection(figures: Array<{ f: Figure; r: BenchResult }>): string {
       if (f.limit) lines.push(`- What limits it: ${f.limit}.`);
       if (f.close) lines.push(`- What would close it: ${f.close}.`);
       lines.push(
-        `- Run: \`${r.command}\` at ${r.ranAt}, load average ${r.loadAverage[0]?.toFixed(2)} at the start${underLoad(r) ? ` (**under load**: other sessions were running${f.ceiling !== undefined ? '; the ratio against the same-run ceiling is the figure to read' : ''})` : ''}.`,
+        `- Run: \`${r.command}\` at ${r.ranAt}, load average ${r.loadAverage[0]?.toFixed(2)} at the start${underLoad(r) ? ` (**under load**: the 1-minute load average was above half the cores${f.ceiling !== undefined ? '; the ratio against the same-run ceiling is the figure to read' : ''})` : ''}.`,
       );
       return lines.join('\n');
     })
@@ -210,8 +210,9 @@ ${machineSection(results)}
 
 ${loadSection(results)}
 
-A run is marked **under load** when the 1-minute load average at its start exceeded half the cores
-(other sessions share this machine); its absolute figures are low, its ratios less so.
+A run is marked **under load** when the 1-minute load average at its start exceeded half the cores:
+other work on the machine, or the tail of the bench before it (each bench's own PostgreSQL and Kafka
+work settles for a while after it ends); its absolute figures may be low, its ratios less so.
 
 ## Targets
 
