@@ -34,103 +34,96 @@ describe('the whole system while its dependencies blink and its consumers scale'
     });
     const pgDown = { from: Infinity, to: Infinity };
     try {
-      await sys.start();
-      await sys.startLoad();
-      const load = sys.load!;
-
-      // 1. The broker stopped for 30 s: the gateway keeps answering (its outbox holds the events).
-      await sys.midWindow();
-      await broker.stop();
-      const answeredAtStop = load.answered.length;
-      console.log(`[fault] broker stopped at ${sys.at()}: ${await sys.counted()}`);
-      await outage(BROKER_DOWN_MS);
-      const answeredWhileDown = load.answered.length - answeredAtStop;
-      const { pending } = await sys.outbox();
-      await broker.start();
-      console.log(
-        `[fault] broker started again at ${sys.at()} after ${BROKER_DOWN_MS / 1000} s: ${answeredWhileDown} logins answered while it was away, ${pending} events waiting in the outbox; ${await sys.counted()}`,
-      );
-      expect(answeredWhileDown).toBeGreaterThan(20);
-      await waitFor(async () => (await sys.outbox()).pending < 10, {
-        timeoutMs: 90_000,
-        what: 'the outbox drained after the broker came back',
-      });
-      console.log(`[fault] outbox drained at ${sys.at()}: ${await sys.counted()}`);
-
-      // 2. PostgreSQL restarted (fast shutdown: every service's connections are cut).
-      await sys.midWindow();
-      await pg.stop();
-      pgDown.from = Date.now();
-      console.log(`[fault] PostgreSQL stopped at ${sys.at()}`);
-      await outage(PG_DOWN_MS);
-      await pg.start();
-      pgDown.to = Date.now();
-      await sys.reconnect();
-      const during = load.other.filter((o) => o.at >= pgDown.from).length;
-      console.log(
-        `[fault] PostgreSQL started again at ${sys.at()} after ${((pgDown.to - pgDown.from) / 1000).toFixed(1)} s (${during} logins answered otherwise meanwhile); ${await sys.counted()}`,
-      );
-      await sys.answersResume('the PostgreSQL restart');
-
-      // 3. One of the two monitors SIGKILLed mid-window; the other takes its partitions over.
-      await sys.midWindow();
-      const [, monitorB] = sys.monitors;
-      await monitorB.kill('SIGKILL');
-      console.log(`[fault] SIGKILL ${monitorB.label} at ${sys.at()}: ${await sys.counted()}`);
-      const firingAtKill = sys.firing().length;
-      await sys.oneMoreVictim();
-      await waitFor(() => sys.firing().length > firingAtKill + 1, {
-        timeoutMs: 60_000,
-        what: 'alerts from the monitor left alone',
-      });
-      console.log(
-        `[fault] ${sys.firing().length - firingAtKill} alerts since, from ${sys.monitors[0].label} alone, at ${sys.at()}; ${monitorB.label} starts again`,
-      );
-      monitorB.start();
-      await monitorB.ready();
-
-      // 4. A second writer joins; while the group rebalances, the first is SIGKILLed and restarted.
-      await sys.midWindow();
-      const [writerA, writerB] = sys.writers;
-      const admin = testKafka('vigil-test-admin').admin();
-      await admin.connect();
-      let state: string | undefined;
-      try {
-        writerB.start();
-        state = await waitFor(
-          async () => {
-            const s = (await admin.describeGroups([sys.writerGroup])).groups[0]?.state;
-            return s && s !== 'Stable' ? s : undefined;
-          },
-          { timeoutMs: 90_000, intervalMs: 20, what: 'the writers group rebalancing' },
+      await sys.run(async (load) => {
+        // 1. The broker stopped for 30 s: the gateway keeps answering (its outbox holds the events).
+        await sys.midWindow();
+        await broker.stop();
+        const answeredAtStop = load.answered.length;
+        console.log(`[fault] broker stopped at ${sys.at()}: ${await sys.counted()}`);
+        await outage(BROKER_DOWN_MS);
+        const answeredWhileDown = load.answered.length - answeredAtStop;
+        const { pending } = await sys.outbox();
+        await broker.start();
+        console.log(
+          `[fault] broker started again at ${sys.at()} after ${BROKER_DOWN_MS / 1000} s: ${answeredWhileDown} logins answered while it was away, ${pending} events waiting in the outbox; ${await sys.counted()}`,
         );
-        await writerA.kill('SIGKILL');
-      } finally {
-        await admin.disconnect();
-      }
-      console.log(
-        `[fault] ${writerB.label} joined; the group ${state}: SIGKILL ${writerA.label} at ${sys.at()}: ${await sys.counted()}`,
-      );
-      await outage(3000);
-      writerA.start();
-      await Promise.all([writerA.ready(), writerB.ready()]);
-      console.log(`[fault] both writers ready at ${sys.at()}: ${await sys.counted()}`);
+        expect(answeredWhileDown).toBeGreaterThan(20);
+        await waitFor(async () => (await sys.outbox()).pending < 10, {
+          timeoutMs: 90_000,
+          what: 'the outbox drained after the broker came back',
+        });
+        console.log(`[fault] outbox drained at ${sys.at()}: ${await sys.counted()}`);
 
-      await sys.oneMoreVictim();
-      await settleAndCount(sys, {
-        // While PostgreSQL is away the gateway answers 503 with a problem body, and loses nothing.
-        expectedOther: (o) =>
-          o.status === 503 &&
-          o.contentType.startsWith('application/problem+json') &&
-          o.at >= pgDown.from &&
-          o.at <= pgDown.to + PG_RECOVERY_MS,
+        // 2. PostgreSQL restarted (fast shutdown: every service's connections are cut).
+        await sys.midWindow();
+        await pg.stop();
+        pgDown.from = Date.now();
+        console.log(`[fault] PostgreSQL stopped at ${sys.at()}`);
+        await outage(PG_DOWN_MS);
+        await pg.start();
+        pgDown.to = Date.now();
+        await sys.reconnect();
+        const during = load.other.filter((o) => o.at >= pgDown.from).length;
+        console.log(
+          `[fault] PostgreSQL started again at ${sys.at()} after ${((pgDown.to - pgDown.from) / 1000).toFixed(1)} s (${during} logins answered otherwise meanwhile); ${await sys.counted()}`,
+        );
+        await sys.answersResume('the PostgreSQL restart');
+
+        // 3. One of the two monitors SIGKILLed mid-window; the other takes its partitions over.
+        await sys.midWindow();
+        const [, monitorB] = sys.monitors;
+        await monitorB.kill('SIGKILL');
+        console.log(`[fault] SIGKILL ${monitorB.label} at ${sys.at()}: ${await sys.counted()}`);
+        const firingAtKill = sys.firing().length;
+        await sys.oneMoreVictim();
+        await waitFor(() => sys.firing().length > firingAtKill + 1, {
+          timeoutMs: 60_000,
+          what: 'alerts from the monitor left alone',
+        });
+        console.log(
+          `[fault] ${sys.firing().length - firingAtKill} alerts since, from ${sys.monitors[0].label} alone, at ${sys.at()}; ${monitorB.label} starts again`,
+        );
+        monitorB.start();
+        await monitorB.ready();
+
+        // 4. A second writer joins; while the group rebalances, the first is SIGKILLed and restarted.
+        await sys.midWindow();
+        const [writerA, writerB] = sys.writers;
+        const admin = testKafka('vigil-test-admin').admin();
+        await admin.connect();
+        let state: string | undefined;
+        try {
+          writerB.start();
+          state = await waitFor(
+            async () => {
+              const s = (await admin.describeGroups([sys.writerGroup])).groups[0]?.state;
+              return s && s !== 'Stable' ? s : undefined;
+            },
+            { timeoutMs: 90_000, intervalMs: 20, what: 'the writers group rebalancing' },
+          );
+          await writerA.kill('SIGKILL');
+        } finally {
+          await admin.disconnect();
+        }
+        console.log(
+          `[fault] ${writerB.label} joined; the group ${state}: SIGKILL ${writerA.label} at ${sys.at()}: ${await sys.counted()}`,
+        );
+        await outage(3000);
+        writerA.start();
+        await Promise.all([writerA.ready(), writerB.ready()]);
+        console.log(`[fault] both writers ready at ${sys.at()}: ${await sys.counted()}`);
+
+        await sys.oneMoreVictim();
+        await settleAndCount(sys, {
+          // While PostgreSQL is away the gateway answers 503 with a problem body, and loses nothing.
+          expectedOther: (o) =>
+            o.status === 503 &&
+            o.contentType.startsWith('application/problem+json') &&
+            o.at >= pgDown.from &&
+            o.at <= pgDown.to + PG_RECOVERY_MS,
+        });
       });
-    } catch (err) {
-      for (const s of sys.services)
-        console.log(`[fault] ${s.label} output (tail):\n${s.output().slice(-3000)}`);
-      throw err;
     } finally {
-      await sys.teardown();
       await broker.reset();
       await pg.destroy();
     }

@@ -19,10 +19,7 @@ describe('the whole system under steady load, each service SIGKILLed in turn', (
     'seed 000-27, 003-09, 000-30, 001-25, 001-04, 001-36: gateway, writer and monitor each SIGKILLed mid-stream and restarted: every answered login exactly once in audit_logs, the outbox drained, every chain verifies, each brute-forced account alerted exactly once, no DLQ record',
     async () => {
       const sys = await WholeSystem.create({ name: 'wsk', databaseUrl: testDatabaseUrl() });
-      try {
-        await sys.start();
-        await sys.startLoad();
-        const load = sys.load!;
+      await sys.run(async (load) => {
         for (const svc of sys.services) {
           await sys.midWindow(); // the account under attack has some of its failures, not all
           const unansweredBefore = load.unanswered.length;
@@ -40,13 +37,7 @@ describe('the whole system under steady load, each service SIGKILLed in turn', (
         // One more account brute-forced from start to end after the last restart, then the load stops.
         await sys.oneMoreVictim();
         await settleAndCount(sys);
-      } catch (err) {
-        for (const s of sys.services)
-          console.log(`[fault] ${s.label} output (tail):\n${s.output().slice(-3000)}`);
-        throw err;
-      } finally {
-        await sys.teardown();
-      }
+      });
     },
     FAULT_TEST_TIMEOUT_MS,
   );

@@ -223,6 +223,24 @@ export class WholeSystem {
     console.log(`[fault] services ready and ${this.ids.size} accounts created at ${this.at()}`);
   }
 
+  /**
+   * The run of a fault suite: starts everything and the load, runs `faults`, and tears down; when it
+   * fails, every service's output tail is printed first (what each process said is the diagnosis).
+   */
+  async run(faults: (load: LoginLoad) => Promise<void>): Promise<void> {
+    try {
+      await this.start();
+      await this.startLoad();
+      await faults(this.load!);
+    } catch (err) {
+      for (const s of this.services)
+        console.log(`[fault] ${s.label} output (tail):\n${s.output().slice(-3000)}`);
+      throw err;
+    } finally {
+      await this.teardown();
+    }
+  }
+
   /** Starts the load and waits until logins flow and the first alert is out. */
   async startLoad(): Promise<void> {
     this.load!.start();
