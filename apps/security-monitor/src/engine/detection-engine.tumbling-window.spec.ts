@@ -1,5 +1,6 @@
 import { firings, run } from '../testing/engine-runs';
-import { parseRuleSet, type RuleSet } from './rule-definition';
+import { type RuleSet } from './rule-definition';
+import { parseRuleSet } from './rule-validation';
 import { failedLogin, onlyRules, sec, T0 } from '../testing/test-events';
 
 // Tumbling windows: fixed, aligned to multiples of the window (a report-style "per calendar minute" count).

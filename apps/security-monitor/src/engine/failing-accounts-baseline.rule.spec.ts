@@ -1,5 +1,5 @@
 import { DetectionEngine } from './detection-engine';
-import { parseRuleSet, RulesFileError } from './rule-definition';
+import { parseRuleSet, RulesFileError } from './rule-validation';
 import { firings, run } from '../testing/engine-runs';
 import { runPartitioned } from '../testing/partitioned-run';
 import { defaultRules, failedLogin, onlyRules, sec, spread } from '../testing/test-events';

@@ -1,7 +1,7 @@
 import { DetectionEngine, type EngineSnapshot } from './detection-engine';
 import { firings, run } from '../testing/engine-runs';
 import { failedLogin, login, onlyRules, sec, spread } from '../testing/test-events';
-import { parseRuleSet } from './rule-definition';
+import { parseRuleSet } from './rule-validation';
 
 // Beyond the seeds' thresholds, what users of Wazuh / Elastic / Entra expect (DESIGN.md, Detection).
 describe('failures then a success, and one account from many IPs', () => {

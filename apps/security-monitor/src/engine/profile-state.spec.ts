@@ -8,7 +8,8 @@ import { networkOf } from './network-prefix';
 import { runPartitioned } from './partitioned-run';
 import { userOf } from './event-fields';
 import { parseOrgHours } from './profile-state';
-import { parseRuleSet, RulesFileError, type RuleSet } from './rule-definition';
+import { type RuleSet } from './rule-definition';
+import { parseRuleSet, RulesFileError } from './rule-validation';
 
 type RuleJson = { id: string; key: string; condition: Record<string, unknown> };
 const PROFILE_RULES = ['login-off-hours-per-user', 'login-new-network-per-user'];

@@ -2,7 +2,7 @@ import type { EventEnvelope } from '@vigil/contracts';
 import { CONSECUTIVE_KEEP, DROP_CHUNK } from './consecutive-state';
 import { DetectionEngine } from './detection-engine';
 import { userOf } from './event-fields';
-import { RulesFileError, validateRuleSet } from './rule-definition';
+import { RulesFileError, validateRuleSet } from './rule-validation';
 import { byStatus, firings, run } from '../testing/engine-runs';
 import { runPartitioned } from '../testing/partitioned-run';
 import { defaultRules, junkAggregate, onlyRules, rateLimited, sec } from '../testing/test-events';

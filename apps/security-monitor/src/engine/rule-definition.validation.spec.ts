@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_RULES_FILE } from '../testing/test-events';
-import { parseRuleSet, RulesFileError } from './rule-definition';
+import { parseRuleSet, RulesFileError } from './rule-validation';
 
 describe('rules file validation', () => {
   const text = readFileSync(DEFAULT_RULES_FILE, 'utf8');

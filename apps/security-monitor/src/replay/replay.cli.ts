@@ -15,7 +15,8 @@ import { Topics, type EventOf } from '@vigil/contracts';
 import { createKafka, EventProducer } from '@vigil/kafka';
 import { schema } from '../config';
 import { engineOptionsOf } from '../detection/engine-options';
-import { parseRuleSet, RulesFileError, type RuleSet } from '../engine/rule-definition';
+import { type RuleSet } from '../engine/rule-definition';
+import { parseRuleSet, RulesFileError } from '../engine/rule-validation';
 import { formatSummary, runReplay, type ReplaySummary } from './replay';
 import { parsePosition, UsageError, type Position } from './replay-range';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync, copyFileSync, mk
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as topology from '../engine/partitioned-run';
-import { parseRuleSet } from '../engine/rule-definition';
+import { parseRuleSet } from '../engine/rule-validation';
 import { parseFixture } from './fixture-file';
 import { compare, ExitCode, formatReport, runRulesCheck, type RulesCheckReport } from './rules-check';
 

@@ -4,7 +4,8 @@ import { decodeEvent, encodeEvent, eventKey, type EventOf } from '@vigil/contrac
 import { responseOutcomeOf, toActionEvent, toAlertEvent } from '../alerts/alert-events';
 import type { EngineAlert, EngineOptions } from '../engine/detection-engine';
 import { runPartitioned } from '../engine/partitioned-run';
-import { parseRuleSet, RulesFileError, type RuleSet } from '../engine/rule-definition';
+import { type RuleSet } from '../engine/rule-definition';
+import { parseRuleSet, RulesFileError } from '../engine/rule-validation';
 import { expandCase, FixtureEventError, type FixtureEvent } from './fixture-events';
 import { CASE_KINDS, FixtureError, parseFixture, type FixtureCase, type FixtureFile } from './fixture-file';
 

@@ -5,7 +5,8 @@ import type { Logger } from 'winston';
 import { LOGGER, SERVICE_CONFIG } from '@vigil/runtime';
 import type { SecurityMonitorConfig } from '../config';
 import { monitorMetrics } from '../monitor.metrics';
-import { parseRuleSet, RulesFileError, type RuleSet } from '../engine/rule-definition';
+import { type RuleSet } from '../engine/rule-definition';
+import { parseRuleSet, RulesFileError } from '../engine/rule-validation';
 
 export type ReloadResult = { ok: true; version: number; rules: string[] } | { ok: false; problems: string[] };
 

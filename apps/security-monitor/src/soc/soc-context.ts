@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SocContext, SocRuleInfo } from '@vigil/contracts';
-import { parseRuleSet, type RuleSet } from '../engine/rule-definition';
+import { type RuleSet } from '../engine/rule-definition';
+import { parseRuleSet } from '../engine/rule-validation';
 
 /** What the SOC mappings know of each rule, from a rules file (the one in force, or RULES_FILE for the CLI). */
 export function socContextOf(rules: () => RuleSet | undefined, productVersion: string): SocContext {

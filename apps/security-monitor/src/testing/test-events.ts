@@ -1,7 +1,8 @@
 import { createEvent, type EventEnvelope } from '@vigil/contracts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseRuleSet, type RuleSet } from '../engine/rule-definition';
+import { type RuleSet } from '../engine/rule-definition';
+import { parseRuleSet } from '../engine/rule-validation';
 
 /*
  * Event builders for rule fixtures, specs and the benchmark: valid contract events at a given
