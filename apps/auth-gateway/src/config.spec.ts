@@ -29,6 +29,11 @@ describe('auth-gateway configuration', () => {
     expect(c.authEventsTopic).toBe('auth.events.v1');
   });
 
+  it('holds 20 PostgreSQL connections by default (refreshes are row-locked transactions), DB_POOL_MAX overrides', () => {
+    expect(loadAuthGatewayConfig({}).dbPoolMax).toBe(20);
+    expect(loadAuthGatewayConfig({ DB_POOL_MAX: '8' }).dbPoolMax).toBe(8);
+  });
+
   it('trusts no proxy by default; TRUST_PROXY takes hops or CIDRs and a bad one is named', () => {
     expect(loadAuthGatewayConfig({}).trustProxy).toBe(false);
     expect(loadAuthGatewayConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);

@@ -9,6 +9,8 @@ export function serviceSchema(defaults: {
   schema: string;
   groupId?: string;
   kafkaUser?: string;
+  /** DB_POOL_MAX when unset (10 unless the service says otherwise). */
+  dbPoolMax?: number;
 }) {
   return {
     nodeEnv: env.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, {
@@ -26,7 +28,7 @@ export function serviceSchema(defaults: {
       secret: true,
     }),
     dbSchema: env.string('DB_SCHEMA', { default: defaults.schema, pattern: /^[a-z_][a-z0-9_]{0,62}$/ }),
-    dbPoolMax: env.int('DB_POOL_MAX', { default: 10, min: 1, max: 200 }),
+    dbPoolMax: env.int('DB_POOL_MAX', { default: defaults.dbPoolMax ?? 10, min: 1, max: 200 }),
     dbMigrateOnStart: env.bool('DB_MIGRATE_ON_START', { default: true }),
     kafkaBrokers: env.hostPorts('KAFKA_BROKERS', { default: ['127.0.0.1:9092'] }),
     /** The service's own Kafka principal (local default `vigil-<schema>`); see kafkaSecuritySchema. */
