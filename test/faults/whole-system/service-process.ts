@@ -50,16 +50,6 @@ export class ServiceProcess {
     ]);
   }
 
-  /** The /health body, or undefined while it does not answer. */
-  async health(): Promise<{ status?: string; failing?: string[] } | undefined> {
-    try {
-      const res = await fetch(`${this.base}/health`, { signal: AbortSignal.timeout(2000) });
-      return (await res.json()) as { status?: string; failing?: string[] };
-    } catch {
-      return undefined;
-    }
-  }
-
   async kill(signal: NodeJS.Signals): Promise<void> {
     if (!this.running) return;
     this.proc!.child.kill(signal);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { dlqTopic, type EventEnvelope } from '@vigil/contracts';
-import { createTopics, deleteTopics, kafkaBrokers, testKafka, uniqueTopic, waitFor } from '@vigil/testing';
+import { createTopics, deleteTopics, kafkaBrokers, uniqueTopic, waitFor } from '@vigil/testing';
 import { ADMIN, FAST_ARGON2 } from '../../auth-gateway/support/gateway';
 import { collect, ofRule, type AlertEvent, type Collector } from '../../security-monitor/support';
 import { testActionKeys } from '../../support/action-signing';
@@ -305,18 +305,6 @@ export class WholeSystem {
       () => 'PostgreSQL not answering',
     );
     return `${this.load!.summary()}, ${store}, ${this.firing().length} ${RULE} alerts firing`;
-  }
-
-  /** The writers' consumer group state as the broker reports it (Stable, PreparingRebalance, ...). */
-  async writerGroupState(): Promise<string | undefined> {
-    const admin = testKafka('vigil-test-admin').admin();
-    await admin.connect();
-    try {
-      const { groups } = await admin.describeGroups([this.writerGroup]);
-      return groups[0]?.state;
-    } finally {
-      await admin.disconnect();
-    }
   }
 
   /** Reconnects the suite's own client after a PostgreSQL restart ended its connection. */
